@@ -1,0 +1,3 @@
+export declare class LruCache<K = unknown, V = unknown> {
+  constructor(options?: object);
+}

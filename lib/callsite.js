@@ -1,0 +1,114 @@
+'use strict';
+// The one call-site parser. Turns V8 stack text into frames and picks the
+// frame a user should look at: the nearest one that is neither Node's own
+// (`node:` / `internal/`) nor leakguard's. Frames under node_modules are kept
+// but marked, so a report can say "inside a dependency, called from here".
+//
+// Sites are 1-based (line and column as stack traces print them) and `file` is
+// an absolute path, never a file:// URL.
+
+const path = require('node:path');
+const { fileURLToPath } = require('node:url');
+
+const ROOT = path.resolve(__dirname, '..');
+// leakguard's own runtime files; its tests, examples and benches are user code.
+const OWN = [path.join(ROOT, 'lib') + path.sep, path.join(ROOT, 'index.'), path.join(ROOT, 'register.'), path.join(ROOT, 'binding.js')];
+
+const FRAME = /^\s*at (?:(.+?) \()?(.+?):(\d+):(\d+)\)?$/;
+
+function toPath(location) {
+  if (location.startsWith('file://')) {
+    try {
+      return fileURLToPath(location);
+    } catch {
+      return location;
+    }
+  }
+  return location;
+}
+
+function isInternal(file) {
+  return file.startsWith('node:') || file.startsWith('internal/') || !path.isAbsolute(file);
+}
+
+function isOwn(file) {
+  for (const prefix of OWN) if (file.startsWith(prefix)) return true;
+  return false;
+}
+
+/** Parses one "    at fn (/file.js:1:2)" line; null when it names no file position. */
+function parseFrame(line) {
+  const m = FRAME.exec(line);
+  if (m === null) return null;
+  let functionName = m[1] === undefined ? null : m[1];
+  if (functionName !== null && functionName.startsWith('async ')) functionName = functionName.slice(6);
+  const location = m[2];
+  if (location.includes('(') || location.startsWith('<')) return null; // eval / anonymous scripts
+  const file = toPath(location);
+  return {
+    file,
+    line: Number(m[3]),
+    column: Number(m[4]),
+    functionName,
+    nodeModules: file.includes(`${path.sep}node_modules${path.sep}`),
+    internal: isInternal(file),
+    own: isOwn(file),
+  };
+}
+
+/** Parses V8 stack text (the `stack` of an Error) into frames, skipping the message. */
+function parseStack(stack) {
+  const frames = [];
+  if (typeof stack !== 'string') return frames;
+  for (const line of stack.split('\n')) {
+    if (!line.startsWith('    at ')) continue;
+    const frame = parseFrame(line);
+    if (frame !== null) frames.push(frame);
+  }
+  return frames;
+}
+
+/** Frames a user can act on: not Node's, not leakguard's. */
+function userFrames(frames) {
+  return frames.filter((f) => !f.internal && !f.own);
+}
+
+/** A site as reports carry it. */
+function toSite(frame) {
+  return {
+    file: frame.file,
+    line: frame.line,
+    column: frame.column,
+    functionName: frame.functionName,
+    nodeModules: frame.nodeModules,
+  };
+}
+
+/**
+ * Captures the current stack (above `below`, a function) and returns
+ * { site, stack } for the nearest user frame, or null when there is none.
+ * Costs microseconds: call once per distinct thing, not per operation.
+ */
+function captureSite(below, limit = 16) {
+  const holder = {};
+  const saved = Error.stackTraceLimit;
+  Error.stackTraceLimit = limit;
+  try {
+    Error.captureStackTrace(holder, below);
+  } finally {
+    Error.stackTraceLimit = saved;
+  }
+  const frames = userFrames(parseStack(holder.stack));
+  if (frames.length === 0) return null;
+  // Prefer the first frame outside node_modules: "your code called the
+  // dependency that leaked" is the line a user can change.
+  const mine = frames.find((f) => !f.nodeModules) ?? frames[0];
+  return { site: toSite(mine), stack: frames.map(toSite) };
+}
+
+/** "file:line:column" of a site. */
+function formatSite(site) {
+  return site ? `${site.file}:${site.line}:${site.column}` : '<unknown>';
+}
+
+module.exports = { parseFrame, parseStack, userFrames, toSite, captureSite, formatSite, ROOT };

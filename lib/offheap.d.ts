@@ -1,0 +1,3 @@
+export declare class OffHeapCache<K = unknown, V = unknown> {
+  constructor(options?: object);
+}

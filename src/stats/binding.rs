@@ -1,0 +1,146 @@
+//! napi surface of the counter table. Called at registration time only, never
+//! per cache/timer/listener operation.
+
+use super::{layout, Page, Registry, RowMeta};
+use napi::bindgen_prelude::*;
+use napi::sys;
+use napi_derive::napi;
+use std::ptr;
+use std::sync::Arc;
+
+/// The counter table of one JavaScript environment.
+#[napi]
+pub struct NativeRegistry {
+    pub(crate) inner: Arc<Registry>,
+}
+
+impl Default for NativeRegistry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[napi]
+impl NativeRegistry {
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        NativeRegistry {
+            inner: Arc::new(Registry::new()),
+        }
+    }
+
+    /// Adds a page of rows and returns a `Float64Array` that views it directly
+    /// (no copy): JS writes land in Rust-owned memory.
+    #[napi(ts_return_type = "Float64Array")]
+    pub fn add_page(&self) -> Result<PageView> {
+        let (_, page) = self.inner.add_page();
+        Ok(PageView(page))
+    }
+
+    /// Registers row `id` with its JSON-encoded description; returns its generation.
+    #[napi]
+    pub fn register(&self, id: u32, meta_json: String) -> Result<i64> {
+        let meta: RowMeta = serde_json::from_str(&meta_json).map_err(|e| {
+            Error::new(
+                Status::InvalidArg,
+                format!("leakguard: bad row description: {e}"),
+            )
+        })?;
+        self.inner
+            .register(id, meta)
+            .map(|g| g as i64)
+            .map_err(|e| Error::new(Status::InvalidArg, e.to_string()))
+    }
+
+    /// Releases row `id`; false when it was not registered.
+    #[napi]
+    pub fn release(&self, id: u32) -> bool {
+        self.inner.release(id)
+    }
+
+    /// Registered rows and their cells, as JSON (tests and debugging).
+    #[napi]
+    pub fn snapshot_json(&self) -> String {
+        let rows: Vec<serde_json::Value> = self
+            .inner
+            .snapshot()
+            .into_iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.id,
+                    "generation": r.generation,
+                    "meta": &*r.meta,
+                    "cells": r.cells.to_vec(),
+                })
+            })
+            .collect();
+        serde_json::Value::Array(rows).to_string()
+    }
+}
+
+/// The cell layout as `{ "cache.HITS": 0, ... }`, so JS can check it agrees.
+#[napi]
+pub fn stats_layout_json() -> String {
+    let map: serde_json::Map<String, serde_json::Value> = layout::table()
+        .into_iter()
+        .map(|(kind, name, cell)| (format!("{kind}.{name}"), cell.into()))
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+/// A page handed to JS as a `Float64Array` over an external ArrayBuffer.
+pub struct PageView(Arc<Page>);
+
+unsafe extern "C" fn release_page(
+    _env: sys::napi_env,
+    _data: *mut std::ffi::c_void,
+    hint: *mut std::ffi::c_void,
+) {
+    // SAFETY: `hint` is the `Box<Arc<Page>>` leaked in `to_napi_value`; V8 calls
+    // this finalizer exactly once.
+    drop(unsafe { Box::from_raw(hint as *mut Arc<Page>) });
+}
+
+impl ToNapiValue for PageView {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        let data = val.0.as_ptr();
+        let len = val.0.byte_len();
+        let keep = Box::into_raw(Box::new(val.0)) as *mut std::ffi::c_void;
+        let mut buffer = ptr::null_mut();
+        // Raw call, status checked: where external buffers are refused (Electron's
+        // sandbox) we must fail loudly, never fall back to a copy that JS would
+        // write while the sampler reads the original.
+        let status = unsafe {
+            sys::napi_create_external_arraybuffer(
+                env,
+                data as *mut std::ffi::c_void,
+                len,
+                Some(release_page),
+                keep,
+                &mut buffer,
+            )
+        };
+        if status != sys::Status::napi_ok {
+            drop(unsafe { Box::from_raw(keep as *mut Arc<Page>) });
+            return Err(Error::new(
+                Status::GenericFailure,
+                "leakguard: this runtime refuses external ArrayBuffers; the counter table cannot be shared",
+            ));
+        }
+        let mut array = ptr::null_mut();
+        check_status!(
+            unsafe {
+                sys::napi_create_typedarray(
+                    env,
+                    sys::TypedarrayType::float64_array,
+                    len / 8,
+                    buffer,
+                    0,
+                    &mut array,
+                )
+            },
+            "leakguard: cannot create the counter view"
+        )?;
+        Ok(array)
+    }
+}
