@@ -11,4 +11,6 @@
 #![deny(clippy::all)]
 
 pub mod errors;
+pub mod offheap;
+pub mod sampler;
 pub mod stats;

@@ -1,0 +1,1 @@
+//! napi surface of the offheap module.
