@@ -1,0 +1,35 @@
+'use strict';
+// Leak: an unbounded in-memory job queue. Producers (POST /jobs) enqueue far
+// faster than the single worker drains it; nothing pushes back, so the queue
+// grows until the process dies. Fix: bound the queue and answer 503 (or use a
+// real broker) when it is full.
+const { runExample, listen, driveLoad } = require('../support/example-run');
+
+const queue = [];
+let nextJobId = 1;
+
+function enqueue(kind, url) {
+  const job = {
+    id: nextJobId++,
+    kind,
+    createdAt: Date.now(),
+    attempts: 0,
+    payload: { url, recipients: Array(40).fill(`ops+${kind}@example.com`), note: `resize ${url} `.repeat(20) },
+  };
+  queue.push(job); // LEAK: allocation
+  return job.id;
+}
+
+function handler(req, res) {
+  const id = enqueue('thumbnail', req.url);
+  res.statusCode = 202;
+  res.end(`queued ${id}\n`);
+}
+
+runExample('job-queue', async ({ stopped }) => {
+  const server = await listen(handler);
+  // The worker: one job every 10 ms.
+  const worker = setInterval(() => queue.shift(), 10);
+  await driveLoad(server, { ratePerSec: 1500, method: 'POST', pathFor: (i) => `/jobs/img-${i}.png`, stopped });
+  clearInterval(worker);
+});

@@ -1,0 +1,36 @@
+'use strict';
+// Leak: a buffered access logger that batches lines to write them in bulk,
+// but only flushes on SIGTERM — and in production the process is killed with
+// SIGKILL by the orchestrator, so it never flushes. The buffer grows with
+// every request. Fix: flush on size and on a timer, with a hard cap.
+const { runExample, listen, driveLoad } = require('../support/example-run');
+
+const pending = [];
+process.once('SIGTERM', () => {
+  process.stdout.write(pending.join('\n'));
+  pending.length = 0;
+});
+
+function logRequest(req, res, startedAt) {
+  const entry = JSON.stringify({
+    time: new Date(startedAt).toISOString(),
+    method: req.method,
+    url: req.url,
+    status: res.statusCode,
+    ms: Date.now() - startedAt,
+    userAgent: req.headers['user-agent'] ?? 'loadtest/1.0 (loopback; leakguard examples)',
+    headers: req.headers,
+  });
+  pending.push(entry); // LEAK: allocation
+}
+
+function handler(req, res) {
+  const startedAt = Date.now();
+  res.end('ok\n');
+  logRequest(req, res, startedAt);
+}
+
+runExample('log-buffer', async ({ stopped }) => {
+  const server = await listen(handler);
+  await driveLoad(server, { ratePerSec: 2000, pathFor: (i) => `/api/v1/catalogue/items/${i}?fields=name,price,stock&lang=en`, stopped });
+});
