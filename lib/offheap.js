@@ -1,10 +1,277 @@
 'use strict';
-// Placeholder until issue #8 lands.
+// OffHeapCache: a byte-bounded cache whose keys and values (strings, Buffers,
+// Uint8Arrays) are copied into Rust memory (src/offheap/), where the garbage
+// collector never scans them, and which worker threads share by name.
+//
+// This file is a thin wrapper over plain Node-API functions that take the
+// store's handle (an external) as first argument: each operation is one
+// crossing into Rust, never a napi-rs class method (~4x dearer, DESIGN §7).
+// A string value comes back as a new string made by the addon; a byte value
+// comes back through a per-thread scratch Buffer (copying into it is cheaper
+// than having native code make a new Buffer) and is then copied into a new
+// Buffer or Uint8Array, whichever type was stored.
+//
+// Counters: this handle's hits, misses, sets and deletes are written here into
+// the cache's stats row; the store-wide figures (entries, bytes, evictions,
+// expirations), which other threads change too, are written into the same row
+// by the addon after each operation of this thread that can change them.
+//
+// It must never hand a user's value to Rust by reference (everything is
+// copied), never keep the process alive, and never touch a row after close().
+
+const { Buffer } = require('node:buffer');
+const { isUint8Array } = require('node:util').types;
+const { inspect } = require('node:util');
+const native = require('./native');
+const { CELLS, statsTable } = require('./stats');
+const { captureSite } = require('./callsite');
+const { CODES, leakguardError, invalidOption, validateOptions, validateInteger, validateNumber, validateString } = require('./errors');
+
+const { HITS, MISSES, SETS, DELETES } = CELLS.cache;
+
+// Byte values up to this size come back through the scratch Buffer; larger
+// ones are copied straight into their result by `take`.
+const SCRATCH_BYTES = 64 * 1024;
+const scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+const off = {};
+native.offheapBind(off, scratch);
+
+const KIND_STRING = 0;
+const KIND_BUFFER = 2;
+const KIND_UINT8ARRAY = 3;
+
+// A GC'd cache gives its stats row back; its native handle, unreachable at the
+// same moment, lets go of the store in its own finalizer.
+const rows = new FinalizationRegistry((id) => statsTable().release(id));
+const CLOSED_CELLS = new Float64Array(8);
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`;
+  return `${typeof value} ${inspect(value, { depth: 0, maxStringLength: 40 })}`;
+}
+
+function badValue(value) {
+  return leakguardError(TypeError, CODES.INVALID_VALUE, `an OffHeapCache value must be a string, a Buffer or a Uint8Array; received ${describe(value)}`);
+}
+
+function badKey(key) {
+  return leakguardError(TypeError, CODES.INVALID_VALUE, `an OffHeapCache key must be a string or a number; received ${describe(key)}`);
+}
+
+/** Turns the addon's answer for a byte value (`len * 2 + isUint8Array`) into a fresh copy. */
+function bytesOut(code) {
+  const u8 = code % 2 === 1;
+  const len = (code - (u8 ? 1 : 0)) / 2;
+  const out = u8 ? new Uint8Array(len) : Buffer.allocUnsafe(len);
+  if (len <= SCRATCH_BYTES) scratch.copy(out, 0, 0, len);
+  else off.take(out);
+  return out;
+}
+
+function decode(r) {
+  return typeof r === 'number' ? bytesOut(r) : r;
+}
+
+function validate(options) {
+  const o = validateOptions(options);
+  if (o.maxSize === undefined) {
+    throw leakguardError(TypeError, CODES.UNBOUNDED, 'OffHeapCache needs option "maxSize" (a bound in bytes)');
+  }
+  if (o.max !== undefined) {
+    throw invalidOption('max', 'left out: an OffHeapCache is bounded in bytes by "maxSize"', o.max);
+  }
+  const maxSize = validateInteger('maxSize', o.maxSize, { min: 1 });
+  const ttl = validateNumber('ttl', o.ttl, { min: 0 }) ?? 0;
+  const name = validateString('name', o.name);
+  if (name !== undefined && name.length === 0) throw invalidOption('name', 'a non-empty string', name);
+  const clock = o.clock;
+  if (clock !== undefined && (clock === null || typeof clock !== 'object' || typeof clock.now !== 'function')) {
+    throw invalidOption('clock', 'an object with a now() method', clock);
+  }
+  return { maxSize, ttl, name, clock };
+}
 
 class OffHeapCache {
-  constructor() {
-    throw new Error('leakguard: OffHeapCache is not implemented yet (issue #8)');
+  #h;
+  #cells;
+  #rowId;
+  #ttl;
+  #clock;
+  #maxSize;
+  #name;
+
+  /**
+   * @param {object} options { maxSize (bytes, required), ttl (ms, 0 = none),
+   *   name (share the store with other threads), clock ({ now() } in ms) }
+   * @param {Iterable<[string|number, string|Uint8Array]>} [entries] initial entries.
+   */
+  constructor(options, entries) {
+    const o = validate(options);
+    this.#ttl = o.ttl;
+    this.#clock = o.clock ?? null;
+    this.#maxSize = o.maxSize;
+    this.#name = o.name ?? null;
+    const captured = captureSite(OffHeapCache);
+    const row = statsTable().acquire({
+      kind: 'cache',
+      name: this.#name,
+      site: captured === null ? null : captured.site,
+      stack: captured === null ? [] : captured.stack,
+      max: null,
+      maxSize: o.maxSize,
+      detail: 'OffHeapCache',
+    });
+    try {
+      this.#h = off.open(o.name, o.maxSize, o.ttl, row.cells);
+    } catch (err) {
+      statsTable().release(row.id);
+      throw err;
+    }
+    this.#rowId = row.id;
+    this.#cells = row.cells;
+    rows.register(this, row.id, this);
+    if (entries !== undefined && entries !== null) {
+      for (const entry of entries) this.set(entry[0], entry[1]);
+    }
+  }
+
+  /** The clock reading the addon needs: 0 without ttl, -1 for the store's own clock. */
+  #now() {
+    if (this.#ttl === 0) return 0;
+    return this.#clock === null ? -1 : this.#clock.now();
+  }
+
+  get(key) {
+    const r = off.get(this.#h, key, this.#ttl === 0 ? 0 : this.#now());
+    if (r === undefined) {
+      this.#cells[MISSES]++;
+      return undefined;
+    }
+    this.#cells[HITS]++;
+    return typeof r === 'string' ? r : bytesOut(r);
+  }
+
+  /** The value of `key` without marking it recently used or counting a hit. */
+  peek(key) {
+    const r = off.peek(this.#h, key, this.#now());
+    return r === undefined ? undefined : decode(r);
+  }
+
+  set(key, value) {
+    let kind;
+    if (typeof value === 'string') kind = KIND_STRING;
+    else if (Buffer.isBuffer(value)) kind = KIND_BUFFER;
+    else if (isUint8Array(value)) kind = KIND_UINT8ARRAY;
+    else throw badValue(value);
+    if (typeof key !== 'string' && typeof key !== 'number') throw badKey(key);
+    off.set(this.#h, key, value, kind, this.#ttl === 0 ? 0 : this.#now());
+    this.#cells[SETS]++;
+    return this;
+  }
+
+  has(key) {
+    return off.has(this.#h, key, this.#now());
+  }
+
+  delete(key) {
+    const found = off.delete(this.#h, key, this.#now());
+    if (found) this.#cells[DELETES]++;
+    return found;
+  }
+
+  clear() {
+    off.clear(this.#h);
+  }
+
+  /** Live entries (expired ones are removed first). */
+  get size() {
+    return off.size(this.#h, this.#now());
+  }
+
+  /** Removes expired entries now; true when there were some. */
+  purgeStale() {
+    return off.purge(this.#h, this.#now()) > 0;
+  }
+
+  /** Keys, least recently used first: a snapshot taken when iteration starts. */
+  *keys() {
+    yield* off.keys(this.#h, this.#now());
+  }
+
+  *values() {
+    for (const key of off.keys(this.#h, this.#now())) {
+      const r = off.peek(this.#h, key, this.#now());
+      if (r !== undefined) yield decode(r);
+    }
+  }
+
+  *entries() {
+    for (const key of off.keys(this.#h, this.#now())) {
+      const r = off.peek(this.#h, key, this.#now());
+      if (r !== undefined) yield [key, decode(r)];
+    }
+  }
+
+  forEach(callback, thisArg) {
+    if (typeof callback !== 'function') {
+      throw leakguardError(TypeError, CODES.INVALID_OPTION, `forEach needs a function; received ${describe(callback)}`);
+    }
+    for (const [key, value] of this.entries()) callback.call(thisArg, value, key, this);
+  }
+
+  /**
+   * This handle's hits, misses, sets and deletes; the store's entries (`size`),
+   * bytes (`calculatedSize`), evictions and expirations, shared by every handle.
+   */
+  stats() {
+    const [entries, bytes, evictions, expirations] = off.figures(this.#h);
+    const c = this.#cells;
+    return {
+      hits: c[HITS],
+      misses: c[MISSES],
+      sets: c[SETS],
+      deletes: c[DELETES],
+      evictions,
+      expirations,
+      size: entries,
+      calculatedSize: bytes,
+      maxSize: this.#maxSize,
+      ttl: this.#ttl,
+      name: this.#name,
+    };
+  }
+
+  /**
+   * Lets go of the store now (it is freed when its last handle in any thread
+   * goes) and gives the stats row back. Any later call throws
+   * ERR_LEAKGUARD_NATIVE. Idempotent.
+   */
+  close() {
+    if (this.#h === null) return;
+    off.close(this.#h);
+    this.#h = null;
+    rows.unregister(this);
+    statsTable().release(this.#rowId);
+    this.#cells = CLOSED_CELLS;
+  }
+
+  /** What one entry costs in bytes: key bytes + value bytes + this per-entry overhead. */
+  static get entryOverhead() {
+    return off.entryOverhead;
+  }
+
+  /** Every OffHeapCache store of the process: { stores, entries, bytes }. */
+  static processUsage() {
+    const [stores, entries, bytes] = off.usage();
+    return { stores, entries, bytes };
   }
 }
+
+OffHeapCache.prototype[Symbol.iterator] = OffHeapCache.prototype.entries;
+Object.defineProperty(OffHeapCache.prototype, Symbol.toStringTag, {
+  value: 'OffHeapCache',
+  configurable: true,
+});
 
 module.exports = { OffHeapCache };
