@@ -1,0 +1,134 @@
+'use strict';
+// The leak corpus test: runs every program in examples/leaks and
+// examples/controls as a child process under `node -r leakguard/register`
+// with a 250 ms sampling interval, two at a time, each bounded in time, and
+// reads the JSON report line examples/support/example-run.js prints at the
+// end. Each leak must be reported as leaking with a suspect of the right kind
+// among the top 3: for timers, listeners and caches the exact line marked
+// `// LEAK: <kind>` in the example; for raw allocations the function that
+// encloses the marked line. Each control must never be reported as leaking.
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+
+const ROOT = path.resolve(__dirname, '..');
+const EXAMPLES = path.join(ROOT, 'examples');
+const MARKER = 'LEAKGUARD_EXAMPLE_REPORT ';
+const RUN_MS = 14_000;
+const KILL_AFTER_MS = RUN_MS + 20_000;
+
+function listExamples(folder) {
+  const dir = path.join(EXAMPLES, folder);
+  return fs
+    .readdirSync(dir)
+    .filter((name) => name.endsWith('.js'))
+    .sort()
+    .map((name) => path.join(dir, name));
+}
+
+/** Reads the `// LEAK: <kind>` marker of an example: kind, line, and for allocations the enclosing function. */
+function leakMarker(file) {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const index = lines.findIndex((l) => /\/\/ LEAK: \w+/.test(l));
+  assert.notEqual(index, -1, `${file} has no // LEAK: marker`);
+  assert.equal(lines.filter((l) => /\/\/ LEAK: \w+/.test(l)).length, 1, `${file} has more than one // LEAK: marker`);
+  const kind = /\/\/ LEAK: (\w+)/.exec(lines[index])[1];
+  const indent = /^\s*/.exec(lines[index])[0].length;
+  let functionName = null;
+  for (let i = index - 1; i >= 0 && functionName === null; i--) {
+    const m = /^(\s*)(?:async\s+)?function\s+(\w+)/.exec(lines[i]);
+    if (m !== null && m[1].length < indent) functionName = m[2];
+  }
+  return { kind, line: index + 1, functionName };
+}
+
+/** Runs one example under leakguard/register; resolves to { payload, code, stdout, stderr }. */
+function runUnderLeakguard(file) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-r', path.join(ROOT, 'register.js'), file], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        LEAKGUARD_INTERVAL_MS: '250',
+        LEAKGUARD_EXAMPLE_JSON: '1',
+        LEAKGUARD_EXAMPLE_MS: String(RUN_MS),
+        NODE_OPTIONS: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    const killer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      const line = stdout.split('\n').find((l) => l.startsWith(MARKER));
+      let payload = null;
+      if (line !== undefined) payload = JSON.parse(line.slice(MARKER.length));
+      resolve({ payload, code, signal, stdout, stderr });
+    });
+  });
+}
+
+function describeSuspects(report) {
+  if (!report || !Array.isArray(report.suspects)) return '(no suspects array)';
+  return report.suspects
+    .slice(0, 5)
+    .map((s, i) => `  #${i + 1} ${s.kind} ${s.site ? `${s.site.functionName ?? '?'} ${path.relative(ROOT, s.site.file ?? '')}:${s.site.line}` : '(no site)'} — ${s.description ?? ''}`)
+    .join('\n');
+}
+
+function diagnostics(run) {
+  const r = run.payload && run.payload.report;
+  const heap = r && r.heap ? `heap used ${r.heap.usedBytes}, baseline ${r.heap.baselineBytes}, slope ${r.heap.slopeBytesPerSec} B/s, rss slope ${r.heap.rssSlopeBytesPerSec} B/s` : '(no heap figures)';
+  return `exit ${run.code}${run.signal ? ` (${run.signal})` : ''}; leaking=${r ? r.leaking : '?'}; ${heap}\nsuspects:\n${describeSuspects(r)}\nstderr tail:\n${run.stderr.slice(-1500)}`;
+}
+
+function assertRan(run) {
+  assert.ok(run.payload !== null, `the example printed no report line\n${diagnostics(run)}`);
+  assert.ok(run.payload.report !== null, `leakguard was not running in the example (report() unavailable)\n${diagnostics(run)}`);
+}
+
+test('every leak example carries exactly one well-formed // LEAK: marker', () => {
+  for (const file of listExamples('leaks')) {
+    const marker = leakMarker(file);
+    assert.ok(['cache', 'timer', 'listener', 'allocation'].includes(marker.kind), `${file}: unknown kind ${marker.kind}`);
+    if (marker.kind === 'allocation') assert.ok(marker.functionName, `${file}: allocation marker outside a named function`);
+  }
+  for (const file of listExamples('controls')) {
+    assert.doesNotMatch(fs.readFileSync(file, 'utf8'), /\/\/ LEAK:/, `${file} is a control and must not carry a LEAK marker`);
+  }
+});
+
+test('the leak corpus under leakguard/register (250 ms interval)', { concurrency: 2, timeout: 10 * 60_000 }, async (t) => {
+  for (const file of listExamples('leaks')) {
+    const name = path.basename(file, '.js');
+    const marker = leakMarker(file);
+    const where = marker.kind === 'allocation' ? `function ${marker.functionName}` : `line ${marker.line}`;
+    t.test(`leak ${name}: reported as a ${marker.kind} suspect at ${where}`, async () => {
+      const run = await runUnderLeakguard(file);
+      assertRan(run);
+      const { report } = run.payload;
+      assert.equal(report.leaking, true, `not reported as leaking\n${diagnostics(run)}`);
+      const top = report.suspects.slice(0, 3);
+      const found = top.some((s) => {
+        if (s.kind !== marker.kind || !s.site || s.site.file !== file) return false;
+        return marker.kind === 'allocation' ? s.site.functionName === marker.functionName : s.site.line === marker.line;
+      });
+      assert.ok(found, `no ${marker.kind} suspect at ${path.relative(ROOT, file)} ${where} among the top 3\n${diagnostics(run)}`);
+    });
+  }
+  for (const file of listExamples('controls')) {
+    const name = path.basename(file, '.js');
+    t.test(`control ${name}: never reported as leaking`, async () => {
+      const run = await runUnderLeakguard(file);
+      assertRan(run);
+      assert.equal(run.payload.everLeaking, false, `reported as leaking after ${run.payload.firstLeakMs} ms\n${diagnostics(run)}`);
+      assert.equal(run.payload.report.leaking, false, `reported as leaking at the end\n${diagnostics(run)}`);
+    });
+  }
+});
