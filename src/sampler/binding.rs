@@ -1,1 +1,227 @@
-//! napi surface of the sampler module.
+//! napi surface of the sampler: the only file of `sampler/` that imports napi.
+//! Called at start/stop, on `report()`, and after a rare profile read; never
+//! per GC or per heartbeat (those go through the shared feed).
+
+use super::ranking::Allocation;
+use super::{epoch_ms, feed::Feed, HeapSampler, Notify, Settings};
+use crate::stats::binding::NativeRegistry;
+use napi::bindgen_prelude::*;
+use napi::sys;
+use napi::threadsafe_function::ThreadsafeFunctionCallMode;
+use napi::CleanupEnvHook;
+use napi_derive::napi;
+use std::ptr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Resolved sampler settings (defaults are applied in `lib/sampler.js`).
+#[napi(object)]
+pub struct SamplerSettings {
+    /// Sampling period, in milliseconds.
+    pub interval_ms: f64,
+    /// Short horizon, in milliseconds.
+    pub window_ms: f64,
+    /// Long horizon in windows.
+    pub long_factor: f64,
+    /// No verdict before this long after start, in milliseconds.
+    pub warmup_ms: f64,
+    /// Minimum heap/external growth over a horizon, in bytes.
+    pub min_growth_bytes: f64,
+    /// Minimum RSS growth over a horizon, in bytes.
+    pub min_rss_growth_bytes: f64,
+    /// Minimum growth of a call site's live count over a horizon, in items.
+    pub min_site_growth: f64,
+    /// Minimum gap between forced GCs, in milliseconds.
+    pub min_gc_gap_ms: f64,
+    /// Whether the sampling heap profiler may be requested.
+    pub allocations: bool,
+    /// Entries kept in the timeline.
+    pub history_len: u32,
+}
+
+fn to_napi(e: crate::errors::CoreError) -> Error {
+    Error::new(Status::GenericFailure, e.to_string())
+}
+
+/// The running sampler of one JavaScript environment.
+#[napi]
+pub struct NativeHeapSampler {
+    inner: Arc<HeapSampler>,
+    hook: Option<CleanupEnvHook<Arc<HeapSampler>>>,
+}
+
+#[napi]
+impl NativeHeapSampler {
+    /// Spawns the `leakguard-sampler` thread. `onReport(json)` is called on the
+    /// JS thread (weakly: it never keeps the process alive) when the verdict
+    /// changes materially.
+    #[napi(constructor)]
+    pub fn new(
+        env: Env,
+        registry: &NativeRegistry,
+        settings: SamplerSettings,
+        on_report: Function<String, ()>,
+    ) -> Result<Self> {
+        let tsfn = on_report
+            .build_threadsafe_function::<String>()
+            .weak::<true>()
+            .callee_handled::<false>()
+            .build()?;
+        let notify: Notify = Box::new(move |json| {
+            let _ = tsfn.call(json, ThreadsafeFunctionCallMode::NonBlocking);
+        });
+        let s = Settings {
+            interval_ms: settings.interval_ms,
+            window_ms: settings.window_ms,
+            long_factor: settings.long_factor,
+            warmup_ms: settings.warmup_ms,
+            min_growth_bytes: settings.min_growth_bytes,
+            min_rss_growth_bytes: settings.min_rss_growth_bytes,
+            min_site_growth: settings.min_site_growth,
+            min_gc_gap_ms: settings.min_gc_gap_ms,
+            allocations: settings.allocations,
+            history_len: settings.history_len as usize,
+        };
+        let inner =
+            Arc::new(HeapSampler::start(s, registry.inner.clone(), notify).map_err(to_napi)?);
+        // A worker's environment torn down without stop(): end the thread.
+        let hook = env.add_env_cleanup_hook(inner.clone(), |s| {
+            s.shutdown(Duration::from_secs(1));
+        })?;
+        Ok(NativeHeapSampler {
+            inner,
+            hook: Some(hook),
+        })
+    }
+
+    /// The shared feed as a `Float64Array` (no copy); see `lib/heap-feed.js`.
+    #[napi(ts_return_type = "Float64Array")]
+    pub fn feed(&self) -> FeedView {
+        FeedView(self.inner.shared.feed.clone())
+    }
+
+    /// The current report as JSON.
+    #[napi]
+    pub fn report_json(&self) -> String {
+        self.inner.shared.core.lock().report(epoch_ms()).to_string()
+    }
+
+    /// The timeline as JSON.
+    #[napi]
+    pub fn history_json(&self) -> String {
+        self.inner.shared.core.lock().history_json().to_string()
+    }
+
+    /// Replaces the allocation suspects (JSON array from the profiler).
+    #[napi]
+    pub fn set_allocations_json(&self, json: String) -> Result<()> {
+        let list: Vec<Allocation> = serde_json::from_str(&json).map_err(|e| {
+            Error::new(
+                Status::InvalidArg,
+                format!("leakguard: bad allocation list: {e}"),
+            )
+        })?;
+        self.inner.shared.core.lock().set_allocations(list);
+        Ok(())
+    }
+
+    /// Runs one tick now; false when the thread did not answer within `timeoutMs`.
+    #[napi]
+    pub fn flush(&self, timeout_ms: u32) -> bool {
+        self.inner
+            .flush(Duration::from_millis(u64::from(timeout_ms)))
+    }
+
+    /// Stops the thread (idempotent, waits at most `timeoutMs`); false when it
+    /// had to be detached.
+    #[napi]
+    pub fn shutdown(&mut self, env: Env, timeout_ms: u32) -> Result<bool> {
+        let ok = self
+            .inner
+            .shutdown(Duration::from_millis(u64::from(timeout_ms)));
+        if let Some(hook) = self.hook.take() {
+            env.remove_env_cleanup_hook(hook)?;
+        }
+        Ok(ok)
+    }
+
+    #[napi(getter)]
+    pub fn running(&self) -> bool {
+        self.inner.running()
+    }
+}
+
+/// The feed handed to JS as a `Float64Array` over an external ArrayBuffer.
+pub struct FeedView(Arc<Feed>);
+
+unsafe extern "C" fn release_feed(
+    _env: sys::napi_env,
+    _data: *mut std::ffi::c_void,
+    hint: *mut std::ffi::c_void,
+) {
+    // SAFETY: `hint` is the `Box<Arc<Feed>>` leaked in `to_napi_value`; V8
+    // calls this finalizer exactly once.
+    drop(unsafe { Box::from_raw(hint as *mut Arc<Feed>) });
+}
+
+impl ToNapiValue for FeedView {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        let data = val.0.as_ptr();
+        let len = val.0.byte_len();
+        let keep = Box::into_raw(Box::new(val.0)) as *mut std::ffi::c_void;
+        let mut buffer = ptr::null_mut();
+        // Raw call, status checked: never fall back to a copy the thread
+        // would not see (see DESIGN.md §7).
+        let status = unsafe {
+            sys::napi_create_external_arraybuffer(
+                env,
+                data as *mut std::ffi::c_void,
+                len,
+                Some(release_feed),
+                keep,
+                &mut buffer,
+            )
+        };
+        if status != sys::Status::napi_ok {
+            drop(unsafe { Box::from_raw(keep as *mut Arc<Feed>) });
+            return Err(Error::new(
+                Status::GenericFailure,
+                "leakguard: this runtime refuses external ArrayBuffers; the heap feed cannot be shared",
+            ));
+        }
+        let mut array = ptr::null_mut();
+        check_status!(
+            unsafe {
+                sys::napi_create_typedarray(
+                    env,
+                    sys::TypedarrayType::float64_array,
+                    len / 8,
+                    buffer,
+                    0,
+                    &mut array,
+                )
+            },
+            "leakguard: cannot create the heap feed view"
+        )?;
+        Ok(array)
+    }
+}
+
+/// The feed's cell layout as JSON (`{ "SAMPLE_SEQ": 0, ... }`), so JS can check it agrees.
+#[napi]
+pub fn heap_feed_layout_json() -> String {
+    use super::feed::cell::*;
+    serde_json::json!({
+        "SAMPLE_SEQ": SAMPLE_SEQ, "SAMPLE_T": SAMPLE_T, "HEAP_USED": HEAP_USED,
+        "HEAP_TOTAL": HEAP_TOTAL, "EXTERNAL": EXTERNAL, "ARRAY_BUFFERS": ARRAY_BUFFERS,
+        "RSS": RSS, "POSTGC_SEQ": POSTGC_SEQ, "POSTGC_T": POSTGC_T,
+        "POSTGC_USED": POSTGC_USED, "POSTGC_EXTERNAL": POSTGC_EXTERNAL,
+        "POSTGC_FORCED": POSTGC_FORCED, "FORCED_GC_MS": FORCED_GC_MS,
+        "HEARTBEAT_T": HEARTBEAT_T, "WANT_GC": WANT_GC, "GC_SERVED": GC_SERVED,
+        "WANT_PROFILE": WANT_PROFILE, "PROFILING": PROFILING, "NO_PROC": NO_PROC,
+        "LAG_WRITES": LAG_WRITES, "LAG_RING": LAG_RING, "LAG_LEN": LAG_LEN,
+        "GC_WRITES": GC_WRITES, "GC_RING": GC_RING, "GC_LEN": GC_LEN,
+        "MAJOR_GCS": MAJOR_GCS, "LEN": LEN,
+    })
+    .to_string()
+}

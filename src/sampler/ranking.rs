@@ -1,0 +1,507 @@
+//! Attribution: turns registry rows (caches, timer sites, listener sites) and
+//! allocation-profile diffs into ranked suspects.
+//!
+//! Registry rows are exact to the line (leakguard captured the creation stack);
+//! a row is a suspect when its live count passes the same floor test as the
+//! heap (every quarter of a horizon higher than the last), with no post-GC
+//! confirmation since counts carry no garbage. Allocation suspects come from
+//! V8's sampling heap profiler (pushed from JS, function-level).
+//!
+//! Ranking estimates bytes per second retained by each suspect. Rows have no
+//! byte size of their own, so an allocation suspect in a function on a row's
+//! creation stack is charged to the row (the row is the mechanism that keeps
+//! those bytes alive: fix the `setInterval`, not the object it holds), and
+//! rows without such a match are charged `ITEM_BYTES` per live item. Exact
+//! mechanisms outrank function-level guesses of equal weight. Never touches napi.
+
+use super::verdict::{Point, Tuning, Verdict};
+use crate::stats::{layout, Kind, RowMeta, RowSnapshot, Site};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Assumed retained bytes per live timer or listener (handle + closure +
+/// context) when no allocation profile says better.
+const ITEM_BYTES: f64 = 1024.0;
+/// Assumed bytes per cache entry when the cache has no size accounting.
+const ENTRY_BYTES: f64 = 256.0;
+/// Weight of an exact, line-level mechanism over a function-level guess.
+const EXACT_WEIGHT: f64 = 2.0;
+
+/// One ranked suspect, serialized into the report as-is.
+#[derive(Serialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Suspect {
+    pub kind: &'static str,
+    pub site: Option<Site>,
+    pub stack: Vec<Site>,
+    /// Live items (rows) or sampled live allocations (allocation suspects).
+    pub count: f64,
+    /// Per second: items for rows, bytes for allocation suspects.
+    pub growth: f64,
+    /// Estimated live bytes attributable to the suspect.
+    pub bytes: f64,
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Timer kind, event name, or cache class.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// `line` (exact creation site) or `function` (sampling profiler).
+    pub precision: &'static str,
+    /// Ranking weight: estimated retained bytes per second.
+    pub score: f64,
+}
+
+/// An allocation-profile suspect as `lib/allocation-profiler.js` pushes it.
+#[derive(Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Allocation {
+    pub site: Site,
+    #[serde(default)]
+    pub stack: Vec<Site>,
+    /// Sampled live bytes at the last profile read.
+    pub bytes: f64,
+    /// Bytes per second of growth between profile reads.
+    pub growth: f64,
+    /// Sampled live allocations.
+    #[serde(default)]
+    pub count: f64,
+}
+
+struct Tracked {
+    meta: Arc<RowMeta>,
+    verdict: Verdict,
+    cells: [f64; 8],
+}
+
+/// Per-row growth tracking across samples.
+pub struct RowTracker {
+    rows: HashMap<(u32, u64), Tracked>,
+    tuning: Tuning,
+}
+
+impl RowTracker {
+    /// `tuning.min_growth` is in items.
+    pub fn new(tuning: Tuning) -> Self {
+        RowTracker {
+            rows: HashMap::new(),
+            tuning,
+        }
+    }
+
+    /// Folds in one registry snapshot taken at `now`; released rows are forgotten.
+    pub fn observe(&mut self, now: f64, rows: &[RowSnapshot]) {
+        let mut seen = std::collections::HashSet::with_capacity(rows.len());
+        for r in rows {
+            let key = (r.id, r.generation);
+            seen.insert(key);
+            let t = self.rows.entry(key).or_insert_with(|| Tracked {
+                meta: r.meta.clone(),
+                verdict: Verdict::new(self.tuning),
+                cells: r.cells,
+            });
+            t.cells = r.cells;
+            t.verdict.push(Point {
+                t: now,
+                v: live(&r.meta, &r.cells),
+                post_gc: false,
+            });
+            t.verdict.evaluate(now);
+        }
+        self.rows.retain(|k, _| seen.contains(k));
+    }
+
+    /// Suspects among the rows: those whose live count keeps growing.
+    pub fn suspects(&self) -> Vec<Suspect> {
+        let mut out = Vec::new();
+        for t in self.rows.values() {
+            if !t.verdict.leaking() {
+                continue;
+            }
+            let growth = t.verdict.growth().map_or(0.0, |g| g.slope_per_sec.max(0.0));
+            if let Some(s) = row_suspect(&t.meta, &t.cells, growth) {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+fn live(meta: &RowMeta, cells: &[f64; 8]) -> f64 {
+    match meta.kind {
+        Kind::Cache => cells[layout::cache::SIZE],
+        Kind::Timer | Kind::Listener => cells[layout::site::ADDS] - cells[layout::site::REMOVES],
+    }
+}
+
+fn row_suspect(meta: &RowMeta, cells: &[f64; 8], growth: f64) -> Option<Suspect> {
+    let count = live(meta, cells);
+    let at = meta
+        .site
+        .as_ref()
+        .map(|s| format!("{}:{}:{}", s.file, s.line, s.column))
+        .unwrap_or_else(|| "an unknown site".into());
+    let (kind, description, bytes, score) = match meta.kind {
+        Kind::Timer => {
+            let interval = meta.detail.as_deref() == Some("interval");
+            let (call, noun) = if interval {
+                ("setInterval", "intervals")
+            } else {
+                ("setTimeout", "timeouts")
+            };
+            (
+                "timer",
+                format!(
+                    "{call} at {at} has {} live {noun}, growing {}/s",
+                    group(count),
+                    rate(growth)
+                ),
+                count * ITEM_BYTES,
+                growth * ITEM_BYTES,
+            )
+        }
+        Kind::Listener => {
+            let event = meta.detail.as_deref().unwrap_or("?");
+            let emitters = cells[layout::site::EMITTERS];
+            (
+                "listener",
+                format!(
+                    "listener for '{event}' added at {at} has {} live listeners on {} emitter{}, growing {}/s",
+                    group(count),
+                    group(emitters),
+                    if emitters == 1.0 { "" } else { "s" },
+                    rate(growth)
+                ),
+                count * ITEM_BYTES,
+                growth * ITEM_BYTES,
+            )
+        }
+        Kind::Cache => {
+            if let Some(max) = meta.max {
+                if count >= 0.95 * max {
+                    return None; // at its bound: bounded, not leaking
+                }
+            }
+            let sized = cells[layout::cache::CALCULATED_SIZE];
+            let per = if sized > 0.0 && count > 0.0 {
+                sized / count
+            } else {
+                ENTRY_BYTES
+            };
+            let name = meta.name.as_deref().unwrap_or("(unnamed)");
+            let class = meta.detail.as_deref().unwrap_or("cache");
+            let bound = meta
+                .max
+                .map(|m| format!(", max {}", group(m)))
+                .unwrap_or_default();
+            (
+                "cache",
+                format!(
+                    "{class} '{name}' ({at}{bound}) holds {} entries, growing {}/s",
+                    group(count),
+                    rate(growth)
+                ),
+                count * per,
+                growth * per,
+            )
+        }
+    };
+    Some(Suspect {
+        kind,
+        site: meta.site.clone(),
+        stack: meta.stack.clone(),
+        count,
+        growth,
+        bytes,
+        description,
+        name: meta.name.clone(),
+        detail: meta.detail.clone(),
+        precision: "line",
+        score: score * EXACT_WEIGHT,
+    })
+}
+
+fn allocation_suspect(a: &Allocation) -> Suspect {
+    let fname = a
+        .site
+        .function_name
+        .as_deref()
+        .filter(|f| !f.is_empty())
+        .unwrap_or("(anonymous)");
+    let dep = if a.site.node_modules {
+        " (inside node_modules)"
+    } else {
+        ""
+    };
+    Suspect {
+        kind: "allocation",
+        site: Some(a.site.clone()),
+        stack: a.stack.clone(),
+        count: a.count,
+        growth: a.growth,
+        bytes: a.bytes,
+        description: format!(
+            "function-level: objects allocated in {fname} ({}:{}:{}){dep} hold ~{} live, growing {}/s (sampling heap profiler)",
+            a.site.file,
+            a.site.line,
+            a.site.column,
+            bytes(a.bytes),
+            bytes(a.growth.max(0.0))
+        ),
+        name: None,
+        detail: None,
+        precision: "function",
+        score: a.growth.max(0.0),
+    }
+}
+
+fn same_function(a: &Site, b: &Site) -> bool {
+    a.file == b.file
+        && a.function_name.is_some()
+        && a.function_name == b.function_name
+        && a.line <= b.line
+}
+
+/// Ranks row suspects and allocation suspects together, most likely first.
+pub fn rank(mut rows: Vec<Suspect>, allocations: &[Allocation]) -> Vec<Suspect> {
+    let mut out: Vec<Suspect> = Vec::with_capacity(rows.len() + allocations.len());
+    for a in allocations
+        .iter()
+        .filter(|a| a.growth > 0.0 && a.bytes > 0.0)
+    {
+        let mut s = allocation_suspect(a);
+        // The row whose creation stack runs through the allocating function
+        // keeps these bytes alive: charge them to it.
+        let owner = rows.iter_mut().find(|r| {
+            r.kind != "cache"
+                && r.site
+                    .iter()
+                    .chain(r.stack.iter())
+                    .any(|f| same_function(&a.site, f))
+        });
+        if let Some(r) = owner {
+            r.bytes = r.bytes.max(0.0) + a.bytes;
+            r.score += a.growth * EXACT_WEIGHT;
+            s.score *= 0.5;
+            s.description.push_str(&format!(
+                "; likely retained by the {} suspect above",
+                r.kind
+            ));
+        }
+        out.push(s);
+    }
+    out.append(&mut rows);
+    out.sort_by(|a, b| b.score.total_cmp(&a.score));
+    out
+}
+
+/// "1 250": digits grouped by thousands with spaces.
+pub fn group(n: f64) -> String {
+    let n = n.round();
+    let neg = n < 0.0;
+    let digits = format!("{}", n.abs() as u64);
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    if neg {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// A per-second item rate: integers above 10, one decimal below.
+pub fn rate(r: f64) -> String {
+    if r.abs() >= 10.0 {
+        group(r)
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+/// "12.3 MB" (decimal units, as dashboards print them).
+pub fn bytes(b: f64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = b;
+    let mut i = 0;
+    while v.abs() >= 1000.0 && i < units.len() - 1 {
+        v /= 1000.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{} B", v.round())
+    } else {
+        format!("{v:.1} {}", units[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(file: &str, line: u32, f: &str) -> Site {
+        Site {
+            file: file.into(),
+            line,
+            column: 3,
+            function_name: Some(f.into()),
+            node_modules: false,
+        }
+    }
+
+    fn meta(kind: Kind, detail: &str, s: Site, max: Option<f64>) -> Arc<RowMeta> {
+        Arc::new(RowMeta {
+            kind,
+            name: None,
+            site: Some(s.clone()),
+            stack: vec![s],
+            max,
+            max_size: None,
+            detail: Some(detail.into()),
+        })
+    }
+
+    fn tuning() -> Tuning {
+        Tuning {
+            window_ms: 8000.0,
+            long_factor: 8.0,
+            min_growth: 20.0,
+            warmup_ms: 0.0,
+            confirm: false,
+        }
+    }
+
+    fn snap(id: u32, meta: &Arc<RowMeta>, cells: [f64; 8]) -> RowSnapshot {
+        RowSnapshot {
+            id,
+            generation: 1,
+            meta: meta.clone(),
+            cells,
+        }
+    }
+
+    #[test]
+    fn a_growing_timer_site_is_a_suspect_and_a_churning_one_is_not() {
+        let leaky = meta(
+            Kind::Timer,
+            "interval",
+            site("/srv/t.js", 4, "addTenant"),
+            None,
+        );
+        let churn = meta(Kind::Timer, "timeout", site("/srv/r.js", 9, "handle"), None);
+        let mut tr = RowTracker::new(tuning());
+        for i in 0..=40 {
+            let t = i as f64 * 250.0;
+            let mut a = [0.0; 8];
+            a[layout::site::ADDS] = i as f64 * 25.0;
+            let mut c = [0.0; 8];
+            c[layout::site::ADDS] = i as f64 * 100.0;
+            c[layout::site::REMOVES] = i as f64 * 100.0 - (i % 3) as f64;
+            tr.observe(t, &[snap(1, &leaky, a), snap(2, &churn, c)]);
+        }
+        let s = tr.suspects();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].kind, "timer");
+        assert_eq!(s[0].site.as_ref().unwrap().line, 4);
+        assert!((s[0].growth - 100.0).abs() < 5.0, "{}", s[0].growth);
+        assert_eq!(
+            s[0].description,
+            "setInterval at /srv/t.js:4:3 has 1 000 live intervals, growing 100/s"
+        );
+        tr.observe(11_000.0, &[]);
+        assert!(tr.is_empty(), "released rows are forgotten");
+    }
+
+    #[test]
+    fn a_cache_at_its_bound_is_not_a_suspect() {
+        let m = meta(
+            Kind::Cache,
+            "LruCache",
+            site("/srv/c.js", 2, "boot"),
+            Some(1000.0),
+        );
+        let mut cells = [0.0; 8];
+        cells[layout::cache::SIZE] = 990.0;
+        assert!(row_suspect(&m, &cells, 10.0).is_none());
+        cells[layout::cache::SIZE] = 100.0;
+        assert!(row_suspect(&m, &cells, 10.0).is_some());
+    }
+
+    #[test]
+    fn allocations_in_a_rows_function_are_charged_to_the_row() {
+        let m = meta(
+            Kind::Listener,
+            "message",
+            site("/srv/bus.js", 12, "onRequest"),
+            None,
+        );
+        let mut cells = [0.0; 8];
+        cells[layout::site::ADDS] = 500.0;
+        cells[layout::site::EMITTERS] = 1.0;
+        let row = row_suspect(&m, &cells, 50.0).unwrap();
+        let allocs = vec![
+            Allocation {
+                site: site("/srv/bus.js", 10, "onRequest"),
+                stack: vec![],
+                bytes: 5e6,
+                growth: 5e5,
+                count: 10.0,
+            },
+            Allocation {
+                site: site("/srv/other.js", 1, "grow"),
+                stack: vec![],
+                bytes: 1e6,
+                growth: 3e5,
+                count: 3.0,
+            },
+        ];
+        let ranked = rank(vec![row], &allocs);
+        assert_eq!(ranked[0].kind, "listener", "the mechanism comes first");
+        assert_eq!(ranked[0].bytes, 500.0 * ITEM_BYTES + 5e6);
+        assert_eq!(ranked[1].site.as_ref().unwrap().file, "/srv/other.js");
+        assert!(ranked[2]
+            .description
+            .contains("likely retained by the listener"));
+        assert!(ranked[2].description.starts_with("function-level:"));
+    }
+
+    #[test]
+    fn a_big_unrelated_allocation_outranks_a_small_row() {
+        let m = meta(Kind::Timer, "timeout", site("/srv/a.js", 1, "f"), None);
+        let mut cells = [0.0; 8];
+        cells[layout::site::ADDS] = 30.0;
+        let row = row_suspect(&m, &cells, 1.0).unwrap();
+        let allocs = vec![Allocation {
+            site: site("/srv/map.js", 5, "remember"),
+            stack: vec![],
+            bytes: 5e7,
+            growth: 3e6,
+            count: 100.0,
+        }];
+        let ranked = rank(vec![row], &allocs);
+        assert_eq!(ranked[0].kind, "allocation");
+    }
+
+    #[test]
+    fn numbers_read_like_prose() {
+        assert_eq!(group(1250.0), "1 250");
+        assert_eq!(group(12.0), "12");
+        assert_eq!(group(1234567.0), "1 234 567");
+        assert_eq!(rate(2.25), "2.2");
+        assert_eq!(bytes(12_345_678.0), "12.3 MB");
+        assert_eq!(bytes(999.0), "999 B");
+    }
+}

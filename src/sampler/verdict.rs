@@ -1,0 +1,629 @@
+//! The leak verdict: "is live memory growing, sustained, beyond noise?"
+//!
+//! A series (heap, external, RSS, or a call site's live count) is a list of
+//! timestamped points. Some points are *post-GC* (measured right after a major
+//! GC, natural or forced): they are the honest baseline, live memory without
+//! garbage. The others are timer-driven samples, which include garbage.
+//!
+//! ```text
+//!   value                                   horizon H (windowMs, or longWindowMs)
+//!     │            ╱│      ╱│       ╱│      ├────────┼────────┼────────┼────────┤
+//!     │      ╱│  ╱  │    ╱  │     ╱  │ •     seg 0    seg 1    seg 2    seg 3
+//!     │ ╱│ ╱  │╱    │  ╱    │ ╱ •    │╱      floor = min of the segment's points
+//!     │╱ │╱         │╱      │╱                (the sawtooth's low points)
+//!     └───────────────────────────────────────▶ t         • = post-GC point
+//! ```
+//!
+//! The *floor test* on a horizon H passes when, with H/4 segments, each
+//! segment's floor (its minimum) is above the previous one by at least
+//! `min_growth / 16`, and the last floor is above the first by at least
+//! `0.75 * min_growth` (a steady rate r passes when `r * H >= min_growth`).
+//! Minima ignore the sawtooth of short-lived garbage; requiring every step to
+//! rise rejects a warm-up or a bounded cache that grows and then stops, a single
+//! step, and a large constant heap.
+//!
+//! Garbage promoted to the old generation can make floors rise for a while
+//! when major GCs are rare, and segment minima lag the present by a segment
+//! (a warm-up that stopped two seconds ago still shows rising floors). So a
+//! passing floor test is only a *suspicion*; the verdict needs *confirmation*
+//! from two post-GC points: the later one fresh (within half a segment), the
+//! earlier one 3/4 of a segment to half a horizon before it, rising at least
+//! at half the minimum rate (`min_growth / H`). When such a pair is missing
+//! the verdict asks for a forced GC (`wants_gc`; the sampler rate-limits
+//! them), which is what makes it decide when major GCs are rare. Forced GCs
+//! start as soon as half a horizon rises by `min_growth / 4`, so the pair is
+//! usually there when the full window completes.
+//!
+//! Two horizons are tested: the short window (fast leaks) and a long one,
+//! `long_factor` windows long (slow leaks of a few KiB/s). Once leaking, a
+//! series stays leaking while the floor test passes on either horizon (no
+//! confirmation needed to stay), and clears when it fails on both.
+//!
+//! memwatch's rule ("the heap grew after 5 consecutive full GCs") flags a
+//! bounded cache warming up (5 GCs fit inside the warm-up) and misses slow
+//! leaks when full GCs are rare (no GCs, no verdict). Here warm-up fails the
+//! every-step rule, and rare GCs are replaced by timer samples plus a forced
+//! confirmation.
+//!
+//! Pure computation on `f64` milliseconds: the clock is whatever the caller
+//! passes, so tests drive it with synthetic series.
+
+use std::collections::VecDeque;
+
+/// Number of segments a horizon is split into.
+const SEGMENTS: usize = 4;
+/// Points kept per series (the oldest are dropped first).
+const MAX_POINTS: usize = 8192;
+
+/// One observation of a series.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    pub t: f64,
+    pub v: f64,
+    pub post_gc: bool,
+}
+
+/// What the floor test measured on one horizon.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Growth {
+    /// Rise from the first floor to the last one.
+    pub growth: f64,
+    /// Least-squares slope of the floors, per second.
+    pub slope_per_sec: f64,
+    /// Length of the horizon tested, in milliseconds.
+    pub horizon_ms: f64,
+    /// First floor (the baseline the growth is measured from).
+    pub first_floor: f64,
+}
+
+enum Confirmation {
+    Confirmed,
+    Rejected,
+    NeedGc,
+}
+
+/// A bounded, time-ordered series of points.
+#[derive(Default, Clone, Debug)]
+pub struct Series {
+    points: VecDeque<Point>,
+}
+
+impl Series {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a point; points older than `keep_ms` before it are dropped.
+    pub fn push(&mut self, p: Point, keep_ms: f64) {
+        if !p.v.is_finite() || !p.t.is_finite() {
+            return;
+        }
+        // Points arrive in time order; a late one (a post-GC value pushed after
+        // the next timer sample) is inserted in place.
+        let at = self
+            .points
+            .iter()
+            .rposition(|q| q.t <= p.t)
+            .map_or(0, |i| i + 1);
+        self.points.insert(at, p);
+        let latest = self.points.back().map_or(p.t, |q| q.t);
+        while let Some(front) = self.points.front() {
+            if front.t < latest - keep_ms || self.points.len() > MAX_POINTS {
+                self.points.pop_front();
+            } else {
+                break;
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    pub fn first_t(&self) -> Option<f64> {
+        self.points.front().map(|p| p.t)
+    }
+
+    pub fn last(&self) -> Option<Point> {
+        self.points.back().copied()
+    }
+
+    /// The most recent post-GC point.
+    pub fn last_post_gc(&self) -> Option<Point> {
+        self.points.iter().rev().find(|p| p.post_gc).copied()
+    }
+
+    /// Minimum over the points at or after `since`.
+    pub fn floor_since(&self, since: f64) -> Option<f64> {
+        self.points
+            .iter()
+            .filter(|p| p.t >= since)
+            .map(|p| p.v)
+            .reduce(f64::min)
+    }
+
+    /// Each segment's floor `(t, min)` on `[now - horizon_ms, now]`; `None`
+    /// when the series does not cover the horizon or a segment is empty.
+    fn floors(&self, now: f64, horizon_ms: f64) -> Option<[(f64, f64); SEGMENTS]> {
+        let start = now - horizon_ms;
+        // The horizon must be covered: a point in its first tenth or earlier.
+        if self.first_t()? > start + horizon_ms * 0.1 {
+            return None;
+        }
+        let seg_ms = horizon_ms / SEGMENTS as f64;
+        let mut floors = [(0.0f64, f64::INFINITY); SEGMENTS];
+        for p in self.points.iter().filter(|p| p.t >= start && p.t <= now) {
+            let k = (((p.t - start) / seg_ms) as usize).min(SEGMENTS - 1);
+            if p.v < floors[k].1 {
+                floors[k] = (p.t, p.v);
+            }
+        }
+        floors.iter().all(|f| f.1.is_finite()).then_some(floors)
+    }
+
+    /// Slope of the floors per second (0 when the horizon is not covered):
+    /// the growth rate with garbage filtered out, for reports and dashboards.
+    pub fn floor_slope(&self, now: f64, horizon_ms: f64) -> f64 {
+        self.floors(now, horizon_ms)
+            .map_or(0.0, |f| slope_per_sec(&f))
+    }
+
+    /// The floor test on the horizon `[now - horizon_ms, now]`; `None` when the
+    /// series does not cover the horizon or the floors do not rise at every step.
+    pub fn floor_test(&self, now: f64, horizon_ms: f64, min_growth: f64) -> Option<Growth> {
+        let floors = self.floors(now, horizon_ms)?;
+        let step = min_growth / 16.0;
+        if floors.windows(2).any(|w| w[1].1 - w[0].1 < step) {
+            return None;
+        }
+        let growth = floors[SEGMENTS - 1].1 - floors[0].1;
+        if growth < 0.75 * min_growth {
+            return None;
+        }
+        Some(Growth {
+            growth,
+            slope_per_sec: slope_per_sec(&floors),
+            horizon_ms,
+            first_floor: floors[0].1,
+        })
+    }
+}
+
+/// Least-squares slope of `(t ms, v)` pairs, in v per second.
+fn slope_per_sec(points: &[(f64, f64)]) -> f64 {
+    let n = points.len() as f64;
+    let mt = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let mv = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let (mut num, mut den) = (0.0, 0.0);
+    for &(t, v) in points {
+        num += (t - mt) * (v - mv);
+        den += (t - mt) * (t - mt);
+    }
+    if den <= 0.0 {
+        0.0
+    } else {
+        num / den * 1000.0
+    }
+}
+
+/// Tuning of one verdict, all in milliseconds and the series' own unit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tuning {
+    /// The short horizon.
+    pub window_ms: f64,
+    /// The long horizon is `window_ms * long_factor`.
+    pub long_factor: f64,
+    /// Minimum rise over a horizon to count as growth.
+    pub min_growth: f64,
+    /// No verdict before this long after the first point.
+    pub warmup_ms: f64,
+    /// Whether leaking needs a post-GC confirmation (false for call-site counts,
+    /// which have no garbage).
+    pub confirm: bool,
+}
+
+impl Tuning {
+    pub fn long_ms(&self) -> f64 {
+        self.window_ms * self.long_factor
+    }
+}
+
+/// The decision about one series, updated on every sample.
+#[derive(Clone, Debug)]
+pub struct Verdict {
+    pub tuning: Tuning,
+    pub series: Series,
+    leaking: bool,
+    since: Option<f64>,
+    growth: Option<Growth>,
+    wants_gc: bool,
+    suspected: bool,
+}
+
+impl Verdict {
+    pub fn new(tuning: Tuning) -> Self {
+        Verdict {
+            tuning,
+            series: Series::new(),
+            leaking: false,
+            since: None,
+            growth: None,
+            wants_gc: false,
+            suspected: false,
+        }
+    }
+
+    /// Adds a point (kept for the long horizon plus a margin).
+    pub fn push(&mut self, p: Point) {
+        let keep = self.tuning.long_ms() * 1.25;
+        self.series.push(p, keep);
+    }
+
+    /// Re-decides at time `now`.
+    pub fn evaluate(&mut self, now: f64) {
+        let t = self.tuning;
+        self.wants_gc = false;
+        let started = self.series.first_t().unwrap_or(now);
+        let in_warmup = now - started < t.warmup_ms;
+        let short = self.series.floor_test(now, t.window_ms, t.min_growth);
+        let long = self.series.floor_test(now, t.long_ms(), t.min_growth);
+        // Prefer the horizon with the larger rise: it is the stronger evidence.
+        let found = match (short, long) {
+            (Some(s), Some(l)) => Some(if l.growth > s.growth { l } else { s }),
+            (s, l) => s.or(l),
+        };
+        // Half a horizon already rising by a quarter of min_growth: worth
+        // attributing allocations and taking post-GC points, not yet a verdict.
+        let quarter = t.min_growth / 4.0;
+        self.suspected = found.is_some()
+            || self
+                .series
+                .floor_test(now, t.window_ms / 2.0, quarter)
+                .is_some()
+            || self
+                .series
+                .floor_test(now, t.long_ms() / 2.0, quarter)
+                .is_some();
+        let seg_short = t.window_ms / SEGMENTS as f64;
+        let Some(g) = found.filter(|_| !in_warmup) else {
+            if !in_warmup {
+                self.leaking = false;
+                self.since = None;
+            }
+            self.growth = None;
+            // Seed post-GC points early so a confirmation pair exists by the
+            // time the floor test passes.
+            if t.confirm && self.suspected && !self.has_post_gc_since(now - seg_short) {
+                self.wants_gc = true;
+            }
+            return;
+        };
+        self.growth = Some(g);
+        if self.leaking {
+            return;
+        }
+        if t.confirm {
+            match self.confirm(now, g) {
+                Confirmation::Confirmed => {}
+                Confirmation::Rejected => return,
+                Confirmation::NeedGc => {
+                    self.wants_gc = true;
+                    return;
+                }
+            }
+        }
+        self.leaking = true;
+        self.since = Some(now);
+    }
+
+    fn has_post_gc_since(&self, since: f64) -> bool {
+        self.series.last_post_gc().is_some_and(|p| p.t >= since)
+    }
+
+    /// Growth is still going on: two post-GC points, the later one fresh, at
+    /// least 3/4 of a segment and at most half the horizon apart, rising at
+    /// half the minimum rate or more. Comparing recent post-GC points (not the
+    /// first floor) is what rejects a warm-up that stopped a moment ago.
+    fn confirm(&self, now: f64, g: Growth) -> Confirmation {
+        let seg = g.horizon_ms / SEGMENTS as f64;
+        let Some(b) = self.series.last_post_gc() else {
+            return Confirmation::NeedGc;
+        };
+        if b.t < now - seg / 2.0 {
+            return Confirmation::NeedGc;
+        }
+        let a = self
+            .series
+            .points
+            .iter()
+            .rev()
+            .find(|p| p.post_gc && p.t <= b.t - 0.75 * seg);
+        let Some(a) = a.filter(|a| b.t - a.t <= g.horizon_ms / 2.0) else {
+            return Confirmation::NeedGc;
+        };
+        let min_rate = self.tuning.min_growth / g.horizon_ms;
+        if (b.v - a.v) / (b.t - a.t) >= 0.5 * min_rate {
+            Confirmation::Confirmed
+        } else {
+            Confirmation::Rejected
+        }
+    }
+
+    pub fn leaking(&self) -> bool {
+        self.leaking
+    }
+
+    /// When the verdict last turned to leaking.
+    pub fn since(&self) -> Option<f64> {
+        self.since
+    }
+
+    /// The growth found at the last evaluation, if any.
+    pub fn growth(&self) -> Option<Growth> {
+        self.growth
+    }
+
+    /// True when a forced GC would let the verdict decide.
+    pub fn wants_gc(&self) -> bool {
+        self.wants_gc
+    }
+
+    /// True when growth has started to show: time to attribute allocations.
+    pub fn suspected(&self) -> bool {
+        self.suspected || self.leaking
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MB: f64 = 1024.0 * 1024.0;
+
+    fn tuning() -> Tuning {
+        // intervalMs 250 defaults: 8 s window, 64 s long horizon, 4 MiB.
+        Tuning {
+            window_ms: 8000.0,
+            long_factor: 8.0,
+            min_growth: 4.0 * MB,
+            warmup_ms: 8000.0,
+            confirm: true,
+        }
+    }
+
+    /// A simulated process: `live(t)` is what survives a full GC; the heap
+    /// also carries `garbage(t)`. Samples every 250 ms; natural major GCs at
+    /// `major_every_ms` (or never); a forced GC whenever the verdict asks.
+    struct Sim {
+        verdict: Verdict,
+        leaking_at: Option<f64>,
+        ever_leaking: bool,
+        forced: usize,
+    }
+
+    fn run(
+        ms: f64,
+        live: impl Fn(f64) -> f64,
+        garbage: impl Fn(f64) -> f64,
+        major_every_ms: Option<f64>,
+    ) -> Sim {
+        let mut sim = Sim {
+            verdict: Verdict::new(tuning()),
+            leaking_at: None,
+            ever_leaking: false,
+            forced: 0,
+        };
+        let mut t = 0.0;
+        let mut next_major = major_every_ms.unwrap_or(f64::INFINITY);
+        let mut last_forced = f64::NEG_INFINITY;
+        while t <= ms {
+            let heap = live(t) + garbage(t);
+            sim.verdict.push(Point {
+                t,
+                v: heap,
+                post_gc: false,
+            });
+            if t >= next_major {
+                next_major += major_every_ms.unwrap_or(f64::INFINITY);
+                sim.verdict.push(Point {
+                    t: t + 1.0,
+                    v: live(t),
+                    post_gc: true,
+                });
+            }
+            sim.verdict.evaluate(t);
+            // Forced GCs at most once a second, as the sampler rate-limits them.
+            if sim.verdict.wants_gc() && t - last_forced >= 1000.0 {
+                last_forced = t;
+                sim.forced += 1;
+                sim.verdict.push(Point {
+                    t: t + 1.0,
+                    v: live(t),
+                    post_gc: true,
+                });
+                sim.verdict.evaluate(t + 1.0);
+            }
+            if sim.verdict.leaking() {
+                sim.ever_leaking = true;
+                sim.leaking_at.get_or_insert(t);
+            }
+            t += 250.0;
+        }
+        sim
+    }
+
+    /// Young-generation noise: up to 8 MiB of garbage, scavenged every 2 s.
+    fn young(t: f64) -> f64 {
+        (t % 2000.0) / 2000.0 * 8.0 * MB
+    }
+
+    #[test]
+    fn steady_leak_is_caught_within_ten_seconds() {
+        let sim = run(20_000.0, |t| 50.0 * MB + 2.0 * MB * t / 1000.0, young, None);
+        let at = sim.leaking_at.expect("a 2 MB/s leak must be flagged");
+        assert!(at <= 10_000.0, "flagged at {at} ms");
+        assert!(sim.forced >= 1, "confirmed by a forced GC");
+        let g = sim.verdict.growth().unwrap();
+        assert!(
+            (g.slope_per_sec - 2.0 * MB).abs() < 0.5 * MB,
+            "{}",
+            g.slope_per_sec
+        );
+    }
+
+    #[test]
+    fn slow_leak_with_no_major_gc_is_caught_on_the_long_horizon() {
+        // 100 KiB/s: 0.8 MiB per 8 s window (below min growth), 6.4 MiB per 64 s.
+        let sim = run(
+            90_000.0,
+            |t| 80.0 * MB + 100.0 * 1024.0 * t / 1000.0,
+            young,
+            None,
+        );
+        let at = sim.leaking_at.expect("a slow leak must be flagged");
+        assert!(at > 30_000.0 && at <= 75_000.0, "flagged at {at} ms");
+    }
+
+    #[test]
+    fn warm_up_plateau_is_not_a_leak() {
+        // 40 MiB loaded over the first 5 s, then flat.
+        let sim = run(
+            60_000.0,
+            |t| 30.0 * MB + 40.0 * MB * (t / 5000.0).min(1.0),
+            young,
+            Some(3000.0),
+        );
+        assert!(!sim.ever_leaking);
+    }
+
+    #[test]
+    fn gc_sawtooth_is_not_a_leak() {
+        // Old-generation garbage builds up 60 MiB over 20 s, then a major GC
+        // clears it: floors rise within the 8 s window, the forced GC says no.
+        let sim = run(
+            90_000.0,
+            |_| 40.0 * MB,
+            |t| young(t) + (t % 20_000.0) / 20_000.0 * 60.0 * MB,
+            Some(20_000.0),
+        );
+        assert!(!sim.ever_leaking);
+        assert!(sim.forced >= 1, "the false rise was checked, not ignored");
+    }
+
+    #[test]
+    fn bounded_cache_filling_to_its_bound_is_not_a_leak() {
+        // Fills at 3 MiB/s for 4 s (12 MiB), then evicts: constant size.
+        let sim = run(
+            60_000.0,
+            |t| 20.0 * MB + 3.0 * MB * (t / 1000.0).min(4.0),
+            young,
+            None,
+        );
+        assert!(!sim.ever_leaking);
+    }
+
+    #[test]
+    fn step_growth_that_stops_is_not_a_leak() {
+        let sim = run(
+            60_000.0,
+            |t| if t < 12_000.0 { 40.0 * MB } else { 90.0 * MB },
+            young,
+            None,
+        );
+        assert!(!sim.ever_leaking);
+    }
+
+    #[test]
+    fn a_leak_that_stops_clears_the_verdict() {
+        // 2 MiB/s for 20 s, then flat for a long horizon and a half.
+        let live = |t: f64| 40.0 * MB + 2.0 * MB * t.min(20_000.0) / 1000.0;
+        let sim = run(20_000.0, live, young, None);
+        assert!(sim.verdict.leaking());
+        let sim = run(20_000.0 + 100_000.0, live, young, None);
+        assert!(sim.ever_leaking);
+        assert!(!sim.verdict.leaking(), "cleared once growth stopped");
+    }
+
+    #[test]
+    fn large_constant_heap_is_not_a_leak() {
+        let sim = run(
+            60_000.0,
+            |t| 1500.0 * MB + ((t / 250.0) as u64 % 7) as f64 * 0.3 * MB,
+            young,
+            Some(10_000.0),
+        );
+        assert!(!sim.ever_leaking);
+    }
+
+    #[test]
+    fn memwatch_rule_would_flag_a_warming_cache_that_this_verdict_does_not() {
+        // memwatch: "heap grew after 5 consecutive full GCs". A cache warming
+        // for 6 s with a major GC every second grows across 6 GCs.
+        let live = |t: f64| 20.0 * MB + 1.0 * MB * (t / 1000.0).min(6.0);
+        let post_gc: Vec<f64> = (1..=10).map(|s| live(s as f64 * 1000.0)).collect();
+        let memwatch = post_gc
+            .windows(6)
+            .any(|w| w.windows(2).all(|p| p[1] > p[0]));
+        assert!(memwatch, "memwatch's rule fires on the warm-up");
+        let sim = run(60_000.0, live, young, Some(1000.0));
+        assert!(!sim.ever_leaking, "this verdict waits for the plateau");
+    }
+
+    #[test]
+    fn no_verdict_during_warm_up_or_without_coverage() {
+        let mut v = Verdict::new(tuning());
+        for i in 0..20 {
+            let t = i as f64 * 250.0;
+            v.push(Point {
+                t,
+                v: 10.0 * MB * t / 1000.0,
+                post_gc: true,
+            });
+            v.evaluate(t);
+            assert!(!v.leaking());
+        }
+    }
+
+    #[test]
+    fn series_keeps_time_order_and_bounds() {
+        let mut s = Series::new();
+        s.push(
+            Point {
+                t: 10.0,
+                v: 1.0,
+                post_gc: false,
+            },
+            100.0,
+        );
+        s.push(
+            Point {
+                t: 5.0,
+                v: 2.0,
+                post_gc: true,
+            },
+            100.0,
+        );
+        s.push(
+            Point {
+                t: 200.0,
+                v: 3.0,
+                post_gc: false,
+            },
+            100.0,
+        );
+        assert_eq!(s.len(), 1, "points older than keep_ms are dropped");
+        s.push(
+            Point {
+                t: f64::NAN,
+                v: 1.0,
+                post_gc: false,
+            },
+            100.0,
+        );
+        assert_eq!(s.len(), 1);
+    }
+}
