@@ -1,10 +1,796 @@
 'use strict';
-// Placeholder until issue #3 lands.
+// LruCache: a bounded, TTL-capable drop-in for a Map used as a cache. Owns the
+// per-operation path (get/set/has/delete stay in JavaScript: a Node-API call
+// per operation costs more than the whole operation) and writes its counters
+// into a row of the shared stats table, which the Rust sampler reads without
+// calling JS. It must never keep a reference the user did not give it, never
+// throw out of a user callback, and never leave its structure half-updated.
+//
+// How it is laid out
+//
+//   map: key -> slot                 (a JS Map: SameValueZero for free)
+//   keys[slot] vals[slot]            (parallel growable arrays, one slot per
+//   prev[slot] next[slot] born[slot]  stored entry; freed slots are reused)
+//
+//        tail (LRU)                                   head (MRU)
+//          [s3] --next--> [s0] --next--> [s7] --next--> [s2]
+//               <--prev--      <--prev--      <--prev--
+//
+// Recency is a doubly linked list threaded through slot numbers, so "touch",
+// "evict the LRU" and "unlink" are O(1) with no allocation, and memory grows
+// only with the entries stored (nothing is sized to `max` up front).
+//
+// TTL (switched on only when a ttl is used; a cache without one never reads a
+// clock): exp[slot] holds the absolute expiry, and a binary min-heap of slots
+// ordered by (expiry, born) (heap[], hpos[slot]) answers "is anything expired?" in
+// O(1) and removes in O(log n). That is what lets a full cache drop an expired
+// entry before the least-recently-used live one, and lets purging cost
+// O(expired · log n) instead of a scan.
+//
+// Iteration is least-recently-used first and is safe under any mutation: an
+// iterator snapshots (slot, born) pairs when it starts and yields a pair only
+// while that slot still holds the same-born entry; entries inserted meanwhile
+// are picked up afterwards, as a Map's iterator does.
+//
+// User callbacks (dispose) run only after the cache's structure is complete;
+// a throw becomes a process warning (callUser), never an exception here.
+
+const { callUser, validateInteger, invalidOption } = require('./errors');
+const { statsTable, CELLS } = require('./stats');
+const { captureSite } = require('./callsite');
+const {
+  validateCacheOptions,
+  validateSetOptions,
+  validateEntrySize,
+  missingSize,
+} = require('./cache-options');
+const { defaultClock, autopurge, PURGE } = require('./ttl-schedule');
+const { inspect } = require('node:util');
+
+const { HITS, MISSES, SETS, EVICTIONS, EXPIRATIONS, SIZE, CALCULATED_SIZE, DELETES } = CELLS.cache;
+
+// A GC'd cache gives its stats row back. The held value is the row id only:
+// holding the cache (or its cells) here would keep it alive forever.
+const rows = new FinalizationRegistry((id) => statsTable().release(id));
+
+const ITER_KEYS = 0;
+const ITER_VALUES = 1;
+const ITER_ENTRIES = 2;
+const SKIP = Symbol('skip');
+const SNAPSHOT = Symbol('snapshot');
+const READ = Symbol('read');
+const BORN_TICK = Symbol('bornTick');
+
+function rowMeta(name, captured, max, maxSize) {
+  return {
+    kind: 'cache',
+    name: name ?? null,
+    site: captured === null ? null : captured.site,
+    stack: captured === null ? [] : captured.stack,
+    max: max === Infinity ? null : max,
+    maxSize: maxSize === Infinity ? null : maxSize,
+    detail: 'LruCache',
+  };
+}
 
 class LruCache {
-  constructor() {
-    throw new Error('leakguard: LruCache is not implemented yet (issue #3)');
+  #map = new Map();
+  #keys = [];
+  #vals = [];
+  #next = [];
+  #prev = [];
+  #born = [];
+  #free = [];
+  #head = -1;
+  #tail = -1;
+  #bornTick = 0;
+
+  #max;
+  #maxSize;
+  #sized;
+  #sizes = null;
+  #calc = 0;
+  #sizeCalculation;
+
+  #ttl;
+  #ttlOn = false;
+  #exp = null;
+  #ttls = null;
+  #heap = null;
+  #hpos = null;
+  #clock;
+  #updateAgeOnGet;
+  #autopurge;
+
+  #dispose;
+  #simple; // true: the plain fast set path applies (no ttl, no sizes)
+  #name;
+  #site;
+  #stack;
+  #rowId;
+  #cells;
+
+  /**
+   * @param {object} options { max, maxSize, sizeCalculation, ttl, updateAgeOnGet,
+   *   ttlAutopurge, clock, dispose, name } — at least one of max/maxSize.
+   * @param {Iterable<[any, any]>} [entries] initial entries, as `new Map(entries)`.
+   */
+  constructor(options, entries) {
+    const o = validateCacheOptions(options);
+    this.#max = o.max;
+    this.#maxSize = o.maxSize;
+    this.#sized = o.maxSize !== Infinity;
+    if (this.#sized) this.#sizes = [];
+    this.#sizeCalculation = o.sizeCalculation;
+    this.#ttl = o.ttl;
+    this.#clock = o.clock ?? defaultClock;
+    this.#updateAgeOnGet = o.updateAgeOnGet;
+    this.#autopurge = o.ttlAutopurge;
+    this.#dispose = o.dispose;
+    this.#name = o.name;
+    this.#simple = !this.#sized;
+    if (o.ttl > 0) this.#enableTtl();
+    if (this.#autopurge) autopurge.add(this);
+
+    const captured = captureSite(LruCache);
+    this.#site = captured === null ? null : captured.site;
+    const row = statsTable().acquire(rowMeta(o.name, captured, o.max, o.maxSize));
+    this.#rowId = row.id;
+    this.#cells = row.cells;
+    this.#stack = captured === null ? [] : captured.stack;
+    rows.register(this, row.id, this);
+
+    if (entries !== undefined && entries !== null) {
+      for (const entry of entries) {
+        if (entry === null || (typeof entry !== 'object' && typeof entry !== 'function')) {
+          throw new TypeError(`leakguard: iterator value ${String(entry)} is not an entry object`);
+        }
+        this.set(entry[0], entry[1]);
+      }
+    }
+  }
+
+  // ---- the Map contract -------------------------------------------------
+
+  get(key) {
+    const i = this.#map.get(key);
+    if (i === undefined) {
+      this.#cells[MISSES]++;
+      return undefined;
+    }
+    if (this.#ttlOn) return this.#getTtl(i);
+    if (i !== this.#head) this.#toHead(i);
+    this.#cells[HITS]++;
+    return this.#vals[i];
+  }
+
+  #getTtl(i) {
+    const now = this.#clock.now();
+    if (this.#exp[i] <= now) {
+      this.#expireOne(i);
+      this.#cells[MISSES]++;
+      return undefined;
+    }
+    if (this.#updateAgeOnGet && this.#ttls[i] > 0) {
+      this.#exp[i] = now + this.#ttls[i];
+      this.#siftDown(this.#hpos[i]);
+    }
+    if (i !== this.#head) this.#toHead(i);
+    this.#cells[HITS]++;
+    return this.#vals[i];
+  }
+
+  has(key) {
+    const i = this.#map.get(key);
+    if (i === undefined) return false;
+    if (this.#ttlOn && this.#exp[i] <= this.#clock.now()) {
+      this.#expireOne(i);
+      return false;
+    }
+    return true;
+  }
+
+  set(key, value, options) {
+    if (options !== undefined || !this.#simple) return this.#setFull(key, value, options);
+    const cells = this.#cells;
+    cells[SETS]++;
+    let i = this.#map.get(key);
+    if (i !== undefined) {
+      const old = this.#vals[i];
+      this.#vals[i] = value;
+      if (i !== this.#head) this.#toHead(i);
+      if (this.#dispose !== undefined && old !== value) {
+        callUser('LruCache dispose', this.#dispose, undefined, old, this.#keys[i], 'set');
+      }
+      return this;
+    }
+    if (key === 0) key = 0; // -0 is stored as +0, as a Map does
+    const map = this.#map;
+    if (map.size >= this.#max) {
+      // Full: the least-recently-used slot is unlinked and reused in place.
+      i = this.#tail;
+      const oldKey = this.#keys[i];
+      const oldVal = this.#vals[i];
+      map.delete(oldKey);
+      const n = this.#next[i];
+      if (n === -1) {
+        this.#head = -1;
+        this.#tail = -1;
+      } else {
+        this.#prev[n] = -1;
+        this.#tail = n;
+      }
+      this.#keys[i] = key;
+      this.#vals[i] = value;
+      this.#born[i] = ++this.#bornTick;
+      map.set(key, i);
+      this.#linkHead(i);
+      cells[EVICTIONS]++;
+      if (this.#dispose !== undefined) callUser('LruCache dispose', this.#dispose, undefined, oldVal, oldKey, 'evict');
+      return this;
+    }
+    i = this.#alloc(key, value);
+    map.set(key, i);
+    this.#linkHead(i);
+    cells[SIZE] = map.size;
+    return this;
+  }
+
+  // Every set that has options, sizes or ttl. Validates everything first: a
+  // rejected set leaves the cache untouched.
+  #setFull(key, value, options) {
+    const o = validateSetOptions(options);
+    let ttl = this.#ttl;
+    if (o !== undefined && o.ttl !== undefined) ttl = o.ttl;
+    let size = 0;
+    if (this.#sized) {
+      if (o !== undefined && o.size !== undefined) size = validateEntrySize(o.size, this.#maxSize, 'size');
+      else if (this.#sizeCalculation !== undefined) {
+        size = validateEntrySize(this.#sizeCalculation(value, key), this.#maxSize, 'sizeCalculation');
+      } else throw missingSize();
+    } else if (o !== undefined && o.size !== undefined) {
+      validateEntrySize(o.size, Infinity, 'size');
+    }
+    if (ttl > 0 && !this.#ttlOn) this.#enableTtl();
+
+    // From here on nothing throws.
+    const cells = this.#cells;
+    const ttlOn = this.#ttlOn;
+    const now = ttlOn ? this.#clock.now() : 0;
+    const pending = this.#dispose === undefined ? null : [];
+    const map = this.#map;
+    cells[SETS]++;
+    let i = map.get(key);
+    if (i !== undefined) {
+      const old = this.#vals[i];
+      this.#vals[i] = value;
+      if (ttlOn) this.#setExpiry(i, ttl, now);
+      if (this.#sized) {
+        this.#calc += size - this.#sizes[i];
+        this.#sizes[i] = size;
+      }
+      if (i !== this.#head) this.#toHead(i);
+      if (pending !== null && old !== value) pending.push(old, this.#keys[i], 'set');
+    } else {
+      if (key === 0) key = 0;
+      while (map.size >= this.#max) this.#evictOne(now, pending);
+      i = this.#alloc(key, value);
+      map.set(key, i);
+      this.#linkHead(i);
+      if (ttlOn) this.#setExpiry(i, ttl, now);
+      if (this.#sized) {
+        this.#sizes[i] = size;
+        this.#calc += size;
+      }
+    }
+    if (this.#sized) {
+      // The new entry is the head and fits in maxSize, so this stops before it.
+      while (this.#calc > this.#maxSize) this.#evictOne(now, pending);
+      cells[CALCULATED_SIZE] = this.#calc;
+    }
+    cells[SIZE] = map.size;
+    if (pending !== null) this.#flush(pending);
+    return this;
+  }
+
+  delete(key) {
+    const i = this.#map.get(key);
+    if (i === undefined) return false;
+    if (this.#ttlOn && this.#exp[i] <= this.#clock.now()) {
+      this.#expireOne(i);
+      return false;
+    }
+    const value = this.#vals[i];
+    const k = this.#keys[i];
+    this.#remove(i);
+    this.#cells[DELETES]++;
+    if (this.#dispose !== undefined) callUser('LruCache dispose', this.#dispose, undefined, value, k, 'delete');
+    return true;
+  }
+
+  clear() {
+    let pending = null;
+    if (this.#dispose !== undefined) {
+      pending = [];
+      for (let i = this.#tail; i !== -1; i = this.#next[i]) pending.push(this.#vals[i], this.#keys[i], 'clear');
+    }
+    this.#map.clear();
+    this.#keys = [];
+    this.#vals = [];
+    this.#next = [];
+    this.#prev = [];
+    this.#born = [];
+    this.#free = [];
+    this.#head = -1;
+    this.#tail = -1;
+    if (this.#sized) this.#sizes = [];
+    this.#calc = 0;
+    if (this.#ttlOn) {
+      this.#exp = [];
+      this.#ttls = [];
+      this.#heap = [];
+      this.#hpos = [];
+    }
+    this.#cells[SIZE] = 0;
+    this.#cells[CALCULATED_SIZE] = 0;
+    if (pending !== null) this.#flush(pending);
+  }
+
+  /** Live entries (expired ones are dropped first). */
+  get size() {
+    if (this.#ttlOn) this.#purge(this.#clock.now());
+    return this.#map.size;
+  }
+
+  keys() {
+    return new LruCacheIterator(this, ITER_KEYS);
+  }
+
+  values() {
+    return new LruCacheIterator(this, ITER_VALUES);
+  }
+
+  entries() {
+    return new LruCacheIterator(this, ITER_ENTRIES);
+  }
+
+  forEach(callback, thisArg) {
+    if (typeof callback !== 'function') {
+      throw new TypeError(`leakguard: LruCache.prototype.forEach callback must be a function; received ${typeof callback}`);
+    }
+    const it = new LruCacheIterator(this, ITER_ENTRIES);
+    for (let r = it.next(); !r.done; r = it.next()) callback.call(thisArg, r.value[1], r.value[0], this);
+  }
+
+  // ---- beyond Map ---------------------------------------------------------
+
+  /** The entry bound (Infinity when only maxSize bounds the cache). */
+  get max() {
+    return this.#max;
+  }
+
+  /** The total-size bound (Infinity when only max bounds the cache). */
+  get maxSize() {
+    return this.#maxSize;
+  }
+
+  /** Sum of the sizes of the stored entries (0 for a cache without maxSize). */
+  get calculatedSize() {
+    return this.#calc;
+  }
+
+  get name() {
+    return this.#name;
+  }
+
+  /** Where the cache was created: { file, line, column, functionName } or null. */
+  get site() {
+    return this.#site;
+  }
+
+  /** Changes the entry bound; evicts (expired first, then LRU) down to it. */
+  resize(max) {
+    if (max === undefined) throw invalidOption('max', 'an integer from 1', max);
+    validateInteger('max', max, { min: 1 });
+    this.#max = max;
+    const pending = this.#dispose === undefined ? null : [];
+    const now = this.#ttlOn ? this.#clock.now() : 0;
+    while (this.#map.size > max) this.#evictOne(now, pending);
+    this.#cells[SIZE] = this.#map.size;
+    this.#cells[CALCULATED_SIZE] = this.#calc;
+    // The registry's meta carries the bound: re-register under the new one,
+    // carrying the counters over.
+    const table = statsTable();
+    const row = table.acquire(rowMeta(this.#name, { site: this.#site, stack: this.#stack }, max, this.#maxSize));
+    row.cells.set(this.#cells);
+    rows.unregister(this);
+    table.release(this.#rowId);
+    this.#rowId = row.id;
+    this.#cells = row.cells;
+    rows.register(this, row.id, this);
+    if (pending !== null) this.#flush(pending);
+  }
+
+  /** Drops every expired entry now; true when any was dropped. */
+  purgeStale() {
+    if (!this.#ttlOn) return false;
+    return this.#purge(this.#clock.now()) > 0;
+  }
+
+  /**
+   * Milliseconds until `key` expires on the cache's clock; Infinity when it
+   * never does, 0 when absent or expired.
+   */
+  ttlOf(key) {
+    const i = this.#map.get(key);
+    if (i === undefined) return 0;
+    if (!this.#ttlOn || this.#exp[i] === Infinity) return Infinity;
+    return Math.max(0, this.#exp[i] - this.#clock.now());
+  }
+
+  /** Counters since creation, read from the shared stats row. */
+  stats() {
+    const c = this.#cells;
+    return {
+      name: this.#name ?? null,
+      hits: c[HITS],
+      misses: c[MISSES],
+      sets: c[SETS],
+      deletes: c[DELETES],
+      evictions: c[EVICTIONS],
+      expirations: c[EXPIRATIONS],
+      size: this.#map.size,
+      calculatedSize: this.#calc,
+      max: this.#max,
+      maxSize: this.#maxSize,
+    };
+  }
+
+  // ---- internals -----------------------------------------------------------
+
+  #alloc(key, value) {
+    const id = ++this.#bornTick;
+    if (this.#free.length > 0) {
+      const i = this.#free.pop();
+      this.#keys[i] = key;
+      this.#vals[i] = value;
+      this.#born[i] = id;
+      return i;
+    }
+    const i = this.#keys.length;
+    this.#keys.push(key);
+    this.#vals.push(value);
+    this.#next.push(-1);
+    this.#prev.push(-1);
+    this.#born.push(id);
+    if (this.#ttlOn) {
+      this.#exp.push(Infinity);
+      this.#ttls.push(0);
+      this.#hpos.push(-1);
+    }
+    if (this.#sized) this.#sizes.push(0);
+    return i;
+  }
+
+  #linkHead(i) {
+    const h = this.#head;
+    this.#prev[i] = h;
+    this.#next[i] = -1;
+    if (h === -1) this.#tail = i;
+    else this.#next[h] = i;
+    this.#head = i;
+  }
+
+  // Moves slot i (not the head) to the head.
+  #toHead(i) {
+    const next = this.#next;
+    const prev = this.#prev;
+    const p = prev[i];
+    const n = next[i];
+    if (p === -1) this.#tail = n;
+    else next[p] = n;
+    prev[n] = p;
+    const h = this.#head;
+    prev[i] = h;
+    next[i] = -1;
+    next[h] = i;
+    this.#head = i;
+  }
+
+  #unlink(i) {
+    const p = this.#prev[i];
+    const n = this.#next[i];
+    if (p === -1) this.#tail = n;
+    else this.#next[p] = n;
+    if (n === -1) this.#head = p;
+    else this.#prev[n] = p;
+  }
+
+  // Takes slot i out of every structure and frees it. No callbacks.
+  #remove(i) {
+    this.#map.delete(this.#keys[i]);
+    this.#unlink(i);
+    if (this.#ttlOn && this.#hpos[i] !== -1) this.#heapRemove(i);
+    if (this.#sized) {
+      this.#calc -= this.#sizes[i];
+      if (this.#map.size === 0) this.#calc = 0; // no float drift on an empty cache
+      this.#cells[CALCULATED_SIZE] = this.#calc;
+    }
+    this.#keys[i] = undefined;
+    this.#vals[i] = undefined;
+    this.#born[i] = 0;
+    this.#free.push(i);
+    this.#cells[SIZE] = this.#map.size;
+  }
+
+  // Makes room for one entry: an expired one if any, else the LRU one.
+  #evictOne(now, pending) {
+    let i;
+    let reason;
+    if (this.#ttlOn && this.#heap.length > 0 && this.#exp[this.#heap[0]] <= now) {
+      i = this.#heap[0];
+      reason = 'expire';
+      this.#cells[EXPIRATIONS]++;
+    } else {
+      i = this.#tail;
+      reason = 'evict';
+      this.#cells[EVICTIONS]++;
+    }
+    if (pending !== null) pending.push(this.#vals[i], this.#keys[i], reason);
+    this.#remove(i);
+  }
+
+  #expireOne(i) {
+    const value = this.#vals[i];
+    const key = this.#keys[i];
+    this.#remove(i);
+    this.#cells[EXPIRATIONS]++;
+    if (this.#dispose !== undefined) callUser('LruCache dispose', this.#dispose, undefined, value, key, 'expire');
+  }
+
+  // Drops every entry expired at `now`; returns how many.
+  #purge(now) {
+    const heap = this.#heap;
+    if (heap.length === 0 || this.#exp[heap[0]] > now) return 0;
+    const pending = this.#dispose === undefined ? null : [];
+    let n = 0;
+    while (heap.length > 0 && this.#exp[heap[0]] <= now) {
+      const i = heap[0];
+      if (pending !== null) pending.push(this.#vals[i], this.#keys[i], 'expire');
+      this.#remove(i);
+      this.#cells[EXPIRATIONS]++;
+      n++;
+    }
+    if (pending !== null) this.#flush(pending);
+    return n;
+  }
+
+  #flush(pending) {
+    const dispose = this.#dispose;
+    for (let k = 0; k < pending.length; k += 3) {
+      callUser('LruCache dispose', dispose, undefined, pending[k], pending[k + 1], pending[k + 2]);
+    }
+  }
+
+  #enableTtl() {
+    const n = this.#keys.length;
+    this.#exp = new Array(n).fill(Infinity);
+    this.#ttls = new Array(n).fill(0);
+    this.#hpos = new Array(n).fill(-1);
+    this.#heap = [];
+    this.#ttlOn = true;
+    this.#simple = false;
+  }
+
+  #setExpiry(i, ttl, now) {
+    this.#ttls[i] = ttl;
+    if (ttl > 0) {
+      this.#exp[i] = now + ttl;
+      const pos = this.#hpos[i];
+      if (pos === -1) this.#heapPush(i);
+      else {
+        this.#siftUp(pos);
+        this.#siftDown(this.#hpos[i]);
+      }
+      if (this.#autopurge && this.#hpos[i] === 0) autopurge.wake(ttl);
+    } else {
+      this.#exp[i] = Infinity;
+      if (this.#hpos[i] !== -1) this.#heapRemove(i);
+    }
+  }
+
+  #heapPush(i) {
+    const pos = this.#heap.length;
+    this.#heap.push(i);
+    this.#hpos[i] = pos;
+    this.#siftUp(pos);
+  }
+
+  #heapRemove(i) {
+    const heap = this.#heap;
+    const pos = this.#hpos[i];
+    this.#hpos[i] = -1;
+    const last = heap.pop();
+    if (last === i) return;
+    heap[pos] = last;
+    this.#hpos[last] = pos;
+    this.#siftUp(pos);
+    this.#siftDown(this.#hpos[last]);
+  }
+
+  #siftUp(pos) {
+    const heap = this.#heap;
+    const exp = this.#exp;
+    const hpos = this.#hpos;
+    const born = this.#born;
+    const i = heap[pos];
+    const e = exp[i];
+    const b = born[i];
+    while (pos > 0) {
+      const parent = (pos - 1) >> 1;
+      const pi = heap[parent];
+      if (exp[pi] < e || (exp[pi] === e && born[pi] < b)) break;
+      heap[pos] = pi;
+      hpos[pi] = pos;
+      pos = parent;
+    }
+    heap[pos] = i;
+    hpos[i] = pos;
+  }
+
+  #siftDown(pos) {
+    const heap = this.#heap;
+    const exp = this.#exp;
+    const hpos = this.#hpos;
+    const born = this.#born;
+    const n = heap.length;
+    const i = heap[pos];
+    const e = exp[i];
+    const b = born[i];
+    for (;;) {
+      let child = 2 * pos + 1;
+      if (child >= n) break;
+      const l = heap[child];
+      if (child + 1 < n) {
+        const r = heap[child + 1];
+        if (exp[r] < exp[l] || (exp[r] === exp[l] && born[r] < born[l])) child++;
+      }
+      const ci = heap[child];
+      if (exp[ci] > e || (exp[ci] === e && born[ci] > b)) break;
+      heap[pos] = ci;
+      hpos[ci] = pos;
+      pos = child;
+    }
+    heap[pos] = i;
+    hpos[i] = pos;
+  }
+
+  // Called by the shared autopurge timer: drop what expired, say when next.
+  [PURGE]() {
+    if (!this.#ttlOn) return Infinity;
+    const now = this.#clock.now();
+    this.#purge(now);
+    const heap = this.#heap;
+    return heap.length === 0 ? Infinity : this.#exp[heap[0]] - now;
+  }
+
+  // Slots and born ids, LRU first, of the entries born after `after`.
+  [SNAPSHOT](after) {
+    const n = this.#map.size;
+    const slots = new Int32Array(n);
+    const borns = new Float64Array(n);
+    let len = 0;
+    const born = this.#born;
+    for (let i = this.#tail; i !== -1; i = this.#next[i]) {
+      if (born[i] > after) {
+        slots[len] = i;
+        borns[len] = born[i];
+        len++;
+      }
+    }
+    return { slots, borns, len };
+  }
+
+  [BORN_TICK]() {
+    return this.#bornTick;
+  }
+
+  // The item an iterator yields for (slot, born), or SKIP when that entry is
+  // gone (deleted, evicted, slot reused) or expired.
+  [READ](i, b, kind) {
+    if (this.#born[i] !== b) return SKIP;
+    if (this.#ttlOn && this.#exp[i] <= this.#clock.now()) return SKIP;
+    if (kind === ITER_KEYS) return this.#keys[i];
+    if (kind === ITER_VALUES) return this.#vals[i];
+    return [this.#keys[i], this.#vals[i]];
+  }
+
+  [inspect.custom](depth, options, inspectFn) {
+    const name = `LruCache(${this.size})`;
+    if (depth < 0) return `[${name}]`;
+    const inner = [];
+    const it = this.entries();
+    for (let r = it.next(); !r.done; r = it.next()) {
+      if (inner.length >= 100) {
+        inner.push('...');
+        break;
+      }
+      const [k, v] = r.value;
+      const opts = { ...options, depth: options.depth === null ? null : options.depth - 1 };
+      inner.push(`${inspectFn(k, opts)} => ${inspectFn(v, opts)}`);
+    }
+    return inner.length === 0 ? `${name} {}` : `${name} { ${inner.join(', ')} }`;
   }
 }
+
+Object.defineProperty(LruCache.prototype, Symbol.iterator, {
+  value: LruCache.prototype.entries,
+  writable: true,
+  configurable: true,
+  enumerable: false,
+});
+Object.defineProperty(LruCache.prototype, Symbol.toStringTag, {
+  value: 'LruCache',
+  configurable: true,
+});
+
+/**
+ * An iterator over an LruCache, least-recently-used first. It snapshots the
+ * (slot, born) pairs on its first next() and yields each one still holding the
+ * same entry; then it takes the entries inserted meanwhile, until none are new.
+ */
+class LruCacheIterator {
+  #cache;
+  #kind;
+  #slots = null;
+  #borns = null;
+  #pos = 0;
+  #len = 0;
+  #after = -1;
+  #done = false;
+
+  constructor(cache, kind) {
+    this.#cache = cache;
+    this.#kind = kind;
+  }
+
+  next() {
+    if (this.#done) return { value: undefined, done: true };
+    const cache = this.#cache;
+    for (;;) {
+      while (this.#pos < this.#len) {
+        const p = this.#pos++;
+        const r = cache[READ](this.#slots[p], this.#borns[p], this.#kind);
+        if (r !== SKIP) return { value: r, done: false };
+      }
+      const tick = cache[BORN_TICK]();
+      if (tick === this.#after) {
+        this.#done = true;
+        this.#cache = null;
+        this.#slots = null;
+        this.#borns = null;
+        return { value: undefined, done: true };
+      }
+      const snap = cache[SNAPSHOT](this.#after);
+      this.#after = tick;
+      this.#slots = snap.slots;
+      this.#borns = snap.borns;
+      this.#pos = 0;
+      this.#len = snap.len;
+    }
+  }
+
+  [Symbol.iterator]() {
+    return this;
+  }
+}
+
+// Inherit %IteratorPrototype%, so iterator helpers (Node 22+: .map, .filter,
+// .take, .toArray) work on keys()/values()/entries() as on a Map's iterators.
+Object.setPrototypeOf(LruCacheIterator.prototype, Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())));
+Object.defineProperty(LruCacheIterator.prototype, Symbol.toStringTag, {
+  value: 'LruCache Iterator',
+  configurable: true,
+});
 
 module.exports = { LruCache };

@@ -1,0 +1,151 @@
+'use strict';
+// Option and argument validation for leakguard's bounded caches (LruCache now,
+// OffHeapCache later): one place decides what a valid bound, ttl, entry size
+// and per-set option is, and which error code a bad one gets. It validates
+// only; it never touches a cache's state, so a rejected call leaves the cache
+// exactly as it was.
+
+const {
+  CODES,
+  leakguardError,
+  invalidOption,
+  validateOptions,
+  validateInteger,
+  validateFunction,
+  validateBoolean,
+  validateString,
+} = require('./errors');
+
+const CACHE_OPTION_NAMES = Object.freeze([
+  'max',
+  'maxSize',
+  'sizeCalculation',
+  'ttl',
+  'updateAgeOnGet',
+  'ttlAutopurge',
+  'clock',
+  'dispose',
+  'name',
+]);
+
+const SET_OPTION_NAMES = Object.freeze(['ttl', 'size']);
+
+function refuseUnknown(options, known, what) {
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name)) {
+      throw leakguardError(
+        TypeError,
+        CODES.INVALID_OPTION,
+        `unknown ${what} option "${name}" (known: ${known.join(', ')})`,
+      );
+    }
+  }
+}
+
+/**
+ * Validates a cache's construction options and returns them normalised:
+ * { max, maxSize, sizeCalculation, ttl, updateAgeOnGet, ttlAutopurge, clock,
+ * dispose, name }. `max`/`maxSize` are Infinity when absent, `ttl` 0 when
+ * absent (0 means "never expires"). Throws TypeError ERR_LEAKGUARD_UNBOUNDED
+ * when neither bound is given, and TypeError/RangeError
+ * ERR_LEAKGUARD_INVALID_OPTION naming the option for anything else wrong.
+ * `allowed` narrows the accepted names for caches that lack a feature.
+ */
+function validateCacheOptions(options, { what = 'LruCache', allowed = CACHE_OPTION_NAMES } = {}) {
+  if (options === undefined || options === null) {
+    throw leakguardError(
+      TypeError,
+      CODES.UNBOUNDED,
+      `${what} needs a bound: pass { max } (entries) and/or { maxSize } (total size)`,
+    );
+  }
+  const o = validateOptions(options);
+  refuseUnknown(o, allowed, what);
+  const max = validateInteger('max', o.max, { min: 1 });
+  const maxSize = validateInteger('maxSize', o.maxSize, { min: 1 });
+  if (max === undefined && maxSize === undefined) {
+    throw leakguardError(
+      TypeError,
+      CODES.UNBOUNDED,
+      `${what} needs a bound: pass { max } (entries) and/or { maxSize } (total size)`,
+    );
+  }
+  const sizeCalculation = validateFunction('sizeCalculation', o.sizeCalculation);
+  if (sizeCalculation !== undefined && maxSize === undefined) {
+    throw invalidOption('maxSize', 'set when sizeCalculation is given (sizes count against maxSize)', o.maxSize);
+  }
+  const ttl = validateTtl('ttl', o.ttl) ?? 0;
+  const updateAgeOnGet = validateBoolean('updateAgeOnGet', o.updateAgeOnGet) ?? false;
+  const ttlAutopurge = validateBoolean('ttlAutopurge', o.ttlAutopurge) ?? false;
+  const clock = o.clock;
+  if (clock !== undefined && (clock === null || typeof clock !== 'object' || typeof clock.now !== 'function')) {
+    throw invalidOption('clock', 'an object with a now() method returning milliseconds', clock);
+  }
+  const dispose = validateFunction('dispose', o.dispose);
+  const name = validateString('name', o.name);
+  return {
+    max: max ?? Infinity,
+    maxSize: maxSize ?? Infinity,
+    sizeCalculation,
+    ttl,
+    updateAgeOnGet,
+    ttlAutopurge,
+    clock,
+    dispose,
+    name,
+  };
+}
+
+/** A ttl in whole milliseconds, 0 = never expires; `undefined` passes through. */
+function validateTtl(name, value) {
+  return validateInteger(name, value, { min: 0 });
+}
+
+/** Validates the optional third argument of set(); returns it or undefined. */
+function validateSetOptions(options) {
+  if (options === undefined) return undefined;
+  const o = validateOptions(options, 'set options');
+  refuseUnknown(o, SET_OPTION_NAMES, 'set');
+  validateTtl('ttl', o.ttl);
+  return o;
+}
+
+/**
+ * An entry size: a positive finite number no larger than maxSize. `source`
+ * names where it came from ("size" or "sizeCalculation") for the message.
+ */
+function validateEntrySize(size, maxSize, source) {
+  if (typeof size !== 'number' || !(size > 0) || size === Infinity) {
+    throw leakguardError(
+      TypeError,
+      CODES.INVALID_SIZE,
+      `${source} must give a positive finite number; received ${String(size)}`,
+    );
+  }
+  if (size > maxSize) {
+    throw leakguardError(
+      RangeError,
+      CODES.INVALID_SIZE,
+      `${source} gave ${size}, larger than the cache's maxSize ${maxSize}`,
+    );
+  }
+  return size;
+}
+
+/** The error for a sized cache given neither a per-set size nor a sizeCalculation. */
+function missingSize() {
+  return leakguardError(
+    TypeError,
+    CODES.INVALID_SIZE,
+    'this cache has maxSize: pass set(key, value, { size }) or give the cache a sizeCalculation',
+  );
+}
+
+module.exports = {
+  CACHE_OPTION_NAMES,
+  validateCacheOptions,
+  validateTtl,
+  validateSetOptions,
+  validateEntrySize,
+  missingSize,
+};
