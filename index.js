@@ -9,6 +9,8 @@ const { OffHeapCache } = require('./lib/offheap');
 const { patchTimers, unpatchTimers, timers } = require('./lib/timers');
 const { trackListeners, untrackListeners, listeners } = require('./lib/listeners');
 const { start, stop, report, formatReport } = require('./lib/sampler');
+const { metrics } = require('./lib/metrics');
+const { writeHtmlReport } = require('./lib/html-report');
 
 module.exports = {
   LruCache,
@@ -23,6 +25,8 @@ module.exports = {
   stop,
   report,
   formatReport,
+  metrics,
+  writeHtmlReport,
   errorCodes: CODES,
   version: require('./package.json').version,
 };

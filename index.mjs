@@ -15,6 +15,8 @@ export const {
   stop,
   report,
   formatReport,
+  metrics,
+  writeHtmlReport,
   errorCodes,
   version,
 } = leakguard;

@@ -1,0 +1,270 @@
+'use strict';
+// The HTML report: structure and escaping of the rendered page, and a render
+// in headless Chromium (screenshot decoded and checked for drawn pixels, DOM
+// dumped and checked for the charts, the suspects table and the inline script
+// having run, console checked for messages).
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const zlib = require('node:zlib');
+const { spawnSync } = require('node:child_process');
+const { renderHtmlReport, SuspectTrail, suspectKey } = require('../lib/html-report');
+const leakguard = require('..');
+
+const T0 = 1_795_000_000_000;
+
+function fixture() {
+  const history = [];
+  for (let i = 0; i < 1500; i++) {
+    const leak = i * 40_000;
+    history.push({
+      t: T0 + i * 250,
+      heapUsedBytes: 20e6 + leak + (i % 12) * 9e5,
+      rssBytes: 70e6 + leak * 1.1,
+      externalBytes: 1.5e6,
+      baselineBytes: i > 8 ? 19e6 + leak : 0,
+      leaking: i >= 900,
+      lagP99Ms: 2 + (i % 9) * 0.7,
+    });
+  }
+  const suspects = [
+    {
+      kind: 'timer',
+      site: { file: '/srv/app/<b>tenants</b>.js', line: 4, column: 3, functionName: 'addTenant' },
+      stack: [
+        { file: '/srv/app/tenants.js', line: 4, column: 3, functionName: 'addTenant' },
+        { file: '/srv/app/server.js', line: 20, column: 5, functionName: null },
+      ],
+      count: 1250,
+      growth: 250,
+      bytes: null,
+      description: 'setInterval at /srv/app/tenants.js:4:3 has 1 250 live intervals, growing 250/s',
+    },
+    {
+      kind: 'allocation',
+      site: { file: '/srv/app/cache.js', line: 10, column: 1, functionName: 'remember' },
+      stack: [],
+      count: null,
+      growth: 1.5e6,
+      bytes: 3.4e7,
+      description: 'remember() holds 34 MB of live sampled allocations (function-level attribution)',
+    },
+    {
+      kind: 'listener',
+      site: { file: '/srv/app/bus.js', line: 7, column: 9, functionName: 'onRequest' },
+      stack: [],
+      count: 300,
+      growth: 10,
+      bytes: null,
+      description: "listener for 'message' <script>alert(1)</script>",
+    },
+  ];
+  const trail = new SuspectTrail();
+  for (let i = 1; i <= 40; i++) {
+    trail.record({ suspects: suspects.map((s) => ({ ...s, count: s.count && (s.count * i) / 40, bytes: s.bytes && (s.bytes * i) / 40 })) }, T0 + i * 1000);
+  }
+  const report = {
+    leaking: true,
+    since: T0 + 900 * 250,
+    generatedAt: T0 + 1500 * 250,
+    heap: {
+      usedBytes: 80e6,
+      totalBytes: 100e6,
+      rssBytes: 136e6,
+      externalBytes: 1.5e6,
+      baselineBytes: 78e6,
+      slopeBytesPerSec: 160_000,
+      rssSlopeBytesPerSec: 176_000,
+      windowMs: 30_000,
+      samples: 1500,
+    },
+    eventLoopLag: { p50Ms: 1.2, p99Ms: 8.5, maxMs: 31 },
+    gcPause: { p50Ms: 0.4, p99Ms: 3, maxMs: 6, count: 50 },
+    suspects,
+  };
+  return { report, history, trail };
+}
+
+test('the page draws the memory and lag charts, the leak span and every suspect, escaped', () => {
+  const { report, history, trail } = fixture();
+  const html = renderHtmlReport(report, history, { trail: trail.points, title: 'checkout <svc>' });
+  assert.match(html, /^<!doctype html>/);
+  assert.match(html, /<figure class="chart" id="memory-chart"[^>]*>.*<svg /s);
+  assert.match(html, /<figure class="chart" id="lag-chart"[^>]*>.*<svg /s);
+  const memory = html.slice(html.indexOf('id="memory-chart"'), html.indexOf('id="lag-chart"'));
+  for (const cls of ['heap', 'rss', 'baseline dashed', 'external']) assert.match(memory, new RegExp(`<polyline class="line ${cls}" points="[\\d.,\\s]+"`));
+  assert.match(memory, /<rect class="leak-band"/, 'the leaking span is shaded');
+  assert.match(memory, /<line class="marker".*leak verdict/s, 'the verdict time is marked');
+  // 1500 samples are bucketed: no polyline carries more than 600 points.
+  for (const m of html.matchAll(/<polyline class="line [^"]*" points="([^"]*)"/g)) assert.ok(m[1].split(' ').length <= 600);
+
+  const rows = html.match(/<tr class="suspect"/g);
+  assert.equal(rows.length, 3, 'one row per suspect, in rank order');
+  assert.ok(html.indexOf('addTenant') < html.indexOf('remember') && html.indexOf('remember') < html.indexOf('onRequest'));
+  assert.match(html, /<details><summary>stack \(2\)<\/summary><pre>addTenant \(\/srv\/app\/tenants.js:4:3\)/);
+  assert.equal((html.match(/<svg class="spark"/g) || []).length, 3, 'a growth curve per suspect from the trail');
+
+  // User data is escaped; nothing is fetched.
+  assert.ok(!html.includes('<b>tenants</b>') && html.includes('&lt;b&gt;tenants&lt;/b&gt;'));
+  assert.ok(!html.includes('<script>alert(1)</script>'));
+  assert.ok(html.includes('checkout &lt;svc&gt;'));
+  assert.doesNotMatch(html, /https?:\/\/|\bsrc=|<link\b|@import|url\(/i, 'self-contained: no URL, no external script, style or font');
+});
+
+test('an empty or partial report still renders, saying what is missing', () => {
+  const html = renderHtmlReport({ leaking: false, heap: {}, suspects: [] }, []);
+  assert.match(html, /not leaking/);
+  assert.match(html, /No samples yet/);
+  assert.match(html, /No suspects/);
+  assert.doesNotMatch(html, /NaN|undefined/);
+  const bare = renderHtmlReport(undefined, undefined);
+  assert.match(bare, /no verdict/);
+});
+
+test('SuspectTrail keeps a bounded curve per suspect', () => {
+  const trail = new SuspectTrail(2);
+  const s = { kind: 'timer', site: { file: '/a.js', line: 1, column: 1 }, count: 0 };
+  for (let i = 0; i < 10_000; i++) trail.record({ suspects: [{ ...s, count: i }] }, i);
+  const points = trail.points.get(suspectKey(s));
+  assert.ok(points.length <= 240, `bounded: ${points.length}`);
+  assert.equal(points[0].value, 0);
+  assert.ok(points.at(-1).value > 9_900, 'the latest point is kept');
+  for (let k = 0; k < 50; k++) trail.record({ suspects: [{ ...s, site: { file: `/f${k}.js`, line: 1, column: 1 } }] });
+  assert.ok(trail.points.size <= 4, 'bounded number of suspects');
+});
+
+test('writeHtmlReport validates its path', () => {
+  assert.throws(() => leakguard.writeHtmlReport(), { code: 'ERR_LEAKGUARD_INVALID_OPTION' });
+  assert.throws(() => leakguard.writeHtmlReport(42), { name: 'TypeError', code: 'ERR_LEAKGUARD_INVALID_OPTION' });
+  assert.throws(() => leakguard.writeHtmlReport('/tmp/x.html', { title: 3 }), { code: 'ERR_LEAKGUARD_INVALID_OPTION' });
+});
+
+// --- headless Chromium ---
+
+function findChromium() {
+  const which = () => spawnSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' }).stdout.trim();
+  let bin = which();
+  if (bin) return { bin };
+  if (process.getuid && process.getuid() !== 0) return { why: 'chromium is not installed and installing it needs root' };
+  const install = spawnSync('sh', ['-c', 'apt-get update && apt-get install -y chromium'], {
+    encoding: 'utf8',
+    timeout: 600_000,
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  bin = which();
+  return bin ? { bin } : { why: `chromium is not installed and apt-get failed: ${(install.stderr || '').slice(-300)}` };
+}
+
+function chromium(bin, dir, args) {
+  return spawnSync(
+    bin,
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--enable-logging=stderr',
+      `--user-data-dir=${path.join(dir, 'profile')}`,
+      '--window-size=1200,1400',
+      ...args,
+    ],
+    { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 * 1024 * 1024 },
+  );
+}
+
+/** Decodes an 8-bit RGB/RGBA non-interlaced PNG into { width, height, channels, pixels }. */
+function decodePng(buf) {
+  assert.deepEqual([...buf.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], 'PNG signature');
+  let off = 8;
+  let ihdr = null;
+  const idat = [];
+  while (off < buf.length) {
+    const len = buf.readUInt32BE(off);
+    const type = buf.toString('latin1', off + 4, off + 8);
+    const data = buf.subarray(off + 8, off + 8 + len);
+    if (type === 'IHDR') ihdr = { width: data.readUInt32BE(0), height: data.readUInt32BE(4), depth: data[8], color: data[9], interlace: data[12] };
+    if (type === 'IDAT') idat.push(data);
+    off += 12 + len;
+  }
+  assert.ok(ihdr && ihdr.depth === 8 && (ihdr.color === 2 || ihdr.color === 6) && ihdr.interlace === 0, 'an 8-bit RGB(A) PNG');
+  const channels = ihdr.color === 6 ? 4 : 3;
+  const raw = zlib.inflateSync(Buffer.concat(idat));
+  const stride = ihdr.width * channels;
+  const pixels = Buffer.alloc(stride * ihdr.height);
+  for (let y = 0; y < ihdr.height; y++) {
+    const filter = raw[y * (stride + 1)];
+    const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    for (let x = 0; x < stride; x++) {
+      const a = x >= channels ? pixels[y * stride + x - channels] : 0;
+      const b = y > 0 ? pixels[(y - 1) * stride + x] : 0;
+      const c = x >= channels && y > 0 ? pixels[(y - 1) * stride + x - channels] : 0;
+      let v = line[x];
+      if (filter === 1) v += a;
+      else if (filter === 2) v += b;
+      else if (filter === 3) v += (a + b) >> 1;
+      else if (filter === 4) {
+        const p = a + b - c;
+        const pa = Math.abs(p - a);
+        const pb = Math.abs(p - b);
+        const pc = Math.abs(p - c);
+        v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      }
+      pixels[y * stride + x] = v & 255;
+    }
+  }
+  return { width: ihdr.width, height: ihdr.height, channels, pixels };
+}
+
+test('headless Chromium renders the report: charts and suspects drawn, script ran, no console messages', (t) => {
+  const found = findChromium();
+  if (!found.bin) {
+    t.skip(`headless Chromium unavailable: ${found.why}`);
+    return;
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-html-'));
+  try {
+    const { report, history, trail } = fixture();
+    const page = path.join(dir, 'report.html');
+    fs.writeFileSync(page, renderHtmlReport(report, history, { trail: trail.points }));
+    const url = `file://${page}`;
+
+    const dom = chromium(found.bin, dir, ['--dump-dom', url]);
+    assert.equal(dom.status, 0, dom.stderr.slice(-2000));
+    assert.match(dom.stdout, /<body[^>]*data-ready="1"/, 'the inline script ran to its end');
+    assert.match(dom.stdout, /id="memory-chart"[\s\S]*<svg[\s\S]*<polyline class="line heap"/);
+    assert.match(dom.stdout, /id="lag-chart"[\s\S]*<polyline class="line lag"/);
+    assert.equal((dom.stdout.match(/<tr class="suspect"/g) || []).length, 3);
+    const consoleLines = dom.stderr.split('\n').filter((l) => /:CONSOLE[(:]/.test(l) && l.includes(page));
+    assert.deepEqual(consoleLines, [], 'no console message (errors, uncaught exceptions) from the page');
+
+    const png = path.join(dir, 'shot.png');
+    const shot = chromium(found.bin, dir, [`--screenshot=${png}`, url]);
+    assert.equal(shot.status, 0, shot.stderr.slice(-2000));
+    const img = decodePng(fs.readFileSync(png));
+    assert.equal(img.width, 1200);
+    let nonWhite = 0;
+    let reddish = 0;
+    let bluish = 0;
+    const colours = new Set();
+    for (let i = 0; i < img.pixels.length; i += img.channels) {
+      const [r, g, b] = [img.pixels[i], img.pixels[i + 1], img.pixels[i + 2]];
+      if (r < 245 || g < 245 || b < 245) nonWhite++;
+      if (r > 180 && g < 90 && b < 90) reddish++; // the verdict badge, the verdict marker, growth curves
+      if (b > 180 && r < 90 && g < 160) bluish++; // the heap line
+      if (colours.size < 1000) colours.add((r << 16) | (g << 8) | b);
+    }
+    const total = img.width * img.height;
+    assert.ok(nonWhite / total > 0.02, `something is drawn (${((100 * nonWhite) / total).toFixed(1)}% non-white)`);
+    assert.ok(colours.size > 50, `not a flat image (${colours.size} colours)`);
+    assert.ok(reddish > 200, `the verdict and leak marks are drawn in red (${reddish} px)`);
+    assert.ok(bluish > 200, `the heap line is drawn in blue (${bluish} px)`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
