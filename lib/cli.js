@@ -1,0 +1,299 @@
+'use strict';
+// The `leakguard` command: argument parsing, `run` (start a program with
+// leakguard preloaded, show a one-line live status on a TTY, write the JSON
+// and HTML reports when it ends) and `demo`. The guarded side lives in
+// lib/run-agent.js; the two talk through files in a private temporary run
+// directory (status.json at every tick, full.json periodically and at the end),
+// so nothing is added to the program's stdio or IPC channels.
+//
+// Must never: swallow the program's exit status (the command exits with the
+// program's code, or 128 + signal number), leave its temporary directory
+// behind, or write a report it has no data for (it says so instead).
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const { renderHtmlReport, writeFileAtomic } = require('./html-report');
+
+const ROOT = path.resolve(__dirname, '..');
+const AGENT = path.join(__dirname, 'run-agent.js');
+const USAGE_ERROR = 2;
+
+const HELP = `leakguard — run a Node.js program under leakguard and report its leaks
+
+Usage:
+  leakguard run [options] -- <command> [args...]
+  leakguard demo
+  leakguard --help | --version
+
+leakguard run
+  Runs <command> (for example: node server.js, or npm start) with leakguard
+  preloaded in its Node.js process (NODE_OPTIONS=--require; package-manager
+  processes such as npm are skipped, the first other Node.js process is
+  guarded). While it runs, a one-line status (heap, post-GC baseline, slope,
+  verdict) is shown on stderr when stderr is a terminal. When the program
+  exits, or on Ctrl-C / SIGINT / SIGTERM (forwarded to the program), the
+  reports are written. The command exits with the program's exit code
+  (128 + the signal number when a signal ended it).
+
+  Options:
+    --interval-ms N   sampling period of the leakguard sampler, in
+                      milliseconds (integer, 10 to 3600000; sets
+                      LEAKGUARD_INTERVAL_MS). Default: the sampler's default.
+    --html FILE       write the HTML report (self-contained, no network) to FILE.
+    --json FILE       write the JSON report to FILE: the report as
+                      leakguard.report() returns it, plus "history" (the
+                      sampled timeline) and "run" (command, pid, exit code).
+    --status-ms N     refresh period of the live status line, in milliseconds
+                      (integer, 250 to 60000). Default: 1000.
+    --no-status       never show the live status line.
+    The options must come before the command; "--" ends them (recommended).
+
+leakguard demo
+  Runs the leakguard demo (npm run demo in the leakguard package): a small
+  HTTP service with a leak, then the fixed version.
+
+Exit codes: the program's own code for run; 2 for a usage error (unknown
+option, missing command, bad value).
+`;
+
+class UsageError extends Error {}
+
+function parseInteger(flag, value, min, max) {
+  if (value === undefined) throw new UsageError(`${flag} needs a value`);
+  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} must be an integer; received "${value}"`);
+  const n = Number(value);
+  if (n < min || n > max) throw new UsageError(`${flag} must be from ${min} to ${max}; received ${n}`);
+  return n;
+}
+
+function parseFile(flag, value) {
+  if (value === undefined || value === '' || value.startsWith('--')) throw new UsageError(`${flag} needs a file path`);
+  return value;
+}
+
+/** Parses argv (without node and the script) into { command, ... }; throws UsageError. */
+function parseArgs(argv) {
+  if (argv.length === 0) return { command: 'help', toStderr: true };
+  const [first, ...rest] = argv;
+  if (first === '--help' || first === '-h' || first === 'help') return { command: 'help' };
+  if (first === '--version' || first === '-v') return { command: 'version' };
+  if (first === 'demo') {
+    if (rest.length > 0) throw new UsageError(`demo takes no arguments; received "${rest[0]}"`);
+    return { command: 'demo' };
+  }
+  if (first !== 'run') {
+    throw new UsageError(first.startsWith('-') ? `unknown option "${first}"` : `unknown command "${first}"`);
+  }
+  const out = { command: 'run', intervalMs: undefined, html: undefined, json: undefined, statusMs: 1000, status: true, program: [] };
+  let i = 0;
+  for (; i < rest.length; i++) {
+    const arg = rest[i];
+    const eq = arg.indexOf('=');
+    const [flag, inline] = arg.startsWith('--') && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
+    const value = () => (inline !== undefined ? inline : rest[++i]);
+    if (arg === '--') {
+      i++;
+      break;
+    } else if (flag === '--interval-ms') out.intervalMs = parseInteger(flag, value(), 10, 3_600_000);
+    else if (flag === '--status-ms') out.statusMs = parseInteger(flag, value(), 250, 60_000);
+    else if (flag === '--html') out.html = parseFile(flag, value());
+    else if (flag === '--json') out.json = parseFile(flag, value());
+    else if (flag === '--no-status' && inline === undefined) out.status = false;
+    else if (flag === '--help' || flag === '-h') return { command: 'help' };
+    else if (arg.startsWith('-')) throw new UsageError(`unknown option "${arg}" for run`);
+    else break; // the program starts here
+  }
+  out.program = rest.slice(i);
+  if (out.program.length === 0) throw new UsageError('run needs a command to run, e.g. leakguard run -- node app.js');
+  return out;
+}
+
+function mib(bytes) {
+  return typeof bytes === 'number' && Number.isFinite(bytes) ? `${(bytes / 1048576).toFixed(1)} MiB` : '—';
+}
+
+/** The one-line live status shown on a TTY. */
+function formatStatusLine(s) {
+  if (!s) return 'leakguard: waiting for the program…';
+  if (s.error && s.heapUsedBytes === undefined) return `leakguard: no figures (${s.error})`;
+  const slope = typeof s.slopeBytesPerSec === 'number' && Number.isFinite(s.slopeBytesPerSec) ? s.slopeBytesPerSec : null;
+  const slopeText = slope === null ? '—' : `${slope >= 0 ? '+' : '-'}${(Math.abs(slope) / 1024).toFixed(1)} KiB/s`;
+  const verdict = s.leaking ? `LEAKING (${s.suspects} suspect${s.suspects === 1 ? '' : 's'}${s.top ? `; top: ${s.top}` : ''})` : 'ok';
+  return `leakguard: heap ${mib(s.heapUsedBytes)} · baseline ${mib(s.baselineBytes)} ${slopeText} · rss ${mib(s.rssBytes)} · ${verdict}`;
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+function nodeOptionsWith(existing, file) {
+  const quoted = `"${file.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  return `${existing ? `${existing} ` : ''}--require ${quoted}`;
+}
+
+/** Builds the JSON report document from the agent's final snapshot. */
+function jsonReport(snapshot, run) {
+  return { ...(snapshot.report || { error: snapshot.error || 'no report' }), history: snapshot.history || [], run };
+}
+
+function run(opts, io) {
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-run-'));
+  const env = {
+    ...process.env,
+    NODE_OPTIONS: nodeOptionsWith(process.env.NODE_OPTIONS, AGENT),
+    LEAKGUARD_RUN_DIR: runDir,
+    LEAKGUARD_RUN_TICK_MS: String(opts.statusMs),
+  };
+  if (opts.intervalMs !== undefined) env.LEAKGUARD_INTERVAL_MS = String(opts.intervalMs);
+  const startedAt = Date.now();
+  const [file, ...args] = opts.program;
+  const child = spawn(file, args, { stdio: 'inherit', env });
+
+  const live = opts.status && io.stderr.isTTY === true;
+  let statusShown = false;
+  const clearStatus = () => {
+    if (statusShown) io.stderr.write('\r\x1b[2K');
+    statusShown = false;
+  };
+  const statusTimer = live
+    ? setInterval(() => {
+        const s = readJson(path.join(runDir, 'status.json'));
+        const cols = io.stderr.columns || 120;
+        io.stderr.write(`\r\x1b[2K${formatStatusLine(s).slice(0, cols - 1)}`);
+        statusShown = true;
+      }, opts.statusMs)
+    : null;
+
+  let signals = 0;
+  const forward = (signal) => {
+    signals++;
+    try {
+      child.kill(signals > 1 ? 'SIGKILL' : signal);
+    } catch {}
+  };
+  const onSigint = () => forward('SIGINT');
+  const onSigterm = () => forward('SIGTERM');
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+
+  return new Promise((resolve) => {
+    const done = (code, signal, spawnError) => {
+      if (statusTimer !== null) clearInterval(statusTimer);
+      clearStatus();
+      process.removeListener('SIGINT', onSigint);
+      process.removeListener('SIGTERM', onSigterm);
+      const exitCode = spawnError ? 127 : signal ? 128 + (os.constants.signals[signal] || 0) : code ?? 0;
+      if (spawnError) io.stderr.write(`leakguard: cannot run "${file}": ${spawnError.message}\n`);
+      const snapshot = readJson(path.join(runDir, 'full.json'));
+      fs.rmSync(runDir, { recursive: true, force: true });
+      if (snapshot === null) {
+        if (!spawnError) {
+          io.stderr.write('leakguard: no figures were received: the command started no Node.js process leakguard could guard\n');
+        }
+        return resolve(exitCode);
+      }
+      const runInfo = {
+        command: opts.program,
+        pid: snapshot.pid,
+        startedAt,
+        endedAt: Date.now(),
+        exitCode: signal ? null : code,
+        signal: signal || null,
+        final: snapshot.final === true,
+      };
+      try {
+        if (opts.json) {
+          const where = writeFileAtomic(opts.json, `${JSON.stringify(jsonReport(snapshot, runInfo), null, 2)}\n`);
+          io.stderr.write(`leakguard: JSON report written to ${where}\n`);
+        }
+        if (opts.html) {
+          const html = renderHtmlReport(snapshot.report || {}, snapshot.history || [], {
+            trail: snapshot.trail || {},
+            title: 'leakguard report',
+            subtitle: `${opts.program.join(' ')} · pid ${snapshot.pid}${signal ? ` · ended by ${signal}` : ` · exit code ${code}`}`,
+          });
+          const where = writeFileAtomic(opts.html, html);
+          io.stderr.write(`leakguard: HTML report written to ${where}\n`);
+        }
+      } catch (err) {
+        io.stderr.write(`leakguard: could not write a report: ${err.message}\n`);
+      }
+      const r = snapshot.report;
+      if (r) {
+        io.stderr.write(`${formatStatusLine({ ...summaryStatus(r), error: snapshot.error })}\n`);
+      } else if (snapshot.error) {
+        io.stderr.write(`leakguard: no report: ${snapshot.error}\n`);
+      }
+      resolve(exitCode);
+    };
+    child.once('error', (err) => done(null, null, err));
+    child.once('exit', (code, signal) => done(code, signal, null));
+  });
+}
+
+function summaryStatus(r) {
+  const h = r.heap || {};
+  const top = Array.isArray(r.suspects) ? r.suspects[0] : undefined;
+  return {
+    leaking: r.leaking === true,
+    heapUsedBytes: h.usedBytes,
+    baselineBytes: h.baselineBytes,
+    slopeBytesPerSec: h.slopeBytesPerSec,
+    rssBytes: h.rssBytes,
+    suspects: Array.isArray(r.suspects) ? r.suspects.length : 0,
+    top: top && top.site ? `${top.kind} ${top.site.file}:${top.site.line}` : undefined,
+  };
+}
+
+function demo(io) {
+  const pkg = readJson(path.join(ROOT, 'package.json')) || {};
+  if (!pkg.scripts || !pkg.scripts.demo) {
+    io.stderr.write('leakguard: this copy of leakguard has no demo (no "demo" script in its package.json)\n');
+    return Promise.resolve(1);
+  }
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const child = spawn(npm, ['run', '--silent', 'demo'], { cwd: ROOT, stdio: 'inherit' });
+  const onSigint = () => {};
+  process.on('SIGINT', onSigint); // the demo gets the terminal's Ctrl-C itself
+  return new Promise((resolve) => {
+    const end = (code) => {
+      process.removeListener('SIGINT', onSigint);
+      resolve(code);
+    };
+    child.once('error', (err) => {
+      io.stderr.write(`leakguard: cannot run npm: ${err.message}\n`);
+      end(127);
+    });
+    child.once('exit', (code, signal) => end(signal ? 128 + (os.constants.signals[signal] || 0) : code ?? 0));
+  });
+}
+
+/** Runs the command line; resolves to the exit code. */
+async function main(argv, io = { stdout: process.stdout, stderr: process.stderr }) {
+  let opts;
+  try {
+    opts = parseArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`leakguard: ${err.message}\nRun "leakguard --help" for usage.\n`);
+    return USAGE_ERROR;
+  }
+  if (opts.command === 'help') {
+    (opts.toStderr ? io.stderr : io.stdout).write(HELP);
+    return opts.toStderr ? USAGE_ERROR : 0;
+  }
+  if (opts.command === 'version') {
+    io.stdout.write(`${require('../package.json').version}\n`);
+    return 0;
+  }
+  if (opts.command === 'demo') return demo(io);
+  return run(opts, io);
+}
+
+module.exports = { main, parseArgs, formatStatusLine, UsageError, HELP };
