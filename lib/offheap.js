@@ -274,4 +274,12 @@ Object.defineProperty(OffHeapCache.prototype, Symbol.toStringTag, {
   configurable: true,
 });
 
-module.exports = { OffHeapCache };
+/**
+ * V8's count of externally allocated memory in this thread, which each thread
+ * raises by the bytes of the stores it has open (tests; not public).
+ */
+function v8ExternalMemory() {
+  return off.v8External();
+}
+
+module.exports = { OffHeapCache, v8ExternalMemory };

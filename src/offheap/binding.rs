@@ -668,6 +668,18 @@ unsafe extern "C" fn cb_usage(
     unsafe { numbers(env, &[stores as f64, entries as f64, bytes as f64]) }
 }
 
+/// v8External(): V8's count of externally allocated memory of this environment
+/// (what `napi_adjust_external_memory` moves; on Node 20 it is not part of
+/// `process.memoryUsage().external`, which counts ArrayBuffer stores only).
+unsafe extern "C" fn cb_v8_external(
+    env: sys::napi_env,
+    _info: sys::napi_callback_info,
+) -> sys::napi_value {
+    let mut total = 0i64;
+    unsafe { sys::napi_adjust_external_memory(env, 0, &mut total) };
+    unsafe { number(env, total as f64) }
+}
+
 /// entrySize(keyBytes, valueBytes): what an entry costs.
 unsafe extern "C" fn cb_entry_size(
     env: sys::napi_env,
@@ -824,7 +836,7 @@ pub fn offheap_bind(env: Env, target: Object, scratch: Object) -> Result<()> {
             sys::napi_add_env_cleanup_hook(raw_env, Some(on_env_teardown), raw_env as *mut c_void)
         })?;
     }
-    let functions: [(&str, Callback); 15] = [
+    let functions: [(&str, Callback); 16] = [
         ("open", cb_open),
         ("get", cb_get),
         ("peek", cb_peek),
@@ -840,6 +852,7 @@ pub fn offheap_bind(env: Env, target: Object, scratch: Object) -> Result<()> {
         ("close", cb_close),
         ("usage", cb_usage),
         ("entrySize", cb_entry_size),
+        ("v8External", cb_v8_external),
     ];
     for (name, cb) in functions {
         let cname = CString::new(name).map_err(|e| Error::from_reason(e.to_string()))?;
