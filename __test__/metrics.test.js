@@ -122,7 +122,8 @@ test('prometheus() exposes the verdict, baseline, slope, RSS, lag and GC figures
   assert.equal(value(f, 'leakguard_eventloop_lag_p99_seconds'), 0.012);
   assert.equal(value(f, 'leakguard_eventloop_lag_max_seconds'), 0.04);
   assert.equal(value(f, 'leakguard_gc_pause_p99_seconds'), 0.004);
-  assert.equal(value(f, 'leakguard_gc_pauses'), 77);
+  assert.equal(value(f, 'leakguard_gc_pauses_total'), 77);
+  assert.equal(f.get('leakguard_gc_pauses_total').type, 'counter');
   assert.equal(value(f, 'leakguard_suspects'), 2);
   for (const [name, fam] of f) {
     assert.ok(name.startsWith('leakguard_'), `${name} has the leakguard_ prefix by default`);
@@ -131,6 +132,13 @@ test('prometheus() exposes the verdict, baseline, slope, RSS, lag and GC figures
 
   const clean = parseExposition(new MetricsExporter({ report: () => fakeReport({ leaking: false }), rows: () => [] }).prometheus());
   assert.equal(value(clean, 'leakguard_leaking'), 0);
+
+  // After stop(), report() is the last report with running: false.
+  const stopped = parseExposition(
+    new MetricsExporter({ report: () => fakeReport({ running: false }), rows: () => [] }).prometheus(),
+  );
+  assert.equal(value(stopped, 'leakguard_sampler_running'), 0);
+  assert.equal(value(stopped, 'leakguard_heap_used_bytes'), 52_000_000, 'the last figures are kept');
 });
 
 test('a sampler that is not running gives zeros and leakguard_sampler_running 0, never a failed scrape', () => {

@@ -213,15 +213,24 @@ function suspectRows(suspects, trail) {
         .join('\n');
       const where = `${s.site && s.site.functionName ? `${s.site.functionName} ` : ''}${formatSite(s.site)}`;
       const growth = num(s.growth);
+      // Growth is per second: bytes for allocation suspects, live items otherwise.
+      const growthText =
+        growth === null
+          ? '—'
+          : s.kind === 'allocation'
+            ? formatRate(growth)
+            : `${growth >= 0 ? '+' : '−'}${+Math.abs(growth).toPrecision(3)}/s`;
+      const precision = s.precision === 'function' ? '<div class="muted">function-level</div>' : '';
+      const detail = s.detail ? `<div class="muted">${escapeHtml(s.detail)}</div>` : '';
       return (
         `<tr class="suspect" data-kind="${escapeHtml(s.kind)}">` +
         `<td class="rank">${i + 1}</td>` +
-        `<td><span class="kind ${escapeHtml(s.kind)}">${escapeHtml(s.kind)}</span>${s.name ? `<div class="muted">${escapeHtml(s.name)}</div>` : ''}</td>` +
+        `<td><span class="kind ${escapeHtml(s.kind)}">${escapeHtml(s.kind)}</span>${s.name ? `<div class="muted">${escapeHtml(s.name)}</div>` : ''}${detail}${precision}</td>` +
         `<td class="site"><code>${escapeHtml(where)}</code>` +
         (stackText ? `<details><summary>stack (${stack.length})</summary><pre>${escapeHtml(stackText)}</pre></details>` : '') +
         '</td>' +
-        `<td class="n">${num(s.count) === null ? '—' : escapeHtml(s.count.toLocaleString('en-US'))}</td>` +
-        `<td class="n">${growth === null ? '—' : escapeHtml(`${growth >= 0 ? '+' : ''}${+growth.toPrecision(4)}`)}</td>` +
+        `<td class="n">${num(s.count) === null ? '—' : escapeHtml(Math.round(s.count).toLocaleString('en-US'))}</td>` +
+        `<td class="n">${escapeHtml(growthText)}</td>` +
         `<td class="n">${num(s.bytes) === null ? '—' : escapeHtml(formatBytes(s.bytes))}</td>` +
         `<td>${sparkline(suspectSeries(s, trail))}</td>` +
         `<td class="desc">${escapeHtml(s.description || '')}</td>` +
@@ -384,7 +393,8 @@ function writeHtmlReport(file, options) {
 }
 
 /**
- * Records each suspect's figure (count, else bytes) at every report it is
+ * Records each suspect's figure (live bytes for allocation suspects, live
+ * count for the others) at every report it is
  * shown, so the report can draw growth curves. Bounded: `maxSuspects` keys,
  * each thinned to MAX_TRAIL_POINTS.
  */
@@ -397,7 +407,8 @@ class SuspectTrail {
   record(report, t = Date.now()) {
     const suspects = report && Array.isArray(report.suspects) ? report.suspects : [];
     for (const s of suspects.slice(0, this.maxSuspects)) {
-      const value = num(s.count) ?? num(s.bytes);
+      // Allocation suspects grow in bytes; the others in live items.
+      const value = s.kind === 'allocation' ? (num(s.bytes) ?? num(s.count)) : (num(s.count) ?? num(s.bytes));
       if (value === null) continue;
       const key = suspectKey(s);
       let list = this.points.get(key);

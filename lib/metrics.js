@@ -6,8 +6,8 @@
 // Meter. All three read the same families, so a dashboard built on one agrees
 // with the others.
 //
-// Must never: throw from a scrape (a missing source gives zeros and
-// `leakguard_sampler_running 0`, never a failed scrape), register the standard
+// Must never: throw from a scrape (a missing or stopped sampler gives zeros or
+// its last report, with `leakguard_sampler_running 0`, never a failed scrape), register the standard
 // runtime names (`nodejs_heap_size_used_bytes`, ...) unless asked — a user who
 // also runs prom-client's collectDefaultMetrics() would get a duplicate
 // registration —, emit unbounded label sets (sites and caches are ranked and
@@ -31,9 +31,9 @@ const MS = 1e-3;
 const REPORT_FAMILIES = [
   {
     name: 'leakguard_sampler_running',
-    help: '1 when the leakguard sampler produced the figures below, 0 when it is not running (the figures are then 0).',
+    help: '1 while the leakguard sampler runs; 0 when it is stopped (the figures are then its last report, or 0 before any start).',
     otel: ['leakguard.sampler.running', 'gauge', '1'],
-    read: (r, ok) => (ok ? 1 : 0),
+    read: (r) => (r.running ? 1 : 0),
   },
   {
     name: 'leakguard_leaking',
@@ -127,9 +127,10 @@ const REPORT_FAMILIES = [
     read: (r) => r.gcPause.maxMs * MS,
   },
   {
-    name: 'leakguard_gc_pauses',
-    help: 'Number of garbage-collection pauses in the sampler histogram.',
-    otel: ['leakguard.gc.pause.count', 'gauge', '{pause}'],
+    name: 'leakguard_gc_pauses_total',
+    type: 'counter',
+    help: 'Garbage-collection pauses seen by the sampler since it started.',
+    otel: ['leakguard.gc.pause.count', 'counter', '{pause}'],
     read: (r) => r.gcPause.count,
   },
   {
@@ -199,6 +200,8 @@ function normalizeReport(report) {
   const lag = r.eventLoopLag || {};
   const gc = r.gcPause || {};
   return {
+    // A report without `running` comes from a sampler that is running.
+    running: report !== null && typeof report === 'object' && r.running !== false,
     leaking: r.leaking === true,
     suspects: Array.isArray(r.suspects) ? r.suspects : [],
     heap: {
@@ -285,9 +288,9 @@ function collectFamilies(source, options) {
     families.push({
       name,
       help: f.help,
-      type: 'gauge',
+      type: f.type || 'gauge',
       labelNames: [],
-      samples: [{ labels: {}, value: finite(f.read(r, ok)) }],
+      samples: [{ labels: {}, value: finite(f.read(r)) }],
       otel: f.otel,
     });
   }

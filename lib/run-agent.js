@@ -52,6 +52,10 @@ function startAgent() {
   try {
     require(path.join(ROOT, 'register.js'));
     sampler = require('./sampler');
+    // register.js starts the sampler from LEAKGUARD_* variables; make sure it
+    // runs even where the environment turned it off: this run asked for it.
+    const intervalMs = Number(process.env.LEAKGUARD_INTERVAL_MS);
+    sampler.start(Number.isInteger(intervalMs) && intervalMs > 0 ? { intervalMs } : undefined);
   } catch (err) {
     startError = String((err && err.message) || err);
   }

@@ -1,0 +1,171 @@
+'use strict';
+// The `leakguard` command: --help, usage errors (exit code 2), `run` of a
+// small leaking program producing report.json and report.html with the
+// program's exit code passed through, SIGINT handling, and the live status
+// line on a terminal.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn, spawnSync } = require('node:child_process');
+const { parseArgs, formatStatusLine } = require('../lib/cli');
+
+const ROOT = path.resolve(__dirname, '..');
+const BIN = path.join(ROOT, 'bin', 'leakguard.js');
+
+function leakguardCli(args, options = {}) {
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000, ...options });
+}
+
+function tmpdir(t) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-cli-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+// A small leaking service: a global array keeps ~1.6 MB per second.
+const LEAKY = `
+const keep = [];
+const grow = setInterval(() => keep.push(Buffer.alloc(64 * 1024).toString('latin1').slice(0, 40_000) + keep.length), 25);
+console.log('ready');
+if (process.env.RUN_FOREVER !== '1') setTimeout(() => { clearInterval(grow); process.exitCode = 3; }, Number(process.env.RUN_MS || 3000));
+`;
+
+test('--help documents every command and option on stdout, exit 0', () => {
+  const out = leakguardCli(['--help']);
+  assert.equal(out.status, 0);
+  for (const word of ['leakguard run', 'leakguard demo', '--interval-ms', '--html', '--json', '--status-ms', '--no-status', 'Exit codes', 'SIGINT']) {
+    assert.ok(out.stdout.includes(word), `--help mentions ${word}`);
+  }
+  assert.equal(leakguardCli(['run', '--help']).stdout, out.stdout);
+  assert.match(leakguardCli(['--version']).stdout, /^\d+\.\d+\.\d+\n$/);
+});
+
+test('bad flags and missing commands get a clear message and exit code 2', () => {
+  const cases = [
+    [['run', '--bogus', '--', 'node', '-e', '1'], /unknown option "--bogus"/],
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [['--frobnicate'], /unknown option "--frobnicate"/],
+    [['run'], /needs a command/],
+    [['run', '--'], /needs a command/],
+    [['run', '--interval-ms', 'abc', '--', 'node', '-e', '1'], /--interval-ms must be an integer; received "abc"/],
+    [['run', '--interval-ms', '5', '--', 'node', '-e', '1'], /--interval-ms must be from 10 to 3600000/],
+    [['run', '--interval-ms'], /--interval-ms needs a value/],
+    [['run', '--html', '--json', 'x.json', '--', 'node'], /--html needs a file path/],
+    [['demo', 'extra'], /demo takes no arguments/],
+    [[], /Usage:/],
+  ];
+  for (const [args, message] of cases) {
+    const out = leakguardCli(args);
+    assert.equal(out.status, 2, `${args.join(' ')} → exit 2`);
+    assert.match(out.stderr, message, args.join(' '));
+  }
+});
+
+test('run: options stop at the command; the program keeps its own flags', () => {
+  const o = parseArgs(['run', '--interval-ms=250', '--json', 'r.json', 'node', 'app.js', '--html', 'x', '--', 'y']);
+  assert.equal(o.intervalMs, 250);
+  assert.equal(o.json, 'r.json');
+  assert.equal(o.html, undefined);
+  assert.deepEqual(o.program, ['node', 'app.js', '--html', 'x', '--', 'y']);
+  assert.deepEqual(parseArgs(['run', '--no-status', '--', '--weird-name']).program, ['--weird-name']);
+});
+
+test('run writes report.json and report.html for a leaking program and passes its exit code through', (t) => {
+  const dir = tmpdir(t);
+  const app = path.join(dir, 'leaky.js');
+  fs.writeFileSync(app, LEAKY);
+  const json = path.join(dir, 'report.json');
+  const html = path.join(dir, 'report.html');
+  const out = leakguardCli(['run', '--interval-ms', '100', '--status-ms', '250', '--json', json, '--html', html, '--', process.execPath, app], {
+    env: { ...process.env, RUN_MS: '3000' },
+  });
+  assert.equal(out.status, 3, `the program's exit code: ${out.stderr}`);
+  assert.match(out.stdout, /ready/, "the program's stdout passes through");
+  assert.match(out.stderr, /JSON report written to/);
+
+  const doc = JSON.parse(fs.readFileSync(json, 'utf8'));
+  assert.deepEqual(doc.run.command, [process.execPath, app]);
+  assert.equal(doc.run.exitCode, 3);
+  assert.equal(doc.run.final, true, 'the final snapshot was taken at exit');
+  assert.ok(Number.isInteger(doc.run.pid) && doc.run.pid !== process.pid);
+  assert.equal(typeof doc.leaking, 'boolean', `a report: ${JSON.stringify(doc).slice(0, 300)}`);
+  assert.ok(doc.heap.usedBytes > 1024 * 1024, 'heap figures of the guarded program');
+  assert.ok(Array.isArray(doc.suspects));
+  assert.ok(Array.isArray(doc.history) && doc.history.length >= 3, `a timeline (${doc.history.length} samples)`);
+  const first = doc.history[0];
+  const last = doc.history.at(-1);
+  assert.ok(last.t > first.t);
+  assert.ok(last.heapUsedBytes > first.heapUsedBytes, 'the timeline shows the leak growing');
+
+  const page = fs.readFileSync(html, 'utf8');
+  assert.match(page, /id="memory-chart"[\s\S]*<polyline class="line heap"/, 'the HTML report has the heap chart');
+  assert.match(page, /<table id="suspects">/);
+  assert.ok(page.includes(path.basename(app)), 'the command is named in the page');
+});
+
+test('SIGINT to leakguard is forwarded; the reports are still written; exit code 130', async (t) => {
+  const dir = tmpdir(t);
+  const app = path.join(dir, 'forever.js');
+  fs.writeFileSync(app, LEAKY);
+  const json = path.join(dir, 'report.json');
+  const child = spawn(process.execPath, [BIN, 'run', '--interval-ms', '100', '--json', json, '--', process.execPath, app], {
+    env: { ...process.env, RUN_FOREVER: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+  await new Promise((resolve) => child.stdout.on('data', (d) => String(d).includes('ready') && resolve()));
+  await new Promise((resolve) => setTimeout(resolve, 1500)); // let a few samples accumulate
+  child.kill('SIGINT');
+  const [code, signal] = await new Promise((resolve) => child.once('exit', (c, s) => resolve([c, s])));
+  clearTimeout(killer);
+  assert.equal(signal, null, stderr);
+  assert.equal(code, 130, stderr);
+  const doc = JSON.parse(fs.readFileSync(json, 'utf8'));
+  assert.equal(doc.run.signal, 'SIGINT');
+  assert.equal(doc.run.final, true, 'the program wrote its final snapshot before dying of the signal');
+  assert.ok(doc.history.length > 0);
+});
+
+test('a command that starts no Node.js process: the exit code passes through and no report is invented', (t) => {
+  const dir = tmpdir(t);
+  const json = path.join(dir, 'report.json');
+  const out = leakguardCli(['run', '--json', json, '--', 'sh', '-c', 'exit 5']);
+  assert.equal(out.status, 5);
+  assert.match(out.stderr, /no figures were received/);
+  assert.ok(!fs.existsSync(json));
+  const missing = leakguardCli(['run', '--', path.join(dir, 'no-such-program')]);
+  assert.equal(missing.status, 127);
+  assert.match(missing.stderr, /cannot run/);
+});
+
+test('the live status line shows heap, baseline slope and verdict on a terminal', (t) => {
+  const hasScript = spawnSync('sh', ['-c', 'command -v script'], { encoding: 'utf8' }).stdout.trim();
+  if (!hasScript) {
+    t.skip('util-linux `script` (a pseudo-terminal) is not available');
+    return;
+  }
+  const dir = tmpdir(t);
+  const app = path.join(dir, 'leaky.js');
+  fs.writeFileSync(app, LEAKY);
+  const cmd = [process.execPath, BIN, 'run', '--interval-ms', '100', '--status-ms', '250', '--', process.execPath, app]
+    .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
+    .join(' ');
+  const out = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, RUN_MS: '2000' } });
+  assert.equal(out.status, 3, out.stdout);
+  assert.match(out.stdout, /\r\x1b\[2Kleakguard: heap \d+\.\d MiB · baseline .* · rss \d+\.\d MiB · (ok|LEAKING)/, 'a redrawn status line');
+
+  // Not a terminal: no status line, only the final summary.
+  const piped = leakguardCli(['run', '--', process.execPath, app], { env: { ...process.env, RUN_MS: '500' } });
+  assert.doesNotMatch(piped.stderr, /\x1b\[2K/);
+});
+
+test('formatStatusLine names the verdict and the top suspect', () => {
+  const line = formatStatusLine({ leaking: true, heapUsedBytes: 52 * 1048576, baselineBytes: 48 * 1048576, slopeBytesPerSec: 2048, rssBytes: 100 * 1048576, suspects: 2, top: 'timer /srv/a.js:4' });
+  assert.equal(line, 'leakguard: heap 52.0 MiB · baseline 48.0 MiB +2.0 KiB/s · rss 100.0 MiB · LEAKING (2 suspects; top: timer /srv/a.js:4)');
+  assert.match(formatStatusLine(null), /waiting/);
+  assert.match(formatStatusLine({ error: 'sampler failed' }), /no figures \(sampler failed\)/);
+});
