@@ -50,7 +50,7 @@ test('bad flags and missing commands get a clear message and exit code 2', () =>
     [['run'], /needs a command/],
     [['run', '--'], /needs a command/],
     [['run', '--interval-ms', 'abc', '--', 'node', '-e', '1'], /--interval-ms must be an integer; received "abc"/],
-    [['run', '--interval-ms', '5', '--', 'node', '-e', '1'], /--interval-ms must be from 10 to 3600000/],
+    [['run', '--interval-ms', '5', '--', 'node', '-e', '1'], /--interval-ms must be from 10 to 600000/],
     [['run', '--interval-ms'], /--interval-ms needs a value/],
     [['run', '--html', '--json', 'x.json', '--', 'node'], /--html needs a file path/],
     [['demo', 'extra'], /demo takes no arguments/],

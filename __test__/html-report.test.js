@@ -268,3 +268,22 @@ test('headless Chromium renders the report: charts and suspects drawn, script ra
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('writeHtmlReport(path) writes the running process report with its timeline', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-html-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const sampler = require('../lib/sampler');
+  leakguard.start({ intervalMs: 50, timers: false, listeners: false, allocations: false });
+  t.after(() => leakguard.stop());
+  for (let i = 0; i < 5; i++) {
+    sampler.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const written = leakguard.writeHtmlReport(path.join(dir, 'report.html'), { title: 'live <process>' });
+  assert.equal(written, path.join(dir, 'report.html'));
+  const html = fs.readFileSync(written, 'utf8');
+  assert.match(html, /<title>live &lt;process&gt;<\/title>/);
+  assert.match(html, /id="memory-chart"[\s\S]*<polyline class="line heap" points="[\d.,\s]+"/, 'the timeline is drawn');
+  assert.doesNotMatch(html, /No samples yet/);
+  assert.deepEqual(fs.readdirSync(dir), ['report.html'], 'no temporary file left behind');
+});

@@ -331,3 +331,19 @@ test('the public metrics object reads the live process (stats table rows include
     statsTable().release(row.id);
   }
 });
+
+test('with the sampler running, the figures are the live process figures', async (t) => {
+  const sampler = require('../lib/sampler');
+  leakguard.start({ intervalMs: 50, timers: false, listeners: false, allocations: false });
+  t.after(() => leakguard.stop());
+  for (let i = 0; i < 5; i++) {
+    sampler.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const f = parseExposition(leakguard.metrics.prometheus());
+  assert.equal(value(f, 'leakguard_sampler_running'), 1);
+  assert.ok(value(f, 'leakguard_heap_used_bytes') > 1024 * 1024, 'a real heap figure');
+  assert.ok(value(f, 'leakguard_resident_memory_bytes') > value(f, 'leakguard_heap_used_bytes') / 2, 'a real RSS figure');
+  leakguard.stop();
+  assert.equal(value(parseExposition(leakguard.metrics.prometheus()), 'leakguard_sampler_running'), 0);
+});

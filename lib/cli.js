@@ -39,7 +39,7 @@ leakguard run
 
   Options:
     --interval-ms N   sampling period of the leakguard sampler, in
-                      milliseconds (integer, 10 to 3600000; sets
+                      milliseconds (integer, 10 to 600000; sets
                       LEAKGUARD_INTERVAL_MS). Default: the sampler's default.
     --html FILE       write the HTML report (self-contained, no network) to FILE.
     --json FILE       write the JSON report to FILE: the report as
@@ -96,7 +96,7 @@ function parseArgs(argv) {
     if (arg === '--') {
       i++;
       break;
-    } else if (flag === '--interval-ms') out.intervalMs = parseInteger(flag, value(), 10, 3_600_000);
+    } else if (flag === '--interval-ms') out.intervalMs = parseInteger(flag, value(), 10, 600_000);
     else if (flag === '--status-ms') out.statusMs = parseInteger(flag, value(), 250, 60_000);
     else if (flag === '--html') out.html = parseFile(flag, value());
     else if (flag === '--json') out.json = parseFile(flag, value());
