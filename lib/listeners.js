@@ -1,14 +1,298 @@
 'use strict';
-// Placeholder until issue #5 lands.
+// trackListeners() / untrackListeners() / listeners(): the public face of the
+// listener ledger (lib/listener-ledger.js holds the books).
+//
+// It owns the wrappers installed on EventEmitter.prototype (on/addListener,
+// prependListener, off/removeListener, removeAllListeners) and on
+// EventTarget.prototype (addEventListener, removeEventListener, dispatchEvent).
+// Each wrapper calls Node's own function first and with the same arguments,
+// returns its result untouched and lets its errors through, so listener order,
+// return values, newListener/removeListener events, once wrappers,
+// getEventListeners and AbortSignal behave exactly as without leakguard; only
+// after Node accepted the change does the ledger record it. A ledger failure is
+// reported once as a warning and never reaches the caller.
+//
+// `once` and `prependOnceListener` are not replaced: Node implements them as
+// `this.on(type, wrapper)` / `this.prependListener(type, wrapper)`, so they
+// reach the wrappers above, and the ledger keys a once wrapper by the user's
+// function (`wrapper.listener`), exactly as Node's removeListener matches it.
+// untrackListeners() puts back the very function objects it found.
 
-function notYet(name) {
-  return () => {
-    throw new Error(`leakguard: ${name}() is not implemented yet (issue #5)`);
+const EventEmitter = require('node:events');
+const { getEventListeners } = EventEmitter;
+const { ListenerLedger } = require('./listener-ledger');
+const { validateOptions, validateInteger, validateBoolean } = require('./errors');
+
+const EEProto = EventEmitter.prototype;
+const ETProto = EventTarget.prototype;
+
+const DEFAULT_SAMPLE_EVERY = 256;
+const DEFAULT_CAPTURES_PER_SECOND = 200;
+
+let ledger = null;
+let originals = null;
+let failed = false;
+
+function fail(err) {
+  if (failed) return;
+  failed = true;
+  process.emitWarning(`leakguard: the listener ledger failed and stopped counting: ${err && err.stack ? err.stack : err}`, {
+    code: 'LEAKGUARD_LISTENER_LEDGER',
+  });
+  const broken = ledger;
+  ledger = null;
+  if (broken !== null) broken.closed = true;
+}
+
+function keyOf(listener) {
+  const inner = listener.listener;
+  return typeof inner === 'function' ? inner : listener;
+}
+
+/** How many listeners `emitter` holds for `type`, read without calling anything. */
+function countOf(events, type) {
+  if (events === undefined || events === null) return -1;
+  const list = events[type];
+  if (list === undefined) return 0;
+  return typeof list === 'function' ? 1 : list.length;
+}
+
+// ---- EventEmitter wrappers ------------------------------------------------
+
+function makeAdd(original) {
+  function add(type, listener) {
+    const result = original.call(this, type, listener);
+    const active = ledger;
+    if (active !== null) {
+      try {
+        active.added(this, type, keyOf(listener), add);
+      } catch (err) {
+        fail(err);
+      }
+    }
+    return result;
+  }
+  return add;
+}
+
+function makeRemove(original) {
+  return function removeListener(type, listener) {
+    const active = ledger;
+    const book = active === null ? undefined : active.bookOf(this);
+    if (book === undefined) return original.call(this, type, listener);
+    const before = countOf(this._events, type);
+    const result = original.call(this, type, listener);
+    const after = countOf(this._events, type);
+    if (before > after || before === -1) {
+      try {
+        if (typeof listener === 'function') active.removed(book, type, keyOf(listener));
+      } catch (err) {
+        fail(err);
+      }
+    }
+    return result;
   };
 }
 
-module.exports = {
-  trackListeners: notYet('trackListeners'),
-  untrackListeners: notYet('untrackListeners'),
-  listeners: notYet('listeners'),
-};
+function makeRemoveAll(original) {
+  return function removeAllListeners(type) {
+    const active = ledger;
+    const book = active === null ? undefined : active.bookOf(this);
+    const all = arguments.length === 0;
+    const result = all ? original.call(this) : original.call(this, type);
+    if (book !== undefined && ledger === active) {
+      try {
+        active.removedAll(book, all || type === undefined, type);
+      } catch (err) {
+        fail(err);
+      }
+    }
+    return result;
+  };
+}
+
+// ---- EventTarget wrappers ---------------------------------------------------
+
+// Node keeps an EventTarget's listeners in `this[kEvents]`: Map(type → { size, … }).
+const kEvents = Object.getOwnPropertySymbols(new EventTarget()).find((s) => s.description === 'kEvents');
+
+function targetCount(target, type) {
+  if (kEvents !== undefined) {
+    const map = target[kEvents];
+    if (map instanceof Map) {
+      const root = map.get(type);
+      return root === undefined ? 0 : root.size;
+    }
+  }
+  return getEventListeners(target, type).length;
+}
+
+// Node's own reading of `capture`: addEventListener accepts a boolean or an
+// object; removeEventListener (Node 20) reads only `options.capture === true`.
+function captureOfAdd(options) {
+  if (typeof options === 'boolean') return options;
+  return options !== null && typeof options === 'object' && Boolean(options.capture);
+}
+
+function captureOfRemove(options) {
+  return options !== null && options !== undefined && options.capture === true;
+}
+
+function makeAddEventListener(original) {
+  function addEventListener(type, listener, options) {
+    const active = ledger;
+    if (active === null || listener === null || (typeof listener !== 'function' && typeof listener !== 'object')) {
+      return original.apply(this, arguments);
+    }
+    let before = 0;
+    try {
+      before = targetCount(this, String(type));
+    } catch {
+      before = -1;
+    }
+    const result = original.apply(this, arguments);
+    if (before === -1 || ledger !== active) return result;
+    try {
+      const name = String(type);
+      if (targetCount(this, name) > before) {
+        const once = options !== null && typeof options === 'object' && Boolean(options.once);
+        active.targetAdded(this, name, listener, captureOfAdd(options), once, addEventListener);
+      }
+    } catch (err) {
+      fail(err);
+    }
+    return result;
+  }
+  return addEventListener;
+}
+
+function makeRemoveEventListener(original) {
+  return function removeEventListener(type, listener, options) {
+    const active = ledger;
+    const book = active === null ? undefined : active.bookOf(this);
+    if (book === undefined || book.targets === undefined) return original.apply(this, arguments);
+    let before;
+    try {
+      before = targetCount(this, String(type));
+    } catch {
+      return original.apply(this, arguments);
+    }
+    const result = original.apply(this, arguments);
+    try {
+      const name = String(type);
+      if (targetCount(this, name) < before) active.targetRemoved(book, name, listener, captureOfRemove(options));
+    } catch (err) {
+      fail(err);
+    }
+    return result;
+  };
+}
+
+function makeDispatchEvent(original) {
+  return function dispatchEvent(event) {
+    const result = original.apply(this, arguments);
+    const active = ledger;
+    const book = active === null ? undefined : active.bookOf(this);
+    if (book !== undefined && book.pendingOnce > 0) {
+      try {
+        active.settleOnce(book, String(event.type), (type) => getEventListeners(this, type));
+      } catch (err) {
+        fail(err);
+      }
+    }
+    return result;
+  };
+}
+
+// ---- install / restore ------------------------------------------------------
+
+function named(fn, original) {
+  Object.defineProperty(fn, 'name', { value: original.name, configurable: true });
+  Object.defineProperty(fn, 'length', { value: original.length, configurable: true });
+  return fn;
+}
+
+/**
+ * Starts the listener ledger: wraps the EventEmitter and EventTarget prototype
+ * methods that add and remove listeners. Idempotent: a second call while
+ * tracking changes nothing (its options are ignored) and returns false.
+ */
+function trackListeners(options) {
+  const opts = validateOptions(options);
+  const sampleEvery =
+    validateInteger('sampleEvery', opts.sampleEvery, { min: 1, max: 2 ** 31 - 1 }) ?? DEFAULT_SAMPLE_EVERY;
+  const capturesPerSecond =
+    validateInteger('capturesPerSecond', opts.capturesPerSecond, { min: 0, max: 1e9, allowInfinity: true }) ??
+    DEFAULT_CAPTURES_PER_SECOND;
+  const internal = validateBoolean('internal', opts.internal) ?? false;
+  if (originals !== null) return false;
+
+  const saved = {
+    on: EEProto.on,
+    addListener: EEProto.addListener,
+    prependListener: EEProto.prependListener,
+    off: EEProto.off,
+    removeListener: EEProto.removeListener,
+    removeAllListeners: EEProto.removeAllListeners,
+    addEventListener: ETProto.addEventListener,
+    removeEventListener: ETProto.removeEventListener,
+    dispatchEvent: ETProto.dispatchEvent,
+  };
+  // One wrapper per distinct original, so `on === addListener` and
+  // `off === removeListener` still hold after wrapping.
+  const wrapped = new Map();
+  const wrap = (original, make) => {
+    if (!wrapped.has(original)) wrapped.set(original, named(make(original), original));
+    return wrapped.get(original);
+  };
+
+  ledger = new ListenerLedger({ sampleEvery, capturesPerSecond, internal });
+  failed = false;
+  originals = saved;
+  EEProto.on = wrap(saved.on, makeAdd);
+  EEProto.addListener = wrap(saved.addListener, makeAdd);
+  EEProto.prependListener = wrap(saved.prependListener, makeAdd);
+  EEProto.off = wrap(saved.off, makeRemove);
+  EEProto.removeListener = wrap(saved.removeListener, makeRemove);
+  EEProto.removeAllListeners = wrap(saved.removeAllListeners, makeRemoveAll);
+  ETProto.addEventListener = wrap(saved.addEventListener, makeAddEventListener);
+  ETProto.removeEventListener = wrap(saved.removeEventListener, makeRemoveEventListener);
+  ETProto.dispatchEvent = wrap(saved.dispatchEvent, makeDispatchEvent);
+  return true;
+}
+
+/**
+ * Stops the ledger: puts back the exact functions trackListeners() found and
+ * releases the ledger's stats rows. Idempotent; returns false when not tracking.
+ */
+function untrackListeners() {
+  if (originals === null) return false;
+  const saved = originals;
+  for (const name of ['on', 'addListener', 'prependListener', 'off', 'removeListener', 'removeAllListeners']) {
+    EEProto[name] = saved[name];
+  }
+  for (const name of ['addEventListener', 'removeEventListener', 'dispatchEvent']) ETProto[name] = saved[name];
+  originals = null;
+  const old = ledger;
+  ledger = null;
+  if (old !== null) old.close();
+  return true;
+}
+
+/**
+ * The ledger's sites, most live listeners first. Empty when not tracking.
+ * @returns {Array<{site, event, live, adds, removes, emitters, growth?, stack}>}
+ */
+function listeners() {
+  const active = ledger;
+  if (active === null) return [];
+  active.settleAllOnce((target, type) => getEventListeners(target, type));
+  return active.sites();
+}
+
+/** True while the ledger is installed (for start()/stop() and tests). */
+function isTrackingListeners() {
+  return originals !== null;
+}
+
+module.exports = { trackListeners, untrackListeners, listeners, isTrackingListeners };

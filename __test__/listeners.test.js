@@ -1,0 +1,440 @@
+'use strict';
+// The listener ledger: counts per add call site, emitter behaviour unchanged,
+// nothing kept alive, prototypes restored exactly.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const http = require('node:http');
+const EventEmitter = require('node:events');
+const { getEventListeners } = EventEmitter;
+const { trackListeners, untrackListeners, listeners } = require('../lib/listeners');
+const { statsTable, CELLS } = require('../lib/stats');
+
+const SOURCE = fs.readFileSync(__filename, 'utf8').split('\n');
+/** 1-based line of the line carrying `// @site:<name>`. */
+function lineOf(name) {
+  const i = SOURCE.findIndex((l) => l.includes(`// @site:${name}`));
+  assert.notEqual(i, -1, name);
+  return i + 1;
+}
+function siteAt(name, event) {
+  const line = lineOf(name);
+  return listeners().find((s) => s.site && s.site.file === __filename && s.site.line === line && s.event === event);
+}
+
+// Each test runs with a fresh ledger and exact attribution unless it says otherwise.
+function tracked(fn, options = { sampleEvery: 1, capturesPerSecond: Infinity }) {
+  return async (t) => {
+    trackListeners(options);
+    try {
+      await fn(t);
+    } finally {
+      untrackListeners();
+    }
+  };
+}
+
+test(
+  'balanced per-request on + off on close, over real HTTP requests: zero live growth at the site',
+  tracked(async () => {
+    const bus = new EventEmitter();
+    bus.setMaxListeners(0);
+    let closed = 0;
+    let allClosed;
+    const done = new Promise((resolve) => (allClosed = resolve));
+    const N = 40;
+    const server = http.createServer((req, res) => {
+      const send = (data) => res.write(String(data));
+      bus.on('update', send); // @site:balanced
+      res.on('close', () => {
+        bus.off('update', send);
+        if (++closed === N) allClosed();
+      });
+      bus.emit('update', 'hi ');
+      res.end('done');
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    try {
+      const { port } = server.address();
+      await Promise.all(
+        Array.from({ length: N }, () =>
+          new Promise((resolve, reject) => {
+            http.get({ host: '127.0.0.1', port, agent }, (r) => r.resume().on('end', resolve)).on('error', reject);
+          }),
+        ),
+      );
+      await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error('closes timed out')), 10_000).unref())]);
+    } finally {
+      agent.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    const site = siteAt('balanced', 'update');
+    assert.ok(site, 'the bus.on line is a site');
+    assert.equal(site.adds, N);
+    assert.equal(site.removes, N);
+    assert.equal(site.live, 0);
+    assert.equal(site.emitters, 0);
+    assert.equal(bus.listenerCount('update'), 0);
+  }),
+);
+
+test(
+  'unbalanced subscribe with setMaxListeners(0): the exact bus.on line, with the right live count',
+  tracked(() => {
+    const bus = new EventEmitter();
+    bus.setMaxListeners(0);
+    const warnings = [];
+    const onWarning = (w) => warnings.push(w);
+    process.on('warning', onWarning);
+    function handle(i) {
+      const send = () => i;
+      bus.on('update', send); // @site:unbalanced
+    }
+    for (let i = 0; i < 25; i++) handle(i);
+    process.off('warning', onWarning);
+    const top = listeners()[0];
+    assert.equal(top.site.file, __filename);
+    assert.equal(top.site.line, lineOf('unbalanced'));
+    assert.equal(top.site.column, SOURCE[lineOf('unbalanced') - 1].indexOf('bus.on') + 5);
+    assert.equal(top.event, 'update');
+    assert.equal(top.live, 25);
+    assert.equal(top.adds, 25);
+    assert.equal(top.emitters, 1);
+    assert.ok(Array.isArray(top.stack) && top.stack.length >= 1);
+    assert.equal(warnings.length, 0, 'Node stays silent: only the ledger sees it');
+  }),
+);
+
+test(
+  'the counts are in a listener row of the shared stats table',
+  tracked(() => {
+    const e = new EventEmitter();
+    e.on('tick', () => {}); // @site:row
+    e.on('tick', () => {}); // @site:row2
+    const line = lineOf('row');
+    const row = statsTable()
+      .snapshot()
+      .find((r) => r.meta.kind === 'listener' && r.meta.site && r.meta.site.line === line && r.meta.site.file === __filename);
+    assert.ok(row);
+    assert.equal(row.meta.detail, 'tick');
+    assert.equal(row.cells[CELLS.site.ADDS], 1);
+    assert.equal(row.cells[CELLS.site.REMOVES], 0);
+    assert.equal(row.cells[CELLS.site.EMITTERS], 1);
+    assert.ok(Array.isArray(row.meta.stack));
+  }),
+);
+
+test(
+  'once: fired counts as removed, not fired stays live, removable by the original function',
+  tracked(() => {
+    const e = new EventEmitter();
+    const seen = [];
+    const f = (x) => seen.push(x);
+    e.once('a', f); // @site:onceA
+    e.once('a', f); // @site:onceA2
+    e.once('b', f); // @site:onceB
+    const raw = e.rawListeners('b')[0];
+    assert.equal(raw.listener, f, 'once wrapper unchanged');
+    assert.deepEqual(e.listeners('b'), [f]);
+    assert.equal(e.emit('a', 1), true);
+    assert.deepEqual(seen, [1, 1]);
+    assert.equal(siteAt('onceA', 'a').live, 0);
+    assert.equal(siteAt('onceA', 'a').removes, 1);
+    assert.equal(siteAt('onceA2', 'a').live, 0);
+    assert.equal(siteAt('onceB', 'b').live, 1);
+    e.removeListener('b', f);
+    assert.equal(siteAt('onceB', 'b').live, 0);
+    assert.equal(e.listenerCount('b'), 0);
+  }),
+);
+
+test(
+  'prependListener keeps order and is credited on removal',
+  tracked(() => {
+    const e = new EventEmitter();
+    const a = () => {};
+    const b = () => {};
+    e.on('x', a);
+    e.prependListener('x', b); // @site:prepend
+    e.prependOnceListener('x', a); // @site:prependOnce
+    assert.deepEqual(e.listeners('x'), [a, b, a]);
+    assert.equal(siteAt('prepend', 'x').live, 1);
+    assert.equal(siteAt('prependOnce', 'x').live, 1);
+    e.off('x', b);
+    assert.deepEqual(e.listeners('x'), [a, a]);
+    assert.equal(siteAt('prepend', 'x').live, 0);
+    e.emit('x');
+    assert.equal(siteAt('prependOnce', 'x').live, 0);
+  }),
+);
+
+test(
+  'removeAllListeners(event) and removeAllListeners() credit every site, with or without removeListener listeners',
+  tracked(() => {
+    for (const watched of [false, true]) {
+      const e = new EventEmitter();
+      const removed = [];
+      if (watched) e.on('removeListener', (name) => removed.push(name)); // @site:watcher
+      e.on('p', () => {}); // @site:allP
+      e.on('p', () => {}); // @site:allP2
+      e.on('q', () => {}); // @site:allQ
+      assert.equal(e.removeAllListeners('p'), e);
+      assert.equal(siteAt('allP', 'p').live, 0);
+      assert.equal(siteAt('allP2', 'p').live, 0);
+      assert.equal(siteAt('allQ', 'q').live, 1);
+      e.removeAllListeners();
+      assert.equal(siteAt('allQ', 'q').live, 0);
+      assert.equal(e.eventNames().length, 0);
+      if (watched) {
+        assert.deepEqual(removed, ['p', 'p', 'q']);
+        assert.equal(siteAt('watcher', 'removeListener').live, 0);
+      }
+    }
+    // Credited once each, never twice.
+    assert.equal(siteAt('allP', 'p').removes, 2);
+    assert.equal(siteAt('allP', 'p').adds, 2);
+  }),
+);
+
+test(
+  'the same function added twice: two live listeners, each removal credits one',
+  tracked(() => {
+    const e = new EventEmitter();
+    const f = () => {};
+    e.on('x', f); // @site:twice
+    e.on('x', f); // @site:twice2
+    assert.equal(e.listenerCount('x'), 2);
+    assert.equal(siteAt('twice', 'x').live + siteAt('twice2', 'x').live, 2);
+    e.off('x', f);
+    assert.equal(siteAt('twice', 'x').live + siteAt('twice2', 'x').live, 1);
+    e.off('x', f);
+    e.off('x', f); // nothing left: not counted
+    assert.equal(siteAt('twice', 'x').removes + siteAt('twice2', 'x').removes, 2);
+    assert.equal(siteAt('twice', 'x').live + siteAt('twice2', 'x').live, 0);
+  }),
+);
+
+test(
+  'emitter behaviour is unchanged: return values, newListener/removeListener, errors, getEventListeners',
+  tracked(() => {
+    const e = new EventEmitter();
+    const events = [];
+    e.on('newListener', (name, fn) => events.push(['new', name, fn]));
+    e.on('removeListener', (name, fn) => events.push(['remove', name, fn]));
+    const f = () => {};
+    assert.equal(e.on('x', f), e);
+    assert.equal(e.once('y', f), e);
+    assert.equal(e.off('x', f), e);
+    assert.equal(e.emit('y'), true);
+    assert.deepEqual(events, [
+      ['new', 'removeListener', events[0][2]],
+      ['new', 'x', f],
+      ['new', 'y', f],
+      ['remove', 'x', f],
+      ['remove', 'y', f],
+    ]);
+    assert.throws(() => e.on('x', 'nope'), { code: 'ERR_INVALID_ARG_TYPE', name: 'TypeError' });
+    assert.throws(() => e.off('x', 42), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.equal(EventEmitter.prototype.on, EventEmitter.prototype.addListener);
+    assert.equal(EventEmitter.prototype.off, EventEmitter.prototype.removeListener);
+    assert.equal(EventEmitter.prototype.on.name, 'addListener');
+    assert.equal(e.listenerCount('x'), 0);
+    e.on('z', f);
+    assert.deepEqual(getEventListeners(e, 'z'), [f]);
+    // Symbols as event names.
+    const sym = Symbol('evt');
+    e.on(sym, f); // @site:symbol
+    assert.equal(siteAt('symbol', sym).live, 1);
+  }),
+);
+
+test(
+  'EventTarget: add/remove, duplicates, capture, { once: true }, { signal } and AbortSignal listeners',
+  tracked(() => {
+    const et = new EventTarget();
+    const calls = [];
+    const f = (ev) => calls.push(ev.type);
+    et.addEventListener('x', f); // @site:etAdd
+    et.addEventListener('x', f); // a duplicate: Node ignores it, so does the ledger
+    et.addEventListener('x', f, { capture: true }); // @site:etCapture
+    assert.equal(siteAt('etAdd', 'x').adds, 1);
+    assert.equal(siteAt('etCapture', 'x').live, 1);
+    et.removeEventListener('x', f);
+    assert.equal(siteAt('etAdd', 'x').live, 0);
+    assert.equal(siteAt('etCapture', 'x').live, 1, 'the capture listener is another listener');
+    et.removeEventListener('x', f, { capture: true });
+    assert.equal(siteAt('etCapture', 'x').live, 0);
+    assert.deepEqual(getEventListeners(et, 'x'), []);
+
+    const g = () => calls.push('once');
+    et.addEventListener('y', g, { once: true }); // @site:etOnce
+    assert.equal(siteAt('etOnce', 'y').live, 1);
+    assert.equal(et.dispatchEvent(new Event('y')), true);
+    et.dispatchEvent(new Event('y'));
+    assert.deepEqual(calls, ['once']);
+    assert.equal(siteAt('etOnce', 'y').live, 0);
+
+    const ac = new AbortController();
+    const h = () => {};
+    et.addEventListener('z', h, { signal: ac.signal }); // @site:etSignal
+    assert.equal(siteAt('etSignal', 'z').live, 1);
+    const onAbort = () => calls.push('abort');
+    ac.signal.addEventListener('abort', onAbort, { once: true }); // @site:abortOnce
+    const stays = () => {};
+    ac.signal.addEventListener('abort', stays); // @site:abortStays
+    ac.abort();
+    assert.equal(ac.signal.aborted, true);
+    assert.deepEqual(calls, ['once', 'abort']);
+    assert.equal(siteAt('etSignal', 'z').live, 0, 'the signal removed it');
+    assert.deepEqual(getEventListeners(et, 'z'), []);
+    assert.equal(siteAt('abortOnce', 'abort').live, 0);
+    assert.equal(siteAt('abortStays', 'abort').live, 1);
+
+    // An already aborted signal adds nothing; a null listener adds nothing.
+    et.addEventListener('w', h, { signal: ac.signal }); // @site:etAborted
+    assert.equal(siteAt('etAborted', 'w'), undefined);
+    assert.throws(() => et.addEventListener('w', 'nope'), { code: 'ERR_INVALID_ARG_TYPE' });
+  }),
+);
+
+test(
+  'a handleEvent object on an EventTarget is tracked and released',
+  tracked(() => {
+    const et = new EventTarget();
+    const handler = { handleEvent() {} };
+    et.addEventListener('m', handler); // @site:handleEvent
+    assert.equal(siteAt('handleEvent', 'm').live, 1);
+    et.removeEventListener('m', handler);
+    assert.equal(siteAt('handleEvent', 'm').live, 0);
+  }),
+);
+
+const v8 = require('node:v8');
+const vm = require('node:vm');
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc');
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+// WeakRef#deref keeps its target alive until the current job ends, so each
+// collection starts in a fresh job, and the check runs after the
+// FinalizationRegistry callbacks had a turn.
+async function collect(until) {
+  for (let i = 0; i < 30; i++) {
+    await tick();
+    gc();
+    await tick();
+    if (until()) return;
+  }
+}
+
+test(
+  'a garbage-collected emitter releases its bookkeeping, and the tracker holds no emitter alive',
+  tracked(async () => {
+    let ref;
+    let targetRef;
+    (function make() {
+      const e = new EventEmitter();
+      e.setMaxListeners(0);
+      // Listeners that reach their emitter: the usual closure shape.
+      for (let i = 0; i < 5; i++) e.on('data', () => e.listenerCount('data')); // @site:gcEmitter
+      ref = new WeakRef(e);
+      const et = new EventTarget();
+      et.addEventListener('ping', () => et, { once: true }); // @site:gcTarget
+      targetRef = new WeakRef(et);
+    })();
+    assert.equal(siteAt('gcEmitter', 'data').live, 5);
+    await collect(() => ref.deref() === undefined && targetRef.deref() === undefined && siteAt('gcEmitter', 'data').live === 0);
+    assert.equal(ref.deref(), undefined, 'the emitter was collected');
+    assert.equal(targetRef.deref(), undefined, 'the EventTarget was collected');
+    const site = siteAt('gcEmitter', 'data');
+    assert.equal(site.live, 0);
+    assert.equal(site.removes, 5);
+    assert.equal(site.emitters, 0);
+    assert.equal(siteAt('gcTarget', 'ping').live, 0);
+  }),
+);
+
+test('untrackListeners() restores the prototypes exactly; both calls are idempotent', () => {
+  const names = ['on', 'addListener', 'prependListener', 'once', 'prependOnceListener', 'off', 'removeListener', 'removeAllListeners'];
+  const before = Object.fromEntries(names.map((n) => [n, EventEmitter.prototype[n]]));
+  const etNames = ['addEventListener', 'removeEventListener', 'dispatchEvent'];
+  const etBefore = Object.fromEntries(etNames.map((n) => [n, EventTarget.prototype[n]]));
+  const descriptors = Object.getOwnPropertyDescriptors(EventEmitter.prototype);
+  assert.equal(trackListeners(), true);
+  assert.equal(trackListeners(), false, 'second call changes nothing');
+  assert.notEqual(EventEmitter.prototype.on, before.on);
+  assert.notEqual(EventTarget.prototype.addEventListener, etBefore.addEventListener);
+  assert.equal(untrackListeners(), true);
+  assert.equal(untrackListeners(), false);
+  for (const n of names) assert.equal(EventEmitter.prototype[n], before[n], n);
+  for (const n of etNames) assert.equal(EventTarget.prototype[n], etBefore[n], n);
+  assert.deepEqual(Object.getOwnPropertyDescriptors(EventEmitter.prototype), descriptors);
+  assert.deepEqual(listeners(), [], 'no ledger when not tracking');
+});
+
+test('listeners added before tracking are not credited when removed later', () => {
+  const e = new EventEmitter();
+  const f = () => {};
+  e.on('x', f);
+  trackListeners({ sampleEvery: 1 });
+  try {
+    e.off('x', f);
+    e.on('x', f); // @site:afterTrack
+    e.removeAllListeners('x');
+    const site = siteAt('afterTrack', 'x');
+    assert.equal(site.adds, 1);
+    assert.equal(site.removes, 1);
+    assert.equal(listeners().reduce((n, s) => n + s.removes, 0), 1);
+  } finally {
+    untrackListeners();
+  }
+});
+
+test(
+  'sampled attribution: a second site sharing a cached key gets its own row once a sample sees it',
+  tracked(
+    () => {
+      const e = new EventEmitter();
+      e.setMaxListeners(0);
+      const fromA = () => e.on('t', () => {}); // @site:sampledA
+      const fromB = () => e.on('t', () => {}); // @site:sampledB
+      for (let i = 0; i < 300; i++) {
+        fromA();
+        fromB();
+      }
+      const a = siteAt('sampledA', 't');
+      const b = siteAt('sampledB', 't');
+      assert.ok(b, 'the second site was found by sampling');
+      // Totals are exact whatever the attribution.
+      assert.equal(a.adds + b.adds, 600);
+      assert.equal(a.live + b.live, 600);
+    },
+    { sampleEvery: 16, capturesPerSecond: Infinity },
+  ),
+);
+
+test('options are validated with a code naming the option', () => {
+  assert.throws(() => trackListeners({ sampleEvery: 0 }), { name: 'RangeError', code: 'ERR_LEAKGUARD_INVALID_OPTION', message: /sampleEvery/ });
+  assert.throws(() => trackListeners({ internal: 'yes' }), { name: 'TypeError', code: 'ERR_LEAKGUARD_INVALID_OPTION', message: /internal/ });
+  assert.throws(() => trackListeners({ capturesPerSecond: -1 }), { code: 'ERR_LEAKGUARD_INVALID_OPTION' });
+  assert.throws(() => trackListeners('fast'), { code: 'ERR_LEAKGUARD_INVALID_OPTION' });
+  assert.equal(listeners().length, 0, 'a refused call installs nothing');
+  assert.equal(untrackListeners(), false);
+});
+
+test(
+  'adds made by Node with no user frame are skipped unless { internal: true }',
+  tracked(
+    async () => {
+      const server = http.createServer((req, res) => res.end('ok'));
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address();
+      await new Promise((resolve, reject) => http.get({ host: '127.0.0.1', port }, (r) => r.resume().on('end', resolve)).on('error', reject));
+      await new Promise((resolve) => server.close(resolve));
+      const internal = listeners().filter((s) => s.site && s.site.file.startsWith('node:'));
+      assert.ok(internal.length > 0, 'Node-internal sites are counted with { internal: true }');
+    },
+    { sampleEvery: 1, capturesPerSecond: Infinity, internal: true },
+  ),
+);

@@ -1,0 +1,443 @@
+'use strict';
+// The listener ledger: who added the listeners that are still attached.
+//
+// It owns one `listener` row in the shared stats table per (add call site,
+// event name) — cells ADDS, REMOVES, EMITTERS, written with plain stores so the
+// Rust sampler reads them without calling JS — and a per-emitter "book" that
+// remembers, for every tracked listener still attached, which row it was
+// charged to, so that its removal credits that same row.
+//
+// It must never keep an emitter or a listener alive: books live in a WeakMap
+// keyed by the emitter, the FinalizationRegistry holds only the book's row
+// counts (never a listener: a listener's closure often reaches its emitter),
+// and the site caches hold rows and strings, never user objects strongly.
+//
+// Where the cost goes. Capturing and formatting a stack costs microseconds and
+// Node adds listeners on every socket and request, so the site of an add is
+// found through a cheap key and checked by sampling:
+//   1. the listener's function identity (WeakMap), for functions seen before;
+//   2. otherwise the event name + the function's `name` (fresh closures and
+//      bound functions made per request share it);
+//   3. otherwise, and on every `sampleEvery`-th add of a key, a real stack.
+// A key whose sampled stack disagrees with its cached site is marked ambiguous
+// and is resolved by a real stack on every add from then on (exact, slower).
+// Counts are always exact (every add and removal is counted, and a removal
+// credits the row its add was charged to, so live never drifts); what sampling
+// trades is only *which* site an add is charged to until an ambiguity is seen.
+
+const { parseStack } = require('./callsite');
+const { CELLS, statsTable } = require('./stats');
+
+const { ADDS, REMOVES, EMITTERS } = CELLS.site;
+const STACK_LIMIT = 16;
+// Node-internal methods that only forward an add (Readable.prototype.on, …):
+// with no user frame on the stack, the line worth naming is their caller's.
+const FORWARDER = /(?:^|\.)(?:on|addListener|prependListener|once|prependOnceListener)$/;
+const kBook = Symbol('leakguard.listeners');
+const BY_PROPERTY = process.env.LG_BOOK !== 'weakmap';
+
+/** One (call site, event) row. Counters live in the shared table's cells. */
+class SiteRow {
+  constructor(site, stack, event, id, cells) {
+    this.site = site;
+    this.stack = stack;
+    this.event = event;
+    this.id = id;
+    this.cells = cells;
+    this.internal = false; // no user frame was on the stack (Node adding on its own)
+    this.ignored = id === -1; // internal and not counted (trackListeners({ internal: false }))
+    this.lastLive = undefined; // live at the previous listeners() call, for `growth`
+  }
+
+  get live() {
+    return this.cells[ADDS] - this.cells[REMOVES];
+  }
+}
+
+/** How a cheap key maps to a row, and when to check it again with a stack. */
+class KeyState {
+  constructor(row) {
+    this.event = row.event;
+    this.row = row;
+    this.untilCheck = 0;
+    this.ambiguous = false;
+  }
+}
+
+/**
+ * What one emitter holds that was tracked. `tallies` (one { row, n } per row
+ * with listeners still attached here) is also the FinalizationRegistry's held
+ * value, so it must never reference a listener. `events` mirrors, per event,
+ * the tracked listeners in add order as a flat [key, row, key, row, …] list:
+ * a removal scans it from the end for the listener's key the way Node scans
+ * its own array, without hashing a fresh closure. `targets` holds EventTarget
+ * entries with their capture/once flags.
+ */
+class Book {
+  constructor(ledger) {
+    this.ledger = ledger;
+    this.tallies = [];
+    this.events = new Map();
+    this.targets = undefined;
+    this.pendingOnce = 0;
+  }
+}
+
+function frameSite(frame) {
+  return {
+    file: frame.file,
+    line: frame.line,
+    column: frame.column,
+    functionName: frame.functionName,
+    nodeModules: frame.nodeModules,
+  };
+}
+
+function functionName(fn) {
+  try {
+    return typeof fn === 'function' ? fn.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+class ListenerLedger {
+  /**
+   * @param {{ sampleEvery: number, capturesPerSecond: number, internal: boolean }} options
+   *   sampleEvery: re-check a cached key with a real stack every N adds;
+   *   capturesPerSecond: budget of real stacks beyond each key's first;
+   *   internal: also count adds made with no user frame on the stack.
+   */
+  constructor({ sampleEvery, capturesPerSecond, internal }) {
+    this.sampleEvery = sampleEvery;
+    this.capturesPerSecond = capturesPerSecond;
+    this.internal = internal;
+    this.tokens = capturesPerSecond;
+    this.refilledAt = Date.now();
+    this.closed = false;
+    this.table = statsTable();
+    this.rows = new Map(); // "file:line:column" → Map(event → SiteRow)
+    this.rowList = [];
+    this.byFn = new WeakMap(); // listener function → KeyState, or Map(event → KeyState) when used for several events
+    this.byName = new Map(); // event → Map(function name → KeyState)
+    this.books = new WeakMap(); // emitter → Book
+    this.onceTargets = new Set(); // WeakRef(EventTarget) with `{ once: true }` listeners not seen removed
+    this.captures = 0;
+    this.registry = new FinalizationRegistry((tallies) => this.collected(tallies));
+  }
+
+  /** The emitter's book in this ledger, or undefined. */
+  bookOf(emitter) {
+    if (BY_PROPERTY) {
+      const book = emitter[kBook];
+      if (book !== undefined && book.ledger === this) return book;
+    }
+    return this.books.get(emitter);
+  }
+
+  book(emitter) {
+    let book = this.bookOf(emitter);
+    if (book === undefined) {
+      book = new Book(this);
+      if (!BY_PROPERTY || !Reflect.defineProperty(emitter, kBook, { value: book, writable: true, configurable: true })) {
+        this.books.set(emitter, book);
+      }
+      this.registry.register(emitter, book.tallies);
+    }
+    return book;
+  }
+
+  /** The row an add of `key` (the user's function) for `event` is charged to. */
+  resolve(event, key, below) {
+    let state = this.fnState(key, event);
+    if (state === undefined) {
+      const names = this.byName.get(event);
+      if (names !== undefined) state = names.get(functionName(key));
+    }
+    if (state === undefined) return this.capture(event, key, below, undefined);
+    if (state.ambiguous || state.untilCheck-- <= 0) {
+      if (this.spend()) return this.capture(event, key, below, state);
+      state.untilCheck = this.interval();
+    }
+    return state.row;
+  }
+
+  /**
+   * Adds until a key's next check: uniform in [0, 2·sampleEvery), so the
+   * checks do not lock onto a period of the calling code (two sites taking
+   * turns would otherwise always be sampled on the same one).
+   */
+  interval() {
+    return this.sampleEvery === 1 ? 0 : Math.floor(Math.random() * 2 * this.sampleEvery);
+  }
+
+  /** Takes one real stack from this second's budget; false when spent. */
+  spend() {
+    if (this.tokens > 0) {
+      this.tokens--;
+      return true;
+    }
+    const now = Date.now();
+    if (now - this.refilledAt < 1000) return false;
+    this.refilledAt = now;
+    this.tokens = this.capturesPerSecond - 1;
+    return this.capturesPerSecond > 0;
+  }
+
+  fnState(key, event) {
+    const state = this.byFn.get(key);
+    if (state === undefined || state.event === event) return state;
+    return state instanceof Map ? state.get(event) : undefined;
+  }
+
+  /** Slow path: a real stack. Keeps the caches and marks disagreeing keys. */
+  capture(event, key, below, state) {
+    this.captures++;
+    const row = this.rowAt(event, below);
+    if (state !== undefined) {
+      if (state.row !== row) state.ambiguous = true;
+      state.untilCheck = this.interval();
+    }
+    const byFn = this.fnState(key, event);
+    if (byFn === undefined) {
+      const fresh = new KeyState(row);
+      fresh.untilCheck = this.interval();
+      const other = this.byFn.get(key);
+      if (other === undefined) this.byFn.set(key, fresh);
+      else if (other instanceof Map) other.set(event, fresh);
+      else this.byFn.set(key, new Map([[other.event, other], [event, fresh]]));
+    } else if (byFn !== state && byFn.row !== row) {
+      byFn.ambiguous = true;
+    }
+    let names = this.byName.get(event);
+    if (names === undefined) {
+      names = new Map();
+      this.byName.set(event, names);
+    }
+    const name = functionName(key);
+    const named = names.get(name);
+    if (named === undefined) {
+      const fresh = new KeyState(row);
+      fresh.untilCheck = this.interval();
+      names.set(name, fresh);
+    } else if (named.row !== row) {
+      named.ambiguous = true;
+    }
+    return row;
+  }
+
+  /** The row of the nearest user frame above `below` for `event`. */
+  rowAt(event, below) {
+    const holder = {};
+    const saved = Error.stackTraceLimit;
+    Error.stackTraceLimit = STACK_LIMIT;
+    try {
+      Error.captureStackTrace(holder, below);
+    } finally {
+      Error.stackTraceLimit = saved;
+    }
+    const frames = parseStack(holder.stack).filter((f) => !f.own);
+    const user = frames.filter((f) => !f.internal);
+    // Your line first; then the dependency's; with no user frame at all (Node
+    // adding on its own sockets), Node's own line.
+    const chosen = user.find((f) => !f.nodeModules) ?? user[0] ?? frames.find((f) => !FORWARDER.test(f.functionName ?? '')) ?? frames[0];
+    const siteKey = chosen === undefined ? '<unknown>' : `${chosen.file}:${chosen.line}:${chosen.column}`;
+    let byEvent = this.rows.get(siteKey);
+    if (byEvent === undefined) {
+      byEvent = new Map();
+      this.rows.set(siteKey, byEvent);
+    }
+    let row = byEvent.get(event);
+    if (row === undefined) {
+      const site = chosen === undefined ? null : frameSite(chosen);
+      const stack = (user.length > 0 ? user : frames).map(frameSite);
+      const internal = user.length === 0;
+      if (internal && !this.internal) {
+        // Known so the cheap keys can skip it; never counted, never reported.
+        row = new SiteRow(site, stack, event, -1, new Float64Array(8));
+      } else {
+        const { id, cells } = this.table.acquire({ kind: 'listener', site, stack, detail: String(event) });
+        row = new SiteRow(site, stack, event, id, cells);
+        this.rowList.push(row);
+      }
+      row.internal = internal;
+      byEvent.set(event, row);
+    }
+    return row;
+  }
+
+  charge(book, row) {
+    row.cells[ADDS]++;
+    const tallies = book.tallies;
+    for (let i = 0; i < tallies.length; i++) {
+      if (tallies[i].row === row) {
+        tallies[i].n++;
+        return;
+      }
+    }
+    tallies.push({ row, n: 1 });
+    row.cells[EMITTERS]++;
+  }
+
+  credit(book, row) {
+    row.cells[REMOVES]++;
+    const tallies = book.tallies;
+    for (let i = 0; i < tallies.length; i++) {
+      const t = tallies[i];
+      if (t.row === row) {
+        if (--t.n === 0) {
+          tallies[i] = tallies[tallies.length - 1];
+          tallies.pop();
+          row.cells[EMITTERS]--;
+        }
+        return;
+      }
+    }
+  }
+
+  // ---- EventEmitter -------------------------------------------------------
+
+  /** An EventEmitter listener was added (Node accepted it). */
+  added(emitter, event, key, below) {
+    const row = this.resolve(event, key, below);
+    if (row.ignored) return;
+    const book = this.book(emitter);
+    this.charge(book, row);
+    const list = book.events.get(event);
+    if (list === undefined) book.events.set(event, [key, row]);
+    else list.push(key, row);
+  }
+
+  /** One listener `key` for `event` left the emitter of `book` (Node removed one). */
+  removed(book, event, key) {
+    const list = book.events.get(event);
+    if (list === undefined) return;
+    for (let i = list.length - 2; i >= 0; i -= 2) {
+      if (list[i] === key) {
+        const row = list[i + 1];
+        if (i === list.length - 2) list.length = i;
+        else list.splice(i, 2);
+        this.credit(book, row);
+        return;
+      }
+    }
+    // Not found: added before tracking began.
+  }
+
+  /** removeAllListeners(event) / removeAllListeners() has run: credit what is left. */
+  removedAll(book, all, event) {
+    for (const [name, list] of book.events) {
+      if (!all && name !== event) continue;
+      for (let i = 1; i < list.length; i += 2) this.credit(book, list[i]);
+      list.length = 0;
+    }
+  }
+
+  // ---- EventTarget --------------------------------------------------------
+
+  /** An EventTarget listener was added (the target's count grew). */
+  targetAdded(target, event, listener, capture, once, below) {
+    const row = this.resolve(event, listener, below);
+    if (row.ignored) return;
+    const book = this.book(target);
+    this.charge(book, row);
+    if (book.targets === undefined) book.targets = [];
+    book.targets.push({ event, listener, capture, once, row });
+    if (once) {
+      if (book.pendingOnce++ === 0) this.onceTargets.add(new WeakRef(target));
+    }
+  }
+
+  /** One EventTarget listener matching (event, listener, capture) left. */
+  targetRemoved(book, event, listener, capture) {
+    const entries = book.targets;
+    if (entries === undefined) return;
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const e = entries[i];
+      if (e.listener === listener && e.event === event && e.capture === capture) {
+        entries.splice(i, 1);
+        if (e.once) book.pendingOnce--;
+        this.credit(book, e.row);
+        return;
+      }
+    }
+  }
+
+  /**
+   * `{ once: true }` listeners leave an EventTarget inside Node without a call
+   * we can see. After a dispatch (and before a report) the ones no longer
+   * attached are credited. `present(event)` lists what is attached.
+   */
+  settleOnce(book, event, present) {
+    if (book.pendingOnce === 0 || book.targets === undefined) return;
+    let attached;
+    const entries = book.targets;
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const e = entries[i];
+      if (!e.once || (event !== undefined && e.event !== event)) continue;
+      if (attached === undefined || attached.event !== e.event) attached = { event: e.event, set: new Set(present(e.event)) };
+      if (!attached.set.has(e.listener)) {
+        entries.splice(i, 1);
+        book.pendingOnce--;
+        this.credit(book, e.row);
+      }
+    }
+  }
+
+  /** Settles every live EventTarget with pending once listeners (report time). */
+  settleAllOnce(presentOf) {
+    for (const ref of this.onceTargets) {
+      const target = ref.deref();
+      const book = target === undefined ? undefined : this.bookOf(target);
+      if (book !== undefined) this.settleOnce(book, undefined, (event) => presentOf(target, event));
+      if (book === undefined || book.pendingOnce === 0) this.onceTargets.delete(ref);
+    }
+  }
+
+  // ---- lifetime -----------------------------------------------------------
+
+  /** An emitter was garbage-collected: all its tracked listeners are gone. */
+  collected(tallies) {
+    if (this.closed) return;
+    for (const { row, n } of tallies) {
+      row.cells[REMOVES] += n;
+      row.cells[EMITTERS]--;
+    }
+    tallies.length = 0;
+  }
+
+  /** Sites, most live listeners first. */
+  sites() {
+    const out = [];
+    for (const row of this.rowList) {
+      const cells = row.cells;
+      const live = cells[ADDS] - cells[REMOVES];
+      const item = {
+        site: row.site,
+        event: row.event,
+        live,
+        adds: cells[ADDS],
+        removes: cells[REMOVES],
+        emitters: cells[EMITTERS],
+        stack: row.stack,
+      };
+      if (row.lastLive !== undefined) item.growth = live - row.lastLive;
+      row.lastLive = live;
+      out.push(item);
+    }
+    out.sort((a, b) => b.live - a.live);
+    return out;
+  }
+
+  /** Stops counting and gives every row back to the table. */
+  close() {
+    this.closed = true;
+    for (const row of this.rowList) this.table.release(row.id);
+    this.rowList = [];
+    this.rows.clear();
+    this.byName.clear();
+    this.onceTargets.clear();
+  }
+}
+
+module.exports = { ListenerLedger, SiteRow };
