@@ -363,3 +363,21 @@ test('util.inspect shows the entries like a Map', () => {
   const c = new LruCache({ max: 3 }, [['a', 1]]);
   assert.equal(require('node:util').inspect(c), "LruCache(1) { 'a' => 1 }");
 });
+
+test('the autopurge schedule never keeps a cache alive', async () => {
+  let collected = false;
+  const watcher = new FinalizationRegistry(() => {
+    collected = true;
+  });
+  (() => {
+    const c = new LruCache({ max: 10, ttl: 3_600_000, ttlAutopurge: true, name: 'autopurge-collected' });
+    c.set('a', { payload: 'x'.repeat(100) });
+    watcher.register(c, 0);
+  })();
+  for (let i = 0; i < 50 && !collected; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(collected, true);
+  assert.equal(statsTable().snapshot().some((r) => r.meta.name === 'autopurge-collected'), false);
+});

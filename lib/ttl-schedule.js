@@ -48,13 +48,20 @@ const MIN_DELAY_MS = 5;
 class AutopurgeSchedule {
   constructor() {
     this.caches = new Set(); // of WeakRef
+    this.sweepAt = 64;
     this.timer = null;
     this.due = Infinity; // performance.now() time the timer fires at
     this.fire = this.fire.bind(this);
   }
 
-  /** Enrols a cache; returns nothing to keep (the WeakRef dies with the cache). */
+  /** Enrols a cache; the WeakRef is dropped once the cache is collected. */
   add(cache) {
+    if (this.caches.size >= this.sweepAt) {
+      // Caches that never expire anything never meet fire(): sweep their
+      // dead WeakRefs here, amortised O(1) per enrolment.
+      for (const ref of this.caches) if (ref.deref() === undefined) this.caches.delete(ref);
+      this.sweepAt = Math.max(64, 2 * this.caches.size);
+    }
     this.caches.add(new WeakRef(cache));
   }
 
