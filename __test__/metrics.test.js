@@ -211,6 +211,12 @@ test('register() output through a prom-client Registry is identical to prometheu
   assert.equal(ex.register(registry), handle, 'registering twice on one registry is harmless');
   handle.unregister();
   assert.equal(await registry.metrics(), '\n');
+
+  // Without a registry: prom-client's global one.
+  const global = ex.register();
+  assert.ok(client.register.getSingleMetric('leakguard_leaking'));
+  global.unregister();
+  assert.equal(client.register.getSingleMetric('leakguard_leaking'), undefined);
 });
 
 test('register() coexists with prom-client default metrics; standardNames is opt-in', async () => {
