@@ -16,7 +16,7 @@
 // owns no timer or handle).
 
 const { CELLS } = require('./stats');
-const { validateOptions, validateInteger, validateBoolean, callUser } = require('./errors');
+const { CODES, validateOptions, validateInteger, validateBoolean, callUser } = require('./errors');
 
 const DEFAULTS = Object.freeze({ topSites: 10, topCaches: 20, standardNames: false });
 const OTHER = '_other';
@@ -395,7 +395,7 @@ class MetricsExporter {
     const target = registry === undefined ? client.register : registry;
     if (!target || typeof target.registerMetric !== 'function' || typeof target.removeSingleMetric !== 'function') {
       const err = new TypeError('leakguard: metrics.register(registry) needs a prom-client Registry');
-      err.code = require('./errors').CODES.INVALID_OPTION;
+      err.code = CODES.INVALID_OPTION;
       throw err;
     }
     const existing = this.registrations.get(target);
@@ -463,7 +463,7 @@ class MetricsExporter {
     const opts = resolveOptions(options, 'metrics.otel');
     if (!meter || typeof meter.createObservableGauge !== 'function' || typeof meter.addBatchObservableCallback !== 'function') {
       const err = new TypeError('leakguard: metrics.otel(meter) needs an OpenTelemetry Meter (@opentelemetry/api >= 1.3)');
-      err.code = require('./errors').CODES.INVALID_OPTION;
+      err.code = CODES.INVALID_OPTION;
       throw err;
     }
     const shape = collectFamilies({ report: () => null, rows: () => [] }, { ...opts, standardNames: false });
