@@ -362,6 +362,14 @@ test('the shared autopurge timer never keeps the process alive', () => {
 test('util.inspect shows the entries like a Map', () => {
   const c = new LruCache({ max: 3 }, [['a', 1]]);
   assert.equal(require('node:util').inspect(c), "LruCache(1) { 'a' => 1 }");
+  const clock = manualClock();
+  const { calls, dispose } = recorder();
+  const t = new LruCache({ max: 3, ttl: 5, clock, dispose }, [['x', 1]]);
+  t.set('y', 2, { ttl: 0 });
+  clock.t = 5;
+  assert.equal(require('node:util').inspect(t), "LruCache(1) { 'y' => 2 }", 'expired entries are not shown');
+  assert.deepEqual(calls, [], 'and looking does not dispose them');
+  assert.deepEqual([...t.keys()], ['y'], 'nor reorder anything');
 });
 
 test('the autopurge schedule never keeps a cache alive', async () => {

@@ -719,20 +719,21 @@ class LruCache {
     return [this.#keys[i], this.#vals[i]];
   }
 
+  // Looking at a cache never changes it: no purge, no recency update.
   [inspect.custom](depth, options, inspectFn) {
-    const name = `LruCache(${this.size})`;
-    if (depth < 0) return `[${name}]`;
+    let live = 0;
     const inner = [];
+    const opts = { ...options, depth: options.depth === null ? null : options.depth - 1 };
     const it = this.entries();
     for (let r = it.next(); !r.done; r = it.next()) {
-      if (inner.length >= 100) {
-        inner.push('...');
-        break;
-      }
-      const [k, v] = r.value;
-      const opts = { ...options, depth: options.depth === null ? null : options.depth - 1 };
-      inner.push(`${inspectFn(k, opts)} => ${inspectFn(v, opts)}`);
+      live++;
+      if (depth < 0) continue;
+      if (inner.length === 100) inner.push('...');
+      if (inner.length > 100) continue;
+      inner.push(`${inspectFn(r.value[0], opts)} => ${inspectFn(r.value[1], opts)}`);
     }
+    const name = `LruCache(${live})`;
+    if (depth < 0) return `[${name}]`;
     return inner.length === 0 ? `${name} {}` : `${name} { ${inner.join(', ')} }`;
   }
 }
