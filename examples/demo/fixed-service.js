@@ -13,12 +13,16 @@ const configBus = new EventEmitter();
 configBus.setMaxListeners(0);
 let prices = { currency: 'EUR', vatRate: 0.2 };
 
-function loadProfile(userId) {
+// Stands in for the database: answers on a later turn of the event loop.
+const db = { findUser: (userId) => new Promise((resolve) => setImmediate(resolve, { id: userId, plan: userId % 3 })) };
+
+async function loadProfile(userId) {
   let profile = profiles.get(userId);
   if (profile === undefined) {
+    const row = await db.findUser(userId);
     const orders = [];
     for (let i = 0; i < 12; i++) orders.push({ id: `${userId}-${i}`, sku: `SKU-${userId}-${i}`.padEnd(64, '.') });
-    profile = { id: userId, email: `user${userId}@example.com`, displayName: `User ${userId}`.padEnd(200, ' '), orders };
+    profile = { id: userId, plan: row.plan, email: `user${userId}@example.com`, displayName: `User ${userId}`.padEnd(200, ' '), orders };
     profiles.set(userId, profile);
   }
   return profile;
@@ -33,9 +37,9 @@ function checkout(req, res) {
   res.end(JSON.stringify(quote));
 }
 
-serve((req, res) => {
+serve(async (req, res) => {
   if (req.url.startsWith('/users/')) {
-    const profile = loadProfile(Number(req.url.slice(7)));
+    const profile = await loadProfile(Number(req.url.slice(7)));
     res.end(JSON.stringify({ id: profile.id, orders: profile.orders.length }));
   } else if (req.url.startsWith('/checkout')) {
     checkout(req, res);

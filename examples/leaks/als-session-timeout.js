@@ -29,7 +29,10 @@ function touchSession(sessionId) {
 }
 
 function handler(req, res) {
-  const trace = { traceId: Math.random().toString(16).slice(2), spans: Array(64).fill(req.url) };
+  const traceId = Math.random().toString(16).slice(2);
+  const spans = [];
+  for (let i = 0; i < 24; i++) spans.push({ traceId, spanId: `${traceId}-${i}`, name: `GET ${req.url} step ${i}`, startedAt: Date.now() });
+  const trace = { traceId, spans, baggage: `route=${req.url};`.repeat(40) };
   requestContext.run(trace, () => {
     const session = touchSession(`s${req.url.slice(-3)}`);
     res.end(`views ${session.views}\n`);

@@ -7,7 +7,11 @@ const { runExample, listen, driveLoad } = require('../support/example-run');
 
 const auditTrail = [];
 
-function keepForAudit(chunks, name) {
+// Stands in for a malware scanner: answers on a later turn of the event loop.
+const scanner = { scan: (chunks) => new Promise((resolve) => setImmediate(resolve, chunks.length > 0)) };
+
+async function keepForAudit(chunks, name) {
+  if (!(await scanner.scan(chunks))) return 0;
   const copy = Buffer.concat(chunks); // LEAK: allocation
   auditTrail.push({ name, receivedAt: Date.now(), bytes: copy });
   return copy.length;
@@ -16,8 +20,8 @@ function keepForAudit(chunks, name) {
 function handler(req, res) {
   const chunks = [];
   req.on('data', (chunk) => chunks.push(chunk));
-  req.on('end', () => {
-    const size = keepForAudit(chunks, req.url);
+  req.on('end', async () => {
+    const size = await keepForAudit(chunks, req.url);
     res.end(`stored ${size} bytes\n`);
   });
 }

@@ -13,11 +13,13 @@ bus.setMaxListeners(0);
 let featureFlags = { newCheckout: false };
 
 function handler(req, res) {
-  const requestFlags = { ...featureFlags, route: req.url };
+  const basket = [];
+  for (let i = 0; i < 10; i++) basket.push({ sku: `SKU-${req.url.length}-${i}`, qty: 1 + (i % 3), note: `gift wrap ${i}`.padEnd(80, ' ') });
+  const requestFlags = { ...featureFlags, route: req.url, basket };
   const onFlagsChanged = (flags) => Object.assign(requestFlags, flags);
   bus.on('flags-changed', onFlagsChanged); // LEAK: listener
   res.setHeader('content-type', 'application/json');
-  res.end(JSON.stringify(requestFlags));
+  res.end(JSON.stringify({ ...requestFlags, basket: basket.length }));
 }
 
 runExample('bus-listener-per-request', async ({ stopped }) => {

@@ -8,7 +8,11 @@ const { runExample, listen, driveLoad } = require('../support/example-run');
 
 const deliveries = [];
 
-function registerWebhook(raw, headers) {
+// Stands in for the auth service: answers on a later turn of the event loop.
+const auth = { verify: (token) => new Promise((resolve) => setImmediate(resolve, token !== 'revoked')) };
+
+async function registerWebhook(raw, headers) {
+  if (!(await auth.verify(headers.authorization))) throw new Error('unauthorised');
   const registration = JSON.parse(raw);
   registration.headers = { ...headers };
   deliveries.push(function deliver(event) { // LEAK: allocation
@@ -21,9 +25,14 @@ function handler(req, res) {
   let raw = '';
   req.setEncoding('utf8');
   req.on('data', (chunk) => (raw += chunk));
-  req.on('end', () => {
-    const count = registerWebhook(raw, req.headers);
-    res.end(`registered (${count})\n`);
+  req.on('end', async () => {
+    try {
+      const count = await registerWebhook(raw, req.headers);
+      res.end(`registered (${count})\n`);
+    } catch {
+      res.statusCode = 401;
+      res.end();
+    }
   });
 }
 

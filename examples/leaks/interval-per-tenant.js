@@ -8,14 +8,17 @@ const { runExample, listen, driveLoad } = require('../support/example-run');
 
 const tenants = new Map();
 
-function pingTenant(tenant) {
+function pingTenant(tenant, link) {
   tenant.lastPing = Date.now();
+  link.latencies[link.latencies.length % 512] = tenant.lastPing - link.connectedAt;
 }
 
 function connectTenant(tenantId) {
   const tenant = tenants.get(tenantId) ?? { id: tenantId, lastPing: 0, settings: { region: 'eu-west-1', plan: 'pro' } };
   tenants.set(tenantId, tenant);
-  setInterval(pingTenant, 30_000, tenant); // LEAK: timer
+  // Per-connection state: a latency window (preallocated) and the handshake the tenant sent.
+  const link = { connectedAt: Date.now(), latencies: new Array(512).fill(0), handshake: { tenantId, region: 'eu-west-1', at: new Date() } };
+  setInterval(pingTenant, 30_000, tenant, link); // LEAK: timer
   return tenant;
 }
 

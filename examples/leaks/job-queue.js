@@ -6,22 +6,26 @@
 const { runExample, listen, driveLoad } = require('../support/example-run');
 
 const queue = [];
-let nextJobId = 1;
 
-function enqueue(kind, url) {
+// Stands in for a shared id sequence (a Redis INCR): answers on a later turn.
+let lastJobId = 0;
+const sequence = { next: () => new Promise((resolve) => setImmediate(resolve, ++lastJobId)) };
+
+async function enqueue(kind, url) {
+  const id = await sequence.next();
   const job = {
-    id: nextJobId++,
+    id,
     kind,
     createdAt: Date.now(),
     attempts: 0,
-    payload: { url, recipients: Array(40).fill(`ops+${kind}@example.com`), note: `resize ${url} `.repeat(20) },
+    payload: { url, recipients: Array(40).fill(`ops+${kind}@example.com`), note: `resize ${url} `.repeat(60) },
   };
   queue.push(job); // LEAK: allocation
   return job.id;
 }
 
-function handler(req, res) {
-  const id = enqueue('thumbnail', req.url);
+async function handler(req, res) {
+  const id = await enqueue('thumbnail', req.url);
   res.statusCode = 202;
   res.end(`queued ${id}\n`);
 }

@@ -11,7 +11,12 @@ process.once('SIGTERM', () => {
   pending.length = 0;
 });
 
-function logRequest(req, res, startedAt) {
+// Runs as the response's 'finish' listener (this = the response), as
+// on-finished style loggers do.
+function logRequest() {
+  const res = this;
+  const req = res.req;
+  const startedAt = req.startedAt;
   const entry = JSON.stringify({
     time: new Date(startedAt).toISOString(),
     method: req.method,
@@ -25,9 +30,9 @@ function logRequest(req, res, startedAt) {
 }
 
 function handler(req, res) {
-  const startedAt = Date.now();
+  req.startedAt = Date.now();
+  res.once('finish', logRequest);
   res.end('ok\n');
-  logRequest(req, res, startedAt);
 }
 
 runExample('log-buffer', async ({ stopped }) => {

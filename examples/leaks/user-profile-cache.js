@@ -7,10 +7,16 @@ const { runExample, listen, driveLoad } = require('../support/example-run');
 
 const profiles = new Map();
 
-function loadProfile(userId) {
+// Stands in for the database: answers on a later turn of the event loop.
+const db = {
+  findUser: (userId) => new Promise((resolve) => setImmediate(resolve, { id: userId, plan: userId % 3 })),
+};
+
+async function loadProfile(userId) {
   let profile = profiles.get(userId);
   if (profile !== undefined) return profile;
-  // Stands in for a database read: a profile of a few kilobytes.
+  const row = await db.findUser(userId);
+  // The profile the app builds from the row: a few kilobytes.
   const orders = [];
   for (let i = 0; i < 12; i++) {
     orders.push({ id: `${userId}-${i}`, total: (userId % 97) + i, sku: `SKU-${userId}-${i}`.padEnd(64, '.') });
@@ -19,6 +25,7 @@ function loadProfile(userId) {
     id: userId,
     email: `user${userId}@example.com`,
     displayName: `User number ${userId}`.padEnd(200, ' '),
+    plan: row.plan,
     preferences: { locale: 'en-GB', theme: userId % 2 ? 'dark' : 'light', digest: 'weekly' },
     recentOrders: orders,
   };
@@ -26,9 +33,9 @@ function loadProfile(userId) {
   return profile;
 }
 
-function handler(req, res) {
+async function handler(req, res) {
   const userId = Number(req.url.slice('/users/'.length));
-  const profile = loadProfile(userId);
+  const profile = await loadProfile(userId);
   res.setHeader('content-type', 'application/json');
   res.end(JSON.stringify({ id: profile.id, name: profile.displayName.trim(), orders: profile.recentOrders.length }));
 }
