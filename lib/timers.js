@@ -1,14 +1,144 @@
 'use strict';
-// Placeholder until issue #4 lands.
+// patchTimers() / unpatchTimers() / timers(): installs leakguard's
+// setTimeout/setInterval/clearTimeout/clearInterval on globalThis and on
+// require('timers') (then syncs the ESM named exports), and lists live timers
+// by call site. The handles and the per-site rows live in lib/timer-registry.js.
+//
+// Must never: call the real Timeout's Symbol.toPrimitive, touch setImmediate
+// or timers/promises, keep the process alive, or leave anything changed after
+// unpatchTimers() (it puts back the exact original function objects).
 
-function notYet(name) {
-  return () => {
-    throw new Error(`leakguard: ${name}() is not implemented yet (issue #4)`);
-  };
+const nodeTimers = require('node:timers');
+const { syncBuiltinESMExports } = require('node:module');
+const { createRegistry, LeakguardTimeout, timerDuration } = require('./timer-registry');
+
+const NAMES = ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval'];
+
+let registry = null;
+let saved = null; // { global: {name: fn}, module: {name: fn} } while patched
+
+function setTimeout(callback, after, arg1, arg2, arg3) {
+  // Node's own validation throws its own ERR_INVALID_ARG_TYPE.
+  if (typeof callback !== 'function') return registry.native.setTimeout(callback);
+  let args;
+  switch (arguments.length) {
+    case 1:
+    case 2:
+      break;
+    case 3:
+      args = [arg1];
+      break;
+    case 4:
+      args = [arg1, arg2];
+      break;
+    default:
+      args = [arg1, arg2, arg3];
+      for (let i = 5; i < arguments.length; i++) args.push(arguments[i]);
+  }
+  const row = registry.rowFor(callback, false, setTimeout);
+  return registry.arm(new LeakguardTimeout(callback, timerDuration(after), args, false, row));
 }
 
-module.exports = {
-  patchTimers: notYet('patchTimers'),
-  unpatchTimers: notYet('unpatchTimers'),
-  timers: notYet('timers'),
-};
+function setInterval(callback, repeat, arg1, arg2, arg3) {
+  if (typeof callback !== 'function') return registry.native.setInterval(callback);
+  let args;
+  switch (arguments.length) {
+    case 1:
+    case 2:
+      break;
+    case 3:
+      args = [arg1];
+      break;
+    case 4:
+      args = [arg1, arg2];
+      break;
+    default:
+      args = [arg1, arg2, arg3];
+      for (let i = 5; i < arguments.length; i++) args.push(arguments[i]);
+  }
+  const row = registry.rowFor(callback, true, setInterval);
+  return registry.arm(new LeakguardTimeout(callback, timerDuration(repeat), args, true, row));
+}
+
+function clearTimeout(timer) {
+  // Anything not ours (a native Timeout made before the patch, an id Node
+  // knows, null) goes to Node, which clears it or ignores it as it always did.
+  if (!registry.clear(timer)) registry.native.clearTimeout(timer);
+}
+
+// Interchangeable with clearTimeout, as in Node and the HTML spec.
+function clearInterval(timer) {
+  if (!registry.clear(timer)) registry.native.clearTimeout(timer);
+}
+
+const PATCHED = { setTimeout, setInterval, clearTimeout, clearInterval };
+
+// Mirror the originals' symbol-keyed extras (util.promisify.custom on
+// setTimeout resolves to timers/promises, which stays Node's own).
+function copySymbols(from, to) {
+  for (const key of Object.getOwnPropertySymbols(from)) {
+    if (!Object.prototype.hasOwnProperty.call(to, key)) {
+      Object.defineProperty(to, key, Object.getOwnPropertyDescriptor(from, key));
+    }
+  }
+}
+
+/**
+ * Installs the patch (idempotent). Returns true when this call installed it,
+ * false when it was already installed.
+ */
+function patchTimers() {
+  if (saved !== null) return false;
+  const global = {};
+  const module = {};
+  for (const name of NAMES) {
+    global[name] = globalThis[name];
+    module[name] = nodeTimers[name];
+  }
+  const native = {
+    setTimeout: module.setTimeout,
+    setInterval: module.setInterval,
+    clearTimeout: module.clearTimeout,
+    clearInterval: module.clearInterval,
+  };
+  if (registry === null) registry = createRegistry(native);
+  else registry.native = native;
+  for (const name of NAMES) copySymbols(native[name], PATCHED[name]);
+  saved = { global, module };
+  for (const name of NAMES) {
+    globalThis[name] = PATCHED[name];
+    nodeTimers[name] = PATCHED[name];
+  }
+  syncBuiltinESMExports();
+  registry.startClock();
+  return true;
+}
+
+/**
+ * Puts back the exact functions found by patchTimers() (idempotent). Handles
+ * already handed out keep working: their methods use the saved originals.
+ * Returns true when this call removed the patch.
+ */
+function unpatchTimers() {
+  if (saved === null) return false;
+  for (const name of NAMES) {
+    globalThis[name] = saved.global[name];
+    nodeTimers[name] = saved.module[name];
+  }
+  saved = null;
+  syncBuiltinESMExports();
+  registry.stopClock();
+  return true;
+}
+
+/** Whether the patch is installed. */
+function timersPatched() {
+  return saved !== null;
+}
+
+/** Live timers created through the patch, grouped by (call site, kind), most live first. */
+function timers() {
+  return registry === null ? [] : registry.list();
+}
+
+module.exports = { patchTimers, unpatchTimers, timers, timersPatched, LeakguardTimeout };

@@ -1,0 +1,126 @@
+'use strict';
+// Timers patch overhead: patched vs native, interleaved rounds in one process,
+// medians. Run: node bench/timers.js [--quick]
+//   micro: setTimeout+clearTimeout pair (one callback reused, and a fresh
+//          closure per call), a firing setTimeout, setInterval+clearInterval.
+//   http:  hello-world on 127.0.0.1 driven by autocannon, with vs without the
+//          patch (the server's own timers are Node-internal; the handler
+//          schedules and clears one user timer per request, like a request
+//          timeout would).
+const http = require('node:http');
+const os = require('node:os');
+const autocannon = require('autocannon');
+const { patchTimers, unpatchTimers } = require('../lib/timers');
+
+const quick = process.argv.includes('--quick');
+const native = { setTimeout, clearTimeout, setInterval, clearInterval };
+patchTimers();
+const patched = { setTimeout, clearTimeout, setInterval, clearInterval };
+unpatchTimers();
+
+function noop() {}
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+function pairLoop(t, n) {
+  const st = t.setTimeout;
+  const ct = t.clearTimeout;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) ct(st(noop, 1000));
+  return Number(process.hrtime.bigint() - start) / n;
+}
+
+function closureLoop(t, n) {
+  const st = t.setTimeout;
+  const ct = t.clearTimeout;
+  let s = 0;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) ct(st(() => { s += i; }, 1000));
+  return Number(process.hrtime.bigint() - start) / n;
+}
+
+function intervalLoop(t, n) {
+  const si = t.setInterval;
+  const ci = t.clearInterval;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) ci(si(noop, 1000));
+  return Number(process.hrtime.bigint() - start) / n;
+}
+
+function firingBatch(t, n) {
+  return new Promise((resolve) => {
+    let left = n;
+    const done = () => {
+      if (--left === 0) resolve(Number(process.hrtime.bigint() - start) / n);
+    };
+    const st = t.setTimeout;
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) st(done, 1);
+  });
+}
+
+async function micro(rounds) {
+  const cases = [
+    ['setTimeout+clearTimeout pair (same callback)', (t) => pairLoop(t, 200_000)],
+    ['setTimeout+clearTimeout pair (fresh closure each call)', (t) => closureLoop(t, quick ? 5_000 : 20_000)],
+    ['setInterval+clearInterval pair', (t) => intervalLoop(t, 200_000)],
+    ['firing setTimeout (batches of 20 000)', (t) => firingBatch(t, 20_000)],
+  ];
+  const rows = [];
+  for (const [name, run] of cases) {
+    const r = { native: [], patched: [] };
+    await run(native); // warm-up both
+    await run(patched);
+    for (let i = 0; i < rounds; i++) {
+      // alternate which goes first
+      const order = i % 2 === 0 ? ['native', 'patched'] : ['patched', 'native'];
+      for (const which of order) r[which].push(await run(which === 'native' ? native : patched));
+    }
+    const n = median(r.native);
+    const p = median(r.patched);
+    rows.push({ case: name, nativeNs: n.toFixed(0), patchedNs: p.toFixed(0), overhead: `${(((p - n) / n) * 100).toFixed(1)}%` });
+  }
+  return rows;
+}
+
+function hello(req, res) {
+  const timer = setTimeout(noop, 30_000); // a per-request timeout, cleared when answered
+  res.end('hello world');
+  clearTimeout(timer);
+}
+
+async function cannon(url, duration) {
+  const result = await autocannon({ url, connections: 50, pipelining: 1, duration });
+  return result.requests.average;
+}
+
+async function httpRounds(rounds, duration) {
+  const server = http.createServer(hello);
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  const r = { native: [], patched: [] };
+  await cannon(url, 1); // warm-up
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 === 0 ? ['native', 'patched'] : ['patched', 'native'];
+    for (const which of order) {
+      if (which === 'patched') patchTimers();
+      else unpatchTimers();
+      r[which].push(await cannon(url, duration));
+    }
+  }
+  unpatchTimers();
+  server.close();
+  server.closeAllConnections();
+  const n = median(r.native);
+  const p = median(r.patched);
+  return { nativeReqPerSec: n.toFixed(0), patchedReqPerSec: p.toFixed(0), ratio: `${((p / n) * 100).toFixed(1)}%`, native: r.native, patched: r.patched };
+}
+
+(async () => {
+  console.log(`node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.table(await micro(quick ? 5 : 11));
+  if (!process.argv.includes('--no-http')) {
+    const h = await httpRounds(quick ? 2 : 5, quick ? 2 : 5);
+    console.log('http hello-world, autocannon 50 connections, req/s median:', h);
+  }
+  console.log(`load after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+})();
