@@ -1,5 +1,84 @@
 'use strict';
-// The preload entry: `node -r leakguard/register app.js`.
-// Placeholder until the timers (#4) and sampler (#6) issues land: it loads the
-// addon so a missing build fails at start-up, not later.
-require('./index.js');
+// The preload entry: `node -r leakguard/register app.js` (or `--import
+// leakguard/register` for ESM, through register.mjs). Calls start() configured
+// from environment variables and prints the report to stderr when the verdict
+// turns leaking (and again when it changes materially).
+//
+//   LEAKGUARD_DISABLE=1             do nothing
+//   LEAKGUARD_INTERVAL_MS=1000      sampling period, ms (10 .. 600000)
+//   LEAKGUARD_WINDOW_MS             short horizon, ms (default max(8000, 32 x interval))
+//   LEAKGUARD_WARMUP_MS             no verdict before this, ms (default = window)
+//   LEAKGUARD_MIN_GROWTH_BYTES      minimum heap growth over a horizon (default 4 MiB)
+//   LEAKGUARD_TIMERS=0              leave timers unpatched
+//   LEAKGUARD_LISTENERS=0           leave the listener ledger off
+//   LEAKGUARD_ALLOCATIONS=0         never run the sampling heap profiler
+//   LEAKGUARD_REPORT=stderr|json|none   what to print on a leak (default stderr)
+//
+// A malformed variable is reported as a process warning (LEAKGUARD_BAD_ENV)
+// and ignored: a preload must never stop the application from starting.
+
+const { start, formatReport } = require('./lib/sampler');
+
+const INTEGER_VARS = {
+  LEAKGUARD_INTERVAL_MS: 'intervalMs',
+  LEAKGUARD_WINDOW_MS: 'windowMs',
+  LEAKGUARD_WARMUP_MS: 'warmupMs',
+  LEAKGUARD_MIN_GROWTH_BYTES: 'minGrowthBytes',
+};
+const BOOLEAN_VARS = {
+  LEAKGUARD_TIMERS: 'timers',
+  LEAKGUARD_LISTENERS: 'listeners',
+  LEAKGUARD_ALLOCATIONS: 'allocations',
+};
+
+function warn(message) {
+  process.emitWarning(`leakguard/register: ${message}`, { code: 'LEAKGUARD_BAD_ENV' });
+}
+
+/** Options for start() from an environment; bad values are warned about and skipped. */
+function optionsFromEnv(env) {
+  const options = {};
+  for (const [name, option] of Object.entries(INTEGER_VARS)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const n = Number(raw);
+    if (!Number.isInteger(n)) warn(`${name}=${JSON.stringify(raw)} is not an integer; ignored`);
+    else options[option] = n;
+  }
+  for (const [name, option] of Object.entries(BOOLEAN_VARS)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    if (raw === '0' || raw === 'false') options[option] = false;
+    else if (raw === '1' || raw === 'true') options[option] = true;
+    else warn(`${name}=${JSON.stringify(raw)} is not 0/1; ignored`);
+  }
+  let output = env.LEAKGUARD_REPORT || 'stderr';
+  if (!['stderr', 'json', 'none'].includes(output)) {
+    warn(`LEAKGUARD_REPORT=${JSON.stringify(output)} is not stderr, json or none; using stderr`);
+    output = 'stderr';
+  }
+  if (output !== 'none') {
+    options.onLeak = (report) => {
+      process.stderr.write(output === 'json' ? `${JSON.stringify(report)}\n` : formatReport(report));
+    };
+  }
+  return options;
+}
+
+if (process.env.LEAKGUARD_DISABLE !== '1') {
+  const options = optionsFromEnv(process.env);
+  try {
+    start(options);
+  } catch (err) {
+    if (err && err.code === 'ERR_LEAKGUARD_INVALID_OPTION') {
+      // An out-of-range value: warn and start with the defaults for it.
+      warn(`${err.message}; starting with defaults`);
+      const { onLeak, timers, listeners, allocations } = options;
+      start({ onLeak, timers, listeners, allocations });
+    } else {
+      throw err;
+    }
+  }
+}
+
+module.exports = { optionsFromEnv };

@@ -30,7 +30,8 @@ pub mod cell {
     pub const POSTGC_T: usize = 8;
     pub const POSTGC_USED: usize = 9;
     pub const POSTGC_EXTERNAL: usize = 10;
-    /// 1 when the GC was forced by leakguard.
+    /// Forced GCs (by leakguard) ever; a natural GC right after one may
+    /// overwrite the post-GC record, so the count is kept apart.
     pub const POSTGC_FORCED: usize = 11;
     /// Milliseconds the last forced GC (or profile read) took.
     pub const FORCED_GC_MS: usize = 12;
@@ -56,7 +57,14 @@ pub mod cell {
     pub const GC_LEN: usize = 128;
     /// Major GCs seen by JS, ever.
     pub const MAJOR_GCS: usize = GC_RING + GC_LEN;
-    pub const LEN: usize = MAJOR_GCS + 1;
+    /// Heap used minus the young generation (new space and new large
+    /// objects): what survived scavenges. Part of the heap sample.
+    pub const OLD_USED: usize = MAJOR_GCS + 1;
+    /// The same after a major GC. Part of the post-GC sample. A natural GC is
+    /// observed a moment after it ran, when the young generation already
+    /// holds new garbage: excluding it keeps post-GC points honest.
+    pub const POSTGC_OLD: usize = OLD_USED + 1;
+    pub const LEN: usize = POSTGC_OLD + 1;
 }
 
 /// The shared block.
@@ -128,6 +136,8 @@ pub struct HeapSample {
     pub external: f64,
     pub array_buffers: f64,
     pub rss: f64,
+    /// Heap used outside the young generation.
+    pub old_used: f64,
 }
 
 /// A post-GC sample from JS.
@@ -135,8 +145,11 @@ pub struct HeapSample {
 pub struct PostGc {
     pub t: f64,
     pub used: f64,
+    /// Heap used outside the young generation.
+    pub old_used: f64,
     pub external: f64,
-    pub forced: bool,
+    /// Forced GCs ever (see `cell::POSTGC_FORCED`).
+    pub forced_total: f64,
 }
 
 /// Everything new in the feed since the last read.
@@ -175,6 +188,7 @@ impl FeedReader {
                 EXTERNAL,
                 ARRAY_BUFFERS,
                 RSS,
+                OLD_USED,
             ],
             self.sample_seq,
         ) {
@@ -186,11 +200,18 @@ impl FeedReader {
                 external: v[3],
                 array_buffers: v[4],
                 rss: v[5],
+                old_used: v[6],
             });
         }
         if let Some((s, v)) = feed.record(
             POSTGC_SEQ,
-            [POSTGC_T, POSTGC_USED, POSTGC_EXTERNAL, POSTGC_FORCED],
+            [
+                POSTGC_T,
+                POSTGC_USED,
+                POSTGC_EXTERNAL,
+                POSTGC_FORCED,
+                POSTGC_OLD,
+            ],
             self.postgc_seq,
         ) {
             self.postgc_seq = s;
@@ -198,7 +219,8 @@ impl FeedReader {
                 t: v[0],
                 used: v[1],
                 external: v[2],
-                forced: v[3] != 0.0,
+                forced_total: v[3],
+                old_used: v[4],
             });
         }
         let (lags, d1) = drain(feed, LAG_WRITES, LAG_RING, LAG_LEN, &mut self.lag_read);

@@ -231,7 +231,7 @@ impl SamplerCore {
             self.latest.sample = s;
             self.heap.push(Point {
                 t: s.t,
-                v: s.used,
+                v: surviving(s.old_used, s.used),
                 post_gc: false,
             });
             self.external.push(Point {
@@ -244,13 +244,12 @@ impl SamplerCore {
             .rss
             .or((self.latest.sample.rss > 0.0).then_some(self.latest.sample.rss));
         if let Some(p) = f.post_gc {
-            if p.forced {
-                self.forced_gcs += 1;
-            }
-            self.latest.baseline = Some(p.used);
+            self.forced_gcs = self.forced_gcs.max(p.forced_total as u64);
+            let baseline = surviving(p.old_used, p.used);
+            self.latest.baseline = Some(baseline);
             self.heap.push(Point {
                 t: p.t,
-                v: p.used,
+                v: baseline,
                 post_gc: true,
             });
             self.external.push(Point {
@@ -401,7 +400,12 @@ impl SamplerCore {
         self.report_with(generated_at, self.suspects())
     }
 
-    fn report_with(&self, generated_at: f64, suspects: Vec<Suspect>) -> Value {
+    fn report_with(&self, generated_at: f64, mut suspects: Vec<Suspect>) -> Value {
+        // Function-level guesses are shown only once memory is known to leak;
+        // a call site whose live count keeps growing is a fact worth showing.
+        if !self.leaking() {
+            suspects.retain(|s| s.precision == "line");
+        }
         let s = &self.settings;
         let now = self.now;
         let lag = self.lag.summary(self.stall_ms());
@@ -473,6 +477,16 @@ impl SamplerCore {
                 })
                 .collect(),
         )
+    }
+}
+
+/// The heap figure the verdict reads: used bytes outside the young generation
+/// when JS could measure it, else all used bytes.
+fn surviving(old_used: f64, used: f64) -> f64 {
+    if old_used > 0.0 {
+        old_used
+    } else {
+        used
     }
 }
 
@@ -660,12 +674,14 @@ mod tests {
                     external: 1e6,
                     array_buffers: 1e5,
                     rss: 0.0,
+                    old_used: 0.0,
                 }),
                 post_gc: post_gc.map(|u| feed::PostGc {
                     t: now,
                     used: u,
+                    old_used: 0.0,
                     external: 1e6,
-                    forced: true,
+                    forced_total: 1.0,
                 }),
                 lags_ms: vec![1.0, 2.0],
                 gc_pauses_ms: vec![0.5],

@@ -264,11 +264,36 @@ fn allocation_suspect(a: &Allocation) -> Suspect {
     }
 }
 
-fn same_function(a: &Site, b: &Site) -> bool {
-    a.file == b.file
-        && a.function_name.is_some()
-        && a.function_name == b.function_name
-        && a.line <= b.line
+/// Frames of a row's creation stack searched for the allocating function: the
+/// site and its nearest callers (deeper frames such as `main` sit under
+/// everything and would match anything).
+const OWNER_FRAMES: usize = 3;
+/// How far below a function's declaration a frame may sit and still be taken
+/// as inside it, in lines (profiles give declarations, stacks give call lines).
+const FUNCTION_SPAN_LINES: u32 = 300;
+
+/// Whether `frame` (a call line) lies in the function `alloc` declares.
+/// Stack traces name a method call `Receiver.method` (even for an anonymous
+/// function stored in a property) while profiles give the declared name, or
+/// none: an anonymous declaration matches an unnamed or `X.y` frame below it,
+/// a named one the same name or a `.name` suffix. The optimiser may have inlined the row's own
+/// function into its caller, which is why callers are compared too.
+fn same_function(alloc: &Site, frame: &Site) -> bool {
+    let names_match = match alloc.function_name.as_deref().filter(|n| !n.is_empty()) {
+        // Anonymous: a frame without a declared name of its own.
+        None => frame
+            .function_name
+            .as_deref()
+            .is_none_or(|f| f.is_empty() || f.contains('.')),
+        Some(a) => frame
+            .function_name
+            .as_deref()
+            .is_some_and(|f| f == a || f.ends_with(&format!(".{a}"))),
+    };
+    alloc.file == frame.file
+        && names_match
+        && alloc.line <= frame.line
+        && frame.line - alloc.line <= FUNCTION_SPAN_LINES
 }
 
 /// Ranks row suspects and allocation suspects together, most likely first.
@@ -285,8 +310,14 @@ pub fn rank(mut rows: Vec<Suspect>, allocations: &[Allocation]) -> Vec<Suspect> 
             r.kind != "cache"
                 && r.site
                     .iter()
-                    .chain(r.stack.iter())
-                    .any(|f| same_function(&a.site, f))
+                    .chain(r.stack.iter().take(OWNER_FRAMES))
+                    .any(|f| {
+                        // The nearest declaration above the call line wins.
+                        same_function(&a.site, f)
+                            && !allocations
+                                .iter()
+                                .any(|b| same_function(&b.site, f) && b.site.line > a.site.line)
+                    })
         });
         if let Some(r) = owner {
             r.bytes = r.bytes.max(0.0) + a.bytes;
@@ -476,6 +507,53 @@ mod tests {
             .description
             .contains("likely retained by the listener"));
         assert!(ranked[2].description.starts_with("function-level:"));
+    }
+
+    #[test]
+    fn an_anonymous_caller_that_inlined_the_row_function_matches() {
+        let anon = |line| Site {
+            function_name: None,
+            ..site("/srv/app.js", line, "")
+        };
+        let m = Arc::new(RowMeta {
+            kind: Kind::Listener,
+            name: None,
+            site: Some(site("/srv/app.js", 62, "handleRequest")),
+            stack: vec![site("/srv/app.js", 62, "handleRequest"), anon(86)],
+            max: None,
+            max_size: None,
+            detail: Some("config".into()),
+        });
+        let mut cells = [0.0; 8];
+        cells[layout::site::ADDS] = 100.0;
+        let row = row_suspect(&m, &cells, 300.0).unwrap();
+        let a = Allocation {
+            site: anon(85),
+            stack: vec![],
+            bytes: 6e6,
+            growth: 1.4e6,
+            count: 9.0,
+        };
+        assert_eq!(rank(vec![row], &[a])[0].kind, "listener");
+        let far = Allocation {
+            site: anon(1),
+            stack: vec![],
+            bytes: 6e6,
+            growth: 1.4e6,
+            count: 9.0,
+        };
+        let near = Allocation {
+            site: anon(85),
+            ..far.clone()
+        };
+        let row = row_suspect(&m, &cells, 300.0).unwrap();
+        let ranked = rank(vec![row], &[far, near]);
+        let charged: Vec<u32> = ranked
+            .iter()
+            .filter(|s| s.description.contains("likely retained"))
+            .map(|s| s.site.as_ref().unwrap().line)
+            .collect();
+        assert_eq!(charged, vec![85], "only the nearest declaration is charged");
     }
 
     #[test]

@@ -28,7 +28,7 @@
 //! passing floor test is only a *suspicion*; the verdict needs *confirmation*
 //! from two post-GC points: the later one fresh (within half a segment), the
 //! earlier one 3/4 of a segment to half a horizon before it, rising at least
-//! at half the minimum rate (`min_growth / H`). When such a pair is missing
+//! at half the minimum rate (`min_growth / H`) and by `min_growth / 8`. When such a pair is missing
 //! the verdict asks for a forced GC (`wants_gc`; the sampler rate-limits
 //! them), which is what makes it decide when major GCs are rare. Forced GCs
 //! start as soon as half a horizon rises by `min_growth / 4`, so the pair is
@@ -346,7 +346,8 @@ impl Verdict {
             return Confirmation::NeedGc;
         };
         let min_rate = self.tuning.min_growth / g.horizon_ms;
-        if (b.v - a.v) / (b.t - a.t) >= 0.5 * min_rate {
+        let rise = b.v - a.v;
+        if rise / (b.t - a.t) >= 0.5 * min_rate && rise >= self.tuning.min_growth / 8.0 {
             Confirmation::Confirmed
         } else {
             Confirmation::Rejected

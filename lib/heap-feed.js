@@ -1,0 +1,207 @@
+'use strict';
+// The JS half of the heap feed (src/sampler/feed.rs): V8 figures only the JS
+// thread can read, written with plain stores into a Float64Array over
+// Rust-owned memory, so the sampler thread gets them without a call into Rust
+// per GC or per heartbeat.
+//
+// - A heartbeat (unref'd interval at intervalMs, real timers captured at load
+//   so the timers patch never sees it) writes process.memoryUsage(), its own
+//   lateness (event-loop lag) and serves the thread's requests: a forced GC
+//   (for a post-GC confirmation) and starting/stopping allocation sampling.
+// - A 'gc' PerformanceObserver writes every pause into a ring and, after a
+//   major GC, a post-GC sample (the honest baseline).
+//
+// Must never keep the process alive, never throw into user code, and never run
+// work per GC beyond a few stores (memoryUsage only once per observer batch).
+
+const { PerformanceObserver, constants, performance } = require('node:perf_hooks');
+const { setInterval: realSetInterval, clearInterval: realClearInterval } = require('node:timers');
+const v8 = require('node:v8');
+const native = require('./native');
+
+const MAJOR = constants.NODE_PERFORMANCE_GC_MAJOR;
+
+/** Cell indexes; must agree with src/sampler/feed.rs (checked on first use). */
+const CELL = Object.freeze({
+  SAMPLE_SEQ: 0,
+  SAMPLE_T: 1,
+  HEAP_USED: 2,
+  HEAP_TOTAL: 3,
+  EXTERNAL: 4,
+  ARRAY_BUFFERS: 5,
+  RSS: 6,
+  POSTGC_SEQ: 7,
+  POSTGC_T: 8,
+  POSTGC_USED: 9,
+  POSTGC_EXTERNAL: 10,
+  POSTGC_FORCED: 11,
+  FORCED_GC_MS: 12,
+  HEARTBEAT_T: 13,
+  WANT_GC: 14,
+  GC_SERVED: 15,
+  WANT_PROFILE: 16,
+  PROFILING: 17,
+  NO_PROC: 18,
+  LAG_WRITES: 19,
+  LAG_RING: 20,
+  LAG_LEN: 32,
+  GC_WRITES: 52,
+  GC_RING: 53,
+  GC_LEN: 128,
+  MAJOR_GCS: 181,
+  OLD_USED: 182,
+  POSTGC_OLD: 183,
+  LEN: 184,
+});
+
+/** Heap used outside the young generation (what survived scavenges). */
+function youngBytes() {
+  let young = 0;
+  for (const s of v8.getHeapSpaceStatistics()) {
+    if (s.space_name === 'new_space' || s.space_name === 'new_large_object_space') young += s.space_used_size;
+  }
+  return young;
+}
+
+let layoutChecked = false;
+function checkLayout() {
+  if (layoutChecked) return;
+  const rust = JSON.parse(native.heapFeedLayoutJson());
+  for (const [name, index] of Object.entries(rust)) {
+    if (CELL[name] !== index) throw new Error(`leakguard: heap feed layout mismatch at ${name} (rebuild the addon)`);
+  }
+  layoutChecked = true;
+}
+
+class HeapFeed {
+  /**
+   * @param {object} sampler NativeHeapSampler
+   * @param {{ intervalMs: number, profiler: object|null, windowMs: number }} options
+   */
+  constructor(sampler, { intervalMs, profiler, windowMs }) {
+    checkLayout();
+    this.cells = sampler.feed();
+    this.sampler = sampler;
+    this.intervalMs = intervalMs;
+    this.windowMs = windowMs;
+    this.profiler = profiler;
+    this.timer = null;
+    this.observer = null;
+    this.lastBeat = 0;
+    this.lastRead = 0;
+  }
+
+  start() {
+    this.lastBeat = performance.now();
+    this.beat();
+    this.timer = realSetInterval(() => this.beat(), this.intervalMs);
+    this.timer.unref();
+    this.observer = new PerformanceObserver((list) => this.onGc(list.getEntries()));
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+
+  stop() {
+    if (this.timer !== null) realClearInterval(this.timer);
+    this.timer = null;
+    if (this.observer !== null) this.observer.disconnect();
+    this.observer = null;
+  }
+
+  writeSample() {
+    const c = this.cells;
+    const m = process.memoryUsage();
+    c[CELL.SAMPLE_T] = Date.now();
+    c[CELL.HEAP_USED] = m.heapUsed;
+    c[CELL.HEAP_TOTAL] = m.heapTotal;
+    c[CELL.EXTERNAL] = m.external;
+    c[CELL.ARRAY_BUFFERS] = m.arrayBuffers;
+    c[CELL.RSS] = m.rss;
+    c[CELL.OLD_USED] = Math.max(1, m.heapUsed - youngBytes());
+    c[CELL.SAMPLE_SEQ] += 1; // published last
+    return m;
+  }
+
+  writePostGc(forced) {
+    const c = this.cells;
+    const m = process.memoryUsage();
+    c[CELL.POSTGC_T] = Date.now();
+    c[CELL.POSTGC_USED] = m.heapUsed;
+    c[CELL.POSTGC_EXTERNAL] = m.external;
+    c[CELL.POSTGC_OLD] = Math.max(1, m.heapUsed - youngBytes());
+    if (forced) c[CELL.POSTGC_FORCED] += 1;
+    c[CELL.POSTGC_SEQ] += 1; // published last
+  }
+
+  beat() {
+    const c = this.cells;
+    const now = performance.now();
+    const lag = Math.max(0, now - this.lastBeat - this.intervalMs);
+    this.lastBeat = now;
+    const w = c[CELL.LAG_WRITES];
+    c[CELL.LAG_RING + (w % CELL.LAG_LEN)] = lag;
+    c[CELL.LAG_WRITES] = w + 1;
+    c[CELL.HEARTBEAT_T] = Date.now();
+    this.writeSample();
+    this.serve();
+  }
+
+  /** Serves the thread's requests: profiling on/off, a forced GC. */
+  serve() {
+    const c = this.cells;
+    const p = this.profiler;
+    if (p !== null) {
+      if (c[CELL.WANT_PROFILE] === 1 && !p.running) p.start();
+      else if (c[CELL.WANT_PROFILE] !== 1 && p.running) p.stop();
+      c[CELL.PROFILING] = p.running ? 1 : 0;
+    }
+    const wanted = c[CELL.WANT_GC];
+    const refresh = p !== null && p.running && Date.now() - this.lastRead >= this.windowMs;
+    if (wanted > c[CELL.GC_SERVED] || refresh) {
+      c[CELL.GC_SERVED] = wanted;
+      this.forceGc();
+    }
+  }
+
+  /** A full GC, through a profile read when profiling (it forces one anyway). */
+  forceGc() {
+    const started = performance.now();
+    const done = (allocations) => {
+      this.cells[CELL.FORCED_GC_MS] = performance.now() - started;
+      this.writePostGc(true);
+      this.lastRead = Date.now();
+      if (allocations !== null) {
+        try {
+          this.sampler.setAllocationsJson(JSON.stringify(allocations));
+        } catch {
+          // a torn-down sampler: nothing to report to
+        }
+      }
+    };
+    const p = this.profiler;
+    if (p !== null && p.running) p.read(done);
+    else if (p !== null && p.available) p.collectGarbage(() => done(null));
+    else if (typeof globalThis.gc === 'function') {
+      globalThis.gc();
+      done(null);
+    } else done(null); // no way to force one: the natural post-GC points decide
+  }
+
+  onGc(entries) {
+    const c = this.cells;
+    let major = false;
+    let w = c[CELL.GC_WRITES];
+    for (const e of entries) {
+      c[CELL.GC_RING + (w % CELL.GC_LEN)] = e.duration;
+      w += 1;
+      const kind = e.detail !== undefined ? e.detail.kind : e.kind;
+      if (kind === MAJOR) major = true;
+    }
+    c[CELL.GC_WRITES] = w;
+    if (major) {
+      c[CELL.MAJOR_GCS] += 1;
+      this.writePostGc(false);
+    }
+  }
+}
+
+module.exports = { HeapFeed, CELL };
