@@ -329,6 +329,8 @@ test('util.inspect(handle) shows id, kind, delay and state', async () => {
 test('setImmediate and clearImmediate are left alone', () => {
   assert.equal(globalThis.setImmediate, original.setImmediate);
   assert.equal(nodeTimers.setImmediate, original.setImmediate);
+  assert.equal(globalThis.clearImmediate, nodeTimers.clearImmediate);
+  assert.equal(String(globalThis.clearImmediate).includes('leakguard'), false);
 });
 
 test("Node's built-in fetch works repeatedly under the patch, across its 1 s timer ticks", async () => {
@@ -343,6 +345,13 @@ test("Node's built-in fetch works repeatedly under the patch, across its 1 s tim
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${server.address().port}/`;
+  // Count re-arms of fired handles: fetch's timer goes through the patch.
+  const refresh = LeakguardTimeout.prototype.refresh;
+  let rearmed = 0;
+  LeakguardTimeout.prototype.refresh = function () {
+    if (util.inspect(this).includes("state: 'fired'")) rearmed++;
+    return refresh.call(this);
+  };
   try {
     for (let i = 1; i <= 9; i++) {
       const res = await within(fetch(url), 10_000, `fetch #${i}`);
@@ -350,7 +359,9 @@ test("Node's built-in fetch works repeatedly under the patch, across its 1 s tim
     }
     const all = await within(Promise.all([1, 2, 3, 4].map(() => fetch(url).then((r) => r.text()))), 10_000, 'parallel fetches');
     assert.equal(all.length, 4);
+    assert.ok(rearmed > 0, 'fetch refreshed a fired leakguard timer');
   } finally {
+    LeakguardTimeout.prototype.refresh = refresh;
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
