@@ -8,7 +8,7 @@ const { EventEmitter } = require('node:events');
 const { LruCache } = require('leakguard');
 const { serve } = require('./admin-endpoint');
 
-const profiles = new LruCache({ max: 5_000, name: 'profiles' });
+const profiles = new LruCache({ max: 2_000, name: 'profiles' });
 const configBus = new EventEmitter();
 configBus.setMaxListeners(0);
 let prices = { currency: 'EUR', vatRate: 0.2 };
@@ -21,7 +21,7 @@ async function loadProfile(userId) {
   if (profile === undefined) {
     const row = await db.findUser(userId);
     const orders = [];
-    for (let i = 0; i < 12; i++) orders.push({ id: `${userId}-${i}`, sku: `SKU-${userId}-${i}`.padEnd(64, '.') });
+    for (let i = 0; i < 24; i++) orders.push({ id: `${userId}-${i}`, sku: `SKU-${userId}-${i}`.padEnd(64, '.') });
     profile = { id: userId, plan: row.plan, email: `user${userId}@example.com`, displayName: `User ${userId}`.padEnd(200, ' '), orders };
     profiles.set(userId, profile);
   }

@@ -20,7 +20,7 @@ async function loadProfile(userId) {
   if (profile === undefined) {
     const row = await db.findUser(userId);
     const orders = [];
-    for (let i = 0; i < 12; i++) orders.push({ id: `${userId}-${i}`, sku: `SKU-${userId}-${i}`.padEnd(64, '.') });
+    for (let i = 0; i < 24; i++) orders.push({ id: `${userId}-${i}`, sku: `SKU-${userId}-${i}`.padEnd(64, '.') });
     profile = { id: userId, plan: row.plan, email: `user${userId}@example.com`, displayName: `User ${userId}`.padEnd(200, ' '), orders };
     profiles.set(userId, profile);
   }

@@ -83,7 +83,7 @@ async function driveLoad(port, label) {
   const showProgress = () => {
     const elapsed = (Date.now() - startedAt) / 1000;
     const filled = Math.min(20, Math.round((elapsed / SECONDS) * 20));
-    const line = `  ${label} [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${elapsed.toFixed(0).padStart(2)} s  ${String(done).padStart(6)} requests  heap ${mb(status.heap).padStart(9)}  leaking: ${status.leaking ? 'YES' : 'no '}`;
+    const line = `  ${label} [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${elapsed.toFixed(0).padStart(2)} s  ${String(done).padStart(6)} requests  heap ${(status.heap > 0 ? mb(status.heap) : '…').padStart(9)}  leaking: ${status.leaking ? 'YES' : 'no '}`;
     if (TTY) process.stdout.write(`\r${line}`);
     else process.stdout.write(`${line}\n`);
   };
