@@ -3,10 +3,11 @@
 // examples/controls as a child process under `node -r leakguard/register`
 // with a 250 ms sampling interval, two at a time, each bounded in time, and
 // reads the JSON report line examples/support/example-run.js prints at the
-// end. Each leak must be reported as leaking during the run, and the report at
-// the end must rank a suspect of the right kind among the top 3: for timers, listeners and caches the exact line marked
-// `// LEAK: <kind>` in the example; for raw allocations the function that
-// encloses the marked line. Each control must never be reported as leaking.
+// end. Each leak must be reported as leaking during the run, and the report
+// at the end must rank a suspect of the right kind among the top 3: for
+// timers, listeners and caches the exact line marked `// LEAK: <kind>` in the
+// example; for raw allocations the function that encloses the marked line.
+// Each control must never be reported as leaking.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
