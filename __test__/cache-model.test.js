@@ -29,9 +29,9 @@ class Model {
     this.ttl = ttl;
     this.updateAgeOnGet = updateAgeOnGet;
     this.sizeCalculation = sizeCalculation;
-    this.entries = []; // LRU first: { key, value, exp, ttl, size, born }
+    this.entries = []; // LRU first: { key, value, exp, ttl, size, seq }
     this.now = 0;
-    this.born = 0;
+    this.seq = 0; // counts expiry assignments: ties expire in assignment order
     this.events = [];
     this.stats = { hits: 0, misses: 0, sets: 0, deletes: 0, evictions: 0, expirations: 0 };
   }
@@ -48,13 +48,13 @@ class Model {
     return this.entries.reduce((s, e) => s + e.size, 0);
   }
 
-  // The expired entry that goes first: earliest expiry, oldest insertion on ties.
+  // The expired entry that goes first: earliest expiry, earliest-assigned on ties.
   firstExpired() {
     let best = -1;
     this.entries.forEach((e, i) => {
       if (!this.expired(e)) return;
       const b = this.entries[best];
-      if (best === -1 || e.exp < b.exp || (e.exp === b.exp && e.born < b.born)) best = i;
+      if (best === -1 || e.exp < b.exp || (e.exp === b.exp && e.seq < b.seq)) best = i;
     });
     return best;
   }
@@ -90,7 +90,10 @@ class Model {
       this.stats.misses++;
       return undefined;
     }
-    if (this.updateAgeOnGet && e.ttl > 0) e.exp = this.now + e.ttl;
+    if (this.updateAgeOnGet && e.ttl > 0) {
+      e.exp = this.now + e.ttl;
+      e.seq = ++this.seq;
+    }
     this.entries.splice(i, 1);
     this.entries.push(e);
     this.stats.hits++;
@@ -119,17 +122,18 @@ class Model {
     this.stats.sets++;
     const events = [];
     const exp = ttl > 0 ? this.now + ttl : Infinity;
+    const seq = ttl > 0 ? ++this.seq : 0;
     const i = this.find(key);
     if (i !== -1) {
       const e = this.entries[i];
       const old = e.value;
-      Object.assign(e, { value, exp, ttl, size });
+      Object.assign(e, { value, exp, ttl, size, seq });
       this.entries.splice(i, 1);
       this.entries.push(e);
       if (old !== value) events.push([old, e.key, 'set']);
     } else {
       while (this.entries.length >= this.max) this.evictOne(events);
-      this.entries.push({ key, value, exp, ttl, size, born: ++this.born });
+      this.entries.push({ key, value, exp, ttl, size, seq });
     }
     while (this.calc() > this.maxSize) this.evictOne(events);
     this.events.push(...events);

@@ -5,7 +5,7 @@
 // of ns/op. Each (implementation, workload) pair gets its own compiled loop so
 // no call site sees more than one cache class.
 //
-//   node bench/cache.js            # full run (~1-2 min)
+//   node bench/cache.js            # full run (~1 min)
 //   ROUNDS=5 node bench/cache.js   # quicker
 //
 // Prints a markdown table (ratios against lru-cache) and the machine load.
@@ -17,7 +17,7 @@ const { LRUMap } = require('mnemonist');
 
 const MAX = 10_000;
 const OPS = Number(process.env.OPS) || 200_000;
-const ROUNDS = Number(process.env.ROUNDS) || 15;
+const ROUNDS = Number(process.env.ROUNDS) || 21;
 // ONLY=get-hit,has runs a subset of the workloads.
 const ONLY = process.env.ONLY ? process.env.ONLY.split(',') : null;
 const selected = (names) => (ONLY === null ? names : names.filter((n) => ONLY.includes(n)));

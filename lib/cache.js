@@ -22,11 +22,11 @@
 // only with the entries stored (nothing is sized to `max` up front).
 //
 // TTL (switched on only when a ttl is used; a cache without one never reads a
-// clock): exp[slot] holds the absolute expiry, and a binary min-heap of slots
-// ordered by (expiry, born) (heap[], hpos[slot]) answers "is anything expired?" in
-// O(1) and removes in O(log n). That is what lets a full cache drop an expired
-// entry before the least-recently-used live one, and lets purging cost
-// O(expired · log n) instead of a scan.
+// clock): ExpiryLanes (lib/expiry-lanes.js) keeps each slot's absolute expiry
+// and answers "which entry expires first?" in O(1), updating in O(1) when the
+// cache uses one ttl (O(log distinct ttls) otherwise). That is what lets a full
+// cache drop an expired entry before the least-recently-used live one, and
+// lets purging cost O(expired) instead of a scan.
 //
 // Iteration is least-recently-used first and is safe under any mutation: an
 // iterator snapshots (slot, born) pairs when it starts and yields a pair only
@@ -46,6 +46,7 @@ const {
   missingSize,
 } = require('./cache-options');
 const { defaultClock, autopurge, PURGE } = require('./ttl-schedule');
+const { ExpiryLanes } = require('./expiry-lanes');
 const { inspect } = require('node:util');
 
 const { HITS, MISSES, SETS, EVICTIONS, EXPIRATIONS, SIZE, CALCULATED_SIZE, DELETES } = CELLS.cache;
@@ -96,10 +97,7 @@ class LruCache {
 
   #ttl;
   #ttlOn = false;
-  #exp = null;
-  #ttls = null;
-  #heap = null;
-  #hpos = null;
+  #lanes = null; // ExpiryLanes once a ttl is used
   #clock;
   #updateAgeOnGet;
   #autopurge;
@@ -168,15 +166,12 @@ class LruCache {
 
   #getTtl(i) {
     const now = this.#clock.now();
-    if (this.#exp[i] <= now) {
+    if (this.#lanes.exp[i] <= now) {
       this.#expireOne(i);
       this.#cells[MISSES]++;
       return undefined;
     }
-    if (this.#updateAgeOnGet && this.#ttls[i] > 0) {
-      this.#exp[i] = now + this.#ttls[i];
-      this.#siftDown(this.#hpos[i]);
-    }
+    if (this.#updateAgeOnGet) this.#lanes.refresh(i, now);
     if (i !== this.#head) this.#toHead(i);
     this.#cells[HITS]++;
     return this.#vals[i];
@@ -185,7 +180,7 @@ class LruCache {
   has(key) {
     const i = this.#map.get(key);
     if (i === undefined) return false;
-    if (this.#ttlOn && this.#exp[i] <= this.#clock.now()) {
+    if (this.#ttlOn && this.#lanes.exp[i] <= this.#clock.now()) {
       this.#expireOne(i);
       return false;
     }
@@ -298,7 +293,7 @@ class LruCache {
   delete(key) {
     const i = this.#map.get(key);
     if (i === undefined) return false;
-    if (this.#ttlOn && this.#exp[i] <= this.#clock.now()) {
+    if (this.#ttlOn && this.#lanes.exp[i] <= this.#clock.now()) {
       this.#expireOne(i);
       return false;
     }
@@ -327,12 +322,7 @@ class LruCache {
     this.#tail = -1;
     if (this.#sized) this.#sizes = [];
     this.#calc = 0;
-    if (this.#ttlOn) {
-      this.#exp = [];
-      this.#ttls = [];
-      this.#heap = [];
-      this.#hpos = [];
-    }
+    if (this.#ttlOn) this.#lanes = new ExpiryLanes();
     this.#cells[SIZE] = 0;
     this.#cells[CALCULATED_SIZE] = 0;
     if (pending !== null) this.#flush(pending);
@@ -426,8 +416,8 @@ class LruCache {
   ttlOf(key) {
     const i = this.#map.get(key);
     if (i === undefined) return 0;
-    if (!this.#ttlOn || this.#exp[i] === Infinity) return Infinity;
-    return Math.max(0, this.#exp[i] - this.#clock.now());
+    if (!this.#ttlOn || this.#lanes.exp[i] === Infinity) return Infinity;
+    return Math.max(0, this.#lanes.exp[i] - this.#clock.now());
   }
 
   /** Counters since creation, read from the shared stats row. */
@@ -464,11 +454,7 @@ class LruCache {
     this.#vals.push(value);
     if (i === this.#next.length) this.#growLinks();
     this.#born.push(id);
-    if (this.#ttlOn) {
-      this.#exp.push(Infinity);
-      this.#ttls.push(0);
-      this.#hpos.push(-1);
-    }
+    if (this.#ttlOn) this.#lanes.grow(i);
     if (this.#sized) this.#sizes.push(0);
     return i;
   }
@@ -524,7 +510,7 @@ class LruCache {
   #remove(i) {
     this.#map.delete(this.#keys[i]);
     this.#unlink(i);
-    if (this.#ttlOn && this.#hpos[i] !== -1) this.#heapRemove(i);
+    if (this.#ttlOn) this.#lanes.remove(i);
     if (this.#sized) {
       this.#calc -= this.#sizes[i];
       if (this.#map.size === 0) this.#calc = 0; // no float drift on an empty cache
@@ -541,8 +527,9 @@ class LruCache {
   #evictOne(now, pending) {
     let i;
     let reason;
-    if (this.#ttlOn && this.#heap.length > 0 && this.#exp[this.#heap[0]] <= now) {
-      i = this.#heap[0];
+    const first = this.#ttlOn ? this.#lanes.earliest() : -1;
+    if (first !== -1 && this.#lanes.exp[first] <= now) {
+      i = first;
       reason = 'expire';
       this.#cells[EXPIRATIONS]++;
     } else {
@@ -564,12 +551,12 @@ class LruCache {
 
   // Drops every entry expired at `now`; returns how many.
   #purge(now) {
-    const heap = this.#heap;
-    if (heap.length === 0 || this.#exp[heap[0]] > now) return 0;
+    const lanes = this.#lanes;
+    let i = lanes.earliest();
+    if (i === -1 || lanes.exp[i] > now) return 0;
     const pending = this.#dispose === undefined ? null : [];
     let n = 0;
-    while (heap.length > 0 && this.#exp[heap[0]] <= now) {
-      const i = heap[0];
+    for (; i !== -1 && lanes.exp[i] <= now; i = lanes.earliest()) {
       if (pending !== null) pending.push(this.#vals[i], this.#keys[i], 'expire');
       this.#remove(i);
       this.#cells[EXPIRATIONS]++;
@@ -587,96 +574,14 @@ class LruCache {
   }
 
   #enableTtl() {
-    const n = this.#keys.length;
-    this.#exp = new Array(n).fill(Infinity);
-    this.#ttls = new Array(n).fill(0);
-    this.#hpos = new Array(n).fill(-1);
-    this.#heap = [];
+    this.#lanes = new ExpiryLanes();
+    if (this.#keys.length > 0) this.#lanes.grow(this.#keys.length - 1);
     this.#ttlOn = true;
     this.#simple = false;
   }
 
   #setExpiry(i, ttl, now) {
-    this.#ttls[i] = ttl;
-    if (ttl > 0) {
-      this.#exp[i] = now + ttl;
-      const pos = this.#hpos[i];
-      if (pos === -1) this.#heapPush(i);
-      else {
-        this.#siftUp(pos);
-        this.#siftDown(this.#hpos[i]);
-      }
-      if (this.#autopurge && this.#hpos[i] === 0) autopurge.wake(ttl);
-    } else {
-      this.#exp[i] = Infinity;
-      if (this.#hpos[i] !== -1) this.#heapRemove(i);
-    }
-  }
-
-  #heapPush(i) {
-    const pos = this.#heap.length;
-    this.#heap.push(i);
-    this.#hpos[i] = pos;
-    this.#siftUp(pos);
-  }
-
-  #heapRemove(i) {
-    const heap = this.#heap;
-    const pos = this.#hpos[i];
-    this.#hpos[i] = -1;
-    const last = heap.pop();
-    if (last === i) return;
-    heap[pos] = last;
-    this.#hpos[last] = pos;
-    this.#siftUp(pos);
-    this.#siftDown(this.#hpos[last]);
-  }
-
-  #siftUp(pos) {
-    const heap = this.#heap;
-    const exp = this.#exp;
-    const hpos = this.#hpos;
-    const born = this.#born;
-    const i = heap[pos];
-    const e = exp[i];
-    const b = born[i];
-    while (pos > 0) {
-      const parent = (pos - 1) >> 1;
-      const pi = heap[parent];
-      if (exp[pi] < e || (exp[pi] === e && born[pi] < b)) break;
-      heap[pos] = pi;
-      hpos[pi] = pos;
-      pos = parent;
-    }
-    heap[pos] = i;
-    hpos[i] = pos;
-  }
-
-  #siftDown(pos) {
-    const heap = this.#heap;
-    const exp = this.#exp;
-    const hpos = this.#hpos;
-    const born = this.#born;
-    const n = heap.length;
-    const i = heap[pos];
-    const e = exp[i];
-    const b = born[i];
-    for (;;) {
-      let child = 2 * pos + 1;
-      if (child >= n) break;
-      const l = heap[child];
-      if (child + 1 < n) {
-        const r = heap[child + 1];
-        if (exp[r] < exp[l] || (exp[r] === exp[l] && born[r] < born[l])) child++;
-      }
-      const ci = heap[child];
-      if (exp[ci] > e || (exp[ci] === e && born[ci] > b)) break;
-      heap[pos] = ci;
-      hpos[ci] = pos;
-      pos = child;
-    }
-    heap[pos] = i;
-    hpos[i] = pos;
+    if (this.#lanes.set(i, ttl, now) && this.#autopurge) autopurge.wake(ttl);
   }
 
   // Called by the shared autopurge timer: drop what expired, say when next.
@@ -684,8 +589,8 @@ class LruCache {
     if (!this.#ttlOn) return Infinity;
     const now = this.#clock.now();
     this.#purge(now);
-    const heap = this.#heap;
-    return heap.length === 0 ? Infinity : this.#exp[heap[0]] - now;
+    const first = this.#lanes.earliest();
+    return first === -1 ? Infinity : this.#lanes.exp[first] - now;
   }
 
   // Slots and born ids, LRU first, of the entries born after `after`.
@@ -713,7 +618,7 @@ class LruCache {
   // gone (deleted, evicted, slot reused) or expired.
   [READ](i, b, kind) {
     if (this.#born[i] !== b) return SKIP;
-    if (this.#ttlOn && this.#exp[i] <= this.#clock.now()) return SKIP;
+    if (this.#ttlOn && this.#lanes.exp[i] <= this.#clock.now()) return SKIP;
     if (kind === ITER_KEYS) return this.#keys[i];
     if (kind === ITER_VALUES) return this.#vals[i];
     return [this.#keys[i], this.#vals[i]];
