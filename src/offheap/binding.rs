@@ -266,26 +266,23 @@ unsafe fn read_units(env: sys::napi_env, v: sys::napi_value, units: &mut Vec<u16
 
 /// Encodes a string or number key into `s.key`; None for any other type.
 unsafe fn read_key(env: sys::napi_env, v: sys::napi_value, s: &mut Scratch) -> Option<u8> {
-    let mut t = 0;
-    unsafe { sys::napi_typeof(env, v, &mut t) };
-    match t {
-        sys::ValueType::napi_string => {
-            if !unsafe { read_units(env, v, &mut s.units) } {
-                return None;
-            }
-            Some(encode_string(&s.units, &mut s.key))
-        }
-        sys::ValueType::napi_number => {
-            let mut n = 0.0;
-            unsafe { sys::napi_get_value_double(env, v, &mut n) };
-            Some(encode_number(n, &mut s.key))
-        }
-        _ => None,
+    // Strings first, without a napi_typeof: reading fails on anything else.
+    if unsafe { read_units(env, v, &mut s.units) } {
+        return Some(encode_string(&s.units, &mut s.key));
     }
+    let mut n = 0.0;
+    if unsafe { sys::napi_get_value_double(env, v, &mut n) } == sys::Status::napi_ok {
+        return Some(encode_number(n, &mut s.key));
+    }
+    None
 }
 
-/// `now` from JS: a non-negative number from an injected clock, else the store clock.
-unsafe fn read_now(env: sys::napi_env, v: sys::napi_value) -> f64 {
+/// `now` from JS: a non-negative number from an injected clock, else the store
+/// clock; never read for a store without ttl.
+unsafe fn read_now(env: sys::napi_env, v: sys::napi_value, store: &Store) -> f64 {
+    if store.config().ttl_ms <= 0.0 {
+        return 0.0;
+    }
     let mut n = -1.0;
     if v.is_null()
         || unsafe { sys::napi_get_value_double(env, v, &mut n) } != sys::Status::napi_ok
@@ -338,7 +335,7 @@ unsafe fn lookup(env: sys::napi_env, info: sys::napi_callback_info, peek: bool) 
     let mut out = SCRATCH.with(|s| {
         let mut s = s.borrow_mut();
         let tag = (unsafe { read_key(env, key, &mut s) })?;
-        let now = unsafe { read_now(env, now) };
+        let now = unsafe { read_now(env, now, store) };
         let mut out = std::mem::take(&mut s.out);
         let kind = store.get(Key { tag, bytes: &s.key }, now, peek, &mut out);
         Some((kind, out))
@@ -447,7 +444,7 @@ unsafe extern "C" fn cb_has(env: sys::napi_env, info: sys::napi_callback_info) -
     let found = SCRATCH.with(|s| {
         let mut s = s.borrow_mut();
         let tag = unsafe { read_key(env, key, &mut s) }?;
-        let now = unsafe { read_now(env, now) };
+        let now = unsafe { read_now(env, now, store) };
         Some(store.has(Key { tag, bytes: &s.key }, now))
     });
     if store.config().ttl_ms > 0.0 {
@@ -468,7 +465,7 @@ unsafe extern "C" fn cb_delete(
     let found = SCRATCH.with(|s| {
         let mut s = s.borrow_mut();
         let tag = unsafe { read_key(env, key, &mut s) }?;
-        let now = unsafe { read_now(env, now) };
+        let now = unsafe { read_now(env, now, store) };
         Some(store.delete(Key { tag, bytes: &s.key }, now))
     });
     h.publish();
@@ -494,7 +491,7 @@ unsafe extern "C" fn cb_set(env: sys::napi_env, info: sys::napi_callback_info) -
                 "a key must be a string or a number",
             ));
         };
-        let now = unsafe { read_now(env, now) };
+        let now = unsafe { read_now(env, now, store) };
         let key = Key { tag, bytes: &s.key };
         if k == 0 {
             if !unsafe { read_units(env, value, &mut s.units) } {
@@ -572,7 +569,7 @@ unsafe extern "C" fn cb_size(env: sys::napi_env, info: sys::napi_callback_info) 
         return ptr::null_mut();
     };
     let store = store_of(h);
-    store.purge_stale(unsafe { read_now(env, now) });
+    store.purge_stale(unsafe { read_now(env, now, store) });
     let n = store.figures().entries;
     h.publish();
     unsafe { number(env, n as f64) }
@@ -587,7 +584,8 @@ unsafe extern "C" fn cb_purge(
     let Some(h) = (unsafe { handle(env, h) }) else {
         return ptr::null_mut();
     };
-    let n = store_of(h).purge_stale(unsafe { read_now(env, now) });
+    let store = store_of(h);
+    let n = store.purge_stale(unsafe { read_now(env, now, store) });
     h.publish();
     unsafe { number(env, n as f64) }
 }
@@ -598,7 +596,8 @@ unsafe extern "C" fn cb_keys(env: sys::napi_env, info: sys::napi_callback_info) 
     let Some(h) = (unsafe { handle(env, h) }) else {
         return ptr::null_mut();
     };
-    let keys = store_of(h).keys(unsafe { read_now(env, now) });
+    let store = store_of(h);
+    let keys = store.keys(unsafe { read_now(env, now, store) });
     h.publish();
     let mut arr = ptr::null_mut();
     unsafe { sys::napi_create_array_with_length(env, keys.len(), &mut arr) };

@@ -42,10 +42,11 @@ use std::sync::{Arc, Weak};
 pub const SHARDS: usize = 16;
 const NIL: u32 = u32::MAX;
 
-/// Bytes charged per entry on top of its key and value bytes: the slab node,
-/// its hash-table slot (key, value and control byte) and the allocator's
-/// header of the key+value allocation.
-pub const ENTRY_OVERHEAD: u64 = (std::mem::size_of::<Node>() + 16 + 1 + 16) as u64;
+/// Bytes charged per entry on top of its key and value bytes: the slab node and
+/// its LRU link, its hash-table slot (key, value and control byte) and the
+/// allocator's header of the key+value allocation.
+pub const ENTRY_OVERHEAD: u64 =
+    (std::mem::size_of::<Node>() + std::mem::size_of::<Link>() + 16 + 1 + 16) as u64;
 
 /// What an entry costs in this store: key bytes + value bytes + [`ENTRY_OVERHEAD`].
 pub fn entry_size(key_len: usize, value_len: usize) -> u64 {
@@ -121,6 +122,8 @@ pub struct Figures {
     pub expirations: u64,
 }
 
+/// One cache line per node: a lookup touches one line, not two.
+#[repr(align(64))]
 struct Node {
     hash: u64,
     /// Key bytes followed by value bytes (one allocation per entry).
@@ -128,8 +131,6 @@ struct Node {
     tick: u64,
     expires: f64,
     key_len: u32,
-    lru_prev: u32,
-    lru_next: u32,
     fifo_prev: u32,
     fifo_next: u32,
     /// Next node with the same hash, or the next free slot.
@@ -170,9 +171,18 @@ impl Hasher for PassThrough {
     }
 }
 
+/// LRU links, kept apart from the nodes (parallel to `Table::nodes`) so that
+/// moving an entry to the front touches a few compact words, not three nodes.
+#[derive(Clone, Copy)]
+struct Link {
+    prev: u32,
+    next: u32,
+}
+
 struct Table {
     heads: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
     nodes: Vec<Node>,
+    links: Vec<Link>,
     free: u32,
     lru_head: u32,
     lru_tail: u32,
@@ -190,6 +200,7 @@ impl Table {
         Table {
             heads: HashMap::default(),
             nodes: Vec::new(),
+            links: Vec::new(),
             free: NIL,
             lru_head: NIL,
             lru_tail: NIL,
@@ -212,32 +223,32 @@ impl Table {
 
     fn lru_unlink(&mut self, i: u32) {
         let (p, n) = {
-            let node = &self.nodes[i as usize];
-            (node.lru_prev, node.lru_next)
+            let link = self.links[i as usize];
+            (link.prev, link.next)
         };
         if p == NIL {
             self.lru_head = n;
         } else {
-            self.nodes[p as usize].lru_next = n;
+            self.links[p as usize].next = n;
         }
         if n == NIL {
             self.lru_tail = p;
         } else {
-            self.nodes[n as usize].lru_prev = p;
+            self.links[n as usize].prev = p;
         }
     }
 
     fn lru_push_head(&mut self, i: u32) {
         let old = self.lru_head;
         {
-            let node = &mut self.nodes[i as usize];
-            node.lru_prev = NIL;
-            node.lru_next = old;
+            let link = &mut self.links[i as usize];
+            link.prev = NIL;
+            link.next = old;
         }
         if old == NIL {
             self.lru_tail = i;
         } else {
-            self.nodes[old as usize].lru_prev = i;
+            self.links[old as usize].prev = i;
         }
         self.lru_head = i;
     }
@@ -308,6 +319,10 @@ impl Table {
             i
         } else {
             self.nodes.push(node);
+            self.links.push(Link {
+                prev: NIL,
+                next: NIL,
+            });
             (self.nodes.len() - 1) as u32
         };
         let head = self.heads.entry(hash).or_insert(NIL);
@@ -331,6 +346,7 @@ impl Table {
         if self.lru_head == NIL {
             // Empty: give the slab back rather than keep its peak size.
             self.nodes = Vec::new();
+            self.links = Vec::new();
             self.free = NIL;
             self.heads = HashMap::default();
         }
@@ -583,8 +599,6 @@ impl Store {
                     tick,
                     expires,
                     key_len: key.bytes.len() as u32,
-                    lru_prev: NIL,
-                    lru_next: NIL,
                     fifo_prev: NIL,
                     fifo_next: NIL,
                     chain: NIL,
@@ -685,7 +699,7 @@ impl Store {
             while i != NIL {
                 let n = &t.nodes[i as usize];
                 all.push((n.tick, n.key_tag, n.key().to_vec()));
-                i = n.lru_prev;
+                i = t.links[i as usize].prev;
             }
         }
         all.sort_unstable_by_key(|e| e.0);
@@ -703,7 +717,7 @@ impl Store {
                 let n = &t.nodes[i as usize];
                 bytes += n.size();
                 count += 1;
-                i = n.lru_next;
+                i = t.links[i as usize].next;
             }
         }
         (bytes, count)
