@@ -438,3 +438,52 @@ test(
     { sampleEvery: 1, capturesPerSecond: Infinity, internal: true },
   ),
 );
+
+test(
+  'the ledger adds nothing visible to an emitter, and handles frozen and proxied emitters',
+  tracked(() => {
+    const util = require('node:util');
+    const plain = new EventEmitter();
+    const tracked = new EventEmitter();
+    const f = () => {};
+    plain.on('x', f);
+    tracked.on('x', f);
+    assert.deepEqual(Object.keys(tracked), Object.keys(plain));
+    assert.equal(util.inspect(tracked), util.inspect(plain));
+    assert.deepStrictEqual(tracked, plain);
+
+    const frozen = Object.freeze(new EventEmitter());
+    // A frozen emitter cannot take new listeners in Node either (its _events is
+    // replaced on the first add); a sealed-but-writable one can.
+    const sealed = Object.preventExtensions(new EventEmitter());
+    sealed.on('s', f); // @site:sealed
+    assert.equal(siteAt('sealed', 's').live, 1);
+    sealed.off('s', f);
+    assert.equal(siteAt('sealed', 's').live, 0);
+    assert.ok(Object.isFrozen(frozen));
+
+    const defined = [];
+    const proxied = new Proxy(new EventEmitter(), {
+      defineProperty(target, key, descriptor) {
+        defined.push(key);
+        return Reflect.defineProperty(target, key, descriptor);
+      },
+    });
+    proxied.on('p', f); // @site:proxied
+    assert.equal(siteAt('proxied', 'p').live, 1);
+    proxied.off('p', f);
+    assert.equal(siteAt('proxied', 'p').live, 0);
+    assert.deepEqual(defined.filter((k) => typeof k === 'symbol'), [], 'nothing of ours defined through a proxy');
+  }),
+);
+
+test(
+  'removeAllListeners(undefined) is not removeAllListeners()',
+  tracked(() => {
+    const e = new EventEmitter();
+    e.on('kept', () => {}); // @site:keptAll
+    e.removeAllListeners(undefined);
+    assert.equal(e.listenerCount('kept'), 1);
+    assert.equal(siteAt('keptAll', 'kept').live, 1);
+  }),
+);

@@ -5,7 +5,9 @@
 //   - on+off pair with a fresh closure per pair (the per-request pattern)
 //   - once + emit
 //   - addEventListener + removeEventListener on an EventTarget
-//   - HTTP hello-world on 127.0.0.1, autocannon (programmatic, bounded)
+//   - HTTP on 127.0.0.1, autocannon (programmatic, bounded): Node's hello
+//     world, and the same with a balanced per-request bus subscription
+// The tracked rounds use trackListeners({ sampleEvery: SAMPLE_EVERY env, default 1024 }).
 // Figures vary with machine load: record `uptime` beside them.
 
 const EventEmitter = require('node:events');
@@ -60,10 +62,13 @@ const cases = {
   },
 };
 
+// CPU time of this thread (user + system, GC included) rather than wall time:
+// other processes share the machine, and CPU time is what the service pays.
 function timeCase(fn, n) {
-  const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   fn(n);
-  return Number(process.hrtime.bigint() - t0) / n;
+  const c = process.cpuUsage(c0);
+  return ((c.user + c.system) * 1000) / n;
 }
 
 function micro() {
@@ -95,16 +100,44 @@ function micro() {
 }
 
 // The server runs in a child process (tracked or not on command) so that the
-// load generator's own sockets and listeners are never tracked.
-function serveChild() {
-  const server = http.createServer((req, res) => res.end('hello world'));
+// load generator's own sockets and listeners are never tracked. The child
+// reports its own CPU time per request as well: throughput on a shared
+// machine swings with other processes, CPU per request much less.
+const APPS = {
+  // Node's bare hello world: every listener is added by Node itself.
+  hello: () => (req, res) => res.end('hello world'),
+  // The seed pattern, balanced: subscribe per request, unsubscribe on close.
+  subscribe: () => {
+    const bus = new EventEmitter();
+    bus.setMaxListeners(0);
+    return (req, res) => {
+      const send = (data) => res.write(data);
+      bus.on('update', send);
+      res.on('close', () => bus.off('update', send));
+      res.end('hello world');
+    };
+  },
+};
+
+function serveChild(app) {
+  let served = 0;
+  const handler = APPS[app]();
+  const server = http.createServer((req, res) => {
+    served++;
+    handler(req, res);
+  });
   server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+  let cpu0;
+  let served0;
   process.on('message', (msg) => {
     if (msg === 'track') trackListeners({ sampleEvery: SAMPLE });
     else if (msg === 'untrack') untrackListeners();
-    else if (msg === 'sites') {
-      const sites = listeners();
-      process.send({ sites: sites.length, captures: undefined });
+    else if (msg === 'begin') {
+      cpu0 = process.cpuUsage();
+      served0 = served;
+    } else if (msg === 'end') {
+      const c = process.cpuUsage(cpu0);
+      process.send({ cpuPerRequestUs: (c.user + c.system) / Math.max(1, served - served0), sites: listeners().length });
       return;
     } else if (msg === 'exit') {
       server.close();
@@ -122,25 +155,28 @@ function ask(child, msg) {
   });
 }
 
-async function httpBench() {
+async function httpBench(app) {
   const autocannon = require('autocannon');
   const { fork } = require('node:child_process');
-  const child = fork(__filename, ['--server'], { stdio: 'inherit' });
+  const child = fork(__filename, ['--server', app], { stdio: 'inherit' });
   const { port } = await new Promise((resolve) => child.once('message', resolve));
   const duration = quick ? 2 : 5;
   const rounds = quick ? 3 : 6;
   const run = async () =>
     (await autocannon({ url: `http://127.0.0.1:${port}/`, connections: 10, duration, pipelining: 1 })).requests.average;
-  const out = { untracked: [], tracked: [] };
+  const out = { untracked: [], tracked: [], cpu: { untracked: [], tracked: [] } };
   await run(); // warm-up
   let sites = 0;
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? ['untracked', 'tracked'] : ['tracked', 'untracked'];
     for (const mode of order) {
       if (mode === 'tracked') await ask(child, 'track');
+      await ask(child, 'begin');
       out[mode].push(await run());
+      const end = await ask(child, 'end');
+      out.cpu[mode].push(end.cpuPerRequestUs);
       if (mode === 'tracked') {
-        sites = (await ask(child, 'sites')).sites;
+        sites = end.sites;
         await ask(child, 'untrack');
       }
     }
@@ -148,11 +184,15 @@ async function httpBench() {
   child.send('exit');
   const u = median(out.untracked);
   const t = median(out.tracked);
+  const cu = median(out.cpu.untracked);
+  const ct = median(out.cpu.tracked);
   return {
-    case: `HTTP hello world (server in a child), autocannon 10 conns x ${duration}s x ${rounds} rounds`,
+    case: `HTTP ${app}: 10 conns x ${duration}s x ${rounds} rounds`,
     untracked_rps: u.toFixed(0),
     tracked_rps: t.toFixed(0),
-    ratio: `${((t / u) * 100).toFixed(1)}%`,
+    rps_ratio: `${((t / u) * 100).toFixed(1)}%`,
+    cpu_us_per_req: `${cu.toFixed(1)} -> ${ct.toFixed(1)}`,
+    cpu_ratio: `${((cu / ct) * 100).toFixed(1)}%`,
     sites,
   };
 }
@@ -160,12 +200,12 @@ async function httpBench() {
 async function main() {
   console.log(`node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.table(micro());
-  if (!noHttp) console.table([await httpBench()]);
+  if (!noHttp) console.table([await httpBench('hello'), await httpBench('subscribe')]);
   console.log(`load after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 }
 
 if (process.argv.includes('--server')) {
-  serveChild();
+  serveChild(process.argv[process.argv.indexOf('--server') + 1]);
 } else {
   main().catch((err) => {
     console.error(err);

@@ -44,17 +44,20 @@ function fail(err) {
   if (broken !== null) broken.closed = true;
 }
 
+/** The emitter's book, or undefined; a failure (a hostile proxy) stops the ledger, never the caller. */
+function bookFor(active, emitter) {
+  if (active === null) return undefined;
+  try {
+    return active.bookOf(emitter);
+  } catch (err) {
+    fail(err);
+    return undefined;
+  }
+}
+
 function keyOf(listener) {
   const inner = listener.listener;
   return typeof inner === 'function' ? inner : listener;
-}
-
-/** How many listeners `emitter` holds for `type`, read without calling anything. */
-function countOf(events, type) {
-  if (events === undefined || events === null) return -1;
-  const list = events[type];
-  if (list === undefined) return 0;
-  return typeof list === 'function' ? 1 : list.length;
 }
 
 // ---- EventEmitter wrappers ------------------------------------------------
@@ -77,15 +80,15 @@ function makeAdd(original) {
 
 function makeRemove(original) {
   return function removeListener(type, listener) {
-    const active = ledger;
-    const book = active === null ? undefined : active.bookOf(this);
-    if (book === undefined) return original.call(this, type, listener);
-    const before = countOf(this._events, type);
     const result = original.call(this, type, listener);
-    const after = countOf(this._events, type);
-    if (before > after || before === -1) {
+    const active = ledger;
+    if (active !== null && typeof listener === 'function') {
+      // Node removed one matching listener if the book had one: every tracked
+      // listener is still attached (each way out of an emitter is wrapped or
+      // credited), so the book answers without re-reading Node's arrays.
       try {
-        if (typeof listener === 'function') active.removed(book, type, keyOf(listener));
+        const book = active.bookOf(this);
+        if (book !== undefined) active.removed(book, type, keyOf(listener));
       } catch (err) {
         fail(err);
       }
@@ -97,12 +100,12 @@ function makeRemove(original) {
 function makeRemoveAll(original) {
   return function removeAllListeners(type) {
     const active = ledger;
-    const book = active === null ? undefined : active.bookOf(this);
+    const book = bookFor(active, this);
     const all = arguments.length === 0;
     const result = all ? original.call(this) : original.call(this, type);
     if (book !== undefined && ledger === active) {
       try {
-        active.removedAll(book, all || type === undefined, type);
+        active.removedAll(book, all, type);
       } catch (err) {
         fail(err);
       }
@@ -169,7 +172,7 @@ function makeAddEventListener(original) {
 function makeRemoveEventListener(original) {
   return function removeEventListener(type, listener, options) {
     const active = ledger;
-    const book = active === null ? undefined : active.bookOf(this);
+    const book = bookFor(active, this);
     if (book === undefined || book.targets === undefined) return original.apply(this, arguments);
     let before;
     try {
@@ -192,7 +195,7 @@ function makeDispatchEvent(original) {
   return function dispatchEvent(event) {
     const result = original.apply(this, arguments);
     const active = ledger;
-    const book = active === null ? undefined : active.bookOf(this);
+    const book = bookFor(active, this);
     if (book !== undefined && book.pendingOnce > 0) {
       try {
         active.settleOnce(book, String(event.type), (type) => getEventListeners(this, type));
