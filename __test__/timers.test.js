@@ -423,6 +423,32 @@ test('timers() groups live timers by the exact line of the setInterval call', ()
   assert.equal(timers().find((r) => r.site && r.site.line === lineA && r.site.file === __filename), undefined);
 });
 
+test('the oldest live timer of a site is tracked through churn at the same line (OLDEST_MS)', async () => {
+  let line;
+  const make = () => {
+    line = lineHere(); return setInterval(() => {}, 60_000);
+  };
+  const keep = make();
+  const bornBy = Date.now();
+  await sleep(1100);
+  for (let i = 0; i < 100; i++) clearInterval(make());
+  const mine = () => timers().find((r) => r.site && r.site.file === __filename && r.site.line === line);
+  assert.equal(mine().live, 1);
+  assert.ok(mine().oldestAgeMs >= 1100, `oldestAgeMs ${mine().oldestAgeMs}`);
+  const cell = () =>
+    statsTable()
+      .snapshot()
+      .find((r) => r.meta.kind === 'timer' && r.meta.site && r.meta.site.file === __filename && r.meta.site.line === line).cells[CELLS.site.OLDEST_MS];
+  assert.ok(cell() > 0 && cell() <= bornBy, `OLDEST_MS ${cell()} vs ${bornBy}`);
+  const later = make();
+  clearInterval(keep);
+  assert.equal(mine().live, 1);
+  assert.ok(cell() > bornBy - 1000, 'the oldest is now the later timer');
+  clearInterval(later);
+  assert.equal(mine(), undefined);
+  assert.equal(cell(), 0);
+});
+
 test('a site creating thousands of timers that stay live shows thousands live', () => {
   const made = [];
   let line;

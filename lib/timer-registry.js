@@ -34,7 +34,8 @@
 // closure per call (`setTimeout(() => …)`) misses the cache every time and
 // pays the capture: that is the price of exact per-line counts.
 //
-// Invariants: a handle is in its row's live list iff `timer !== null`; the
+// Invariants: a handle counts in its row's creation-time bucket iff
+// `timer !== null`; the
 // `byId` map holds only live handles that were converted to a number; ids are
 // leakguard's own (never the real Timeout's Symbol.toPrimitive). This module
 // never keeps the process alive (its clock heartbeat is unref'd) and never
@@ -86,8 +87,39 @@ class SiteRow {
     const row = statsTable().acquire({ kind: 'timer', site: this.site, stack: this.stack, detail: kind });
     this.rowId = row.id;
     this.cells = row.cells;
-    this.head = null; // oldest live handle
-    this.tail = null;
+    // Live timers by creation time: one bucket per clock tick that created
+    // some, oldest first; a bucket leaves the list when its last timer ends,
+    // except the newest, which may stay empty (only it can be empty).
+    this.oldest = null;
+    this.newest = null;
+    this.delay = undefined; // the delay of every timer created here, or null when they differ
+  }
+
+  addBucket(ms) {
+    if (this.newest !== null && this.newest.live === 0) this.dropBucket(this.newest);
+    const bucket = { ms, live: 0, prev: this.newest, next: null };
+    if (this.newest === null) {
+      this.oldest = bucket;
+      this.cells[OLDEST_MS] = ms;
+    } else {
+      this.newest.next = bucket;
+    }
+    this.newest = bucket;
+    return bucket;
+  }
+
+  dropBucket(bucket) {
+    const { prev, next } = bucket;
+    if (prev === null) {
+      this.oldest = next;
+      this.cells[OLDEST_MS] = next === null || next.live === 0 ? 0 : next.ms;
+    } else {
+      prev.next = next;
+    }
+    if (next === null) this.newest = prev;
+    else next.prev = prev;
+    bucket.prev = null;
+    bucket.next = null;
   }
 }
 
@@ -154,17 +186,11 @@ class TimerRegistry {
     if (!handle.refed) real.unref();
     handle.timer = real;
     handle.state = ACTIVE;
-    handle.created = this.now;
     const row = handle.row;
-    const tail = row.tail;
-    handle.prev = tail;
-    if (tail === null) {
-      row.head = handle;
-      row.cells[OLDEST_MS] = handle.created;
-    } else {
-      tail.next = handle;
-    }
-    row.tail = handle;
+    let bucket = row.newest;
+    if (bucket === null || bucket.ms !== this.now) bucket = row.addBucket(this.now);
+    if (bucket.live++ === 0 && bucket === row.oldest) row.cells[OLDEST_MS] = bucket.ms;
+    handle.bucket = bucket;
     row.cells[ADDS]++;
     if (handle.numbered) this.byId.set(String(handle.id), handle);
     return handle;
@@ -176,18 +202,13 @@ class TimerRegistry {
     if (real !== null) {
       handle.timer = null;
       const row = handle.row;
-      const prev = handle.prev;
-      const next = handle.next;
-      if (prev === null) {
-        row.head = next;
-        row.cells[OLDEST_MS] = next === null ? 0 : next.created;
-      } else {
-        prev.next = next;
+      const bucket = handle.bucket;
+      handle.bucket = null;
+      if (--bucket.live === 0) {
+        // The newest bucket stays, empty, for the next timer of this tick.
+        if (bucket !== row.newest) row.dropBucket(bucket);
+        else if (bucket === row.oldest) row.cells[OLDEST_MS] = 0;
       }
-      if (next === null) row.tail = prev;
-      else next.prev = prev;
-      handle.prev = null;
-      handle.next = null;
       row.cells[REMOVES]++;
       if (handle.numbered) this.byId.delete(String(handle.id));
     }
@@ -219,22 +240,17 @@ class TimerRegistry {
     const now = Date.now();
     const out = [];
     for (const row of this.rows.values()) {
-      if (row.head === null) continue;
-      let live = 0;
-      let delay = row.head.delay;
-      for (let h = row.head; h !== null; h = h.next) {
-        live++;
-        if (delay !== undefined && h.delay !== delay) delay = undefined;
-      }
+      const live = row.cells[ADDS] - row.cells[REMOVES];
+      if (live === 0 || row.oldest === null) continue;
       const entry = {
         site: row.site === null ? null : { file: row.site.file, line: row.site.line, column: row.site.column, functionName: row.site.functionName },
         kind: row.kind,
         live,
         created: row.cells[ADDS],
-        oldestAgeMs: Math.max(0, now - row.head.created),
+        oldestAgeMs: Math.max(0, now - row.oldest.ms),
         stack: row.stack,
       };
-      if (delay !== undefined) entry.delay = delay;
+      if (row.delay !== null && row.delay !== undefined) entry.delay = row.delay;
       out.push(entry);
     }
     out.sort((a, b) => b.live - a.live);
@@ -278,9 +294,8 @@ class LeakguardTimeout {
     this.state = ACTIVE;
     this.refed = true;
     this.numbered = false;
-    this.created = 0;
-    this.prev = null;
-    this.next = null;
+    this.bucket = null; // the creation-time bucket of its row, while live
+    if (row.delay !== delay) row.delay = row.delay === undefined ? delay : null;
   }
 
   ref() {

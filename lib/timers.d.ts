@@ -27,7 +27,7 @@ export interface TimerSiteCount {
   created: number;
   /** Age of the oldest live timer here, in milliseconds (creation times have a 500 ms resolution). */
   oldestAgeMs: number;
-  /** The delay in milliseconds when every live timer here has the same one; absent otherwise. */
+  /** The delay in milliseconds when every timer created here had the same one; absent otherwise. */
   delay?: number;
   /** The user frames of the first stack seen here, nearest first. */
   stack: TimerStackFrame[];
