@@ -75,7 +75,7 @@ async function driveLoad(port, label) {
     try {
       const report = JSON.parse(await get(agent, port, '/admin/leakguard?json'));
       status = { leaking: report.leaking === true, heap: report.heap ? report.heap.usedBytes : 0, suspects: (report.suspects || []).length };
-      if (status.leaking && firstLeakAt === null) firstLeakAt = (Date.now() - startedAt) / 1000;
+      if (status.leaking && firstLeakAt === null) firstLeakAt = Math.round((Date.now() - startedAt) / 100) / 10;
     } catch {
       // a missed poll only delays the progress line
     }
@@ -136,8 +136,13 @@ async function main() {
   const leaky = await phase('1/2  The leaky service: a Map used as a cache, a listener per request', path.join(__dirname, 'leaky-service.js'), 'leaky');
   const fixed = await phase('2/2  The fixed service: LruCache, balanced listeners, the timers patch', path.join(__dirname, 'fixed-service.js'), 'fixed');
   process.stdout.write(`\n${bold('Summary')}\n`);
-  process.stdout.write(`  leaky: ${leaky.leaking ? `leaking (first reported after ${leaky.firstLeakAt ?? '?'} s)` : 'not reported as leaking'}, ${leaky.done} requests\n`);
-  process.stdout.write(`  fixed: ${fixed.leaking ? 'leaking' : 'not leaking'}, ${fixed.done} requests\n`);
+  const verdict = (r) => {
+    if (r.leaking) return `leaking (first reported after ${r.firstLeakAt} s)`;
+    if (r.firstLeakAt !== null) return `not leaking at the end (but reported leaking after ${r.firstLeakAt} s)`;
+    return 'not leaking (never reported)';
+  };
+  process.stdout.write(`  leaky: ${verdict(leaky)}, ${leaky.done} requests\n`);
+  process.stdout.write(`  fixed: ${verdict(fixed)}, ${fixed.done} requests\n`);
   if (leaky.failed + fixed.failed > 0) process.stdout.write(`  (${leaky.failed + fixed.failed} requests failed)\n`);
 }
 
