@@ -3,11 +3,12 @@
 // medians. Run: node bench/timers.js [--quick]
 //   micro: setTimeout+clearTimeout pair (one callback reused, and a fresh
 //          closure per call), a firing setTimeout, setInterval+clearInterval.
-//   http:  hello-world on 127.0.0.1 driven by autocannon, with vs without the
-//          patch (the server's own timers are Node-internal; the handler
-//          schedules and clears one user timer per request, like a request
-//          timeout would).
+//   http:  hello-world on 127.0.0.1 driven by autocannon (50 connections,
+//          rounds of 5 s), server with vs without the patch, each in its own
+//          child process; the handler schedules and clears one user timer per
+//          request, like a request timeout would.
 const http = require('node:http');
+const { fork } = require('node:child_process');
 const os = require('node:os');
 const autocannon = require('autocannon');
 const { patchTimers, unpatchTimers } = require('../lib/timers');
@@ -66,7 +67,9 @@ async function micro(rounds) {
     ['firing setTimeout (batches of 20 000)', (t) => firingBatch(t, 20_000)],
   ];
   const rows = [];
+  const only = process.argv.indexOf('--case');
   for (const [name, run] of cases) {
+    if (only !== -1 && !name.includes(process.argv[only + 1])) continue;
     const r = { native: [], patched: [] };
     await run(native); // warm-up both
     await run(patched);
@@ -88,34 +91,48 @@ function hello(req, res) {
   clearTimeout(timer);
 }
 
+// The server runs in a child (patched or not); autocannon runs here, unpatched,
+// so the load generator's own timers are never the thing measured.
+function serve(mode) {
+  if (mode === 'patched') patchTimers();
+  const server = http.createServer(hello);
+  server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+  process.on('disconnect', () => process.exit(0));
+}
+
+function startServer(mode) {
+  const child = fork(__filename, ['--server', mode], { stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => resolve({ child, url: `http://127.0.0.1:${m.port}/` }));
+    child.once('error', reject);
+  });
+}
+
 async function cannon(url, duration) {
   const result = await autocannon({ url, connections: 50, pipelining: 1, duration });
   return result.requests.average;
 }
 
 async function httpRounds(rounds, duration) {
-  const server = http.createServer(hello);
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${server.address().port}/`;
+  const servers = { native: await startServer('native'), patched: await startServer('patched') };
   const r = { native: [], patched: [] };
-  await cannon(url, 1); // warm-up
+  await cannon(servers.native.url, 1); // warm-up
+  await cannon(servers.patched.url, 1);
   for (let i = 0; i < rounds; i++) {
     const order = i % 2 === 0 ? ['native', 'patched'] : ['patched', 'native'];
-    for (const which of order) {
-      if (which === 'patched') patchTimers();
-      else unpatchTimers();
-      r[which].push(await cannon(url, duration));
-    }
+    for (const which of order) r[which].push(await cannon(servers[which].url, duration));
   }
-  unpatchTimers();
-  server.close();
-  server.closeAllConnections();
+  for (const s of Object.values(servers)) s.child.disconnect();
   const n = median(r.native);
   const p = median(r.patched);
   return { nativeReqPerSec: n.toFixed(0), patchedReqPerSec: p.toFixed(0), ratio: `${((p / n) * 100).toFixed(1)}%`, native: r.native, patched: r.patched };
 }
 
-(async () => {
+const serverMode = process.argv.indexOf('--server');
+if (serverMode !== -1) serve(process.argv[serverMode + 1]);
+else main();
+
+async function main() {
   console.log(`node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.table(await micro(quick ? 5 : 11));
   if (!process.argv.includes('--no-http')) {
@@ -123,4 +140,4 @@ async function httpRounds(rounds, duration) {
     console.log('http hello-world, autocannon 50 connections, req/s median:', h);
   }
   console.log(`load after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-})();
+}
