@@ -241,7 +241,12 @@ fn store_of(h: &Handle) -> &Arc<Store> {
 }
 
 /// Reads a JS string's UTF-16 units into `units`.
-unsafe fn read_units(env: sys::napi_env, v: sys::napi_value, units: &mut Vec<u16>) -> bool {
+unsafe fn read_units(
+    env: sys::napi_env,
+    v: sys::napi_value,
+    units: &mut Vec<u16>,
+) -> Option<usize> {
+    // The buffer only grows: no refill per call.
     if units.len() < 256 {
         units.resize(256, 0);
     }
@@ -250,7 +255,7 @@ unsafe fn read_units(env: sys::napi_env, v: sys::napi_value, units: &mut Vec<u16
         sys::napi_get_value_string_utf16(env, v, units.as_mut_ptr(), units.len(), &mut copied)
     };
     if ok != sys::Status::napi_ok {
-        return false;
+        return None;
     }
     if copied + 1 >= units.len() {
         let mut len = 0usize;
@@ -260,15 +265,14 @@ unsafe fn read_units(env: sys::napi_env, v: sys::napi_value, units: &mut Vec<u16
             sys::napi_get_value_string_utf16(env, v, units.as_mut_ptr(), units.len(), &mut copied)
         };
     }
-    units.truncate(copied);
-    true
+    Some(copied)
 }
 
 /// Encodes a string or number key into `s.key`; None for any other type.
 unsafe fn read_key(env: sys::napi_env, v: sys::napi_value, s: &mut Scratch) -> Option<u8> {
     // Strings first, without a napi_typeof: reading fails on anything else.
-    if unsafe { read_units(env, v, &mut s.units) } {
-        return Some(encode_string(&s.units, &mut s.key));
+    if let Some(n) = unsafe { read_units(env, v, &mut s.units) } {
+        return Some(encode_string(&s.units[..n], &mut s.key));
     }
     let mut n = 0.0;
     if unsafe { sys::napi_get_value_double(env, v, &mut n) } == sys::Status::napi_ok {
@@ -494,13 +498,13 @@ unsafe extern "C" fn cb_set(env: sys::napi_env, info: sys::napi_callback_info) -
         let now = unsafe { read_now(env, now, store) };
         let key = Key { tag, bytes: &s.key };
         if k == 0 {
-            if !unsafe { read_units(env, value, &mut s.units) } {
+            let Some(n) = (unsafe { read_units(env, value, &mut s.units) }) else {
                 return Err(CoreError::new(
                     ErrorCode::InvalidValue,
                     "a value must be a string, a Buffer or a Uint8Array",
                 ));
-            }
-            let vk = encode_string(&s.units, &mut s.out);
+            };
+            let vk = encode_string(&s.units[..n], &mut s.out);
             let vk = if vk == key_tag::LATIN1 {
                 value_kind::LATIN1
             } else {
@@ -700,7 +704,7 @@ unsafe extern "C" fn cb_open(env: sys::napi_env, info: sys::napi_callback_info) 
     unsafe { sys::napi_typeof(env, name, &mut t) };
     let name = if t == sys::ValueType::napi_string {
         let mut units = Vec::new();
-        if !unsafe { read_units(env, name, &mut units) } {
+        let Some(n) = (unsafe { read_units(env, name, &mut units) }) else {
             return unsafe {
                 throw(
                     env,
@@ -709,8 +713,8 @@ unsafe extern "C" fn cb_open(env: sys::napi_env, info: sys::napi_callback_info) 
                     "option \"name\" must be a string",
                 )
             };
-        }
-        Some(String::from_utf16_lossy(&units))
+        };
+        Some(String::from_utf16_lossy(&units[..n]))
     } else {
         None
     };

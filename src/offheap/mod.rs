@@ -563,10 +563,12 @@ impl Store {
         } else {
             f64::INFINITY
         };
-        let mut data = Vec::with_capacity(key.bytes.len() + value.len());
-        data.extend_from_slice(key.bytes);
-        data.extend_from_slice(value);
-        let data = data.into_boxed_slice();
+        let fresh = || {
+            let mut data = Vec::with_capacity(key.bytes.len() + value.len());
+            data.extend_from_slice(key.bytes);
+            data.extend_from_slice(value);
+            data.into_boxed_slice()
+        };
         {
             let shard = &self.shards[Self::shard_of(hash)];
             let mut t = shard.table.lock();
@@ -576,7 +578,12 @@ impl Store {
                 let old = t.nodes[i as usize].size();
                 {
                     let n = &mut t.nodes[i as usize];
-                    n.data = data;
+                    if n.data.len() == key.bytes.len() + value.len() {
+                        // Same length: overwrite the value in place, no allocation.
+                        n.data[key.bytes.len()..].copy_from_slice(value);
+                    } else {
+                        n.data = fresh();
+                    }
                     n.value_kind = kind;
                     n.tick = tick;
                     n.expires = expires;
@@ -595,7 +602,7 @@ impl Store {
             } else {
                 t.insert(Node {
                     hash,
-                    data,
+                    data: fresh(),
                     tick,
                     expires,
                     key_len: key.bytes.len() as u32,
