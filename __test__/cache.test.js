@@ -389,3 +389,27 @@ test('the autopurge schedule never keeps a cache alive', async () => {
   assert.equal(collected, true);
   assert.equal(statsTable().snapshot().some((r) => r.meta.name === 'autopurge-collected'), false);
 });
+
+test('many distinct ttls and a clock that jumps back never return an expired entry', () => {
+  const clock = manualClock(1000);
+  const c = new LruCache({ max: 50, clock });
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
+  const expiry = new Map();
+  for (let i = 0; i < 5000; i++) {
+    const key = `k${Math.floor(rand() * 80)}`;
+    if (rand() < 0.5) {
+      const ttl = 1 + Math.floor(rand() * 40);
+      c.set(key, i, { ttl });
+      expiry.set(key, clock.t + ttl);
+    } else {
+      const v = c.get(key);
+      if (v !== undefined) assert.ok(clock.t < expiry.get(key), `${key} returned after its expiry`);
+    }
+    clock.t += rand() < 0.05 ? -Math.floor(rand() * 20) : Math.floor(rand() * 3);
+    if (i % 500 === 0) {
+      for (const [k] of c) assert.ok(clock.t < expiry.get(k), `${k} iterated after its expiry`);
+    }
+  }
+  assert.ok(c.size <= 50);
+});
