@@ -25,18 +25,19 @@
 // Call sites. A stack capture costs microseconds, a timer pair a few hundred
 // nanoseconds, so the site of a timer is looked up by the identity of its
 // callback (a WeakMap, ~10 ns); only the first time a callback object is seen
-// is the line that called setTimeout read (one structured frame, ~1–3 µs), and
+// is the line that called setTimeout read (one structured frame, a few µs), and
 // only the first time that line is seen is the full stack captured and parsed
-// (lib/callsite.js, ~10–20 µs). Every `VERIFY_EVERY`-th cache hit is re-captured; a
-// function scheduled from two different lines is then never cached again.
-// Counts per site are therefore exact except for up to VERIFY_EVERY timers of
-// a function shared between sites before the sharing is detected. A fresh
-// closure per call (`setTimeout(() => …)`) misses the cache every time and
-// pays the capture: that is the price of exact per-line counts.
+// (lib/callsite.js, ~10 µs or more). One cache hit in VERIFY_EVERY (a countdown
+// shared by all callbacks) is re-read; a function found scheduled from two
+// lines is never cached again. Per-line counts are therefore exact except for
+// the timers of such a shared function made before the sharing is seen (about
+// VERIFY_EVERY of them). A fresh closure per call (`setTimeout(() => …)`)
+// misses the cache every time and pays the one-frame read: that is the price
+// of exact per-line counts.
 //
 // Invariants: a handle counts in its row's creation-time bucket iff
-// `timer !== null`; the
-// `byId` map holds only live handles that were converted to a number; ids are
+// `timer !== null`; the `byId` map holds only live handles that were converted
+// to a number; ids are
 // leakguard's own (never the real Timeout's Symbol.toPrimitive). This module
 // never keeps the process alive (its clock heartbeat is unref'd) and never
 // calls into Rust per timer (rows are acquired once per site).
