@@ -4,6 +4,7 @@
 //   - on+off pair with one stable listener function
 //   - on+off pair with a fresh closure per pair (the per-request pattern)
 //   - once + emit
+//   - a new emitter per "request" with a close listener + bus on/off
 //   - addEventListener + removeEventListener on an EventTarget
 //   - HTTP on 127.0.0.1, autocannon (programmatic, bounded): Node's hello
 //     world, and the same with a balanced per-request bus subscription
@@ -53,6 +54,19 @@ const cases = {
       ee.emit('data');
     }
   },
+  // The seed pattern without the network: a new emitter per "request" that
+  // takes a close listener, plus a balanced subscription on a global bus.
+  'per-request emitter + bus on/off': (n) => {
+    const bus = new EventEmitter();
+    bus.setMaxListeners(0);
+    for (let i = 0; i < n / 4; i++) {
+      const res = new EventEmitter();
+      const send = () => res;
+      bus.on('update', send);
+      res.on('close', () => bus.off('update', send));
+      res.emit('close');
+    }
+  },
   'addEventListener+removeEventListener': (n) => {
     const et = new EventTarget();
     for (let i = 0; i < n / 4; i++) {
@@ -84,7 +98,7 @@ function micro() {
       const order = r % 2 === 0 ? ['untracked', 'tracked'] : ['tracked', 'untracked'];
       for (const mode of order) {
         if (mode === 'tracked') trackListeners({ sampleEvery: SAMPLE });
-        const scale = name.startsWith('addEventListener') ? 4 : 1;
+        const scale = name.startsWith('addEventListener') || name.startsWith('per-request') ? 4 : 1;
         results[name][mode].push(timeCase(fn, N) * scale);
         if (mode === 'tracked') untrackListeners();
       }

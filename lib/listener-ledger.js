@@ -8,27 +8,30 @@
 // charged to, so that its removal credits that same row.
 //
 // It must never keep an emitter or a listener alive: an emitter's book hangs
-// off the emitter itself (a non-enumerable symbol property; a WeakMap for
-// frozen emitters and proxies), the FinalizationRegistry watches a token only
+// off the emitter itself (a private field stamped onto it; a WeakMap if that
+// is refused), the FinalizationRegistry watches a token only
 // the book references and holds only the book's row tallies (never a listener:
 // a listener's closure often reaches its emitter), and the site caches hold
 // rows and strings, never user objects strongly (listener functions only as
 // WeakMap keys).
 //
-// Where the cost goes. Capturing and formatting a stack costs microseconds and
-// Node adds listeners on every socket and request, so the site of an add is
-// found through a cheap key and checked by sampling:
+// Where the cost goes. Capturing and formatting a stack costs tens of
+// microseconds here and Node adds listeners on every socket and request, so
+// the site of an add is found through a cheap key and checked by sampling:
 //   1. the listener's function identity (WeakMap), for functions seen before;
 //   2. otherwise the event name + the function's `name` (fresh closures and
 //      bound functions made per request share it);
-//   3. otherwise, and on every `sampleEvery`-th add of a key, a real stack.
-// A key whose sampled stack disagrees with its cached site is marked ambiguous
-// and is resolved by a real stack on every add from then on (exact, slower).
-// Counts are always exact (every add and removal is counted, and a removal
-// credits the row its add was charged to, so live never drifts); what sampling
-// trades is only *which* site an add is charged to until an ambiguity is seen.
+//   3. otherwise (first sight of a key), and about once every `sampleEvery`
+//      adds of a key (randomised), a real stack.
+// A key whose sampled stack disagrees with its cached site is ambiguous: from
+// then on it takes a real stack on every add while the per-second capture
+// budget lasts, and past the budget is charged to the latest stack's site.
+// Totals are exact (every add and removal is counted, and a removal credits
+// the row its add was charged to, so a row's live count never drifts); what
+// sampling trades is only *which* site an add is charged to when several
+// sites share a cheap key. Adds with no user frame on the stack (Node adding
+// on its own) are recognised by the same keys and skipped unless asked for.
 
-const { isProxy } = require('node:util').types;
 const { parseStack } = require('./callsite');
 const { CELLS, statsTable } = require('./stats');
 
@@ -37,7 +40,6 @@ const STACK_LIMIT = 16;
 // Node-internal methods that only forward an add (Readable.prototype.on, …):
 // with no user frame on the stack, the line worth naming is their caller's.
 const FORWARDER = /(?:^|\.)(?:on|addListener|prependListener|once|prependOnceListener)$/;
-const kBook = Symbol('leakguard.listenerBook');
 
 /** One (call site, event) row. Counters live in the shared table's cells. */
 class SiteRow {
@@ -61,7 +63,8 @@ class SiteRow {
 class KeyState {
   constructor(row) {
     this.event = row.event;
-    this.row = row;
+    this.row = row; // the first site seen with this key
+    this.last = row; // the site of the latest real stack for this key
     this.untilCheck = 0;
     this.ambiguous = false;
   }
@@ -84,6 +87,45 @@ class Book {
     this.events = new Map();
     this.targets = undefined;
     this.pendingOnce = 0;
+  }
+}
+
+/**
+ * Where an emitter's book lives: a private field stamped onto the emitter
+ * (a base constructor that returns the emitter lets a subclass add its private
+ * field to it). Unlike a WeakMap entry, it costs the GC nothing: a WeakMap
+ * value that reaches its key (book → listener closure → emitter, the usual
+ * shape) kept young emitters alive through scavenges. Unlike a symbol
+ * property, it is invisible: no reflection, `util.inspect`, deep equality or
+ * proxy trap sees it.
+ */
+class Stamp {
+  constructor(target) {
+    return target;
+  }
+}
+
+class BookSlot extends Stamp {
+  #book;
+
+  constructor(target, book) {
+    super(target);
+    this.#book = book;
+  }
+
+  static get(target) {
+    return #book in target ? target.#book : undefined;
+  }
+
+  /** False when the emitter cannot take the field (the caller falls back to a WeakMap). */
+  static set(target, book) {
+    try {
+      if (#book in target) target.#book = book;
+      else new BookSlot(target, book);
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 
@@ -132,7 +174,7 @@ class ListenerLedger {
 
   /** The emitter's book in this ledger, or undefined. */
   bookOf(emitter) {
-    const book = emitter[kBook];
+    const book = BookSlot.get(emitter);
     if (book !== undefined && book.ledger === this) return book;
     return this.books.get(emitter);
   }
@@ -141,14 +183,7 @@ class ListenerLedger {
     let book = this.bookOf(emitter);
     if (book === undefined) {
       book = new Book(this);
-      // A non-enumerable symbol property on the emitter, not a WeakMap entry:
-      // a WeakMap value that reaches its key (book → listener closure →
-      // emitter, the usual shape) made V8's young-generation GC keep every
-      // such emitter, measured at 4.3 µs vs 11–12 µs per simulated request.
-      // Frozen emitters and proxies (whose traps would see it) use the WeakMap.
-      if (isProxy(emitter) || !Reflect.defineProperty(emitter, kBook, { value: book, writable: true, configurable: true })) {
-        this.books.set(emitter, book);
-      }
+      if (!BookSlot.set(emitter, book)) this.books.set(emitter, book);
       // The registry watches a tiny token that only the book references, not
       // the emitter: V8's young-generation GC keeps every registered target
       // alive, and a registered request or socket would drag its whole graph
@@ -166,7 +201,13 @@ class ListenerLedger {
       if (names !== undefined) state = names.get(functionName(key));
     }
     if (state === undefined) return this.capture(event, key, below, undefined);
-    if (state.ambiguous || state.untilCheck-- <= 0) {
+    if (state.ambiguous) {
+      // Several sites share this key: a real stack while the budget lasts,
+      // else the site of the latest one (attribution in proportion to the
+      // sampled mix, never all to whichever site came first).
+      return this.spend() ? this.capture(event, key, below, state) : state.last;
+    }
+    if (state.untilCheck-- <= 0) {
       if (this.spend()) return this.capture(event, key, below, state);
       state.untilCheck = this.interval();
     }
@@ -207,6 +248,7 @@ class ListenerLedger {
     const row = this.rowAt(event, below);
     if (state !== undefined) {
       if (state.row !== row) state.ambiguous = true;
+      state.last = row;
       state.untilCheck = this.interval();
     }
     const byFn = this.fnState(key, event);
@@ -217,8 +259,9 @@ class ListenerLedger {
       if (other === undefined) this.byFn.set(key, fresh);
       else if (other instanceof Map) other.set(event, fresh);
       else this.byFn.set(key, new Map([[other.event, other], [event, fresh]]));
-    } else if (byFn !== state && byFn.row !== row) {
-      byFn.ambiguous = true;
+    } else if (byFn !== state) {
+      if (byFn.row !== row) byFn.ambiguous = true;
+      byFn.last = row;
     }
     let names = this.byName.get(event);
     if (names === undefined) {
@@ -231,8 +274,9 @@ class ListenerLedger {
       const fresh = new KeyState(row);
       fresh.untilCheck = this.interval();
       names.set(name, fresh);
-    } else if (named.row !== row) {
-      named.ambiguous = true;
+    } else if (named !== state) {
+      if (named.row !== row) named.ambiguous = true;
+      named.last = row;
     }
     return row;
   }
