@@ -27,7 +27,8 @@ pub struct SamplerSettings {
     pub warmup_ms: f64,
     /// Minimum heap/external growth over a horizon, in bytes.
     pub min_growth_bytes: f64,
-    /// Minimum RSS growth over a horizon, in bytes.
+    /// Minimum growth of native memory (RSS not explained by the V8 heap or
+    /// external memory) over a horizon, in bytes.
     pub min_rss_growth_bytes: f64,
     /// Minimum growth of a call site's live count over a horizon, in items.
     pub min_site_growth: f64,

@@ -23,7 +23,9 @@
 //! measuring the stall, while the event loop is blocked.
 //!
 //! Algorithm (see `verdict` for the details and the reasons):
-//! - series: heap used (JS samples + post-GC points), external memory, RSS;
+//! - series: heap used outside the young generation (JS samples + post-GC
+//!   points), external memory, and native memory (RSS minus the V8 heap's
+//!   committed size minus external memory);
 //! - each horizon (`windowMs`, and `longFactor` windows for slow leaks) is cut
 //!   in 4 segments; growth = every segment's minimum above the previous one by
 //!   `minGrowth/16`, and the last above the first by `0.75 * minGrowth`;
@@ -69,7 +71,8 @@ pub struct Settings {
     pub warmup_ms: f64,
     /// Minimum heap/external growth over a horizon, in bytes.
     pub min_growth_bytes: f64,
-    /// Minimum RSS growth over a horizon, in bytes.
+    /// Minimum growth of native memory (RSS not explained by the V8 heap or
+    /// external memory) over a horizon, in bytes.
     pub min_rss_growth_bytes: f64,
     /// Minimum growth of a call site's live count over a horizon, in items.
     pub min_site_growth: f64,
@@ -155,7 +158,10 @@ pub struct SamplerCore {
     started_at: Option<f64>,
     heap: Verdict,
     external: Verdict,
-    rss: Verdict,
+    /// RSS not explained by the V8 heap or external memory: native leaks.
+    native: Verdict,
+    /// RSS itself, for its slope in reports.
+    rss: verdict::Series,
     lag: RollingHistogram,
     gc: RollingHistogram,
     gc_count: u64,
@@ -180,7 +186,8 @@ impl SamplerCore {
             started_at: None,
             heap: Verdict::new(settings.tuning(settings.min_growth_bytes, true)),
             external: Verdict::new(settings.tuning(settings.min_growth_bytes, true)),
-            rss: Verdict::new(settings.tuning(settings.min_rss_growth_bytes, true)),
+            native: Verdict::new(settings.tuning(settings.min_rss_growth_bytes, true)),
+            rss: verdict::Series::new(),
             lag: RollingHistogram::new(settings.window_ms),
             gc: RollingHistogram::new(settings.window_ms),
             gc_count: 0,
@@ -260,15 +267,29 @@ impl SamplerCore {
         }
         if let Some(r) = rss {
             self.latest.rss = r;
-            self.rss.push(Point {
-                t: now,
-                v: r,
-                post_gc: f.post_gc.is_some(),
-            });
+            let keep = self.settings.window_ms * 1.25;
+            self.rss.push(
+                Point {
+                    t: now,
+                    v: r,
+                    post_gc: false,
+                },
+                keep,
+            );
+            // A growing V8 heap (committed pages) or external memory raises
+            // RSS too; only what neither explains is counted here.
+            let s = self.latest.sample;
+            if s.total > 0.0 {
+                self.native.push(Point {
+                    t: now,
+                    v: r - s.total - s.external,
+                    post_gc: f.post_gc.is_some(),
+                });
+            }
         }
         self.heap.evaluate(now);
         self.external.evaluate(now);
-        self.rss.evaluate(now);
+        self.native.evaluate(now);
         self.rows.observe(now, &obs.rows);
 
         let leaking = self.leaking();
@@ -283,7 +304,7 @@ impl SamplerCore {
     }
 
     fn requests(&mut self, now: f64) -> Requests {
-        let wants = self.heap.wants_gc() || self.external.wants_gc() || self.rss.wants_gc();
+        let wants = self.heap.wants_gc() || self.external.wants_gc() || self.native.wants_gc();
         let gap = self
             .settings
             .min_gc_gap_ms
@@ -331,7 +352,7 @@ impl SamplerCore {
     }
 
     pub fn leaking(&self) -> bool {
-        self.heap.leaking() || self.external.leaking() || self.rss.leaking()
+        self.heap.leaking() || self.external.leaking() || self.native.leaking()
     }
 
     /// The post-GC heap baseline: the last post-GC size, else the recent floor.
@@ -361,7 +382,7 @@ impl SamplerCore {
         [
             ("heap", &self.heap),
             ("external", &self.external),
-            ("rss", &self.rss),
+            ("native", &self.native),
         ]
         .into_iter()
         .filter(|(_, v)| v.leaking())
@@ -429,7 +450,8 @@ impl SamplerCore {
                 "baselineBytes": self.baseline(),
                 "slopeBytesPerSec": slope(&self.heap),
                 "externalSlopeBytesPerSec": slope(&self.external),
-                "rssSlopeBytesPerSec": slope(&self.rss),
+                "rssSlopeBytesPerSec": self.rss.floor_slope(now, s.window_ms),
+                "nativeSlopeBytesPerSec": slope(&self.native),
                 "windowMs": s.window_ms,
                 "longWindowMs": s.window_ms * s.long_factor,
                 "samples": self.samples,

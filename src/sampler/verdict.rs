@@ -26,18 +26,25 @@
 //! when major GCs are rare, and segment minima lag the present by a segment
 //! (a warm-up that stopped two seconds ago still shows rising floors). So a
 //! passing floor test is only a *suspicion*; the verdict needs *confirmation*
-//! from two post-GC points: the later one fresh (within half a segment), the
-//! earlier one 3/4 of a segment to half a horizon before it, rising at least
-//! at half the minimum rate (`min_growth / H`) and by `min_growth / 8`. When such a pair is missing
+//! from a fresh post-GC point `b` (within half a segment) compared with an
+//! older point `a` (the latest post-GC point a horizon to 3/4 of a segment
+//! before `b`, else the lowest sample 3/4 to 1 segment before): a rise at
+//! half the minimum rate (`min_growth / H`) or more, and of `min_growth / 8`.
+//! Every point is at least the live memory of its moment (garbage only adds),
+//! so a sample never overstates the rise. The suspicion stays open for one
+//! window while the answer comes (the forced GC makes the floors dip, so the
+//! floor test may not pass again meanwhile). When the fresh point is missing
 //! the verdict asks for a forced GC (`wants_gc`; the sampler rate-limits
-//! them), which is what makes it decide when major GCs are rare. Forced GCs
-//! start as soon as half a horizon rises by `min_growth / 4`, so the pair is
-//! usually there when the full window completes.
+//! them), which is what makes it decide when major GCs are rare. Half a
+//! horizon rising by
+//! `min_growth / 4` makes the series *suspected* (the sampler then starts
+//! allocation sampling), which asks for nothing else.
 //!
 //! Two horizons are tested: the short window (fast leaks) and a long one,
 //! `long_factor` windows long (slow leaks of a few KiB/s). Once leaking, a
-//! series stays leaking while the floor test passes on either horizon (no
-//! confirmation needed to stay), and clears when it fails on both.
+//! series stays leaking while the later half of either horizon has a floor
+//! `min_growth / 8` above the earlier half's, and clears when neither does
+//! (so a leak that stopped clears about one long horizon later).
 //!
 //! memwatch's rule ("the heap grew after 5 consecutive full GCs") flags a
 //! bounded cache warming up (5 GCs fit inside the warm-up) and misses slow
@@ -165,6 +172,22 @@ impl Series {
         floors.iter().all(|f| f.1.is_finite()).then_some(floors)
     }
 
+    /// Whether the floor of the later half of the horizon is `min_rise` above
+    /// the floor of the earlier half (false when the horizon is not covered).
+    pub fn rising(&self, now: f64, horizon_ms: f64, min_rise: f64) -> bool {
+        self.floors(now, horizon_ms).is_some_and(|f| {
+            f[SEGMENTS / 2..]
+                .iter()
+                .map(|p| p.1)
+                .fold(f64::INFINITY, f64::min)
+                - f[..SEGMENTS / 2]
+                    .iter()
+                    .map(|p| p.1)
+                    .fold(f64::INFINITY, f64::min)
+                >= min_rise
+        })
+    }
+
     /// Slope of the floors per second (0 when the horizon is not covered):
     /// the growth rate with garbage filtered out, for reports and dashboards.
     pub fn floor_slope(&self, now: f64, horizon_ms: f64) -> f64 {
@@ -242,6 +265,8 @@ pub struct Verdict {
     growth: Option<Growth>,
     wants_gc: bool,
     suspected: bool,
+    /// An open suspicion: when it opened and the growth that opened it.
+    pending: Option<(f64, Growth)>,
 }
 
 impl Verdict {
@@ -254,6 +279,7 @@ impl Verdict {
             growth: None,
             wants_gc: false,
             suspected: false,
+            pending: None,
         }
     }
 
@@ -288,46 +314,76 @@ impl Verdict {
                 .series
                 .floor_test(now, t.long_ms() / 2.0, quarter)
                 .is_some();
-        let seg_short = t.window_ms / SEGMENTS as f64;
-        let Some(g) = found.filter(|_| !in_warmup) else {
-            if !in_warmup {
-                self.leaking = false;
-                self.since = None;
+        if self.leaking && found.is_none() {
+            // Leaking stays until growth has visibly stopped: the later half
+            // of both horizons no higher than the earlier half. (Forced GCs
+            // make single segments dip, so the every-step test is too strict
+            // to decide that growth ended.)
+            let min_rise = t.min_growth / 8.0;
+            if self.series.rising(now, t.window_ms, min_rise)
+                || self.series.rising(now, t.long_ms(), min_rise)
+            {
+                self.growth = None;
+                return;
             }
+        }
+        if in_warmup {
             self.growth = None;
-            // Seed post-GC points early so a confirmation pair exists by the
-            // time the floor test passes.
-            if t.confirm && self.suspected && !self.has_post_gc_since(now - seg_short) {
-                self.wants_gc = true;
-            }
-            return;
-        };
-        self.growth = Some(g);
-        if self.leaking {
             return;
         }
+        if !self.leaking || found.is_some() {
+            self.growth = found;
+        }
+        if self.leaking {
+            if found.is_none() {
+                self.leaking = false;
+                self.since = None;
+                self.pending = None;
+            }
+            return;
+        }
+        // A passing floor test opens a suspicion that stays open (for one
+        // window) until a post-GC point confirms or rejects it: the forced GC
+        // it asks for makes the next floors dip, so the floor test itself may
+        // not pass again while the answer is on its way.
+        if let Some(g) = found {
+            if self.pending.is_none() {
+                self.pending = Some((now, g));
+            }
+        }
+        let Some((opened, g)) = self.pending else {
+            return;
+        };
+        if now - opened > t.window_ms {
+            self.pending = found.map(|g| (now, g));
+            return;
+        }
+        let g = found.unwrap_or(g);
+        self.growth = Some(g);
         if t.confirm {
             match self.confirm(now, g) {
                 Confirmation::Confirmed => {}
-                Confirmation::Rejected => return,
+                Confirmation::Rejected => {
+                    self.pending = None;
+                    return;
+                }
                 Confirmation::NeedGc => {
                     self.wants_gc = true;
                     return;
                 }
             }
         }
+        self.pending = None;
         self.leaking = true;
         self.since = Some(now);
     }
 
-    fn has_post_gc_since(&self, since: f64) -> bool {
-        self.series.last_post_gc().is_some_and(|p| p.t >= since)
-    }
-
-    /// Growth is still going on: two post-GC points, the later one fresh, at
-    /// least 3/4 of a segment and at most half the horizon apart, rising at
-    /// half the minimum rate or more. Comparing recent post-GC points (not the
-    /// first floor) is what rejects a warm-up that stopped a moment ago.
+    /// Growth is still going on: a fresh post-GC point `b` stands above an
+    /// older point `a` at half the minimum rate or more, and by
+    /// `min_growth / 8`. Any point is at least the live memory
+    /// of its moment (garbage only adds), so the rise is never overstated; and
+    /// comparing with the recent past (not the first floor) is what rejects a
+    /// warm-up that stopped a moment ago.
     fn confirm(&self, now: f64, g: Growth) -> Confirmation {
         let seg = g.horizon_ms / SEGMENTS as f64;
         let Some(b) = self.series.last_post_gc() else {
@@ -336,13 +392,25 @@ impl Verdict {
         if b.t < now - seg / 2.0 {
             return Confirmation::NeedGc;
         }
-        let a = self
-            .series
-            .points
-            .iter()
-            .rev()
-            .find(|p| p.post_gc && p.t <= b.t - 0.75 * seg);
-        let Some(a) = a.filter(|a| b.t - a.t <= g.horizon_ms / 2.0) else {
+        // The latest post-GC point from a horizon to 0.75 segment back, else
+        // the lowest sample 0.75 to 1 segment back: as recent as the evidence
+        // allows (a recent point is what rejects a warm-up that just ended).
+        let (from, to) = (b.t - g.horizon_ms, b.t - 0.75 * seg);
+        let in_range = || {
+            self.series
+                .points
+                .iter()
+                .filter(move |p| p.t >= from && p.t <= to)
+        };
+        let a = in_range()
+            .filter(|p| p.post_gc)
+            .max_by(|x, y| x.t.total_cmp(&y.t))
+            .or_else(|| {
+                in_range()
+                    .filter(|p| p.t >= b.t - seg)
+                    .min_by(|x, y| x.v.total_cmp(&y.v))
+            });
+        let Some(a) = a else {
             return Confirmation::NeedGc;
         };
         let min_rate = self.tuning.min_growth / g.horizon_ms;
