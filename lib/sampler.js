@@ -61,22 +61,6 @@ function resolveOptions(options) {
   };
 }
 
-// Until the timers (#4) and listeners (#5) issues land their functions throw
-// "not implemented yet"; the sampler runs without them meanwhile.
-function notImplemented(err) {
-  return err instanceof Error && /not implemented yet/.test(err.message);
-}
-
-function enable(on) {
-  try {
-    on();
-    return true;
-  } catch (err) {
-    if (notImplemented(err)) return false;
-    throw err;
-  }
-}
-
 /** Starts guarding. Calling it while running does nothing. */
 function start(options) {
   const o = resolveOptions(options);
@@ -120,8 +104,10 @@ function start(options) {
   state = { sampler, feed, profiler, timers: false, listeners: false, options: o };
   try {
     feed.start();
-    if (o.timers) state.timers = enable(() => timers.patchTimers());
-    if (o.listeners) state.listeners = enable(() => listeners.trackListeners());
+    // Each returns false when it was already on (the user turned it on):
+    // stop() undoes only what start() did.
+    if (o.timers) state.timers = timers.patchTimers() === true;
+    if (o.listeners) state.listeners = listeners.trackListeners() === true;
   } catch (err) {
     stop();
     throw err;

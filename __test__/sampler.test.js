@@ -1,0 +1,233 @@
+'use strict';
+// start/stop/report/formatReport in this process, plus the situations that
+// need their own process or thread: a blocked event loop, a worker, the
+// register preload. Workload scenarios are in sampler-scenarios.test.js.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { Worker } = require('node:worker_threads');
+const { EventEmitter } = require('node:events');
+const nodeTimers = require('node:timers');
+
+const ROOT = path.resolve(__dirname, '..');
+const lg = require('..');
+const sampler = require('../lib/sampler');
+const native = require('../lib/native');
+const { CELL } = require('../lib/heap-feed');
+
+const INVALID = { code: 'ERR_LEAKGUARD_INVALID_OPTION' };
+
+test('options are validated up front, naming the option, and a refused start() starts nothing', () => {
+  assert.throws(() => lg.start(null), { ...INVALID, name: 'TypeError' });
+  assert.throws(() => lg.start({ intervalMs: '250' }), { ...INVALID, name: 'TypeError', message: /intervalMs/ });
+  assert.throws(() => lg.start({ intervalMs: 5 }), { ...INVALID, name: 'RangeError', message: /intervalMs/ });
+  assert.throws(() => lg.start({ intervalMs: 250, windowMs: 500 }), { ...INVALID, name: 'RangeError', message: /windowMs/ });
+  assert.throws(() => lg.start({ onLeak: 'yes' }), { ...INVALID, message: /onLeak/ });
+  assert.throws(() => lg.start({ timers: 0 }), { ...INVALID, message: /timers/ });
+  assert.throws(() => lg.start({ minGrowthBytes: 0 }), { ...INVALID, message: /minGrowthBytes/ });
+  assert.throws(() => lg.start({ samplingIntervalBytes: 10 }), { ...INVALID, message: /samplingIntervalBytes/ });
+  assert.equal(lg.report().running, false);
+});
+
+test('defaults are documented values derived from intervalMs', () => {
+  const d = sampler.resolveOptions();
+  assert.equal(d.intervalMs, 1000);
+  assert.equal(d.windowMs, 32_000);
+  assert.equal(d.warmupMs, 32_000);
+  assert.equal(d.minGrowthBytes, 4 * 1024 * 1024);
+  assert.equal(d.samplingIntervalBytes, 512 * 1024);
+  const t = sampler.resolveOptions({ intervalMs: 250 });
+  assert.equal(t.windowMs, 8000);
+  assert.equal(t.minGcGapMs, 1000);
+});
+
+test('the heap feed layout agrees with the Rust side', () => {
+  const rust = JSON.parse(native.heapFeedLayoutJson());
+  assert.deepEqual(rust, { ...CELL });
+});
+
+test('start() twice is harmless, report() is live, stop() is idempotent and restores everything', () => {
+  const before = {
+    setTimeout: globalThis.setTimeout,
+    setInterval: globalThis.setInterval,
+    moduleSetTimeout: nodeTimers.setTimeout,
+    on: EventEmitter.prototype.on,
+    removeListener: EventEmitter.prototype.removeListener,
+  };
+  lg.start({ intervalMs: 50 });
+  try {
+    lg.start({ intervalMs: 50 });
+    assert.notEqual(globalThis.setTimeout, before.setTimeout, 'timers patched');
+    assert.notEqual(EventEmitter.prototype.on, before.on, 'listener ledger on');
+    assert.ok(sampler.flush());
+    const r = lg.report();
+    assert.equal(r.running, true);
+    assert.equal(r.leaking, false);
+    assert.equal(r.since, null);
+    for (const k of ['usedBytes', 'totalBytes', 'rssBytes', 'externalBytes', 'baselineBytes', 'slopeBytesPerSec', 'rssSlopeBytesPerSec', 'windowMs', 'samples']) {
+      assert.equal(typeof r.heap[k], 'number', k);
+    }
+    assert.ok(r.heap.usedBytes > 0);
+    assert.ok(r.heap.rssBytes > r.heap.usedBytes / 4);
+    assert.deepEqual(Object.keys(r.eventLoopLag).sort(), ['maxMs', 'p50Ms', 'p99Ms', 'stalledMs']);
+    assert.deepEqual(Object.keys(r.gcPause).sort(), ['count', 'maxMs', 'p50Ms', 'p99Ms']);
+    assert.ok(Array.isArray(r.suspects));
+    assert.ok(Math.abs(r.generatedAt - Date.now()) < 60_000);
+    const h = sampler.history();
+    assert.ok(h.length >= 1);
+    assert.deepEqual(Object.keys(h[0]).sort(), ['baselineBytes', 'externalBytes', 'heapUsedBytes', 'lagP99Ms', 'leaking', 'rssBytes', 't']);
+  } finally {
+    lg.stop();
+  }
+  lg.stop();
+  assert.equal(globalThis.setTimeout, before.setTimeout);
+  assert.equal(globalThis.setInterval, before.setInterval);
+  assert.equal(nodeTimers.setTimeout, before.moduleSetTimeout);
+  assert.equal(EventEmitter.prototype.on, before.on);
+  assert.equal(EventEmitter.prototype.removeListener, before.removeListener);
+  const after = lg.report();
+  assert.equal(after.running, false);
+  assert.ok(after.heap.samples >= 1, 'the last report is kept after stop()');
+  assert.equal(sampler.flush(), false);
+});
+
+test('{ timers: false, listeners: false } leaves both alone; a patch the user made survives stop()', () => {
+  const before = globalThis.setTimeout;
+  const on = EventEmitter.prototype.on;
+  lg.start({ intervalMs: 50, timers: false, listeners: false });
+  assert.equal(globalThis.setTimeout, before);
+  assert.equal(EventEmitter.prototype.on, on);
+  lg.stop();
+  lg.patchTimers();
+  try {
+    const patched = globalThis.setTimeout;
+    lg.start({ intervalMs: 50 });
+    lg.stop();
+    assert.equal(globalThis.setTimeout, patched, 'not undone: start() did not do it');
+  } finally {
+    lg.unpatchTimers();
+  }
+});
+
+test('formatReport prints the verdict, figures and ranked suspects with stacks', () => {
+  const site = { file: '/srv/tenants.js', line: 4, column: 3, functionName: 'addTenant', nodeModules: false };
+  const text = lg.formatReport({
+    leaking: true,
+    since: Date.UTC(2026, 0, 1),
+    heap: { usedBytes: 6e7, totalBytes: 8e7, rssBytes: 1.2e8, externalBytes: 2e6, baselineBytes: 4.5e7, slopeBytesPerSec: 2.1e6, rssSlopeBytesPerSec: 2e6, windowMs: 8000, growing: ['heap'] },
+    eventLoopLag: { p50Ms: 1, p99Ms: 4, maxMs: 12 },
+    gcPause: { p50Ms: 2, p99Ms: 9, maxMs: 20, count: 31 },
+    suspects: [
+      { kind: 'timer', site, stack: [site, { ...site, line: 20, functionName: 'main' }], description: 'setInterval at /srv/tenants.js:4:3 has 1 250 live intervals, growing 250/s' },
+    ],
+  });
+  assert.match(text, /LEAKING since 2026-01-01T00:00:00\.000Z \(heap\)/);
+  assert.match(text, /heap baseline 45\.0 MB \(post-GC\), growing 2\.1 MB\/s/);
+  assert.match(text, /1\. \[timer\] setInterval at \/srv\/tenants\.js:4:3 has 1 250 live intervals/);
+  assert.match(text, /at main \(\/srv\/tenants\.js:20:3\)/);
+  assert.match(lg.formatReport(lg.report()), /no leak detected/);
+  assert.throws(() => lg.formatReport('x'), INVALID);
+});
+
+test('the thread keeps sampling while the event loop is blocked and reports the stall', () => {
+  const script = `
+    const lg = require(${JSON.stringify(ROOT)});
+    const { history } = require(${JSON.stringify(path.join(ROOT, 'lib/sampler.js'))});
+    lg.start({ intervalMs: 100, timers: false, listeners: false });
+    setTimeout(() => {
+      const before = history().length;
+      const end = Date.now() + 1500;
+      while (Date.now() < end); // blocked: no JS runs, the Rust thread does
+      const during = history().length - before;
+      setTimeout(() => {
+        const r = lg.report();
+        console.log(JSON.stringify({ during, maxMs: r.eventLoopLag.maxMs }));
+        lg.stop();
+      }, 300);
+    }, 300);
+  `;
+  const out = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(out.status, 0, out.stderr);
+  const { during, maxMs } = JSON.parse(out.stdout);
+  assert.ok(during >= 5, `only ${during} samples taken during a 1.5 s block at 100 ms`);
+  assert.ok(maxMs >= 1000, `lag max ${maxMs} ms after a 1.5 s block`);
+});
+
+test('start() in a worker works, and the worker exits on its own without stop()', async () => {
+  const source = `
+    const { parentPort } = require('node:worker_threads');
+    const lg = require(${JSON.stringify(ROOT)});
+    const sampler = require(${JSON.stringify(path.join(ROOT, 'lib/sampler.js'))});
+    lg.start({ intervalMs: 50 });
+    const t = setTimeout(() => {}, 10); // through the worker's own timers patch
+    sampler.flush();
+    const r = lg.report();
+    parentPort.postMessage({ running: r.running, used: r.heap.usedBytes, samples: r.heap.samples });
+    // No stop(): the sampler must not keep this thread alive.
+  `;
+  const w = new Worker(source, { eval: true });
+  const msg = await new Promise((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+  assert.equal(msg.running, true);
+  assert.ok(msg.used > 0 && msg.samples >= 1);
+  const code = await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('the worker did not exit within 10 s')), 10_000);
+    w.once('exit', (c) => {
+      clearTimeout(t);
+      resolve(c);
+    });
+  });
+  assert.equal(code, 0);
+});
+
+test('terminating workers that run the sampler never crashes the process', () => {
+  const script = `
+    const { Worker } = require('node:worker_threads');
+    const src = 'require(' + JSON.stringify(${JSON.stringify(ROOT)}) + ').start({ intervalMs: 20 }); setInterval(() => { const a = []; for (let i = 0; i < 1e4; i++) a.push({ i }); }, 1);';
+    (async () => {
+      for (let i = 0; i < 8; i++) {
+        const w = new Worker(src, { eval: true });
+        await new Promise((r) => setTimeout(r, 50 + (i % 4) * 40));
+        await w.terminate();
+      }
+      console.log('done');
+    })();
+  `;
+  const out = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(out.signal, null, out.stderr);
+  assert.equal(out.status, 0, out.stderr);
+  assert.equal(out.stdout.trim(), 'done');
+});
+
+test('leakguard/register starts from LEAKGUARD_* variables; a bad value warns and falls back', () => {
+  const probe = `const r = require(${JSON.stringify(path.join(ROOT, 'lib/sampler.js'))}).report();
+    console.log(JSON.stringify({ running: r.running, interval: r.sampler && r.sampler.intervalMs, patched: require(${JSON.stringify(path.join(ROOT, 'lib/timers.js'))}).timersPatched() }));`;
+  const run = (env, args) =>
+    spawnSync(process.execPath, [...args, '-e', probe], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
+  let out = run({ LEAKGUARD_INTERVAL_MS: '250', LEAKGUARD_TIMERS: '0' }, ['-r', path.join(ROOT, 'register.js')]);
+  assert.equal(out.status, 0, out.stderr);
+  let r = JSON.parse(out.stdout);
+  assert.equal(r.running, true);
+  assert.equal(r.interval, 250);
+  assert.equal(r.patched, false, 'LEAKGUARD_TIMERS=0 leaves timers alone');
+  out = run({ LEAKGUARD_INTERVAL_MS: 'often', LEAKGUARD_REPORT: 'loud' }, ['-r', path.join(ROOT, 'register.js')]);
+  assert.equal(out.status, 0, out.stderr);
+  r = JSON.parse(out.stdout);
+  assert.equal(r.interval, 1000);
+  assert.equal(r.patched, true);
+  assert.match(out.stderr, /LEAKGUARD_BAD_ENV/);
+  out = run({ LEAKGUARD_INTERVAL_MS: '3' }, ['-r', path.join(ROOT, 'register.js')]);
+  assert.equal(JSON.parse(out.stdout).interval, 1000, 'out of range: defaults');
+  out = run({ LEAKGUARD_DISABLE: '1' }, ['-r', path.join(ROOT, 'register.js')]);
+  assert.equal(JSON.parse(out.stdout).running, false);
+  out = spawnSync(
+    process.execPath,
+    ['--import', path.join(ROOT, 'register.mjs'), '--input-type=module', '-e', `import { report } from ${JSON.stringify(path.join(ROOT, 'index.mjs'))}; console.log(report().running);`],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
+  assert.equal(out.status, 0, out.stderr);
+  assert.equal(out.stdout.trim(), 'true');
+});
