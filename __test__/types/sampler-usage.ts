@@ -1,0 +1,22 @@
+// Compiled with `tsc --noEmit`: the sampler's types accept what the README shows.
+import { start, stop, report, formatReport, type Report, type Suspect } from 'leakguard';
+
+start({
+  intervalMs: 250,
+  windowMs: 8000,
+  minGrowthBytes: 4 * 1024 * 1024,
+  timers: false,
+  listeners: true,
+  onLeak(r: Report) {
+    const top: Suspect | undefined = r.suspects[0];
+    if (top && top.site) console.error(`${top.kind} ${top.site.file}:${top.site.line} ${top.description}`);
+    process.stderr.write(formatReport(r));
+  },
+});
+const r = report();
+const leaking: boolean = r.leaking;
+const baseline: number = r.heap.baselineBytes;
+const p99: number = r.eventLoopLag.p99Ms;
+const since: number | null = r.since;
+stop();
+void [leaking, baseline, p99, since];
