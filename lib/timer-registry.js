@@ -52,10 +52,19 @@ const VERIFY_EVERY = 4096;
 const STACK_LIMIT = 12;
 const CLOCK_PERIOD_MS = 500;
 
-const ACTIVE = 0;
-const FIRED = 1;
-const CLEARED = 2;
-const STATE_NAMES = ['active', 'fired', 'cleared'];
+// LeakguardTimeout.flags (one small integer keeps the handle small: every
+// live timer pays for its handle on top of Node's own Timeout).
+const REPEAT = 1; // an interval
+const UNREFED = 2;
+const NUMBERED = 4; // converted to a number once: findable by id while live
+const FIRED = 8; // a one-shot that fired (kept for refresh())
+const CLEARED = 16;
+
+/** 'active' | 'fired' | 'cleared' */
+function stateOf(handle) {
+  if (handle.timer !== null) return 'active';
+  return (handle.flags & CLEARED) !== 0 ? 'cleared' : 'fired';
+}
 
 const structured = (_, callSites) => callSites;
 
@@ -183,22 +192,23 @@ class TimerRegistry {
   /** Starts the real timer of `handle` (new, or a fired one-shot re-armed). */
   arm(handle) {
     const n = this.native;
-    const real = handle.repeat ? n.setInterval(onFire, handle.delay, handle) : n.setTimeout(onFire, handle.delay, handle);
-    if (!handle.refed) real.unref();
+    const flags = handle.flags;
+    const real = (flags & REPEAT) !== 0 ? n.setInterval(onFire, handle.delay, handle) : n.setTimeout(onFire, handle.delay, handle);
+    if ((flags & UNREFED) !== 0) real.unref();
     handle.timer = real;
-    handle.state = ACTIVE;
+    handle.flags = flags & ~FIRED;
     const row = handle.row;
     let bucket = row.newest;
     if (bucket === null || bucket.ms !== this.now) bucket = row.addBucket(this.now);
     if (bucket.live++ === 0 && bucket === row.oldest) row.cells[OLDEST_MS] = bucket.ms;
     handle.bucket = bucket;
     row.cells[ADDS]++;
-    if (handle.numbered) this.byId.set(String(handle.id), handle);
+    if ((flags & NUMBERED) !== 0) this.byId.set(String(handle.id), handle);
     return handle;
   }
 
   /** The timer of `handle` ended (fired one-shot, or cleared): drop every reference to it. */
-  end(handle, state) {
+  end(handle, cleared) {
     const real = handle.timer;
     if (real !== null) {
       handle.timer = null;
@@ -211,12 +221,14 @@ class TimerRegistry {
         else if (bucket === row.oldest) row.cells[OLDEST_MS] = 0;
       }
       row.cells[REMOVES]++;
-      if (handle.numbered) this.byId.delete(String(handle.id));
+      if ((handle.flags & NUMBERED) !== 0) this.byId.delete(String(handle.id));
     }
-    handle.state = state;
-    if (state === CLEARED) {
+    if (cleared) {
+      handle.flags |= CLEARED;
       handle.callback = null;
       handle.args = undefined;
+    } else {
+      handle.flags |= FIRED;
     }
   }
 
@@ -264,7 +276,7 @@ let registry = null; // the registry of this thread, set by lib/timers.js
 // The callback of every real Timeout leakguard creates: one function, no
 // closure per timer. `this` is the real Timeout.
 function onFire(handle) {
-  if (!handle.repeat) registry.end(handle, FIRED);
+  if ((handle.flags & REPEAT) === 0) registry.end(handle, false);
   const args = handle.args;
   if (args === undefined) handle.callback.call(handle);
   else Reflect.apply(handle.callback, handle, args);
@@ -286,39 +298,36 @@ function timerDuration(after) {
 class LeakguardTimeout {
   constructor(callback, delay, args, repeat, row) {
     this.id = registry.nextId++;
-    this.repeat = repeat;
+    this.flags = repeat ? REPEAT : 0;
     this.delay = delay;
     this.callback = callback;
     this.args = args;
     this.row = row;
     this.timer = null;
-    this.state = ACTIVE;
-    this.refed = true;
-    this.numbered = false;
     this.bucket = null; // the creation-time bucket of its row, while live
     if (row.delay !== delay) row.delay = row.delay === undefined ? delay : null;
   }
 
   ref() {
-    this.refed = true;
+    this.flags &= ~UNREFED;
     if (this.timer !== null) this.timer.ref();
     return this;
   }
 
   unref() {
-    this.refed = false;
+    this.flags |= UNREFED;
     if (this.timer !== null) this.timer.unref();
     return this;
   }
 
   hasRef() {
-    return this.refed;
+    return (this.flags & UNREFED) === 0;
   }
 
   /** Restarts the countdown; a fired one-shot is re-armed (in the caller's async context). */
   refresh() {
     if (this.timer !== null) this.timer.refresh();
-    else if (this.state === FIRED) registry.arm(this);
+    else if ((this.flags & (FIRED | CLEARED)) === FIRED) registry.arm(this);
     return this;
   }
 
@@ -331,7 +340,7 @@ class LeakguardTimeout {
   clear() {
     const real = this.timer;
     if (real !== null) registry.native.clearTimeout(real);
-    registry.end(this, CLEARED);
+    registry.end(this, true);
   }
 
   [Symbol.dispose]() {
@@ -339,15 +348,15 @@ class LeakguardTimeout {
   }
 
   [Symbol.toPrimitive]() {
-    if (!this.numbered) {
-      this.numbered = true;
+    if ((this.flags & NUMBERED) === 0) {
+      this.flags |= NUMBERED;
       if (this.timer !== null) registry.byId.set(String(this.id), this);
     }
     return this.id;
   }
 
   [inspect.custom](depth, options) {
-    const shown = { id: this.id, kind: this.repeat ? 'interval' : 'timeout', delay: this.delay, state: STATE_NAMES[this.state], hasRef: this.refed };
+    const shown = { id: this.id, kind: (this.flags & REPEAT) !== 0 ? 'interval' : 'timeout', delay: this.delay, state: stateOf(this), hasRef: this.hasRef() };
     return `LeakguardTimeout ${inspect(shown, { ...options, depth: 0 })}`;
   }
 
@@ -356,7 +365,7 @@ class LeakguardTimeout {
   // `_destroyed` true so its unenroll stops there. Setters are no-ops
   // otherwise: Node's strict-mode code assigns these fields.
   get _onTimeout() {
-    return this.state === CLEARED ? null : this.callback;
+    return this.callback;
   }
 
   set _onTimeout(value) {
@@ -370,13 +379,13 @@ class LeakguardTimeout {
   set _destroyed(value) {}
 
   get _idleTimeout() {
-    return this.state === CLEARED ? -1 : this.delay;
+    return (this.flags & CLEARED) !== 0 ? -1 : this.delay;
   }
 
   set _idleTimeout(value) {}
 
   get _repeat() {
-    return this.repeat ? this.delay : null;
+    return (this.flags & REPEAT) !== 0 ? this.delay : null;
   }
 
   set _repeat(value) {}
@@ -387,4 +396,4 @@ function createRegistry(native) {
   return registry;
 }
 
-module.exports = { TimerRegistry, LeakguardTimeout, SiteRow, createRegistry, timerDuration, STATE_NAMES };
+module.exports = { TimerRegistry, LeakguardTimeout, SiteRow, createRegistry, timerDuration, stateOf };
