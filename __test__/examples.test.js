@@ -136,6 +136,10 @@ test('the leak corpus under leakguard/register (250 ms interval)', { concurrency
       const { report } = run.payload;
       // Detected: onLeak fired, or the verdict was leaking when the example polled report().
       assert.ok(run.onLeakReports.length > 0 || run.payload.everLeaking, `never reported as leaking\n${diagnostics(run)}`);
+      const detectedAfter = [run.payload.firstLeakMs, ...run.onLeakReports.map((r) => (typeof r.since === 'number' ? r.since - run.payload.startedAt : null))]
+        .filter((ms) => typeof ms === 'number')
+        .reduce((a, b) => Math.min(a, b), Infinity);
+      tt.diagnostic(`${name}: detected after ${Math.round(detectedAfter)} ms`);
       // The top 3 of a report the user gets: the one at the end, or one onLeak received.
       const matches = (s) => {
         if (s.kind !== marker.kind || !s.site || s.site.file !== file) return false;

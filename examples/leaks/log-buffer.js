@@ -24,7 +24,10 @@ function logRequest() {
     status: res.statusCode,
     ms: Date.now() - startedAt,
     userAgent: req.headers['user-agent'] ?? 'loadtest/1.0 (loopback; leakguard examples)',
-    headers: req.headers,
+    requestHeaders: req.headers,
+    responseHeaders: res.getHeaders(),
+    query: Object.fromEntries(new URL(req.url, 'http://localhost').searchParams),
+    trace: { traceId: `${startedAt.toString(16)}${req.url.length}`, spans: [`GET ${req.url}`, 'db.query items', 'cache.get items', 'render json'] },
   });
   pending.push(entry); // LEAK: allocation
 }
@@ -32,10 +35,12 @@ function logRequest() {
 function handler(req, res) {
   req.startedAt = Date.now();
   res.once('finish', logRequest);
-  res.end('ok\n');
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('cache-control', 'private, max-age=60');
+  res.end('{"ok":true}\n');
 }
 
 runExample('log-buffer', async ({ stopped }) => {
   const server = await listen(handler);
-  await driveLoad(server, { ratePerSec: 2000, pathFor: (i) => `/api/v1/catalogue/items/${i}?fields=name,price,stock&lang=en`, stopped });
+  await driveLoad(server, { ratePerSec: 1500, pathFor: (i) => `/api/v1/catalogue/items/${i}?fields=name,price,stock&lang=en&currency=EUR&session=${(i * 7919).toString(36)}`, stopped });
 });

@@ -10,7 +10,7 @@
 // report() once a second to remember whether the verdict was ever "leaking",
 // and at the deadline prints the report:
 //   - LEAKGUARD_EXAMPLE_JSON=1: one line `LEAKGUARD_EXAMPLE_REPORT <json>` on
-//     stdout, `{ name, durationMs, everLeaking, firstLeakMs, report }`, for
+//     stdout, `{ name, startedAt, durationMs, everLeaking, firstLeakMs, report }`, for
 //     __test__/examples.test.js;
 //   - otherwise: leakguard's human report (formatReport) on stdout.
 // LEAKGUARD_EXAMPLE_MS sets the run time (default 12000 ms).
@@ -77,7 +77,7 @@ function runExample(name, body) {
       firstLeakMs = Date.now() - startedAt;
     }
     if (process.env.LEAKGUARD_EXAMPLE_JSON === '1') {
-      const payload = { name, durationMs: Date.now() - startedAt, everLeaking, firstLeakMs, report };
+      const payload = { name, startedAt, durationMs: Date.now() - startedAt, everLeaking, firstLeakMs, report };
       process.stdout.write(`${MARKER}${JSON.stringify(payload)}\n`);
     } else if (report !== null) {
       process.stdout.write(`\n${name}: leakguard's report after ${Math.round((Date.now() - startedAt) / 1000)} s\n`);
