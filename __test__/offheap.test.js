@@ -75,6 +75,23 @@ test('values larger than the scratch buffer round-trip', () => {
   c.close();
 });
 
+test('a second loaded copy of the module (a reset module registry) reads byte values correctly', () => {
+  const file = require.resolve('../lib/offheap');
+  const saved = require.cache[file];
+  delete require.cache[file];
+  const again = require('../lib/offheap');
+  require.cache[file] = saved;
+  assert.notEqual(again.OffHeapCache, OffHeapCache);
+  const a = new OffHeapCache({ maxSize: 10_000 });
+  const b = new again.OffHeapCache({ maxSize: 10_000 });
+  a.set('k', Buffer.from('from the first copy'));
+  b.set('k', Buffer.from('from the second copy'));
+  assert.equal(b.get('k').toString(), 'from the second copy');
+  assert.equal(a.get('k').toString(), 'from the first copy');
+  a.close();
+  b.close();
+});
+
 test('keys: numbers and strings differ, -0 is 0, UTF-16 keys never collide', () => {
   const c = new OffHeapCache({ maxSize: 1 << 20 });
   c.set(1, 'number').set('1', 'string').set(-0, 'zero').set(NaN, 'nan');

@@ -31,10 +31,11 @@ const { HITS, MISSES, SETS, DELETES } = CELLS.cache;
 
 // Byte values up to this size come back through the scratch Buffer; larger
 // ones are copied straight into their result by `take`.
-const SCRATCH_BYTES = 64 * 1024;
-const scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+// One scratch Buffer per thread, shared by every loaded copy of this module.
 const off = {};
-native.offheapBind(off, scratch);
+native.offheapBind(off, Buffer.allocUnsafeSlow(64 * 1024));
+const scratch = off.scratch;
+const SCRATCH_BYTES = scratch.length;
 
 const KIND_STRING = 0;
 const KIND_BUFFER = 2;

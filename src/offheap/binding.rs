@@ -89,6 +89,23 @@ struct Scratch {
     js_len: usize,
 }
 
+/// Scratch vectors grown past this by one big value are given back after use.
+const SCRATCH_KEEP: usize = 1 << 20;
+
+impl Scratch {
+    fn trim(&mut self) {
+        if self.units.capacity() * 2 > SCRATCH_KEEP {
+            self.units = Vec::new();
+        }
+        if self.out.capacity() > SCRATCH_KEEP {
+            self.out = Vec::new();
+        }
+        if self.key.capacity() > SCRATCH_KEEP {
+            self.key = Vec::new();
+        }
+    }
+}
+
 thread_local! {
     static SCRATCH: RefCell<Scratch> = const { RefCell::new(Scratch {
         units: Vec::new(),
@@ -99,7 +116,8 @@ thread_local! {
     }) };
     static REPORTS: RefCell<HashMap<u64, Weak<EnvReport>>> = RefCell::new(HashMap::new());
     static TEARING_DOWN: Cell<bool> = const { Cell::new(false) };
-    static HOOKED_ENV: Cell<usize> = const { Cell::new(0) };
+    /// The environment bound on this thread and its scratch Buffer's reference.
+    static SCRATCH_REF: Cell<(usize, sys::napi_ref)> = const { Cell::new((0, ptr::null_mut())) };
 }
 
 /// One JS cache object's hold on a store.
@@ -138,6 +156,7 @@ unsafe extern "C" fn finalize_handle(_env: sys::napi_env, data: *mut c_void, _hi
 
 unsafe extern "C" fn on_env_teardown(_arg: *mut c_void) {
     let _ = TEARING_DOWN.try_with(|t| t.set(true));
+    let _ = SCRATCH_REF.try_with(|r| r.set((0, ptr::null_mut())));
     let _ = SCRATCH.try_with(|s| {
         let mut s = s.borrow_mut();
         s.js_ptr = ptr::null_mut();
@@ -392,7 +411,17 @@ unsafe fn lookup(env: sys::napi_env, info: sys::napi_callback_info, peek: bool) 
     if store.config().ttl_ms > 0.0 {
         h.publish();
     }
-    SCRATCH.with(|s| s.borrow_mut().out = bytes);
+    SCRATCH.with(|s| {
+        let mut s = s.borrow_mut();
+        s.out = bytes;
+        // A big byte value waits in `out` for take(); anything else can go.
+        if matches!(kind, Some(value_kind::LATIN1 | value_kind::UTF16) | None) {
+            s.trim();
+        } else if s.units.capacity() * 2 > SCRATCH_KEEP || s.key.capacity() > SCRATCH_KEEP {
+            s.units = Vec::new();
+            s.key = Vec::new();
+        }
+    });
     result
 }
 
@@ -436,6 +465,7 @@ unsafe extern "C" fn cb_take(env: sys::napi_env, info: sys::napi_callback_info) 
         // SAFETY: `data` is the typed array's memory, `len` bytes long (element size 1).
         unsafe { ptr::copy_nonoverlapping(s.out.as_ptr(), data as *mut u8, n) };
     });
+    SCRATCH.with(|s| s.borrow_mut().trim());
     unsafe { undefined(env) }
 }
 
@@ -544,6 +574,7 @@ unsafe extern "C" fn cb_set(env: sys::napi_env, info: sys::napi_callback_info) -
             store.set(key, vk, bytes, now)
         }
     });
+    SCRATCH.with(|s| s.borrow_mut().trim());
     match result {
         Ok(evicted) => {
             h.publish();
@@ -799,8 +830,9 @@ unsafe extern "C" fn cb_open(env: sys::napi_env, info: sys::napi_callback_info) 
 
 type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
 
-/// Installs the off-heap functions on `target` and adopts `scratch` (a Buffer
-/// the functions copy small byte values into). Call once per environment.
+/// Installs the off-heap functions on `target`, and as `target.scratch` the
+/// Buffer they copy small byte values into: `scratch` on the first call in an
+/// environment, the same Buffer on any later call (a module loaded twice).
 #[napi(
     js_name = "offheapBind",
     ts_args_type = "target: object, scratch: Buffer"
@@ -808,37 +840,45 @@ type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> 
 pub fn offheap_bind(env: Env, target: Object, scratch: Object) -> Result<()> {
     let raw_env = env.raw();
     let target = target.raw();
-    let scratch = scratch.raw();
-    let (mut data, mut len, mut ty) = (ptr::null_mut(), 0usize, 0);
-    check_status!(
-        unsafe {
-            sys::napi_get_typedarray_info(
-                raw_env,
-                scratch,
-                &mut ty,
-                &mut len,
-                &mut data,
-                ptr::null_mut(),
-                ptr::null_mut(),
-            )
-        },
-        "leakguard: offheapBind needs a scratch Buffer"
-    )?;
-    // The scratch Buffer lives as long as this environment.
-    let mut reference = ptr::null_mut();
-    check_status!(unsafe { sys::napi_create_reference(raw_env, scratch, 1, &mut reference) })?;
-    SCRATCH.with(|s| {
-        let mut s = s.borrow_mut();
-        s.js_ptr = data as *mut u8;
-        s.js_len = len;
-    });
+    let mut scratch = scratch.raw();
     TEARING_DOWN.with(|t| t.set(false));
-    // A hook may be added once per (function, argument): once per environment.
-    if HOOKED_ENV.with(|e| e.replace(raw_env as usize)) != raw_env as usize {
+    let bound = SCRATCH_REF.with(|r| r.get());
+    if bound.0 == raw_env as usize && !bound.1.is_null() {
+        // Bound before in this environment (the module was loaded again): every
+        // loaded copy must read the one Buffer the callbacks write into.
+        check_status!(unsafe { sys::napi_get_reference_value(raw_env, bound.1, &mut scratch) })?;
+    } else {
+        let (mut data, mut len, mut ty) = (ptr::null_mut(), 0usize, 0);
+        check_status!(
+            unsafe {
+                sys::napi_get_typedarray_info(
+                    raw_env,
+                    scratch,
+                    &mut ty,
+                    &mut len,
+                    &mut data,
+                    ptr::null_mut(),
+                    ptr::null_mut(),
+                )
+            },
+            "leakguard: offheapBind needs a scratch Buffer"
+        )?;
+        // The scratch Buffer lives as long as this environment.
+        let mut reference = ptr::null_mut();
+        check_status!(unsafe { sys::napi_create_reference(raw_env, scratch, 1, &mut reference) })?;
+        SCRATCH_REF.with(|r| r.set((raw_env as usize, reference)));
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            s.js_ptr = data as *mut u8;
+            s.js_len = len;
+        });
         check_status!(unsafe {
             sys::napi_add_env_cleanup_hook(raw_env, Some(on_env_teardown), raw_env as *mut c_void)
         })?;
     }
+    check_status!(unsafe {
+        sys::napi_set_named_property(raw_env, target, c"scratch".as_ptr(), scratch)
+    })?;
     let functions: [(&str, Callback); 16] = [
         ("open", cb_open),
         ("get", cb_get),
