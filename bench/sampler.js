@@ -1,0 +1,187 @@
+'use strict';
+// HeapSampler benchmarks. Run: node bench/sampler.js [--quick]
+//   cpu:       CPU time (process.cpuUsage: every thread, so the sampler thread
+//              counts) of an allocation-heavy workload, each round in a fresh
+//              child: without leakguard vs with start() at default settings.
+//              Interleaved rounds, median of the per-pair ratios.
+//   http:      hello-world on 127.0.0.1 driven by autocannon (50 connections),
+//              server without vs with leakguard/register at defaults (timers
+//              patch, listener ledger, sampler), interleaved rounds, medians.
+//   detection: time from start to onLeak for a 1, 2 and 5 MB/s leak (arrays
+//              kept in a global list) at intervalMs 250, and for each leak
+//              scenario of __test__/fixtures/sampler-scenario.js.
+const path = require('node:path');
+const os = require('node:os');
+const { spawn, spawnSync } = require('node:child_process');
+
+const ROOT = path.resolve(__dirname, '..');
+const quick = process.argv.includes('--quick');
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+// ---- cpu -------------------------------------------------------------------
+const CPU_CHILD = `
+  const withGuard = process.argv[1] === 'on';
+  if (withGuard) require(${JSON.stringify(ROOT)}).start();
+  const u0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  let keep = [];
+  let sink = 0;
+  const end = Date.now() + ${quick ? 2000 : 4000};
+  let iterations = 0;
+  (function work() {
+    // ~5 ms slices of allocation-heavy work, yielding so timers and the gc
+    // observer run as they would in a service.
+    const slice = Date.now() + 5;
+    while (Date.now() < slice) {
+      const o = { id: iterations, tags: new Array(32).fill(iterations), name: 'item-' + iterations };
+      keep.push(o);
+      if (keep.length > 20000) keep = [];
+      sink += JSON.stringify(o).length;
+      iterations++;
+    }
+    if (Date.now() < end) setImmediate(work);
+    else {
+      const cpu = process.cpuUsage(u0);
+      const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      console.log(JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000, wallMs, iterations, sink }));
+      if (withGuard) require(${JSON.stringify(ROOT)}).stop();
+    }
+  })();
+`;
+
+function cpuRound(mode) {
+  const out = spawnSync(process.execPath, ['-e', CPU_CHILD, mode], { encoding: 'utf8', timeout: 60_000 });
+  if (out.status !== 0) throw new Error(out.stderr);
+  return JSON.parse(out.stdout);
+}
+
+function benchCpu() {
+  const rounds = quick ? 3 : 7;
+  const ratios = [];
+  const perIter = { off: [], on: [] };
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
+    const r = {};
+    for (const m of order) r[m] = cpuRound(m);
+    // CPU per unit of work: the rounds are time-boxed, so compare cost per iteration.
+    const off = r.off.cpuMs / r.off.iterations;
+    const on = r.on.cpuMs / r.on.iterations;
+    perIter.off.push(off * 1e6);
+    perIter.on.push(on * 1e6);
+    ratios.push(on / off);
+  }
+  return {
+    rounds,
+    nsPerIterationOff: median(perIter.off),
+    nsPerIterationOn: median(perIter.on),
+    overheadPct: (median(ratios) - 1) * 100,
+  };
+}
+
+// ---- http ------------------------------------------------------------------
+const SERVER = `
+  const http = require('node:http');
+  const server = http.createServer((req, res) => res.end('hello world'));
+  server.listen(0, '127.0.0.1', () => process.send(server.address().port));
+  process.on('message', (m) => { if (m === 'stop') server.close(() => process.exit(0)); });
+`;
+
+function startServer(withGuard) {
+  return new Promise((resolve, reject) => {
+    const args = withGuard ? ['-r', path.join(ROOT, 'register.js'), '-e', SERVER] : ['-e', SERVER];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    child.once('message', (port) => resolve({ child, port }));
+    child.once('error', reject);
+  });
+}
+
+async function httpRound(withGuard, seconds) {
+  const autocannon = require('autocannon');
+  const { child, port } = await startServer(withGuard);
+  // Warm up for a second so both sides are measured hot.
+  await autocannon({ url: `http://127.0.0.1:${port}`, connections: 50, duration: 1 });
+  const result = await autocannon({ url: `http://127.0.0.1:${port}`, connections: 50, duration: seconds });
+  child.send('stop');
+  await new Promise((r) => child.once('exit', r));
+  return result.requests.average;
+}
+
+async function benchHttp() {
+  const rounds = quick ? 3 : 7;
+  const seconds = quick ? 2 : 3;
+  const off = [];
+  const on = [];
+  const ratios = [];
+  for (let i = 0; i < rounds; i++) {
+    const a = i % 2 === 0 ? await httpRound(false, seconds) : null;
+    const b = await httpRound(true, seconds);
+    const c = a === null ? await httpRound(false, seconds) : a;
+    off.push(c);
+    on.push(b);
+    ratios.push(b / c);
+  }
+  return { rounds, seconds, reqPerSecOff: median(off), reqPerSecOn: median(on), throughputPct: median(ratios) * 100 };
+}
+
+// ---- detection ---------------------------------------------------------------
+function leakChild(mbPerSec) {
+  // Each entry: an array of 128 numbers (~1 KiB on the heap).
+  const perTick = Math.round((mbPerSec * 1e6) / 1040 / 20);
+  return `
+    const lg = require(${JSON.stringify(ROOT)});
+    const t0 = Date.now();
+    lg.start({ intervalMs: 250, onLeak(r) {
+      console.log(JSON.stringify({ ms: Date.now() - t0, slope: r.heap.slopeBytesPerSec, top: r.suspects[0] ? r.suspects[0].kind : null }));
+      process.exit(0);
+    } });
+    const kept = [];
+    setInterval(function leak() { for (let i = 0; i < ${perTick}; i++) kept.push(new Array(128).fill(i)); }, 50);
+    setTimeout(() => { console.log(JSON.stringify({ ms: null })); process.exit(0); }, 30000);
+  `;
+}
+
+function detectOnce(mbPerSec) {
+  const out = spawnSync(process.execPath, ['-e', leakChild(mbPerSec)], { encoding: 'utf8', timeout: 60_000 });
+  return JSON.parse(out.stdout.trim().split('\n').pop());
+}
+
+function benchDetection() {
+  const rates = [1, 2, 5];
+  const rounds = quick ? 1 : 3;
+  const out = [];
+  for (const rate of rates) {
+    const runs = [];
+    for (let i = 0; i < rounds; i++) runs.push(detectOnce(rate));
+    const ms = runs.map((r) => r.ms);
+    out.push({ rate, detectionMs: ms, median: median(ms.map((m) => (m === null ? Infinity : m))), measuredSlope: median(runs.map((r) => r.slope || 0)) });
+  }
+  return out;
+}
+
+function benchScenarios() {
+  const fixture = path.join(ROOT, '__test__', 'fixtures', 'sampler-scenario.js');
+  const out = [];
+  for (const name of ['map', 'timer', 'listener', 'buffer']) {
+    const r = spawnSync(process.execPath, [fixture, name, '20000'], { encoding: 'utf8', timeout: 60_000 });
+    const line = r.stdout.split('\n').find((l) => l.startsWith('SAMPLER_RESULT '));
+    const res = line ? JSON.parse(line.slice(15)) : null;
+    const top = res && res.report.suspects[0];
+    out.push({ name, firstLeakMs: res && res.firstLeakMs, top: top ? `${top.kind} ${path.basename(top.site.file)}:${top.site.line}` : null });
+  }
+  return out;
+}
+
+(async () => {
+  const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  console.log(`node ${process.version}, ${os.cpus().length} cpus, load ${load()}${quick ? ' (quick)' : ''}`);
+  const cpu = benchCpu();
+  console.log(`cpu: allocation-heavy workload ${cpu.nsPerIterationOff.toFixed(0)} ns/iteration without, ${cpu.nsPerIterationOn.toFixed(0)} with start() — overhead ${cpu.overheadPct.toFixed(2)}% (median of ${cpu.rounds} paired rounds; load ${load()})`);
+  const http = await benchHttp();
+  console.log(`http: ${http.reqPerSecOff.toFixed(0)} req/s without, ${http.reqPerSecOn.toFixed(0)} with leakguard/register — ${http.throughputPct.toFixed(1)}% (median of ${http.rounds} paired ${http.seconds} s rounds; load ${load()})`);
+  for (const d of benchDetection()) {
+    console.log(`detection: ${d.rate} MB/s leak at intervalMs 250 → onLeak after ${d.detectionMs.map((m) => (m === null ? 'never' : `${(m / 1000).toFixed(1)} s`)).join(', ')} (measured slope ${(d.measuredSlope / 1e6).toFixed(2)} MB/s; load ${load()})`);
+  }
+  for (const s of benchScenarios()) {
+    console.log(`scenario ${s.name}: onLeak after ${s.firstLeakMs === null ? 'never (20 s)' : `${(s.firstLeakMs / 1000).toFixed(1)} s`}, top suspect ${s.top}`);
+  }
+})();
