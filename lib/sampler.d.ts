@@ -68,8 +68,8 @@ export interface Report {
     samples: number;
     majorGcs: number;
     forcedGcs: number;
-    /** The series whose verdict is leaking. */
-    growing: Array<'heap' | 'external' | 'native'>;
+    /** The series whose verdict is leaking (`rss`: RSS not explained by the V8 heap or external memory). */
+    growing: Array<'heap' | 'external' | 'rss'>;
   };
   eventLoopLag: LatencySummary & { stalledMs: number };
   gcPause: LatencySummary & { count: number };

@@ -382,7 +382,7 @@ impl SamplerCore {
         [
             ("heap", &self.heap),
             ("external", &self.external),
-            ("native", &self.native),
+            ("rss", &self.native),
         ]
         .into_iter()
         .filter(|(_, v)| v.leaking())
