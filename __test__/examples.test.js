@@ -110,7 +110,7 @@ function diagnostics(run) {
 
 function assertRan(run) {
   assert.ok(run.payload !== null, `the example printed no report line\n${diagnostics(run)}`);
-  assert.ok(run.payload.report !== null, `leakguard was not running in the example (report() unavailable)\n${diagnostics(run)}`);
+  assert.ok(run.payload.report !== null, `leakguard's report() was unavailable in the example: ${run.payload.reportError}\n${diagnostics(run)}`);
 }
 
 test('every leak example carries exactly one well-formed // LEAK: marker', () => {

@@ -24,18 +24,22 @@ function durationMs() {
   return Number.isFinite(raw) && raw > 0 ? raw : 12_000;
 }
 
+let lastReportError = null;
+
 /** leakguard's report if it is running in this process, else null. */
 function currentReport() {
   let leakguard;
   try {
     leakguard = require('leakguard');
-  } catch {
+  } catch (err) {
+    lastReportError = String(err && err.message);
     return null;
   }
   try {
     const report = leakguard.report();
     return report && typeof report === 'object' ? report : null;
-  } catch {
+  } catch (err) {
+    lastReportError = String(err && err.stack);
     return null; // not started (or not built yet)
   }
 }
@@ -77,7 +81,7 @@ function runExample(name, body) {
       firstLeakMs = Date.now() - startedAt;
     }
     if (process.env.LEAKGUARD_EXAMPLE_JSON === '1') {
-      const payload = { name, startedAt, durationMs: Date.now() - startedAt, everLeaking, firstLeakMs, report };
+      const payload = { name, startedAt, durationMs: Date.now() - startedAt, everLeaking, firstLeakMs, report, reportError: report === null ? lastReportError : null };
       process.stdout.write(`${MARKER}${JSON.stringify(payload)}\n`);
     } else if (report !== null) {
       process.stdout.write(`\n${name}: leakguard's report after ${Math.round((Date.now() - startedAt) / 1000)} s\n`);
