@@ -780,13 +780,18 @@ pub fn open(name: Option<&str>, config: Config) -> Result<Arc<Store>, CoreError>
     let mut named = NAMED.lock();
     if let Some(store) = named.get(name).and_then(|(_, w)| w.upgrade()) {
         if store.config != config {
-            return Err(CoreError::new(
+            let err = CoreError::new(
                 ErrorCode::CacheMismatch,
                 format!(
                     "the cache \"{name}\" is already open with maxSize {} and ttl {}; this opener asked for maxSize {} and ttl {}",
                     store.config.max_size, store.config.ttl_ms, config.max_size, config.ttl_ms
                 ),
-            ));
+            );
+            // Unlock before letting go: if the other handles went meanwhile,
+            // this is the last one, and the store's Drop takes the lock.
+            drop(named);
+            drop(store);
+            return Err(err);
         }
         return Ok(store);
     }
@@ -960,6 +965,22 @@ mod tests {
             validate(cfg(1, -1.0)).unwrap_err().code,
             ErrorCode::InvalidOption
         );
+    }
+
+    #[test]
+    fn racing_openers_and_closers_never_deadlock() {
+        // A mismatching opener may hold the last handle of a store whose other
+        // handles just went; letting go of it must not happen under the lock.
+        std::thread::scope(|scope| {
+            for t in 0..3u64 {
+                scope.spawn(move || {
+                    for _ in 0..20_000 {
+                        let _ = open(Some("unit-race"), cfg(1000 + t % 2, 0.0));
+                    }
+                });
+            }
+        });
+        assert!(!NAMED.lock().contains_key("unit-race"));
     }
 
     #[test]
