@@ -47,7 +47,7 @@ export interface OffHeapCacheStats {
 }
 
 /** A stored value comes back as the type it was stored as (a fresh copy). */
-type Stored<V> = V extends string ? string : V extends Buffer ? Buffer : V extends Uint8Array ? Uint8Array : V;
+export type OffHeapStored<V> = V extends string ? string : V extends Buffer ? Buffer : V extends Uint8Array ? Uint8Array : V;
 
 /**
  * A byte-bounded LRU cache whose keys and values live in Rust memory, outside
@@ -56,9 +56,9 @@ type Stored<V> = V extends string ? string : V extends Buffer ? Buffer : V exten
 export declare class OffHeapCache<K extends OffHeapKey = OffHeapKey, V extends OffHeapValue = OffHeapValue> {
   constructor(options: OffHeapCacheOptions, entries?: Iterable<readonly [K, V]> | null);
   /** The value (a copy), marking the entry most recently used; undefined when absent or expired. */
-  get(key: K): Stored<V> | undefined;
+  get(key: K): OffHeapStored<V> | undefined;
   /** The value without marking it used or counting a hit. */
-  peek(key: K): Stored<V> | undefined;
+  peek(key: K): OffHeapStored<V> | undefined;
   /** Stores a copy of `value`; evicts least-recently-used entries to stay within `maxSize`. */
   set(key: K, value: V): this;
   has(key: K): boolean;
@@ -70,10 +70,10 @@ export declare class OffHeapCache<K extends OffHeapKey = OffHeapKey, V extends O
   purgeStale(): boolean;
   /** Keys, least recently used first (a snapshot taken when iteration starts). */
   keys(): Generator<K, void, undefined>;
-  values(): Generator<Stored<V>, void, undefined>;
-  entries(): Generator<[K, Stored<V>], void, undefined>;
-  [Symbol.iterator](): Generator<[K, Stored<V>], void, undefined>;
-  forEach(callback: (value: Stored<V>, key: K, cache: this) => void, thisArg?: unknown): void;
+  values(): Generator<OffHeapStored<V>, void, undefined>;
+  entries(): Generator<[K, OffHeapStored<V>], void, undefined>;
+  [Symbol.iterator](): Generator<[K, OffHeapStored<V>], void, undefined>;
+  forEach(callback: (value: OffHeapStored<V>, key: K, cache: this) => void, thisArg?: unknown): void;
   stats(): OffHeapCacheStats;
   /** Lets go of the store now; later calls throw `ERR_LEAKGUARD_NATIVE`. Idempotent. */
   close(): void;
