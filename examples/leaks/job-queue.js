@@ -32,8 +32,8 @@ async function handler(req, res) {
 
 runExample('job-queue', async ({ stopped }) => {
   const server = await listen(handler);
-  // The worker: one job every 10 ms.
-  const worker = setInterval(() => queue.shift(), 10);
+  // The worker: one thumbnail every 50 ms, far slower than the producers.
+  const worker = setInterval(() => queue.shift(), 50);
   await driveLoad(server, { ratePerSec: 1500, method: 'POST', pathFor: (i) => `/jobs/img-${i}.png`, stopped });
   clearInterval(worker);
 });
