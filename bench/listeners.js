@@ -8,7 +8,7 @@
 //   - addEventListener + removeEventListener on an EventTarget
 //   - HTTP on 127.0.0.1, autocannon (programmatic, bounded): Node's hello
 //     world, and the same with a balanced per-request bus subscription
-// The tracked rounds use trackListeners({ sampleEvery: SAMPLE_EVERY env, default 1024 }).
+// The tracked rounds use trackListeners() defaults (SAMPLE_EVERY=n overrides sampleEvery).
 // Figures vary with machine load: record `uptime` beside them.
 
 const EventEmitter = require('node:events');
@@ -20,7 +20,8 @@ const quick = process.argv.includes('--quick');
 const noHttp = process.argv.includes('--no-http');
 const ROUNDS = quick ? 5 : 11;
 const N = quick ? 200_000 : 1_000_000;
-const SAMPLE = Number(process.env.SAMPLE_EVERY || 1024);
+// Library defaults unless SAMPLE_EVERY is set.
+const TRACK_OPTIONS = process.env.SAMPLE_EVERY ? { sampleEvery: Number(process.env.SAMPLE_EVERY) } : undefined;
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -97,7 +98,7 @@ function micro() {
     for (const [name, fn] of Object.entries(cases)) {
       const order = r % 2 === 0 ? ['untracked', 'tracked'] : ['tracked', 'untracked'];
       for (const mode of order) {
-        if (mode === 'tracked') trackListeners({ sampleEvery: SAMPLE });
+        if (mode === 'tracked') trackListeners(TRACK_OPTIONS);
         const scale = name.startsWith('addEventListener') || name.startsWith('per-request') ? 4 : 1;
         results[name][mode].push(timeCase(fn, N) * scale);
         if (mode === 'tracked') untrackListeners();
@@ -144,7 +145,7 @@ function serveChild(app) {
   let cpu0;
   let served0;
   process.on('message', (msg) => {
-    if (msg === 'track') trackListeners({ sampleEvery: SAMPLE });
+    if (msg === 'track') trackListeners(TRACK_OPTIONS);
     else if (msg === 'untrack') untrackListeners();
     else if (msg === 'begin') {
       cpu0 = process.cpuUsage();
@@ -211,9 +212,27 @@ async function httpBench(app) {
   };
 }
 
+// Exact attribution (a real stack on every add) for comparison: far fewer
+// iterations, it costs microseconds per add.
+function exactMode() {
+  const n = quick ? 2_000 : 10_000;
+  const out = { untracked: [], exact: [] };
+  const fn = cases['on+off pair (fresh closure)'];
+  for (let r = 0; r < (quick ? 3 : 7); r++) {
+    out.untracked.push(timeCase(fn, n));
+    trackListeners({ sampleEvery: 1, capturesPerSecond: Infinity });
+    out.exact.push(timeCase(fn, n));
+    untrackListeners();
+  }
+  const u = median(out.untracked);
+  const t = median(out.exact);
+  return [{ case: 'on+off pair (fresh closure), sampleEvery: 1', untracked_ns: u.toFixed(1), tracked_ns: t.toFixed(1), overhead: `${((t / u - 1) * 100).toFixed(0)}%` }];
+}
+
 async function main() {
   console.log(`node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.table(micro());
+  console.table(exactMode());
   if (!noHttp) console.table([await httpBench('hello'), await httpBench('subscribe')]);
   console.log(`load after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 }

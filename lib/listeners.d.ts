@@ -32,12 +32,12 @@ export interface TrackListenersOptions {
   /**
    * Re-check a cached add site with a real stack on average once every this many
    * adds of the same listener key (randomised). `1` captures a stack on every add:
-   * exact attribution, microseconds per add. Integer ≥ 1. Default 256.
+   * exact attribution, microseconds per add. Integer ≥ 1. Default 512.
    */
   sampleEvery?: number;
   /**
    * Budget of real stack captures per second beyond the first one for each new
-   * key (re-checks and ambiguous keys). `Infinity` for no limit. Default 200.
+   * key (re-checks and ambiguous keys). `Infinity` for no limit. Default 50.
    */
   capturesPerSecond?: number;
   /**

@@ -26,8 +26,8 @@ const { validateOptions, validateInteger, validateBoolean } = require('./errors'
 const EEProto = EventEmitter.prototype;
 const ETProto = EventTarget.prototype;
 
-const DEFAULT_SAMPLE_EVERY = 256;
-const DEFAULT_CAPTURES_PER_SECOND = 200;
+const DEFAULT_SAMPLE_EVERY = 512;
+const DEFAULT_CAPTURES_PER_SECOND = 50;
 
 let ledger = null;
 let originals = null;
