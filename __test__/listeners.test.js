@@ -487,3 +487,31 @@ test(
     assert.equal(siteAt('keptAll', 'kept').live, 1);
   }),
 );
+
+test('a ledger failure never reaches the emitter: one warning, counting stops, emitters keep working', async () => {
+  const { ListenerLedger } = require('../lib/listener-ledger');
+  const original = ListenerLedger.prototype.added;
+  ListenerLedger.prototype.added = () => {
+    throw new Error('ledger bug');
+  };
+  const warnings = [];
+  const onWarning = (w) => warnings.push(w);
+  process.on('warning', onWarning);
+  trackListeners();
+  try {
+    const e = new EventEmitter();
+    const f = () => {};
+    assert.equal(e.on('x', f), e);
+    assert.equal(e.on('x', f), e);
+    assert.equal(e.listenerCount('x'), 2);
+    e.off('x', f);
+    assert.equal(e.listenerCount('x'), 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(warnings.filter((w) => w.code === 'LEAKGUARD_LISTENER_LEDGER').length, 1);
+    assert.deepEqual(listeners(), []);
+  } finally {
+    process.off('warning', onWarning);
+    ListenerLedger.prototype.added = original;
+    assert.equal(untrackListeners(), true, 'untrack still restores the prototypes');
+  }
+});
