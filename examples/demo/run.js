@@ -61,7 +61,7 @@ function get(agent, port, urlPath) {
   });
 }
 
-async function driveLoad(port, label) {
+async function driveLoad(port, label, child) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   const startedAt = Date.now();
   const endsAt = startedAt + SECONDS * 1000;
@@ -94,7 +94,7 @@ async function driveLoad(port, label) {
   }, TTY ? 1000 : 4000);
 
   const worker = async () => {
-    while (Date.now() < endsAt) {
+    while (Date.now() < endsAt && child.exitCode === null && child.signalCode === null) {
       const i = sent++;
       const wait = startedAt + (i * 1000) / RATE_PER_SEC - Date.now();
       if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
@@ -122,7 +122,8 @@ async function phase(title, file, label) {
   process.stdout.write(`  service: ${path.relative(process.cwd(), file)}, load: ${RATE_PER_SEC} req/s on 127.0.0.1 for ${SECONDS} s\n\n`);
   const { child, port } = await startService(file);
   try {
-    const result = await driveLoad(port, label);
+    const result = await driveLoad(port, label, child);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${path.basename(file)} exited during the load (code ${child.exitCode})`);
     process.stdout.write(`\n  leakguard's report (GET /admin/leakguard):\n\n`);
     process.stdout.write(`${result.text.replace(/^/gm, '    ')}\n`);
     return result;
