@@ -520,3 +520,33 @@ test('node -r leakguard/register gives patched timers', () => {
   assert.equal(out.status, 0, out.stderr);
   assert.equal(out.stdout.trim(), 'LeakguardTimeout');
 });
+
+test('node --import leakguard/register gives patched timers to an ES module', () => {
+  const out = spawnSync(
+    process.execPath,
+    ['--import', 'leakguard/register', '--input-type=module', '-e', "import { setTimeout as st } from 'node:timers'; const t = st(() => {}, 1); console.log(t.constructor.name, globalThis.setTimeout === st); process.exit(0)"],
+    { cwd: ROOT, encoding: 'utf8', timeout: 20_000 },
+  );
+  assert.equal(out.status, 0, out.stderr);
+  assert.equal(out.stdout.trim(), 'LeakguardTimeout true');
+});
+
+test('each worker thread patches its own timers', async () => {
+  const { Worker } = require('node:worker_threads');
+  const source = `
+    const { parentPort } = require('node:worker_threads');
+    const { patchTimers, timers } = require(${JSON.stringify(path.join(ROOT, 'lib/timers.js'))});
+    patchTimers();
+    const made = [];
+    for (let i = 0; i < 5; i++) made.push(setInterval(() => {}, 60_000));
+    parentPort.postMessage({ name: made[0].constructor.name, live: timers().reduce((n, r) => n + r.live, 0) });
+    for (const t of made) clearInterval(t);
+  `;
+  const worker = new Worker(source, { eval: true });
+  const message = await within(new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  }), 10_000, 'the worker');
+  assert.deepEqual(message, { name: 'LeakguardTimeout', live: 5 });
+  await within(new Promise((resolve) => worker.once('exit', resolve)), 10_000, 'the worker to exit on its own');
+});
