@@ -166,7 +166,8 @@ class ListenerLedger {
     this.rowList = [];
     this.byFn = new WeakMap(); // listener function → KeyState, or Map(event → KeyState) when used for several events
     this.byName = new Map(); // event → Map(function name → KeyState)
-    this.books = new WeakMap(); // emitter → Book
+    this.books = new WeakMap(); // emitter → Book, only where the private field was refused
+    this.weakBooks = false; // whether `books` holds anything (spares a lookup per removal)
     this.onceTargets = new Set(); // WeakRef(EventTarget) with `{ once: true }` listeners not seen removed
     this.captures = 0;
     this.registry = new FinalizationRegistry((tallies) => this.collected(tallies));
@@ -176,14 +177,17 @@ class ListenerLedger {
   bookOf(emitter) {
     const book = BookSlot.get(emitter);
     if (book !== undefined && book.ledger === this) return book;
-    return this.books.get(emitter);
+    return this.weakBooks ? this.books.get(emitter) : undefined;
   }
 
   book(emitter) {
     let book = this.bookOf(emitter);
     if (book === undefined) {
       book = new Book(this);
-      if (!BookSlot.set(emitter, book)) this.books.set(emitter, book);
+      if (!BookSlot.set(emitter, book)) {
+        this.books.set(emitter, book);
+        this.weakBooks = true;
+      }
       // The registry watches a tiny token that only the book references, not
       // the emitter: V8's young-generation GC keeps every registered target
       // alive, and a registered request or socket would drag its whole graph
