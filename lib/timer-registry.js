@@ -68,7 +68,11 @@ function stateOf(handle) {
 
 const structured = (_, callSites) => callSites;
 
-/** "file:line:column" of the frame that called `below`, or '<unknown>'. */
+/**
+ * "file:line:column" of the frame that called `below`, or '<unknown>' (also
+ * when `Error` is frozen: a timer must never fail because its site could not
+ * be read).
+ */
 function callerKey(below) {
   const savedPrepare = Error.prepareStackTrace;
   const savedLimit = Error.stackTraceLimit;
@@ -79,16 +83,30 @@ function callerKey(below) {
     Error.stackTraceLimit = 1;
     Error.captureStackTrace(holder, below);
     frames = holder.stack;
+  } catch {
+    frames = undefined;
   } finally {
-    Error.prepareStackTrace = savedPrepare;
-    Error.stackTraceLimit = savedLimit;
+    try {
+      Error.prepareStackTrace = savedPrepare;
+      Error.stackTraceLimit = savedLimit;
+    } catch {
+      // Error is frozen: nothing was changed.
+    }
   }
   const frame = Array.isArray(frames) ? frames[0] : undefined;
   if (frame === undefined) return '<unknown>';
   return `${frame.getFileName()}:${frame.getLineNumber()}:${frame.getColumnNumber()}`;
 }
 
-/** A (call site, kind) row in the shared stats table plus its live list. */
+function siteOf(below) {
+  try {
+    return captureSite(below, STACK_LIMIT);
+  } catch {
+    return null;
+  }
+}
+
+/** A (call site, kind) row in the shared stats table plus its creation-time buckets. */
 class SiteRow {
   constructor(kind, captured) {
     this.kind = kind;
@@ -183,7 +201,7 @@ class TimerRegistry {
     const key = `${kind}|${caller}`;
     let row = this.rows.get(key);
     if (row === undefined) {
-      row = new SiteRow(kind, captureSite(below, STACK_LIMIT));
+      row = new SiteRow(kind, siteOf(below));
       this.rows.set(key, row);
     }
     return row;
