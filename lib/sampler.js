@@ -65,8 +65,10 @@ function resolveOptions(options) {
 function start(options) {
   const o = resolveOptions(options);
   if (state !== null) return;
+  const token = {};
   const onReport = (json) => {
-    if (state === null || o.onLeak === undefined) return;
+    // A report queued before stop() must not reach a later start()'s caller.
+    if (state === null || state.token !== token || o.onLeak === undefined) return;
     let report;
     try {
       report = JSON.parse(json);
@@ -101,7 +103,7 @@ function start(options) {
   }
   const profiler = o.allocations ? new AllocationProfiler({ samplingIntervalBytes: o.samplingIntervalBytes }) : null;
   const feed = new HeapFeed(sampler, { intervalMs: o.intervalMs, profiler, windowMs: o.windowMs });
-  state = { sampler, feed, profiler, timers: false, listeners: false, options: o };
+  state = { sampler, feed, profiler, timers: false, listeners: false, options: o, token };
   try {
     feed.start();
     // Each returns false when it was already on (the user turned it on):
