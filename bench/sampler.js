@@ -1,5 +1,5 @@
 'use strict';
-// HeapSampler benchmarks. Run: node bench/sampler.js [--quick]
+// HeapSampler benchmarks. Run: node bench/sampler.js [--quick] [--http-variants]
 //   cpu:       CPU time (process.cpuUsage: every thread, so the sampler thread
 //              counts) of an allocation-heavy workload, each round in a fresh
 //              child: without leakguard vs with start() at default settings.
@@ -10,6 +10,8 @@
 //   detection: time from start to onLeak for a 1, 2 and 5 MB/s leak (arrays
 //              kept in a global list) at intervalMs 250, and for each leak
 //              scenario of __test__/fixtures/sampler-scenario.js.
+//   --http-variants: only the HTTP case, register with timers and/or the
+//              listener ledger turned off, to see which part costs.
 const path = require('node:path');
 const os = require('node:os');
 const { spawn, spawnSync } = require('node:child_process');
@@ -86,18 +88,18 @@ const SERVER = `
   process.on('message', (m) => { if (m === 'stop') server.close(() => process.exit(0)); });
 `;
 
-function startServer(withGuard) {
+function startServer(withGuard, env = {}) {
   return new Promise((resolve, reject) => {
     const args = withGuard ? ['-r', path.join(ROOT, 'register.js'), '-e', SERVER] : ['-e', SERVER];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, ...env } });
     child.once('message', (port) => resolve({ child, port }));
     child.once('error', reject);
   });
 }
 
-async function httpRound(withGuard, seconds) {
+async function httpRound(withGuard, seconds, env) {
   const autocannon = require('autocannon');
-  const { child, port } = await startServer(withGuard);
+  const { child, port } = await startServer(withGuard, env);
   // Warm up for a second so both sides are measured hot.
   await autocannon({ url: `http://127.0.0.1:${port}`, connections: 50, duration: 1 });
   const result = await autocannon({ url: `http://127.0.0.1:${port}`, connections: 50, duration: seconds });
@@ -121,6 +123,23 @@ async function benchHttp() {
     ratios.push(b / c);
   }
   return { rounds, seconds, reqPerSecOff: median(off), reqPerSecOn: median(on), throughputPct: median(ratios) * 100 };
+}
+
+// Which part costs throughput: the register preload with parts turned off.
+async function benchHttpVariants() {
+  const variants = {
+    'without leakguard': [false, {}],
+    'register, everything on': [true, {}],
+    'register, LEAKGUARD_TIMERS=0': [true, { LEAKGUARD_TIMERS: '0' }],
+    'register, LEAKGUARD_LISTENERS=0': [true, { LEAKGUARD_LISTENERS: '0' }],
+    'register, sampler only': [true, { LEAKGUARD_TIMERS: '0', LEAKGUARD_LISTENERS: '0' }],
+  };
+  const rounds = quick ? 3 : 5;
+  const res = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  for (let i = 0; i < rounds; i++) {
+    for (const [name, [withGuard, env]] of Object.entries(variants)) res[name].push(await httpRound(withGuard, 3, env));
+  }
+  return Object.entries(res).map(([name, xs]) => ({ name, median: median(xs), all: xs }));
 }
 
 // ---- detection ---------------------------------------------------------------
@@ -173,6 +192,14 @@ function benchScenarios() {
 
 (async () => {
   const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  if (process.argv.includes('--http-variants')) {
+    console.log(`node ${process.version}, ${os.cpus().length} cpus, load ${load()}`);
+    for (const v of await benchHttpVariants()) {
+      console.log(`http ${v.name}: median ${v.median.toFixed(0)} req/s (${v.all.map((x) => x.toFixed(0)).join(', ')})`);
+    }
+    console.log(`load ${load()}`);
+    return;
+  }
   console.log(`node ${process.version}, ${os.cpus().length} cpus, load ${load()}${quick ? ' (quick)' : ''}`);
   const cpu = benchCpu();
   console.log(`cpu: allocation-heavy workload ${cpu.nsPerIterationOff.toFixed(0)} ns/iteration without, ${cpu.nsPerIterationOn.toFixed(0)} with start() — overhead ${cpu.overheadPct.toFixed(2)}% (median of ${cpu.rounds} paired rounds; load ${load()})`);
