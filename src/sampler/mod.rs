@@ -29,11 +29,17 @@
 //! - each horizon (`windowMs`, and `longFactor` windows for slow leaks) is cut
 //!   in 4 segments; growth = every segment's minimum above the previous one by
 //!   `minGrowth/16`, and the last above the first by `0.75 * minGrowth`;
-//! - confirmed by two post-GC points (the later fresh) rising at half the
-//!   minimum rate; missing points are obtained by a forced GC, requested at
-//!   most every `max(minGcGapMs, 100 x last forced GC duration)`;
-//! - no verdict before `warmupMs`; a leaking series stays leaking while either
-//!   horizon still shows growth.
+//! - confirmed by a fresh post-GC point standing above an older point at half
+//!   the minimum rate and by `minGrowth/8`; a missing fresh point is obtained
+//!   by a forced GC, requested at most every
+//!   `max(minGcGapMs, 100 x last forced GC duration)` (<= 1% of the time);
+//! - no verdict before `warmupMs`; a leaking series stays leaking while the
+//!   later half of either horizon is above the earlier half;
+//! - `leaking` = any series leaking; suspects come from `ranking`.
+//!
+//! Never: call into JS from the thread (only the weak thread-safe function
+//! does), block the JS thread for more than a lock held during one tick, or
+//! outlive its environment (an env cleanup hook shuts it down).
 //!
 //! This module never touches napi: `binding.rs` does.
 
