@@ -31,14 +31,14 @@
 //! before `b`, else the lowest sample 3/4 to 1 segment before): a rise at
 //! half the minimum rate (`min_growth / H`) or more, and of `min_growth / 8`.
 //! Every point is at least the live memory of its moment (garbage only adds),
-//! so a sample never overstates the rise. The suspicion stays open for one
-//! window while the answer comes (the forced GC makes the floors dip, so the
-//! floor test may not pass again meanwhile). When the fresh point is missing
-//! the verdict asks for a forced GC (`wants_gc`; the sampler rate-limits
-//! them), which is what makes it decide when major GCs are rare. Half a
-//! horizon rising by
-//! `min_growth / 4` makes the series *suspected* (the sampler then starts
-//! allocation sampling), which asks for nothing else.
+//! so a sample never overstates the rise (and a rise too small against a
+//! sample is inconclusive: another forced GC decides). The suspicion stays
+//! open for one window while the answer comes (the forced GC makes the floors
+//! dip, so the floor test may not pass again meanwhile). When the fresh point
+//! is missing the verdict asks for a forced GC (`wants_gc`; the sampler
+//! rate-limits them), which is what makes it decide when major GCs are rare.
+//! Half a horizon rising by `min_growth / 4` makes the series *suspected*
+//! (the sampler then starts allocation sampling), which asks for nothing else.
 //!
 //! Two horizons are tested: the short window (fast leaks) and a long one,
 //! `long_factor` windows long (slow leaks of a few KiB/s). Once leaking, a
@@ -417,8 +417,12 @@ impl Verdict {
         let rise = b.v - a.v;
         if rise / (b.t - a.t) >= 0.5 * min_rate && rise >= self.tuning.min_growth / 8.0 {
             Confirmation::Confirmed
-        } else {
+        } else if a.post_gc {
             Confirmation::Rejected
+        } else {
+            // A sample may carry garbage: too low a rise against it proves
+            // nothing. Take another post-GC point to compare with this one.
+            Confirmation::NeedGc
         }
     }
 
@@ -640,6 +644,41 @@ mod tests {
         assert!(memwatch, "memwatch's rule fires on the warm-up");
         let sim = run(60_000.0, live, young, Some(1000.0));
         assert!(!sim.ever_leaking, "this verdict waits for the plateau");
+    }
+
+    #[test]
+    fn a_forced_gc_that_clears_promoted_garbage_does_not_lose_the_leak() {
+        // Old-generation garbage builds up at 3 MiB/s until a GC clears it:
+        // samples sit well above live memory, so the forced GC's point dips
+        // below the floors before it. The suspicion must survive the dip.
+        let mut v = Verdict::new(tuning());
+        let live = |t: f64| 40.0 * MB + 1.5 * MB * t / 1000.0;
+        let (mut last_gc, mut last_forced, mut at) = (0.0, f64::NEG_INFINITY, None);
+        let mut t = 0.0;
+        while t <= 20_000.0 && at.is_none() {
+            let garbage = 3.0 * MB * (t - last_gc) / 1000.0;
+            v.push(Point {
+                t,
+                v: live(t) + garbage,
+                post_gc: false,
+            });
+            v.evaluate(t);
+            if v.wants_gc() && t - last_forced >= 1000.0 {
+                last_forced = t;
+                last_gc = t;
+                v.push(Point {
+                    t: t + 1.0,
+                    v: live(t),
+                    post_gc: true,
+                });
+            }
+            if v.leaking() {
+                at = Some(t);
+            }
+            t += 250.0;
+        }
+        let at = at.expect("the leak must be confirmed");
+        assert!(at <= 12_000.0, "confirmed at {at} ms");
     }
 
     #[test]
