@@ -101,8 +101,16 @@ function start(options) {
     e.cause = err;
     throw e;
   }
-  const profiler = o.allocations ? new AllocationProfiler({ samplingIntervalBytes: o.samplingIntervalBytes }) : null;
-  const feed = new HeapFeed(sampler, { intervalMs: o.intervalMs, profiler, windowMs: o.windowMs });
+  let profiler = null;
+  let feed;
+  try {
+    profiler = o.allocations ? new AllocationProfiler({ samplingIntervalBytes: o.samplingIntervalBytes }) : null;
+    feed = new HeapFeed(sampler, { intervalMs: o.intervalMs, profiler, windowMs: o.windowMs });
+  } catch (err) {
+    if (profiler !== null) profiler.close();
+    sampler.shutdown(SHUTDOWN_TIMEOUT_MS); // never leave the thread behind
+    throw err;
+  }
   state = { sampler, feed, profiler, timers: false, listeners: false, options: o, token };
   try {
     feed.start();
