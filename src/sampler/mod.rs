@@ -29,10 +29,10 @@
 //! - each horizon (`windowMs`, and `longFactor` windows for slow leaks) is cut
 //!   in 4 segments; growth = every segment's minimum above the previous one by
 //!   `minGrowth/16`, and the last above the first by `0.75 * minGrowth`;
-//! - confirmed by a fresh post-GC point standing above an older point at half
-//!   the minimum rate and by `minGrowth/8`; a missing fresh point is obtained
-//!   by a forced GC, requested at most every
-//!   `max(minGcGapMs, 100 x last forced GC duration)` (<= 1% of the time);
+//! - confirmed by a recent pair of post-GC points rising at half the minimum
+//!   rate and by `minGrowth/8`; missing points are obtained by forced GCs,
+//!   requested at most every
+//!   `max(minGcGapMs, min(100 x last forced GC duration, windowMs / 4))`;
 //! - no verdict before `warmupMs`; a leaking series stays leaking while the
 //!   later half of either horizon is above the earlier half;
 //! - `leaking` = any series leaking; suspects come from `ranking`.
@@ -311,10 +311,12 @@ impl SamplerCore {
 
     fn requests(&mut self, now: f64) -> Requests {
         let wants = self.heap.wants_gc() || self.external.wants_gc() || self.native.wants_gc();
+        // At most 1% of the time in forced GCs, but never so rare that a
+        // confirmation pair (half a segment to 1.5 segments apart) cannot form.
         let gap = self
             .settings
             .min_gc_gap_ms
-            .max(100.0 * self.latest.forced_gc_ms);
+            .max((100.0 * self.latest.forced_gc_ms).min(self.settings.window_ms / 4.0));
         let force_gc = wants && now - self.last_gc_request >= gap;
         if force_gc {
             self.last_gc_request = now;

@@ -26,13 +26,11 @@
 //! when major GCs are rare, and segment minima lag the present by a segment
 //! (a warm-up that stopped two seconds ago still shows rising floors). So a
 //! passing floor test is only a *suspicion*; the verdict needs *confirmation*
-//! from a fresh post-GC point `b` (within half a segment) compared with an
-//! older point `a` (the latest post-GC point a horizon to 3/4 of a segment
-//! before `b`, else the lowest sample 3/4 to 1 segment before): a rise at
-//! half the minimum rate (`min_growth / H`) or more, and of `min_growth / 8`.
-//! Every point is at least the live memory of its moment (garbage only adds),
-//! so a sample never overstates the rise (and a rise too small against a
-//! sample is inconclusive: another forced GC decides). The suspicion stays
+//! from a recent pair of post-GC points: a fresh one `b` (within half a
+//! segment) rising at half the minimum rate (`min_growth / H`) or more, and
+//! by `min_growth / 8`, above the latest one half a segment to 1.5 segments
+//! older. Only a recent pair rejects a warm-up that ended a moment ago (an
+//! older point, or a sample, on the ramp is lower too). The suspicion stays
 //! open for one window while the answer comes (the forced GC makes the floors
 //! dip, so the floor test may not pass again meanwhile). When the fresh point
 //! is missing the verdict asks for a forced GC (`wants_gc`; the sampler
@@ -392,37 +390,27 @@ impl Verdict {
         if b.t < now - seg / 2.0 {
             return Confirmation::NeedGc;
         }
-        // The latest post-GC point from a horizon to 0.75 segment back, else
-        // the lowest sample 0.75 to 1 segment back: as recent as the evidence
-        // allows (a recent point is what rejects a warm-up that just ended).
-        let (from, to) = (b.t - g.horizon_ms, b.t - 0.75 * seg);
-        let in_range = || {
-            self.series
-                .points
-                .iter()
-                .filter(move |p| p.t >= from && p.t <= to)
-        };
-        let a = in_range()
-            .filter(|p| p.post_gc)
-            .max_by(|x, y| x.t.total_cmp(&y.t))
-            .or_else(|| {
-                in_range()
-                    .filter(|p| p.t >= b.t - seg)
-                    .min_by(|x, y| x.v.total_cmp(&y.v))
-            });
-        let Some(a) = a else {
+        // Against the latest post-GC point at least half a segment older, if
+        // it is recent (at most 1.5 segments older): a recent pair is what
+        // rejects a warm-up that just ended. Anything older (or a sample,
+        // which on a ramp that just ended is lower too) cannot tell a warm-up
+        // from a leak: take another post-GC point.
+        let min_rate = self.tuning.min_growth / g.horizon_ms;
+        let recent = self
+            .series
+            .points
+            .iter()
+            .rev()
+            .find(|p| p.post_gc && p.t <= b.t - 0.5 * seg)
+            .filter(|a| b.t - a.t <= 1.5 * seg);
+        let Some(a) = recent else {
             return Confirmation::NeedGc;
         };
-        let min_rate = self.tuning.min_growth / g.horizon_ms;
         let rise = b.v - a.v;
         if rise / (b.t - a.t) >= 0.5 * min_rate && rise >= self.tuning.min_growth / 8.0 {
             Confirmation::Confirmed
-        } else if a.post_gc {
-            Confirmation::Rejected
         } else {
-            // A sample may carry garbage: too low a rise against it proves
-            // nothing. Take another post-GC point to compare with this one.
-            Confirmation::NeedGc
+            Confirmation::Rejected
         }
     }
 
