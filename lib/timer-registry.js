@@ -23,17 +23,29 @@
 // the re-arm creates a fresh real `Timeout` in the caller's async context.
 //
 // Call sites. A stack capture costs microseconds, a timer pair a few hundred
-// nanoseconds, so the site of a timer is looked up by the identity of its
-// callback (a WeakMap, ~10 ns); only the first time a callback object is seen
-// is the line that called setTimeout read (one structured frame, a few µs), and
-// only the first time that line is seen is the full stack captured and parsed
-// (lib/callsite.js, ~10 µs or more). One cache hit in VERIFY_EVERY (a countdown
-// shared by all callbacks) is re-read; a function found scheduled from two
-// lines is never cached again. Per-line counts are therefore exact except for
-// the timers of such a shared function made before the sharing is seen (about
-// VERIFY_EVERY of them). A fresh closure per call (`setTimeout(() => …)`)
-// misses the cache every time and pays the one-frame read: that is the price
-// of exact per-line counts.
+// nanoseconds, so the site of a timer is looked up without one nearly always:
+//   1. by the identity of its callback (a WeakMap, ~10 ns): a function object
+//      seen before;
+//   2. else by its source text (Function.prototype.toString, a V8 substring,
+//      identical for every closure made from one function literal; keyed on
+//      at most TEXT_KEY_CHARS of it): a fresh closure per call
+//      (`setTimeout(() => …)`, one per request) costs ~0.15 µs, not a stack;
+//   3. else (a text never seen, a native or bound function, whose text says
+//      nothing, or a text found at two lines) the line that called
+//      setTimeout is read (one structured frame, a few µs), and only the first
+//      time that line is seen is the full stack captured and parsed
+//      (lib/callsite.js, ~10 µs or more).
+// Checks keep 1 and 2 honest: one WeakMap hit in VERIFY_EVERY is re-read (a
+// function found scheduled from two lines is never cached again); a text hit
+// is re-read while the check budget of the current clock tick lasts
+// (CHECKS_PER_TICK, so at most 2 × CHECKS_PER_TICK extra frames a second),
+// and one in TEXT_CHECK_EVERY after that; a text found at two lines is never
+// used again (its closures take path 3). Per-line counts are therefore exact
+// except for the timers of a function, or of identical function texts at
+// different lines, made before the sharing is seen: none while fewer than
+// CHECKS_PER_TICK text hits come per tick, at most about TEXT_CHECK_EVERY
+// otherwise. Closures made from one literal are counted at their own line
+// however many there are.
 //
 // Invariants: a handle counts in its row's creation-time bucket iff
 // `timer !== null`; the `byId` map holds only live handles that were converted
@@ -48,7 +60,14 @@ const { statsTable, CELLS } = require('./stats');
 
 const { ADDS, REMOVES, OLDEST_MS } = CELLS.site;
 const TIMEOUT_MAX = 2 ** 31 - 1;
-const VERIFY_EVERY = 4096;
+const VERIFY_EVERY = 4096; // one WeakMap hit in this many re-reads its line
+const TEXT_CHECK_EVERY = 1024; // one text hit in this many re-reads its line, past the tick's budget
+const CHECKS_PER_TICK = 128; // text hits re-read per clock tick (CLOCK_PERIOD_MS) before sampling
+const TEXT_KEY_CHARS = 96; // longer source texts are keyed on a prefix and their length
+const MAX_TEXTS = 4096; // distinct source texts remembered per kind (generated code must not grow it forever)
+const REMEMBER_EVERY = 32; // one unchecked text hit in this many enters the WeakMap (a reused callback)
+const NATIVE_TAIL = '{ [native code] }';
+const fnSource = Function.prototype.toString;
 const STACK_LIMIT = 12;
 const CLOCK_PERIOD_MS = 500;
 
@@ -154,6 +173,25 @@ class SiteRow {
 // A function scheduled from more than one line: never cached.
 const SHARED = Object.freeze({ shared: true });
 
+/** The key of a function's source text: the text itself, or a prefix and the length of a long one. */
+function textKey(text) {
+  if (text.length <= TEXT_KEY_CHARS) return text;
+  return `${text.slice(0, TEXT_KEY_CHARS - 16)}\u0000${text.length}`;
+}
+
+/** A flat copy of `key`, so a remembered key never pins the whole script source it was sliced from. */
+function ownCopy(key) {
+  return key.split('').join('');
+}
+
+/** What a source text maps to: the row of the one line it was seen at, or null once seen at two. */
+class TextEntry {
+  constructor(row) {
+    this.row = row;
+    this.hits = 0;
+  }
+}
+
 class TimerRegistry {
   /** `native` holds the original setTimeout/setInterval/clearTimeout. */
   constructor(native) {
@@ -162,6 +200,11 @@ class TimerRegistry {
     this.rows = new Map(); // "kind|file:line:column" → SiteRow
     this.sites = [new WeakMap(), new WeakMap()]; // [timeout, interval]: callback → SiteRow | SHARED
     this.verifyCountdown = VERIFY_EVERY;
+    this.texts = [new Map(), new Map()]; // [timeout, interval]: textKey(source) → TextEntry
+    this.textCheckEvery = TEXT_CHECK_EVERY;
+    this.checksPerTick = CHECKS_PER_TICK;
+    this.textCountdown = TEXT_CHECK_EVERY;
+    this.checkBudget = CHECKS_PER_TICK;
     this.byId = new Map(); // String(id) → live handle that was converted to a number
     this.now = Date.now(); // coarse clock for creation times, refreshed by the heartbeat
     this.heartbeat = null;
@@ -172,6 +215,7 @@ class TimerRegistry {
     this.now = Date.now();
     this.heartbeat = this.native.setInterval(() => {
       this.now = Date.now();
+      this.checkBudget = this.checksPerTick;
     }, CLOCK_PERIOD_MS);
     this.heartbeat.unref();
   }
@@ -182,15 +226,73 @@ class TimerRegistry {
     this.heartbeat = null;
   }
 
+  /**
+   * How often source-text hits are re-read (internal; tests set 1 / 0 to make
+   * the split of identical texts deterministic). Returns the previous values.
+   */
+  setTextChecks({ every = this.textCheckEvery, perTick = this.checksPerTick } = {}) {
+    const previous = { every: this.textCheckEvery, perTick: this.checksPerTick };
+    this.textCheckEvery = every;
+    this.textCountdown = every;
+    this.checksPerTick = perTick;
+    this.checkBudget = perTick;
+    return previous;
+  }
+
   /** The row of `callback` scheduled as `repeat`; captures a stack when not cached. */
   rowFor(callback, repeat, below) {
     const cache = this.sites[repeat ? 1 : 0];
     const cached = cache.get(callback);
-    if (cached !== undefined && cached !== SHARED && --this.verifyCountdown !== 0) return cached;
-    if (cached !== undefined && cached !== SHARED) this.verifyCountdown = VERIFY_EVERY;
+    if (cached === undefined) return this.rowByText(callback, repeat, below);
+    if (cached !== SHARED && --this.verifyCountdown !== 0) return cached;
+    if (cached !== SHARED) this.verifyCountdown = VERIFY_EVERY;
     const row = this.rowAt(callerKey(below), repeat, below);
-    if (cached === undefined) cache.set(callback, row);
-    else if (cached !== SHARED && cached !== row) cache.set(callback, SHARED);
+    if (cached !== SHARED && cached !== row) cache.set(callback, SHARED);
+    return row;
+  }
+
+  // A callback object never seen: its row by its source text when that text
+  // is known at exactly one line, else by reading the caller's line.
+  rowByText(callback, repeat, below) {
+    const cache = this.sites[repeat ? 1 : 0];
+    let text;
+    try {
+      text = fnSource.call(callback);
+    } catch {
+      text = NATIVE_TAIL;
+    }
+    // Native and bound functions all read "function () { [native code] }".
+    if (text.endsWith(NATIVE_TAIL)) {
+      const row = this.rowAt(callerKey(below), repeat, below);
+      cache.set(callback, row);
+      return row;
+    }
+    const texts = this.texts[repeat ? 1 : 0];
+    const key = textKey(text);
+    const entry = texts.get(key);
+    if (entry === undefined || entry.row === null) {
+      const row = this.rowAt(callerKey(below), repeat, below);
+      if (entry === undefined && texts.size < MAX_TEXTS) texts.set(ownCopy(key), new TextEntry(row));
+      cache.set(callback, row);
+      return row;
+    }
+    let check;
+    if (this.checkBudget > 0) {
+      this.checkBudget--;
+      check = true;
+    } else {
+      check = --this.textCountdown <= 0;
+      if (check) this.textCountdown = this.textCheckEvery;
+    }
+    if (!check) {
+      // Now and then remember the object itself: a callback reused later
+      // then costs a WeakMap hit, not a source text.
+      if (++entry.hits % REMEMBER_EVERY === 0) cache.set(callback, entry.row);
+      return entry.row;
+    }
+    const row = this.rowAt(callerKey(below), repeat, below);
+    if (row !== entry.row) entry.row = null; // seen at two lines: never used again
+    cache.set(callback, row);
     return row;
   }
 
@@ -414,4 +516,9 @@ function createRegistry(native) {
   return registry;
 }
 
-module.exports = { TimerRegistry, LeakguardTimeout, SiteRow, createRegistry, timerDuration, stateOf };
+/** The registry of this thread, or null before patchTimers() (internal: tests tune it). */
+function currentRegistry() {
+  return registry;
+}
+
+module.exports = { TimerRegistry, LeakguardTimeout, SiteRow, createRegistry, currentRegistry, timerDuration, stateOf, textKey };
