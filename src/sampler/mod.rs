@@ -25,14 +25,14 @@
 //! Algorithm (see `verdict` for the details and the reasons):
 //! - series: heap used outside the young generation (JS samples + post-GC
 //!   points), external memory, and native memory (RSS minus the V8 heap's
-//!   committed size minus external memory);
+//!   committed size minus external memory; long horizon only);
 //! - each horizon (`windowMs`, and `longFactor` windows for slow leaks) is cut
 //!   in 4 segments; growth = every segment's minimum above the previous one by
 //!   `minGrowth/16`, and the last above the first by `0.75 * minGrowth`;
-//! - confirmed by a recent pair of post-GC points rising at half the minimum
-//!   rate and by `minGrowth/8`; missing points are obtained by forced GCs,
-//!   requested at most every
-//!   `max(minGcGapMs, min(100 x last forced GC duration, windowMs / 4))`;
+//! - confirmed by a fresh post-GC point standing above an older point (post-GC
+//!   if possible) at half the minimum rate and by `minGrowth/8`; a missing
+//!   fresh point is obtained by a forced GC, requested at most every
+//!   `max(minGcGapMs, 100 x last forced GC duration)` (<= 1% of the time);
 //! - no verdict before `warmupMs`; a leaking series stays leaking while the
 //!   later half of either horizon is above the earlier half;
 //! - `leaking` = any series leaking; suspects come from `ranking`.
@@ -192,7 +192,16 @@ impl SamplerCore {
             started_at: None,
             heap: Verdict::new(settings.tuning(settings.min_growth_bytes, true)),
             external: Verdict::new(settings.tuning(settings.min_growth_bytes, true)),
-            native: Verdict::new(settings.tuning(settings.min_rss_growth_bytes, true)),
+            // RSS moves with allocator and runtime effects a heap figure does
+            // not have: native memory is judged on the long horizon only.
+            native: Verdict::new(Tuning {
+                window_ms: settings.window_ms * settings.long_factor,
+                long_factor: 1.0,
+                warmup_ms: settings
+                    .warmup_ms
+                    .max(settings.window_ms * settings.long_factor),
+                ..settings.tuning(settings.min_rss_growth_bytes, true)
+            }),
             rss: verdict::Series::new(),
             lag: RollingHistogram::new(settings.window_ms),
             gc: RollingHistogram::new(settings.window_ms),
@@ -311,12 +320,11 @@ impl SamplerCore {
 
     fn requests(&mut self, now: f64) -> Requests {
         let wants = self.heap.wants_gc() || self.external.wants_gc() || self.native.wants_gc();
-        // At most 1% of the time in forced GCs, but never so rare that a
-        // confirmation pair (half a segment to 1.5 segments apart) cannot form.
+        // At most 1% of the time in forced GCs.
         let gap = self
             .settings
             .min_gc_gap_ms
-            .max((100.0 * self.latest.forced_gc_ms).min(self.settings.window_ms / 4.0));
+            .max(100.0 * self.latest.forced_gc_ms);
         let force_gc = wants && now - self.last_gc_request >= gap;
         if force_gc {
             self.last_gc_request = now;
