@@ -4,14 +4,14 @@
 // examples/demo/fixed-service.js and shows it clean. Each service is a child
 // process (its heap is its own); this process only drives the load, shows
 // progress and prints what the service's admin route returns. It exits by
-// itself: each phase lasts LEAKGUARD_DEMO_SECONDS (default 20) plus a few
+// itself: each phase lasts LEAKGUARD_DEMO_SECONDS (default 25) plus a few
 // seconds, and a service that does not answer ends the demo with an error.
 
 const http = require('node:http');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 
-const SECONDS = Number(process.env.LEAKGUARD_DEMO_SECONDS) > 0 ? Number(process.env.LEAKGUARD_DEMO_SECONDS) : 20;
+const SECONDS = Number(process.env.LEAKGUARD_DEMO_SECONDS) > 0 ? Number(process.env.LEAKGUARD_DEMO_SECONDS) : 25;
 const RATE_PER_SEC = 800; // requests a second, half profile reads, half checkouts
 const TTY = process.stdout.isTTY === true;
 const bold = (s) => (TTY ? `\x1b[1m${s}\x1b[0m` : s);

@@ -93,6 +93,9 @@ enum Confirmation {
 #[derive(Default, Clone, Debug)]
 pub struct Series {
     points: VecDeque<Point>,
+    /// Points before this time are kept (suspicion may look at them) but
+    /// never judged: the floor test, `rising` and slopes skip them.
+    judged_from: Option<f64>,
 }
 
 impl Series {
@@ -155,15 +158,26 @@ impl Series {
 
     /// Each segment's floor `(t, min)` on `[now - horizon_ms, now]`; `None`
     /// when the series does not cover the horizon or a segment is empty.
-    fn floors(&self, now: f64, horizon_ms: f64) -> Option<[(f64, f64); SEGMENTS]> {
+    fn floors(
+        &self,
+        now: f64,
+        horizon_ms: f64,
+        from: Option<f64>,
+    ) -> Option<[(f64, f64); SEGMENTS]> {
         let start = now - horizon_ms;
-        // The horizon must be covered: a point in its first tenth or earlier.
-        if self.first_t()? > start + horizon_ms * 0.1 {
+        let counted = |p: &&Point| from.is_none_or(|f| p.t >= f);
+        // The horizon must be covered: a counted point in its first tenth or earlier.
+        if self.points.iter().find(counted)?.t > start + horizon_ms * 0.1 {
             return None;
         }
         let seg_ms = horizon_ms / SEGMENTS as f64;
         let mut floors = [(0.0f64, f64::INFINITY); SEGMENTS];
-        for p in self.points.iter().filter(|p| p.t >= start && p.t <= now) {
+        for p in self
+            .points
+            .iter()
+            .filter(counted)
+            .filter(|p| p.t >= start && p.t <= now)
+        {
             let k = (((p.t - start) / seg_ms) as usize).min(SEGMENTS - 1);
             if p.v < floors[k].1 {
                 floors[k] = (p.t, p.v);
@@ -175,45 +189,60 @@ impl Series {
     /// Whether the floor of the later half of the horizon is `min_rise` above
     /// the floor of the earlier half (false when the horizon is not covered).
     pub fn rising(&self, now: f64, horizon_ms: f64, min_rise: f64) -> bool {
-        self.floors(now, horizon_ms).is_some_and(|f| {
-            f[SEGMENTS / 2..]
-                .iter()
-                .map(|p| p.1)
-                .fold(f64::INFINITY, f64::min)
-                - f[..SEGMENTS / 2]
+        self.floors(now, horizon_ms, self.judged_from)
+            .is_some_and(|f| {
+                f[SEGMENTS / 2..]
                     .iter()
                     .map(|p| p.1)
                     .fold(f64::INFINITY, f64::min)
-                >= min_rise
-        })
+                    - f[..SEGMENTS / 2]
+                        .iter()
+                        .map(|p| p.1)
+                        .fold(f64::INFINITY, f64::min)
+                    >= min_rise
+            })
     }
 
     /// Slope of the floors per second (0 when the horizon is not covered):
     /// the growth rate with garbage filtered out, for reports and dashboards.
     pub fn floor_slope(&self, now: f64, horizon_ms: f64) -> f64 {
-        self.floors(now, horizon_ms)
+        self.floors(now, horizon_ms, self.judged_from)
             .map_or(0.0, |f| slope_per_sec(&f))
     }
 
     /// The floor test on the horizon `[now - horizon_ms, now]`; `None` when the
     /// series does not cover the horizon or the floors do not rise at every step.
     pub fn floor_test(&self, now: f64, horizon_ms: f64, min_growth: f64) -> Option<Growth> {
-        let floors = self.floors(now, horizon_ms)?;
-        let step = min_growth / 16.0;
-        if floors.windows(2).any(|w| w[1].1 - w[0].1 < step) {
-            return None;
-        }
-        let growth = floors[SEGMENTS - 1].1 - floors[0].1;
-        if growth < 0.75 * min_growth {
-            return None;
-        }
-        Some(Growth {
-            growth,
-            slope_per_sec: slope_per_sec(&floors),
-            horizon_ms,
-            first_floor: floors[0].1,
-        })
+        let floors = self.floors(now, horizon_ms, self.judged_from)?;
+        judge_floors(&floors, horizon_ms, min_growth)
     }
+
+    /// Sets the time before which points are never judged.
+    pub fn judge_from(&mut self, t: f64) {
+        self.judged_from = Some(t);
+    }
+}
+
+/// The floor test proper: every segment's floor above the previous one.
+fn judge_floors(
+    floors: &[(f64, f64); SEGMENTS],
+    horizon_ms: f64,
+    min_growth: f64,
+) -> Option<Growth> {
+    let step = min_growth / 16.0;
+    if floors.windows(2).any(|w| w[1].1 - w[0].1 < step) {
+        return None;
+    }
+    let growth = floors[SEGMENTS - 1].1 - floors[0].1;
+    if growth < 0.75 * min_growth {
+        return None;
+    }
+    Some(Growth {
+        growth,
+        slope_per_sec: slope_per_sec(floors),
+        horizon_ms,
+        first_floor: floors[0].1,
+    })
 }
 
 /// Least-squares slope of `(t ms, v)` pairs, in v per second.
@@ -242,7 +271,10 @@ pub struct Tuning {
     pub long_factor: f64,
     /// Minimum rise over a horizon to count as growth.
     pub min_growth: f64,
-    /// No verdict before this long after the first point.
+    /// Points from the first this-many milliseconds are never judged: the
+    /// first verdict needs a whole window of points taken after the warm-up,
+    /// so growth that ends within the warm-up (loading reference data, a cache
+    /// filling to its bound, JIT and pools settling) can never be called a leak.
     pub warmup_ms: f64,
     /// Whether leaking needs a post-GC confirmation (false for call-site counts,
     /// which have no garbage).
@@ -267,6 +299,8 @@ pub struct Verdict {
     suspected: bool,
     /// An open suspicion: when it opened and the growth that opened it.
     pending: Option<(f64, Growth)>,
+    /// Time of the first point ever pushed (the series forgets old points).
+    origin: Option<f64>,
 }
 
 impl Verdict {
@@ -280,11 +314,21 @@ impl Verdict {
             wants_gc: false,
             suspected: false,
             pending: None,
+            origin: None,
         }
     }
 
-    /// Adds a point (kept for the long horizon plus a margin).
+    /// Adds a point (kept for the long horizon plus a margin). Points taken
+    /// during the warm-up are kept for context but never judged, nor used to
+    /// raise a suspicion (which would start the profiler on every start-up).
     pub fn push(&mut self, p: Point) {
+        if !p.t.is_finite() {
+            return;
+        }
+        if self.origin.is_none() {
+            self.origin = Some(p.t);
+            self.series.judge_from(p.t + self.tuning.warmup_ms);
+        }
         let keep = self.tuning.long_ms() * 1.25;
         self.series.push(p, keep);
     }
@@ -293,7 +337,7 @@ impl Verdict {
     pub fn evaluate(&mut self, now: f64) {
         let t = self.tuning;
         self.wants_gc = false;
-        let started = self.series.first_t().unwrap_or(now);
+        let started = self.origin.unwrap_or(now);
         let in_warmup = now - started < t.warmup_ms;
         let short = self.series.floor_test(now, t.window_ms, t.min_growth);
         let long = self.series.floor_test(now, t.long_ms(), t.min_growth);
@@ -395,7 +439,10 @@ impl Verdict {
         // The latest post-GC point from a horizon to 0.75 segment back, else
         // the lowest sample 0.75 to 1 segment back: as recent as the evidence
         // allows (a recent point is what rejects a warm-up that just ended).
-        let (from, to) = (b.t - g.horizon_ms, b.t - 0.75 * seg);
+        let (from, to) = (
+            (b.t - g.horizon_ms).max(self.series.judged_from.unwrap_or(f64::NEG_INFINITY)),
+            b.t - 0.75 * seg,
+        );
         let in_range = || {
             self.series
                 .points
@@ -531,10 +578,20 @@ mod tests {
     }
 
     #[test]
-    fn steady_leak_is_caught_within_ten_seconds() {
-        let sim = run(20_000.0, |t| 50.0 * MB + 2.0 * MB * t / 1000.0, young, None);
+    fn steady_leak_is_caught_within_ten_seconds_of_its_start() {
+        // Flat through the 8 s warm-up, then 2 MiB/s.
+        let sim = run(
+            30_000.0,
+            |t| 50.0 * MB + 2.0 * MB * ((t - 8000.0) / 1000.0).max(0.0),
+            young,
+            None,
+        );
         let at = sim.leaking_at.expect("a 2 MB/s leak must be flagged");
-        assert!(at <= 10_000.0, "flagged at {at} ms");
+        assert!(
+            at - 8000.0 <= 10_000.0,
+            "flagged {} ms after it began",
+            at - 8000.0
+        );
         assert!(sim.forced >= 1, "confirmed by a forced GC");
         let g = sim.verdict.growth().unwrap();
         assert!(
@@ -565,6 +622,19 @@ mod tests {
             |t| 30.0 * MB + 40.0 * MB * (t / 5000.0).min(1.0),
             young,
             Some(3000.0),
+        );
+        assert!(!sim.ever_leaking);
+    }
+
+    #[test]
+    fn warm_up_longer_than_a_window_is_not_a_leak() {
+        // 3 MiB/s for the whole 8 s warm-up (24 MiB: more than a window of
+        // steady growth), then flat: only post-warm-up points are judged.
+        let sim = run(
+            60_000.0,
+            |t| 30.0 * MB + 3.0 * MB * (t / 1000.0).min(8.0),
+            young,
+            None,
         );
         assert!(!sim.ever_leaking);
     }
@@ -650,10 +720,11 @@ mod tests {
         // later than a clean one (the first confirmation compares with a
         // sample that carries garbage and is rejected).
         let mut v = Verdict::new(tuning());
-        let live = |t: f64| 40.0 * MB + 1.5 * MB * t / 1000.0;
+        // The leak starts when the 8 s warm-up ends.
+        let live = |t: f64| 40.0 * MB + 1.5 * MB * ((t - 8000.0) / 1000.0).max(0.0);
         let (mut last_gc, mut last_forced, mut at) = (0.0, f64::NEG_INFINITY, None);
         let mut t = 0.0;
-        while t <= 30_000.0 && at.is_none() {
+        while t <= 40_000.0 && at.is_none() {
             let garbage = 3.0 * MB * (t - last_gc) / 1000.0;
             v.push(Point {
                 t,
@@ -676,7 +747,11 @@ mod tests {
             t += 250.0;
         }
         let at = at.expect("the leak must be confirmed");
-        assert!(at <= 16_000.0, "confirmed at {at} ms");
+        assert!(
+            at - 8000.0 <= 16_000.0,
+            "confirmed {} ms after it began",
+            at - 8000.0
+        );
     }
 
     #[test]
