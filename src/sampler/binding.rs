@@ -4,13 +4,11 @@
 
 use super::ranking::Allocation;
 use super::{epoch_ms, feed::Feed, HeapSampler, Notify, Settings};
-use crate::stats::binding::NativeRegistry;
+use crate::stats::binding::{NativeRegistry, SharedView};
 use napi::bindgen_prelude::*;
-use napi::sys;
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::CleanupEnvHook;
 use napi_derive::napi;
-use std::ptr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -97,8 +95,8 @@ impl NativeHeapSampler {
 
     /// The shared feed as a `Float64Array` (no copy); see `lib/heap-feed.js`.
     #[napi(ts_return_type = "Float64Array")]
-    pub fn feed(&self) -> FeedView {
-        FeedView(self.inner.shared.feed.clone())
+    pub fn feed(&self) -> SharedView<Feed> {
+        SharedView(self.inner.shared.feed.clone())
     }
 
     /// The current report as JSON.
@@ -149,62 +147,6 @@ impl NativeHeapSampler {
     #[napi(getter)]
     pub fn running(&self) -> bool {
         self.inner.running()
-    }
-}
-
-/// The feed handed to JS as a `Float64Array` over an external ArrayBuffer.
-pub struct FeedView(Arc<Feed>);
-
-unsafe extern "C" fn release_feed(
-    _env: sys::napi_env,
-    _data: *mut std::ffi::c_void,
-    hint: *mut std::ffi::c_void,
-) {
-    // SAFETY: `hint` is the `Box<Arc<Feed>>` leaked in `to_napi_value`; V8
-    // calls this finalizer exactly once.
-    drop(unsafe { Box::from_raw(hint as *mut Arc<Feed>) });
-}
-
-impl ToNapiValue for FeedView {
-    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
-        let data = val.0.as_ptr();
-        let len = val.0.byte_len();
-        let keep = Box::into_raw(Box::new(val.0)) as *mut std::ffi::c_void;
-        let mut buffer = ptr::null_mut();
-        // Raw call, status checked: never fall back to a copy the thread
-        // would not see (see DESIGN.md §7).
-        let status = unsafe {
-            sys::napi_create_external_arraybuffer(
-                env,
-                data as *mut std::ffi::c_void,
-                len,
-                Some(release_feed),
-                keep,
-                &mut buffer,
-            )
-        };
-        if status != sys::Status::napi_ok {
-            drop(unsafe { Box::from_raw(keep as *mut Arc<Feed>) });
-            return Err(Error::new(
-                Status::GenericFailure,
-                "leakguard: this runtime refuses external ArrayBuffers; the heap feed cannot be shared",
-            ));
-        }
-        let mut array = ptr::null_mut();
-        check_status!(
-            unsafe {
-                sys::napi_create_typedarray(
-                    env,
-                    sys::TypedarrayType::float64_array,
-                    len / 8,
-                    buffer,
-                    0,
-                    &mut array,
-                )
-            },
-            "leakguard: cannot create the heap feed view"
-        )?;
-        Ok(array)
     }
 }
 

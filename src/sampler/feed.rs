@@ -251,6 +251,15 @@ fn drain(feed: &Feed, writes: usize, ring: usize, len: usize, read: &mut f64) ->
     (out, dropped)
 }
 
+impl crate::stats::SharedCells for Feed {
+    fn cells_ptr(&self) -> *mut u8 {
+        self.as_ptr()
+    }
+    fn cells_byte_len(&self) -> usize {
+        self.byte_len()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! napi surface of the counter table. Called at registration time only, never
 //! per cache/timer/listener operation.
 
-use super::{layout, Page, Registry, RowMeta};
+use super::{layout, Registry, RowMeta, SharedCells};
 use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
@@ -32,9 +32,9 @@ impl NativeRegistry {
     /// Adds a page of rows and returns a `Float64Array` that views it directly
     /// (no copy): JS writes land in Rust-owned memory.
     #[napi(ts_return_type = "Float64Array")]
-    pub fn add_page(&self) -> Result<PageView> {
+    pub fn add_page(&self) -> Result<SharedView<super::Page>> {
         let (_, page) = self.inner.add_page();
-        Ok(PageView(page))
+        Ok(SharedView(page))
     }
 
     /// Registers row `id` with its JSON-encoded description; returns its generation.
@@ -88,23 +88,25 @@ pub fn stats_layout_json() -> String {
     serde_json::Value::Object(map).to_string()
 }
 
-/// A page handed to JS as a `Float64Array` over an external ArrayBuffer.
-pub struct PageView(Arc<Page>);
+/// Shared cells handed to JS as a `Float64Array` over an external
+/// ArrayBuffer: JS writes land in Rust-owned memory, which the `Arc` held by
+/// the ArrayBuffer keeps alive until V8 collects it.
+pub struct SharedView<T: SharedCells>(pub Arc<T>);
 
-unsafe extern "C" fn release_page(
+unsafe extern "C" fn release_shared<T: SharedCells>(
     _env: sys::napi_env,
     _data: *mut std::ffi::c_void,
     hint: *mut std::ffi::c_void,
 ) {
-    // SAFETY: `hint` is the `Box<Arc<Page>>` leaked in `to_napi_value`; V8 calls
+    // SAFETY: `hint` is the `Box<Arc<T>>` leaked in `to_napi_value`; V8 calls
     // this finalizer exactly once.
-    drop(unsafe { Box::from_raw(hint as *mut Arc<Page>) });
+    drop(unsafe { Box::from_raw(hint as *mut Arc<T>) });
 }
 
-impl ToNapiValue for PageView {
+impl<T: SharedCells> ToNapiValue for SharedView<T> {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
-        let data = val.0.as_ptr();
-        let len = val.0.byte_len();
+        let data = val.0.cells_ptr();
+        let len = val.0.cells_byte_len();
         let keep = Box::into_raw(Box::new(val.0)) as *mut std::ffi::c_void;
         let mut buffer = ptr::null_mut();
         // Raw call, status checked: where external buffers are refused (Electron's
@@ -115,16 +117,16 @@ impl ToNapiValue for PageView {
                 env,
                 data as *mut std::ffi::c_void,
                 len,
-                Some(release_page),
+                Some(release_shared::<T>),
                 keep,
                 &mut buffer,
             )
         };
         if status != sys::Status::napi_ok {
-            drop(unsafe { Box::from_raw(keep as *mut Arc<Page>) });
+            drop(unsafe { Box::from_raw(keep as *mut Arc<T>) });
             return Err(Error::new(
                 Status::GenericFailure,
-                "leakguard: this runtime refuses external ArrayBuffers; the counter table cannot be shared",
+                "leakguard: this runtime refuses external ArrayBuffers; counters cannot be shared with the sampler",
             ));
         }
         let mut array = ptr::null_mut();
@@ -139,7 +141,7 @@ impl ToNapiValue for PageView {
                     &mut array,
                 )
             },
-            "leakguard: cannot create the counter view"
+            "leakguard: cannot create a Float64Array over shared cells"
         )?;
         Ok(array)
     }

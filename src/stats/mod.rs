@@ -81,6 +81,24 @@ pub struct RowMeta {
     pub detail: Option<String>,
 }
 
+/// Memory of `f64` cells that JS views through a `Float64Array` (external
+/// ArrayBuffer) while Rust reads it: the counter pages and the sampler's feed.
+pub trait SharedCells: Send + Sync + 'static {
+    /// Start of the cells.
+    fn cells_ptr(&self) -> *mut u8;
+    /// Size of the cells in bytes (a multiple of 8).
+    fn cells_byte_len(&self) -> usize;
+}
+
+impl SharedCells for Page {
+    fn cells_ptr(&self) -> *mut u8 {
+        self.as_ptr()
+    }
+    fn cells_byte_len(&self) -> usize {
+        self.byte_len()
+    }
+}
+
 /// One page of cells. The memory is shared with a JS `Float64Array`, which
 /// writes it with plain stores; Rust reads and writes it only atomically.
 pub struct Page {
