@@ -84,7 +84,11 @@ export interface StartOptions {
   windowMs?: number;
   /** Long horizon, in windows (slow leaks). Default 8. */
   longWindowFactor?: number;
-  /** No verdict before this long after start, in milliseconds. Default windowMs. */
+  /**
+   * Samples from this long after start are never judged (start-up growth is
+   * not a leak); the first verdict needs a whole window after it. In
+   * milliseconds. Default windowMs.
+   */
   warmupMs?: number;
   /** Minimum heap/external growth over a horizon, in bytes. Default 4 MiB. */
   minGrowthBytes?: number;
