@@ -18,7 +18,7 @@ const { spawn } = require('node:child_process');
 const ROOT = path.resolve(__dirname, '..');
 const EXAMPLES = path.join(ROOT, 'examples');
 const MARKER = 'LEAKGUARD_EXAMPLE_REPORT ';
-const RUN_MS = 22_000; // the first verdict needs the 8 s warm-up plus one 8 s window of points
+const RUN_MS = 26_000; // the first verdict needs the 8 s warm-up plus one 8 s window of points, attribution a few seconds more
 
 // Leaks leakguard must detect but cannot name yet, and why (see README, Limits).
 const ATTRIBUTION_LIMITS = {
