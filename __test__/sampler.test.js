@@ -15,6 +15,7 @@ const lg = require('..');
 const sampler = require('../lib/sampler');
 const native = require('../lib/native');
 const { CELL } = require('../lib/heap-feed');
+const { assertWorkerChurnSurvives } = require('./support/worker-churn');
 
 const INVALID = { code: 'ERR_LEAKGUARD_INVALID_OPTION' };
 
@@ -184,22 +185,11 @@ test('start() in a worker works, and the worker exits on its own without stop()'
 });
 
 test('terminating workers that run the sampler never crashes the process', () => {
-  const script = `
-    const { Worker } = require('node:worker_threads');
-    const src = 'require(' + JSON.stringify(${JSON.stringify(ROOT)}) + ').start({ intervalMs: 20 }); setInterval(() => { const a = []; for (let i = 0; i < 1e4; i++) a.push({ i }); }, 1);';
-    (async () => {
-      for (let i = 0; i < 8; i++) {
-        const w = new Worker(src, { eval: true });
-        await new Promise((r) => setTimeout(r, 50 + (i % 4) * 40));
-        await w.terminate();
-      }
-      console.log('done');
-    })();
-  `;
-  const out = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
-  assert.equal(out.signal, null, out.stderr);
-  assert.equal(out.status, 0, out.stderr);
-  assert.equal(out.stdout.trim(), 'done');
+  assertWorkerChurnSurvives(
+    `require(${JSON.stringify(ROOT)}).start({ intervalMs: 20 });
+     setInterval(() => { const a = []; for (let i = 0; i < 1e4; i++) a.push({ i }); }, 1);`,
+    { runs: 8, delayMs: (i) => 50 + (i % 4) * 40 },
+  );
 });
 
 test('leakguard/register starts from LEAKGUARD_* variables; a bad value warns and falls back', () => {

@@ -21,7 +21,7 @@ pub struct SamplerSettings {
     pub window_ms: f64,
     /// Long horizon in windows.
     pub long_factor: f64,
-    /// No verdict before this long after start, in milliseconds.
+    /// Samples from this long after start are never judged, in milliseconds.
     pub warmup_ms: f64,
     /// Minimum heap/external growth over a horizon, in bytes.
     pub min_growth_bytes: f64,

@@ -75,7 +75,7 @@ pub struct Settings {
     pub window_ms: f64,
     /// Long horizon = `window_ms * long_factor`.
     pub long_factor: f64,
-    /// No verdict before this long after start, in milliseconds.
+    /// Samples from this long after start are never judged, in milliseconds.
     pub warmup_ms: f64,
     /// Minimum heap/external growth over a horizon, in bytes.
     pub min_growth_bytes: f64,
