@@ -27,11 +27,13 @@
 //   1. by the identity of its callback (a WeakMap, ~10 ns): a function object
 //      seen before;
 //   2. else by its source text (Function.prototype.toString, a V8 substring,
-//      identical for every closure made from one function literal; a text
-//      over TEXT_KEY_CHARS is keyed on its first TEXT_PREFIX_CHARS and its
-//      length; two texts that share a key are two lines sharing one text, split
-//      as below): a fresh closure per call
-//      (`setTimeout(() => …)`, one per request) costs 0.15–0.3 µs, not a
+//      identical for every closure made from one function literal). Texts are
+//      filed by length and compared with `===`, never hashed: hashing a fresh
+//      substring costs ~1.5 ns a character, the compare stops at the first
+//      difference. A text over TEXT_KEY_CHARS is compared on its first
+//      TEXT_PREFIX_CHARS only (with its length); two texts that match are two
+//      lines sharing one text, split as below. A fresh closure per call
+//      (`setTimeout(() => …)`, one per request) costs ~0.1–0.15 µs, not a
 //      stack of several µs;
 //   3. else (a text never seen, a native or bound function, whose text says
 //      nothing, or a text found at two lines) the line that called
@@ -67,9 +69,9 @@ const TIMEOUT_MAX = 2 ** 31 - 1;
 const VERIFY_EVERY = 4096; // one WeakMap hit in this many re-reads its line
 const TEXT_CHECK_EVERY = 1024; // one text hit in this many re-reads its line, past the tick's budget
 const CHECKS_PER_TICK = 128; // text hits re-read per clock tick (CLOCK_PERIOD_MS) before sampling
-const TEXT_KEY_CHARS = 96; // longer source texts are keyed on a prefix and their length…
-const TEXT_PREFIX_CHARS = 32; // …this long (hashing a whole long text costs ~1.5 ns a character)
-const MAX_TEXTS = 4096; // distinct source texts remembered per kind (generated code must not grow it forever)
+const TEXT_KEY_CHARS = 256; // longer source texts are compared on a prefix (and their length)…
+const TEXT_PREFIX_CHARS = 128; // …this long
+const MAX_TEXTS = 2048; // distinct source texts remembered per kind (generated code must not grow it forever; ≤ ~0.5 MB)
 const REMEMBER_EVERY = 32; // one unchecked text hit in this many enters the WeakMap (a reused callback)
 const NATIVE_TAIL = '{ [native code] }';
 const fnSource = Function.prototype.toString;
@@ -178,10 +180,9 @@ class SiteRow {
 // A function scheduled from more than one line: never cached.
 const SHARED = Object.freeze({ shared: true });
 
-/** The key of a function's source text: the text itself, or a prefix and the length of a long one. */
+/** What a text is compared on: the text itself, or the prefix of a long one. */
 function textKey(text) {
-  if (text.length <= TEXT_KEY_CHARS) return text;
-  return `${text.slice(0, TEXT_PREFIX_CHARS)}\u0000${text.length}`;
+  return text.length <= TEXT_KEY_CHARS ? text : text.slice(0, TEXT_PREFIX_CHARS);
 }
 
 /** A flat copy of `key`, so a remembered key never pins the whole script source it was sliced from. */
@@ -189,11 +190,41 @@ function ownCopy(key) {
   return key.split('').join('');
 }
 
-/** What a source text maps to: the row of the one line it was seen at, or null once seen at two. */
+/**
+ * What a source text maps to: the row of the one line it was seen at, or
+ * null once seen at two. Entries of one text length form a chain.
+ */
 class TextEntry {
-  constructor(row) {
+  constructor(key, row, next) {
+    this.key = key; // ownCopy(textKey(text))
     this.row = row;
     this.hits = 0;
+    this.next = next; // another text of the same length, or null
+  }
+
+  matches(text) {
+    return text.length <= TEXT_KEY_CHARS ? text === this.key : text.startsWith(this.key);
+  }
+}
+
+/** Source texts by length (each a chain of TextEntry), at most MAX_TEXTS of them. */
+class TextTable {
+  constructor() {
+    this.byLength = new Map();
+    this.size = 0;
+  }
+
+  get(text) {
+    let entry = this.byLength.get(text.length);
+    while (entry !== undefined && entry !== null && !entry.matches(text)) entry = entry.next;
+    return entry === null ? undefined : entry;
+  }
+
+  add(text, row) {
+    if (this.size >= MAX_TEXTS) return;
+    const head = this.byLength.get(text.length);
+    this.byLength.set(text.length, new TextEntry(ownCopy(textKey(text)), row, head === undefined ? null : head));
+    this.size++;
   }
 }
 
@@ -205,7 +236,7 @@ class TimerRegistry {
     this.rows = new Map(); // "kind|file:line:column" → SiteRow
     this.sites = [new WeakMap(), new WeakMap()]; // [timeout, interval]: callback → SiteRow | SHARED
     this.verifyCountdown = VERIFY_EVERY;
-    this.texts = [new Map(), new Map()]; // [timeout, interval]: textKey(source) → TextEntry
+    this.texts = [new TextTable(), new TextTable()]; // [timeout, interval]: source text → TextEntry
     this.textCheckEvery = TEXT_CHECK_EVERY;
     this.checksPerTick = CHECKS_PER_TICK;
     this.textCountdown = TEXT_CHECK_EVERY;
@@ -273,11 +304,10 @@ class TimerRegistry {
       return row;
     }
     const texts = this.texts[repeat ? 1 : 0];
-    const key = textKey(text);
-    const entry = texts.get(key);
+    const entry = texts.get(text);
     if (entry === undefined || entry.row === null) {
       const row = this.rowAt(callerKey(below), repeat, below);
-      if (entry === undefined && texts.size < MAX_TEXTS) texts.set(ownCopy(key), new TextEntry(row));
+      if (entry === undefined) texts.add(text, row);
       cache.set(callback, row);
       return row;
     }
@@ -322,55 +352,61 @@ class TimerRegistry {
     if ((flags & UNREFED) !== 0) real.unref();
     handle.timer = real;
     handle.flags = flags & ~FIRED;
+    this.started(handle);
+    return handle;
+  }
+
+  // The two halves of a timer's life in its row: `started` once its real
+  // timer is set, `ended` once that timer fired (one-shot) or was cleared.
+  // The patched setTimeout/clearTimeout call them directly, not through
+  // arm()/end(): a pair then costs ~10% over Node's own, not 15–35%
+  // (bench/timers.js), because the hot path stays small enough to inline.
+
+  /** Counts `handle`, whose real timer was just set, as live in its row. */
+  started(handle) {
     const row = handle.row;
     let bucket = row.newest;
     if (bucket === null || bucket.ms !== this.now) bucket = row.addBucket(this.now);
     if (bucket.live++ === 0 && bucket === row.oldest) row.cells[OLDEST_MS] = bucket.ms;
     handle.bucket = bucket;
     row.cells[ADDS]++;
-    if ((flags & NUMBERED) !== 0) this.byId.set(String(handle.id), handle);
-    return handle;
+    if ((handle.flags & NUMBERED) !== 0) this.byId.set(String(handle.id), handle);
   }
 
-  /** The timer of `handle` ended (fired one-shot, or cleared): drop every reference to it. */
-  end(handle, cleared) {
+  /** Drops the real timer of live `handle` and counts it as ended in its row. */
+  ended(handle) {
+    handle.timer = null;
+    const row = handle.row;
+    const bucket = handle.bucket;
+    handle.bucket = null;
+    if (--bucket.live === 0) {
+      // The newest bucket stays, empty, for the next timer of this tick.
+      if (bucket !== row.newest) row.dropBucket(bucket);
+      else if (bucket === row.oldest) row.cells[OLDEST_MS] = 0;
+    }
+    row.cells[REMOVES]++;
+    if ((handle.flags & NUMBERED) !== 0) this.byId.delete(String(handle.id));
+  }
+
+  /** Clears `handle` (clearTimeout, clearInterval, handle.close()): its timer, callback and arguments go. */
+  clearHandle(handle) {
     const real = handle.timer;
     if (real !== null) {
-      handle.timer = null;
-      const row = handle.row;
-      const bucket = handle.bucket;
-      handle.bucket = null;
-      if (--bucket.live === 0) {
-        // The newest bucket stays, empty, for the next timer of this tick.
-        if (bucket !== row.newest) row.dropBucket(bucket);
-        else if (bucket === row.oldest) row.cells[OLDEST_MS] = 0;
-      }
-      row.cells[REMOVES]++;
-      if ((handle.flags & NUMBERED) !== 0) this.byId.delete(String(handle.id));
+      this.native.clearTimeout(real);
+      this.ended(handle);
     }
-    if (cleared) {
-      handle.flags |= CLEARED;
-      handle.callback = null;
-      handle.args = undefined;
-    } else {
-      handle.flags |= FIRED;
-    }
+    handle.flags |= CLEARED;
+    handle.callback = null;
+    handle.args = undefined;
   }
 
-  /** Clears whatever `timer` is (handle, id, native Timeout); false when it is none of ours. */
-  clear(timer) {
-    if (timer instanceof LeakguardTimeout) {
-      timer.clear();
-      return true;
-    }
-    if (typeof timer === 'number' || typeof timer === 'string') {
-      const handle = this.byId.get(String(timer));
-      if (handle !== undefined) {
-        handle.clear();
-        return true;
-      }
-    }
-    return false;
+  /** Clears the live handle converted to the number or string `id`; false when there is none. */
+  clearById(id) {
+    if (typeof id !== 'number' && typeof id !== 'string') return false;
+    const handle = this.byId.get(String(id));
+    if (handle === undefined) return false;
+    this.clearHandle(handle);
+    return true;
   }
 
   /** Live timers grouped by (site, kind), most live first. */
@@ -401,7 +437,11 @@ let registry = null; // the registry of this thread, set by lib/timers.js
 // The callback of every real Timeout leakguard creates: one function, no
 // closure per timer. `this` is the real Timeout.
 function onFire(handle) {
-  if ((handle.flags & REPEAT) === 0) registry.end(handle, false);
+  const flags = handle.flags;
+  if ((flags & REPEAT) === 0) {
+    if (handle.timer !== null) registry.ended(handle);
+    handle.flags = flags | FIRED;
+  }
   const args = handle.args;
   if (args === undefined) handle.callback.call(handle);
   else Reflect.apply(handle.callback, handle, args);
@@ -463,9 +503,7 @@ class LeakguardTimeout {
 
   /** Same as clearTimeout(this). */
   clear() {
-    const real = this.timer;
-    if (real !== null) registry.native.clearTimeout(real);
-    registry.end(this, true);
+    registry.clearHandle(this);
   }
 
   [Symbol.dispose]() {
@@ -526,4 +564,4 @@ function currentRegistry() {
   return registry;
 }
 
-module.exports = { TimerRegistry, LeakguardTimeout, SiteRow, createRegistry, currentRegistry, timerDuration, stateOf, textKey };
+module.exports = { TimerRegistry, LeakguardTimeout, SiteRow, createRegistry, currentRegistry, timerDuration, stateOf, textKey, onFire };

@@ -10,7 +10,7 @@
 
 const nodeTimers = require('node:timers');
 const { syncBuiltinESMExports } = require('node:module');
-const { createRegistry, LeakguardTimeout, timerDuration } = require('./timer-registry');
+const { createRegistry, LeakguardTimeout, timerDuration, onFire } = require('./timer-registry');
 
 const NAMES = ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval'];
 
@@ -35,8 +35,11 @@ function setTimeout(callback, after, arg1, arg2, arg3) {
       args = [arg1, arg2, arg3];
       for (let i = 5; i < arguments.length; i++) args.push(arguments[i]);
   }
-  const row = registry.rowFor(callback, false, setTimeout);
-  return registry.arm(new LeakguardTimeout(callback, timerDuration(after), args, false, row));
+  const r = registry;
+  const handle = new LeakguardTimeout(callback, timerDuration(after), args, false, r.rowFor(callback, false, setTimeout));
+  handle.timer = r.native.setTimeout(onFire, handle.delay, handle);
+  r.started(handle);
+  return handle;
 }
 
 function setInterval(callback, repeat, arg1, arg2, arg3) {
@@ -56,19 +59,23 @@ function setInterval(callback, repeat, arg1, arg2, arg3) {
       args = [arg1, arg2, arg3];
       for (let i = 5; i < arguments.length; i++) args.push(arguments[i]);
   }
-  const row = registry.rowFor(callback, true, setInterval);
-  return registry.arm(new LeakguardTimeout(callback, timerDuration(repeat), args, true, row));
+  const r = registry;
+  const handle = new LeakguardTimeout(callback, timerDuration(repeat), args, true, r.rowFor(callback, true, setInterval));
+  handle.timer = r.native.setInterval(onFire, handle.delay, handle);
+  r.started(handle);
+  return handle;
 }
 
 function clearTimeout(timer) {
   // Anything not ours (a native Timeout made before the patch, an id Node
   // knows, null) goes to Node, which clears it or ignores it as it always did.
-  if (!registry.clear(timer)) registry.native.clearTimeout(timer);
+  if (timer instanceof LeakguardTimeout) registry.clearHandle(timer);
+  else if (!registry.clearById(timer)) registry.native.clearTimeout(timer);
 }
 
 // Interchangeable with clearTimeout, as in Node and the HTML spec.
 function clearInterval(timer) {
-  if (!registry.clear(timer)) registry.native.clearTimeout(timer);
+  clearTimeout(timer);
 }
 
 const PATCHED = { setTimeout, setInterval, clearTimeout, clearInterval };
