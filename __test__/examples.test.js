@@ -28,11 +28,9 @@ const KILL_AFTER_MS = RUN_MS + 20_000;
 
 // Controls leakguard itself can push over the threshold, and why. Such a
 // control still runs and reports; its "never reported" check is a todo until
-// the cause is fixed (see the closing note of issue #5).
-const KNOWN_FALSE_POSITIVES = {
-  'balanced-listeners':
-    "at 1 000 req/s the listener ledger's per-emitter bookkeeping keeps ~0.5 MB/s of request garbage alive past forced GCs (flat with LEAKGUARD_LISTENERS=0)",
-};
+// the cause is fixed. (balanced-listeners was one until the listener ledger
+// stopped registering every emitter with a FinalizationRegistry: issue #5.)
+const KNOWN_FALSE_POSITIVES = {};
 
 function listExamples(folder) {
   const dir = path.join(EXAMPLES, folder);

@@ -355,6 +355,40 @@ test(
   }),
 );
 
+test(
+  'thousands of short-lived emitters share a few GC registrations, and a GC brings the bookkeeping back to zero',
+  tracked(async () => {
+    // The per-request shape at volume: a new emitter per "request" that dies
+    // with its close listener still attached, and a balanced bus on/off.
+    // Registering every emitter with the FinalizationRegistry kept ~300 bytes
+    // per emitter alive between major GCs (a false "growing heap" at 1 000
+    // requests/s); emitters are registered in cohorts instead.
+    const { ledgerBookkeeping } = require('../lib/listeners');
+    const N = 5000;
+    const bus = new EventEmitter();
+    bus.setMaxListeners(0);
+    for (let i = 0; i < N; i++) {
+      const res = new EventEmitter();
+      const send = () => res;
+      bus.on('update', send); // @site:churnBus
+      res.on('close', () => bus.off('update', send)); // @site:churnClose
+      res.emit('close');
+    }
+    const made = ledgerBookkeeping();
+    assert.ok(made.books >= N, `every emitter has a book (${made.books})`);
+    assert.ok(made.cohorts <= N / 16, `${made.cohorts} FinalizationRegistry registrations for ${made.books} emitters`);
+    const close = () => siteAt('churnClose', 'close');
+    await collect(() => close().live === 0 && ledgerBookkeeping().cohortsAlive === 0);
+    assert.equal(close().adds, N);
+    assert.equal(close().removes, N, 'every collected emitter credited its listener');
+    assert.equal(close().live, 0);
+    assert.equal(close().emitters, 0);
+    const busSite = siteAt('churnBus', 'update');
+    assert.deepEqual([busSite.adds, busSite.removes, busSite.live, busSite.emitters], [N, N, 0, 0]);
+    assert.equal(ledgerBookkeeping().cohortsAlive, 0, 'no cohort outlives its emitters');
+  }),
+);
+
 test('untrackListeners() restores the prototypes exactly; both calls are idempotent', () => {
   const names = ['on', 'addListener', 'prependListener', 'once', 'prependOnceListener', 'off', 'removeListener', 'removeAllListeners'];
   const before = Object.fromEntries(names.map((n) => [n, EventEmitter.prototype[n]]));

@@ -293,9 +293,18 @@ function listeners() {
   return active.sites();
 }
 
+/**
+ * Sizes of the ledger's own bookkeeping, for tests: emitters given a book,
+ * cohorts registered with the FinalizationRegistry, cohorts not yet collected.
+ * Null when not tracking. Not part of the public API.
+ */
+function ledgerBookkeeping() {
+  return ledger === null ? null : ledger.bookkeeping();
+}
+
 /** True while the ledger is installed (for start()/stop() and tests). */
 function isTrackingListeners() {
   return originals !== null;
 }
 
-module.exports = { trackListeners, untrackListeners, listeners, isTrackingListeners };
+module.exports = { trackListeners, untrackListeners, listeners, isTrackingListeners, ledgerBookkeeping };
