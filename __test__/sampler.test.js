@@ -93,6 +93,27 @@ test('start() twice is harmless, report() is live, stop() is idempotent and rest
   assert.equal(sampler.flush(), false);
 });
 
+test("report().sampler.overhead accounts leakguard's own busy time on both threads", async () => {
+  lg.start({ intervalMs: 50, timers: false, listeners: false });
+  try {
+    assert.ok(sampler.flush());
+    const first = lg.report().sampler.overhead;
+    // A few heartbeats and ticks later (bounded wait, no timing asserted).
+    await new Promise((resolve) => nodeTimers.setTimeout(resolve, 300));
+    assert.ok(sampler.flush());
+    const o = lg.report().sampler.overhead;
+    assert.deepEqual(Object.keys(o).sort(), ['elapsedMs', 'jsBusyMs', 'jsPercent', 'threadBusyMs', 'threadPercent']);
+    assert.ok(o.threadBusyMs > 0, 'the thread counted its ticks');
+    assert.ok(o.jsBusyMs > 0, 'the heartbeat counted itself');
+    assert.ok(o.elapsedMs > first.elapsedMs);
+    assert.ok(o.threadBusyMs >= first.threadBusyMs && o.jsBusyMs >= first.jsBusyMs, 'totals only grow');
+    assert.ok(Math.abs(o.threadPercent - (o.threadBusyMs / o.elapsedMs) * 100) < 1e-9);
+    assert.ok(Math.abs(o.jsPercent - (o.jsBusyMs / o.elapsedMs) * 100) < 1e-9);
+  } finally {
+    lg.stop();
+  }
+});
+
 test('{ timers: false, listeners: false } leaves both alone; a patch the user made survives stop()', () => {
   const before = globalThis.setTimeout;
   const on = EventEmitter.prototype.on;

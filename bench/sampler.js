@@ -1,15 +1,19 @@
 'use strict';
-// HeapSampler benchmarks. Run: node bench/sampler.js [--quick] [--detection] [--http-variants]
+// HeapSampler benchmarks. Run: node bench/sampler.js [--quick] [--cpu] [--detection] [--http-variants]
 //   cpu:       CPU time (process.cpuUsage: every thread, so the sampler thread
 //              counts) of an allocation-heavy workload, each round in a fresh
 //              child: without leakguard vs with start() at default settings.
 //              Interleaved rounds, median of the per-pair ratios.
 //   http:      hello-world on 127.0.0.1 driven by autocannon (50 connections),
 //              server without vs with leakguard/register at defaults (timers
-//              patch, listener ledger, sampler), interleaved rounds, medians.
+//              patch, listener ledger, sampler): bench/http-compare.js.
 //   detection: time from a leak's start (10 s after start(), past the warm-up) to onLeak for a 1, 2 and 5 MB/s leak (arrays
 //              kept in a global list) at intervalMs 250, and for each leak
 //              scenario of __test__/fixtures/sampler-scenario.js.
+//              Also leakguard's own account of its busy time (sampler thread
+//              + JS-side heartbeat, GC observer, forced GCs), from
+//              report().sampler.overhead, as a share of the process's CPU time.
+//   --cpu:     only the cpu case
 //   --detection: only the detection case
 //   --http-variants: only the HTTP case, register with timers and/or the
 //              listener ledger turned off, to see which part costs.
@@ -46,7 +50,9 @@ const CPU_CHILD = `
     else {
       const cpu = process.cpuUsage(u0);
       const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-      console.log(JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000, wallMs, iterations, sink }));
+      // leakguard's own account of its cost (sampler thread + JS-side work).
+      const self = withGuard ? require(${JSON.stringify(ROOT)}).report().sampler.overhead : null;
+      console.log(JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000, wallMs, iterations, sink, selfMs: self && self.threadBusyMs + self.jsBusyMs }));
       if (withGuard) require(${JSON.stringify(ROOT)}).stop();
     }
   })();
@@ -62,6 +68,7 @@ function benchCpu() {
   const rounds = quick ? 3 : 7;
   const ratios = [];
   const perIter = { off: [], on: [] };
+  const self = [];
   for (let i = 0; i < rounds; i++) {
     const order = i % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
     const r = {};
@@ -72,75 +79,50 @@ function benchCpu() {
     perIter.off.push(off * 1e6);
     perIter.on.push(on * 1e6);
     ratios.push(on / off);
+    self.push((r.on.selfMs / r.on.cpuMs) * 100);
   }
   return {
     rounds,
     nsPerIterationOff: median(perIter.off),
     nsPerIterationOn: median(perIter.on),
     overheadPct: (median(ratios) - 1) * 100,
+    selfPct: median(self),
   };
 }
 
 // ---- http ------------------------------------------------------------------
-const SERVER = `
-  const http = require('node:http');
-  const server = http.createServer((req, res) => res.end('hello world'));
-  server.listen(0, '127.0.0.1', () => process.send(server.address().port));
-  process.on('message', (m) => { if (m === 'stop') server.close(() => process.exit(0)); });
-`;
+// bench/http-compare.js: all variants kept running, rounds in rotation, server
+// pinned to one core and autocannon to the other, median of in-round ratios.
+const REGISTER = ['-r', path.join(ROOT, 'register.js')];
 
-function startServer(withGuard, env = {}) {
-  return new Promise((resolve, reject) => {
-    const args = withGuard ? ['-r', path.join(ROOT, 'register.js'), '-e', SERVER] : ['-e', SERVER];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, ...env } });
-    child.once('message', (port) => resolve({ child, port }));
-    child.once('error', reject);
-  });
-}
-
-async function httpRound(withGuard, seconds, env) {
-  const autocannon = require('autocannon');
-  const { child, port } = await startServer(withGuard, env);
-  // Warm up for a second so both sides are measured hot.
-  await autocannon({ url: `http://127.0.0.1:${port}`, connections: 50, duration: 1 });
-  const result = await autocannon({ url: `http://127.0.0.1:${port}`, connections: 50, duration: seconds });
-  child.send('stop');
-  await new Promise((r) => child.once('exit', r));
-  return result.requests.average;
-}
-
-async function benchHttp() {
-  const rounds = quick ? 3 : 7;
-  const seconds = quick ? 2 : 3;
-  const off = [];
-  const on = [];
-  const ratios = [];
-  for (let i = 0; i < rounds; i++) {
-    const a = i % 2 === 0 ? await httpRound(false, seconds) : null;
-    const b = await httpRound(true, seconds);
-    const c = a === null ? await httpRound(false, seconds) : a;
-    off.push(c);
-    on.push(b);
-    ratios.push(b / c);
-  }
-  return { rounds, seconds, reqPerSecOff: median(off), reqPerSecOn: median(on), throughputPct: median(ratios) * 100 };
+function benchHttp() {
+  const { compareHttp, helloServer } = require('./http-compare');
+  const source = helloServer();
+  return compareHttp(
+    { 'without leakguard': { source }, 'leakguard/register (everything on)': { nodeArgs: REGISTER, source } },
+    { rounds: quick ? 3 : 11, seconds: quick ? 2 : 3 },
+  );
 }
 
 // Which part costs throughput: the register preload with parts turned off.
-async function benchHttpVariants() {
-  const variants = {
-    'without leakguard': [false, {}],
-    'register, everything on': [true, {}],
-    'register, LEAKGUARD_TIMERS=0': [true, { LEAKGUARD_TIMERS: '0' }],
-    'register, LEAKGUARD_LISTENERS=0': [true, { LEAKGUARD_LISTENERS: '0' }],
-    'register, sampler only': [true, { LEAKGUARD_TIMERS: '0', LEAKGUARD_LISTENERS: '0' }],
-  };
-  const rounds = quick ? 3 : 5;
-  const res = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-  for (let i = 0; i < rounds; i++) {
-    for (const [name, [withGuard, env]] of Object.entries(variants)) res[name].push(await httpRound(withGuard, 3, env));
-  }
-  return Object.entries(res).map(([name, xs]) => ({ name, median: median(xs), all: xs }));
+function benchHttpVariants() {
+  const { compareHttp, helloServer } = require('./http-compare');
+  const source = helloServer();
+  return compareHttp(
+    {
+      'without leakguard': { source },
+      'register, everything on': { nodeArgs: REGISTER, source },
+      'register, LEAKGUARD_TIMERS=0': { nodeArgs: REGISTER, env: { LEAKGUARD_TIMERS: '0' }, source },
+      'register, LEAKGUARD_LISTENERS=0': { nodeArgs: REGISTER, env: { LEAKGUARD_LISTENERS: '0' }, source },
+      'register, sampler only': { nodeArgs: REGISTER, env: { LEAKGUARD_TIMERS: '0', LEAKGUARD_LISTENERS: '0' }, source },
+    },
+    { rounds: quick ? 3 : 9, seconds: 3 },
+  );
+}
+
+function printHttp(result, load) {
+  console.log(`http hello-world, autocannon ${result.connections} connections, ${result.rounds} rounds of ${result.seconds} s in rotation${result.pinned ? ', server on one core and autocannon on the other' : ''} (load ${load()}):`);
+  for (const r of result.rows) console.log(`  ${r.variant}: ${r.medianReqPerSec} req/s median, ${r.ratioPct}% of baseline (rounds: ${r.perRound.join(', ')})`);
 }
 
 // ---- detection ---------------------------------------------------------------
@@ -200,10 +182,14 @@ function benchScenarios() {
   const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
   if (process.argv.includes('--http-variants')) {
     console.log(`node ${process.version}, ${os.cpus().length} cpus, load ${load()}`);
-    for (const v of await benchHttpVariants()) {
-      console.log(`http ${v.name}: median ${v.median.toFixed(0)} req/s (${v.all.map((x) => x.toFixed(0)).join(', ')})`);
-    }
+    printHttp(await benchHttpVariants(), load);
     console.log(`load ${load()}`);
+    return;
+  }
+  if (process.argv.includes('--cpu')) {
+    console.log(`node ${process.version}, ${os.cpus().length} cpus, load ${load()}`);
+    const cpu = benchCpu();
+    console.log(`cpu: ${cpu.nsPerIterationOff.toFixed(0)} ns/iteration without, ${cpu.nsPerIterationOn.toFixed(0)} with start(): ${cpu.overheadPct.toFixed(2)}% (A/B, median of ${cpu.rounds} paired rounds); leakguard's own busy time ${cpu.selfPct.toFixed(2)}% of the process's CPU time (load ${load()})`);
     return;
   }
   if (process.argv.includes('--detection')) {
@@ -215,9 +201,8 @@ function benchScenarios() {
   }
   console.log(`node ${process.version}, ${os.cpus().length} cpus, load ${load()}${quick ? ' (quick)' : ''}`);
   const cpu = benchCpu();
-  console.log(`cpu: allocation-heavy workload ${cpu.nsPerIterationOff.toFixed(0)} ns/iteration without, ${cpu.nsPerIterationOn.toFixed(0)} with start() — overhead ${cpu.overheadPct.toFixed(2)}% (median of ${cpu.rounds} paired rounds; load ${load()})`);
-  const http = await benchHttp();
-  console.log(`http: ${http.reqPerSecOff.toFixed(0)} req/s without, ${http.reqPerSecOn.toFixed(0)} with leakguard/register — ${http.throughputPct.toFixed(1)}% (median of ${http.rounds} paired ${http.seconds} s rounds; load ${load()})`);
+  console.log(`cpu: allocation-heavy workload ${cpu.nsPerIterationOff.toFixed(0)} ns/iteration without, ${cpu.nsPerIterationOn.toFixed(0)} with start() — overhead ${cpu.overheadPct.toFixed(2)}% (median of ${cpu.rounds} paired rounds; load ${load()}); leakguard's own account (report().sampler.overhead, thread + JS busy time) ${cpu.selfPct.toFixed(2)}% of the process's CPU time`);
+  printHttp(await benchHttp(), load);
   for (const d of benchDetection()) {
     console.log(`detection: ${d.rate} MB/s leak at intervalMs 250 → onLeak after the leak began: ${d.detectionMs.map((m) => (m === null ? 'never' : `${(m / 1000).toFixed(1)} s`)).join(', ')} (measured slope ${(d.measuredSlope / 1e6).toFixed(2)} MB/s; load ${load()})`);
   }

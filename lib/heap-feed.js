@@ -51,7 +51,8 @@ const CELL = Object.freeze({
   MAJOR_GCS: 181,
   OLD_USED: 182,
   POSTGC_OLD: 183,
-  LEN: 184,
+  JS_BUSY_MS: 184,
+  LEN: 185,
 });
 
 /** Heap used outside the young generation (what survived scavenges). */
@@ -144,6 +145,7 @@ class HeapFeed {
     c[CELL.HEARTBEAT_T] = Date.now();
     this.writeSample();
     this.serve();
+    c[CELL.JS_BUSY_MS] += performance.now() - now;
   }
 
   /** Serves the thread's requests: profiling on/off, a forced GC. */
@@ -170,7 +172,10 @@ class HeapFeed {
     const done = (allocations) => {
       // A profile read runs (and calls back) synchronously; collectGarbage
       // calls back later: then the last major pause is the GC's cost.
-      this.cells[CELL.FORCED_GC_MS] = syncMs ?? Math.min(performance.now() - started, this.lastMajorMs);
+      const ms = syncMs ?? Math.min(performance.now() - started, this.lastMajorMs);
+      this.cells[CELL.FORCED_GC_MS] = ms;
+      // A synchronous read is inside beat()'s own busy time already.
+      if (syncMs === null) this.cells[CELL.JS_BUSY_MS] += ms;
       this.writePostGc(true);
       this.lastRead = Date.now();
       if (allocations !== null) {
@@ -195,6 +200,7 @@ class HeapFeed {
   }
 
   onGc(entries) {
+    const began = performance.now();
     const c = this.cells;
     let major = false;
     let w = c[CELL.GC_WRITES];
@@ -212,6 +218,7 @@ class HeapFeed {
       c[CELL.MAJOR_GCS] += 1;
       this.writePostGc(false);
     }
+    c[CELL.JS_BUSY_MS] += performance.now() - began;
   }
 }
 

@@ -74,7 +74,22 @@ export interface Report {
   eventLoopLag: LatencySummary & { stalledMs: number };
   gcPause: LatencySummary & { count: number };
   suspects: Suspect[];
-  sampler?: { intervalMs: number; droppedFeedEntries: number; trackedRows: number; startedAt: number | null };
+  sampler?: {
+    intervalMs: number;
+    droppedFeedEntries: number;
+    trackedRows: number;
+    startedAt: number | null;
+    /** What leakguard itself has cost since start(): busy milliseconds and their share of one core. */
+    overhead: {
+      elapsedMs: number;
+      /** Sampler thread: wall time inside its ticks (an upper bound on its CPU time). */
+      threadBusyMs: number;
+      /** JS thread: heartbeat, GC observer and forced GCs (not the timers/listener wrappers). */
+      jsBusyMs: number;
+      threadPercent: number;
+      jsPercent: number;
+    };
+  };
 }
 
 export interface StartOptions {

@@ -164,7 +164,7 @@ pub fn heap_feed_layout_json() -> String {
         "WANT_PROFILE": WANT_PROFILE, "PROFILING": PROFILING, "NO_PROC": NO_PROC,
         "LAG_WRITES": LAG_WRITES, "LAG_RING": LAG_RING, "LAG_LEN": LAG_LEN,
         "GC_WRITES": GC_WRITES, "GC_RING": GC_RING, "GC_LEN": GC_LEN,
-        "MAJOR_GCS": MAJOR_GCS, "OLD_USED": OLD_USED, "POSTGC_OLD": POSTGC_OLD, "LEN": LEN,
+        "MAJOR_GCS": MAJOR_GCS, "OLD_USED": OLD_USED, "POSTGC_OLD": POSTGC_OLD, "JS_BUSY_MS": JS_BUSY_MS, "LEN": LEN,
     })
     .to_string()
 }

@@ -64,7 +64,10 @@ pub mod cell {
     /// observed a moment after it ran, when the young generation already
     /// holds new garbage: excluding it keeps post-GC points honest.
     pub const POSTGC_OLD: usize = OLD_USED + 1;
-    pub const LEN: usize = POSTGC_OLD + 1;
+    /// Milliseconds the JS thread has spent in leakguard's heartbeat, GC
+    /// observer and forced GCs, ever (leakguard's own cost on that thread).
+    pub const JS_BUSY_MS: usize = POSTGC_OLD + 1;
+    pub const LEN: usize = JS_BUSY_MS + 1;
 }
 
 /// The shared block.
@@ -164,6 +167,7 @@ pub struct FeedInput {
     pub heartbeat_t: f64,
     pub major_gcs: f64,
     pub forced_gc_ms: f64,
+    pub js_busy_ms: f64,
 }
 
 /// Remembers how far the thread has read.
@@ -231,6 +235,7 @@ impl FeedReader {
         input.heartbeat_t = feed.get(HEARTBEAT_T);
         input.major_gcs = feed.get(MAJOR_GCS);
         input.forced_gc_ms = feed.get(FORCED_GC_MS);
+        input.js_busy_ms = feed.get(JS_BUSY_MS);
         input
     }
 }

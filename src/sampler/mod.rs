@@ -141,6 +141,7 @@ struct Latest {
     heartbeat_t: f64,
     major_gcs: f64,
     forced_gc_ms: f64,
+    js_busy_ms: f64,
 }
 
 /// What one tick reads: the feed, RSS, and the registry rows.
@@ -185,6 +186,9 @@ pub struct SamplerCore {
     notified: Option<String>,
     history: VecDeque<HistoryEntry>,
     now: f64,
+    /// Milliseconds the sampler thread spent in its ticks, ever (wall time
+    /// inside the tick: an upper bound on its CPU time).
+    thread_busy_ms: f64,
 }
 
 impl SamplerCore {
@@ -223,6 +227,7 @@ impl SamplerCore {
             notified: None,
             history: VecDeque::new(),
             now: 0.0,
+            thread_busy_ms: 0.0,
         }
     }
 
@@ -249,6 +254,7 @@ impl SamplerCore {
         self.latest.heartbeat_t = f.heartbeat_t;
         self.latest.major_gcs = f.major_gcs;
         self.latest.forced_gc_ms = f.forced_gc_ms;
+        self.latest.js_busy_ms = f.js_busy_ms;
 
         if let Some(s) = f.sample {
             self.samples += 1;
@@ -498,7 +504,33 @@ impl SamplerCore {
                 "droppedFeedEntries": self.dropped,
                 "trackedRows": self.rows.len(),
                 "startedAt": self.started_at,
+                "overhead": self.overhead(),
             },
+        })
+    }
+
+    /// Adds the time one tick of the thread took.
+    pub fn add_thread_busy(&mut self, ms: f64) {
+        self.thread_busy_ms += ms;
+    }
+
+    /// What leakguard itself costs: the sampler thread's and the JS thread's
+    /// busy time since start, and both as a share of one core.
+    fn overhead(&self) -> Value {
+        let elapsed = self.started_at.map_or(0.0, |t| (self.now - t).max(0.0));
+        let share = |ms: f64| {
+            if elapsed > 0.0 {
+                ms / elapsed * 100.0
+            } else {
+                0.0
+            }
+        };
+        json!({
+            "elapsedMs": elapsed,
+            "threadBusyMs": self.thread_busy_ms,
+            "jsBusyMs": self.latest.js_busy_ms,
+            "threadPercent": share(self.thread_busy_ms),
+            "jsPercent": share(self.latest.js_busy_ms),
         })
     }
 
@@ -558,6 +590,7 @@ pub struct Shared {
 impl Shared {
     /// One tick: read everything, decide, publish requests.
     fn tick(&self, reader: &mut FeedReader, notify: &Notify) {
+        let began = Instant::now();
         let input = reader.read(&self.feed);
         let rss = rss::read();
         self.feed
@@ -572,7 +605,9 @@ impl Shared {
                 rss,
                 rows,
             });
-            (r, core.take_notification(now))
+            let note = core.take_notification(now);
+            core.add_thread_busy(began.elapsed().as_secs_f64() * 1000.0);
+            (r, note)
         };
         if requests.force_gc
             && self.feed.get(feed::cell::GC_SERVED) >= self.feed.get(feed::cell::WANT_GC)
