@@ -7,13 +7,12 @@
 //          per call, and a fresh closure with a long source text), a firing
 //          setTimeout, setInterval+clearInterval.
 //   http:  hello-world on 127.0.0.1 driven by autocannon (50 connections,
-//          9 rounds of 3 s each way), server with vs without the patch, each in its own
-//          child process; the handler schedules and clears one user timer per
-//          request, like a request timeout would.
-const http = require('node:http');
+//          11 rounds of 3 s each way; bench/http-compare.js), server with vs
+//          without the patch, each in its own child process; the handler
+//          schedules and clears one user timer per request (a fresh closure),
+//          like a request timeout would.
 const { fork } = require('node:child_process');
 const os = require('node:os');
-const autocannon = require('autocannon');
 const { patchTimers, unpatchTimers } = require('../lib/timers');
 
 const quick = process.argv.includes('--quick');
@@ -165,61 +164,23 @@ async function micro(processes, rounds) {
   });
 }
 
-function hello(req, res) {
-  const timer = setTimeout(noop, 30_000); // a per-request timeout, cleared when answered
-  res.end('hello world');
-  clearTimeout(timer);
+// The servers run in children (patched or not; bench/http-compare.js);
+// autocannon runs here, unpatched, so the load generator's own timers are
+// never the thing measured. Each request arms and clears a request timeout
+// made from a fresh closure, as a handler written inline does.
+function httpRounds(rounds, seconds) {
+  const { compareHttp, helloServer } = require('./http-compare');
+  const handler = `(req, res) => {
+    const timer = setTimeout(() => res.destroy(), 30000); // a per-request timeout, cleared when answered
+    res.end('hello world');
+    clearTimeout(timer);
+  }`;
+  const patch = `require(${JSON.stringify(require.resolve('../lib/timers'))}).patchTimers();`;
+  return compareHttp({ native: { source: helloServer(handler) }, patched: { source: helloServer(handler, patch) } }, { rounds, seconds });
 }
 
-// The server runs in a child (patched or not); autocannon runs here, unpatched,
-// so the load generator's own timers are never the thing measured.
-function serve(mode) {
-  if (mode === 'patched') patchTimers();
-  const server = http.createServer(hello);
-  server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
-  process.on('disconnect', () => process.exit(0));
-}
-
-function startServer(mode) {
-  const child = fork(__filename, ['--server', mode], { stdio: 'inherit' });
-  return new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve({ child, url: `http://127.0.0.1:${m.port}/` }));
-    child.once('error', reject);
-  });
-}
-
-async function cannon(url, duration) {
-  const result = await autocannon({ url, connections: 50, pipelining: 1, duration });
-  return result.requests.average;
-}
-
-async function httpRounds(rounds, duration) {
-  const servers = { native: await startServer('native'), patched: await startServer('patched') };
-  const r = { native: [], patched: [] };
-  await cannon(servers.native.url, 1); // warm-up
-  await cannon(servers.patched.url, 1);
-  for (let i = 0; i < rounds; i++) {
-    const order = i % 2 === 0 ? ['native', 'patched'] : ['patched', 'native'];
-    for (const which of order) r[which].push(await cannon(servers[which].url, duration));
-  }
-  for (const s of Object.values(servers)) s.child.disconnect();
-  const n = median(r.native);
-  const p = median(r.patched);
-  const paired = median(r.patched.map((x, k) => x / r.native[k]));
-  return {
-    nativeReqPerSec: n.toFixed(0),
-    patchedReqPerSec: p.toFixed(0),
-    ratio: `${((p / n) * 100).toFixed(1)}%`,
-    pairedRatio: `${(paired * 100).toFixed(1)}%`,
-    native: r.native.map(Math.round),
-    patched: r.patched.map(Math.round),
-  };
-}
-
-const serverMode = process.argv.indexOf('--server');
 const microMode = process.argv.indexOf('--micro-process');
-if (serverMode !== -1) serve(process.argv[serverMode + 1]);
-else if (microMode !== -1) microProcess(Number(process.argv[microMode + 1])).then((rows) => process.send(rows, () => process.disconnect()));
+if (microMode !== -1) microProcess(Number(process.argv[microMode + 1])).then((rows) => process.send(rows, () => process.disconnect()));
 else main();
 
 async function main() {
@@ -227,8 +188,9 @@ async function main() {
   const processes = process.argv.includes('--processes') ? Number(process.argv[process.argv.indexOf('--processes') + 1]) : quick ? 2 : 7;
   if (!process.argv.includes('--http-only')) console.table(await micro(processes, quick ? 5 : 11));
   if (!process.argv.includes('--no-http')) {
-    const h = await httpRounds(quick ? 2 : 9, quick ? 2 : 3);
-    console.log('http hello-world, autocannon 50 connections, req/s median:', h);
+    const h = await httpRounds(quick ? 2 : 11, quick ? 2 : 3);
+    console.log(`http hello-world (a per-request timeout armed and cleared), autocannon ${h.connections} connections, ${h.rounds} rounds of ${h.seconds} s${h.pinned ? ', server and autocannon on separate cores' : ''}:`);
+    console.table(h.rows.map((r) => ({ variant: r.variant, medianReqPerSec: r.medianReqPerSec, ratioPct: r.ratioPct, rounds: r.perRound.join(' ') })));
   }
   console.log(`load after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 }
