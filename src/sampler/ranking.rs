@@ -27,6 +27,14 @@ const ITEM_BYTES: f64 = 1024.0;
 const ENTRY_BYTES: f64 = 256.0;
 /// Weight of an exact, line-level mechanism over a function-level guess.
 const EXACT_WEIGHT: f64 = 2.0;
+/// Weight of a listener site whose listeners are spread about one per
+/// emitter over many emitters (`res.on('close', …)` on requests still in
+/// flight, a listener per socket): those listeners live exactly as long as
+/// their emitters, so what grows is whatever keeps the emitters alive, and a
+/// bus that gains listeners, or any other mechanism, should rank first.
+const SPREAD_WEIGHT: f64 = 0.25;
+/// At most this many live listeners per emitter counts as "spread".
+const SPREAD_PER_EMITTER: f64 = 2.0;
 
 /// One ranked suspect, serialized into the report as-is.
 #[derive(Serialize, Clone, Debug, PartialEq)]
@@ -172,17 +180,23 @@ fn row_suspect(meta: &RowMeta, cells: &[f64; 8], growth: f64) -> Option<Suspect>
         Kind::Listener => {
             let event = meta.detail.as_deref().unwrap_or("?");
             let emitters = cells[layout::site::EMITTERS];
+            let spread = emitters > 1.0 && count <= SPREAD_PER_EMITTER * emitters;
             (
                 "listener",
                 format!(
-                    "listener for '{event}' added at {at} has {} live listeners on {} emitter{}, growing {}/s",
+                    "listener for '{event}' added at {at} has {} live listeners on {} emitter{}, growing {}/s{}",
                     group(count),
                     group(emitters),
                     if emitters == 1.0 { "" } else { "s" },
-                    rate(growth)
+                    rate(growth),
+                    if spread {
+                        " (about one per emitter: the emitters themselves stay alive; look at what keeps them)"
+                    } else {
+                        ""
+                    }
                 ),
                 count * ITEM_BYTES,
-                growth * ITEM_BYTES,
+                growth * ITEM_BYTES * if spread { SPREAD_WEIGHT } else { 1.0 },
             )
         }
         Kind::Cache => {
@@ -454,6 +468,45 @@ mod tests {
         );
         tr.observe(11_000.0, &[]);
         assert!(tr.is_empty(), "released rows are forgotten");
+    }
+
+    #[test]
+    fn listeners_spread_one_per_emitter_rank_below_a_bus_that_gains_them() {
+        let bus = meta(
+            Kind::Listener,
+            "update",
+            site("/srv/bus.js", 7, "subscribe"),
+            None,
+        );
+        let per_request = meta(
+            Kind::Listener,
+            "close",
+            site("/srv/http.js", 30, "handle"),
+            None,
+        );
+        let mut on_bus = [0.0; 8];
+        on_bus[layout::site::ADDS] = 400.0;
+        on_bus[layout::site::EMITTERS] = 1.0;
+        let mut spread = [0.0; 8];
+        spread[layout::site::ADDS] = 1200.0;
+        spread[layout::site::EMITTERS] = 1200.0;
+        // The spread site grows three times faster, yet the bus comes first.
+        let ranked = rank(
+            vec![
+                row_suspect(&per_request, &spread, 60.0).unwrap(),
+                row_suspect(&bus, &on_bus, 20.0).unwrap(),
+            ],
+            &[],
+        );
+        assert_eq!(ranked[0].site.as_ref().unwrap().file, "/srv/bus.js");
+        assert!(!ranked[0].description.contains("one per emitter"));
+        assert!(ranked[1].description.ends_with(
+            "(about one per emitter: the emitters themselves stay alive; look at what keeps them)"
+        ));
+        // Many listeners on each of a few emitters is not spread.
+        spread[layout::site::EMITTERS] = 3.0;
+        let dense = row_suspect(&per_request, &spread, 60.0).unwrap();
+        assert_eq!(dense.score, 60.0 * ITEM_BYTES * EXACT_WEIGHT);
     }
 
     #[test]
