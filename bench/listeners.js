@@ -1,6 +1,6 @@
 'use strict';
 // Listener ledger overhead: tracked vs untracked, interleaved rounds in one
-// process, medians. Run: node bench/listeners.js [--quick] [--no-http]
+// process, medians. Run: node bench/listeners.js [--quick] [--no-http | --http-only]
 //   - on+off pair with one stable listener function
 //   - on+off pair with a fresh closure per pair (the per-request pattern)
 //   - once + emit
@@ -18,6 +18,7 @@ const { trackListeners, untrackListeners, listeners } = require('../lib/listener
 
 const quick = process.argv.includes('--quick');
 const noHttp = process.argv.includes('--no-http');
+const httpOnly = process.argv.includes('--http-only');
 const ROUNDS = quick ? 5 : 11;
 const N = quick ? 200_000 : 1_000_000;
 // Library defaults unless SAMPLE_EVERY is set.
@@ -109,7 +110,16 @@ function micro() {
   for (const [name, r] of Object.entries(results)) {
     const u = median(r.untracked);
     const t = median(r.tracked);
-    rows.push({ case: name, untracked_ns: u.toFixed(1), tracked_ns: t.toFixed(1), overhead: `${((t / u - 1) * 100).toFixed(0)}%` });
+    // Paired: the median of each round's tracked/untracked ratio (both halves
+    // ran back to back, so load swings between rounds cancel out).
+    const paired = median(r.tracked.map((x, i) => x / r.untracked[i]));
+    rows.push({
+      case: name,
+      untracked_ns: u.toFixed(1),
+      tracked_ns: t.toFixed(1),
+      overhead: `${((t / u - 1) * 100).toFixed(0)}%`,
+      paired: `${((paired - 1) * 100).toFixed(0)}%`,
+    });
   }
   return rows;
 }
@@ -201,6 +211,8 @@ async function httpBench(app) {
   const t = median(out.tracked);
   const cu = median(out.cpu.untracked);
   const ct = median(out.cpu.tracked);
+  const pairedRps = median(out.tracked.map((x, i) => x / out.untracked[i]));
+  const pairedCpu = median(out.cpu.untracked.map((x, i) => x / out.cpu.tracked[i]));
   return {
     case: `HTTP ${app}: 10 conns x ${duration}s x ${rounds} rounds`,
     untracked_rps: u.toFixed(0),
@@ -208,6 +220,8 @@ async function httpBench(app) {
     rps_ratio: `${((t / u) * 100).toFixed(1)}%`,
     cpu_us_per_req: `${cu.toFixed(1)} -> ${ct.toFixed(1)}`,
     cpu_ratio: `${((cu / ct) * 100).toFixed(1)}%`,
+    paired_rps: `${(pairedRps * 100).toFixed(1)}%`,
+    paired_cpu: `${(pairedCpu * 100).toFixed(1)}%`,
     sites,
   };
 }
@@ -231,8 +245,10 @@ function exactMode() {
 
 async function main() {
   console.log(`node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  console.table(micro());
-  console.table(exactMode());
+  if (!httpOnly) {
+    console.table(micro());
+    console.table(exactMode());
+  }
   if (!noHttp) console.table([await httpBench('hello'), await httpBench('subscribe')]);
   console.log(`load after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 }

@@ -73,24 +73,67 @@ class KeyState {
 }
 
 /**
- * What one emitter holds that was tracked. `tallies` lists one { row, n, c }
- * per row with listeners still attached here (`c` is the cohort's entry for
- * that row, kept in step). `events` mirrors, per event, the tracked listeners
- * in add order as a flat [key, row, key, row, …] list: a removal scans it from
- * the end for the listener's key the way Node scans its own array, without
- * hashing a fresh closure. `targets` holds EventTarget entries with their
- * capture/once flags.
+ * What one emitter holds that was tracked. Per row with listeners still
+ * attached here, a count and the cohort's entry for that row (kept in step):
+ * the first such row inline (`row0`, `n0`, `c0`: most emitters have one),
+ * others in `more` as { row, n, c }. Per event, the tracked listeners in add
+ * order as a flat [key, row, key, row, …] list: a removal scans it from the
+ * end for the listener's key the way Node scans its own array, without
+ * hashing a fresh closure. The first event's list is inline (`ev`, `list`);
+ * `events` (a Map) exists only once a second event is seen, and `ev`/`list`
+ * then cache the last one used. `targets` holds EventTarget entries with
+ * their capture/once flags.
  */
 class Book {
   constructor(ledger) {
     this.ledger = ledger;
-    // The cohort while a tracked listener is attached (what keeps the cohort
-    // alive: it dies with its last member); none while the book is empty.
+    // The cohort joined with the first tracked listener: the book is what
+    // keeps it alive (it dies with its last member).
     this.cohort = undefined;
-    this.tallies = [];
-    this.events = new Map();
+    this.row0 = undefined;
+    this.n0 = 0;
+    this.c0 = undefined;
+    this.more = undefined;
+    this.ev = undefined;
+    this.list = undefined;
+    this.events = undefined;
     this.targets = undefined;
     this.pendingOnce = 0;
+  }
+
+  /** The event's list of [key, row, …], or undefined. */
+  listOf(event) {
+    if (this.ev === event && this.list !== undefined) return this.list;
+    const events = this.events;
+    if (events === undefined) return undefined;
+    const list = events.get(event);
+    if (list !== undefined) {
+      this.ev = event;
+      this.list = list;
+    }
+    return list;
+  }
+
+  /** The event's list, made if missing. */
+  listFor(event) {
+    const found = this.listOf(event);
+    if (found !== undefined) return found;
+    const list = [];
+    if (this.list === undefined) {
+      // First event of this book.
+    } else {
+      if (this.events === undefined) this.events = new Map([[this.ev, this.list]]);
+      this.events.set(event, list);
+    }
+    this.ev = event;
+    this.list = list;
+    return list;
+  }
+
+  /** Calls fn(event, list) for every event with a list. */
+  forEachList(fn) {
+    if (this.events !== undefined) for (const [event, list] of this.events) fn(event, list);
+    else if (this.list !== undefined) fn(this.ev, this.list);
   }
 }
 
@@ -107,10 +150,8 @@ class Book {
  * and its `tallies` (the FinalizationRegistry's held value: rows and counts,
  * never a listener or an emitter) say what its members still had attached.
  * A member that outlives the rest delays its cohort-mates' credit until it is
- * collected or has no tracked listener left (an emitter leaves its cohort
- * when its last tracked listener is removed, and joins a new one on its next
- * add); `live` then includes at most COHORT_MEMBERS − 1 collected emitters'
- * listeners per such member.
+ * collected; `live` then includes at most COHORT_MEMBERS − 1 collected
+ * emitters' listeners per such member (a bounded offset, never growth).
  */
 class Cohort {
   constructor() {
@@ -157,10 +198,14 @@ class BookSlot extends Stamp {
     return #book in target ? target.#book : undefined;
   }
 
-  /** False when the emitter cannot take the field (the caller falls back to a WeakMap). */
-  static set(target, book) {
+  /**
+   * Stamps `book` onto `target` (`stamped`: it already has the field, from an
+   * earlier ledger). False when the emitter cannot take the field (the caller
+   * falls back to a WeakMap).
+   */
+  static set(target, book, stamped) {
     try {
-      if (#book in target) target.#book = book;
+      if (stamped) target.#book = book;
       else new BookSlot(target, book);
       return true;
     } catch {
@@ -206,6 +251,8 @@ class ListenerLedger {
     this.rowList = [];
     this.byFn = new WeakMap(); // listener function → KeyState, or Map(event → KeyState) when used for several events
     this.byName = new Map(); // event → Map(function name → KeyState)
+    this.namesEvent = undefined; // the event of the last byName lookup, and its map
+    this.names = undefined;
     this.books = new WeakMap(); // emitter → Book, only where the private field was refused
     this.weakBooks = false; // whether `books` holds anything (spares a lookup per removal)
     this.onceTargets = new Set(); // WeakRef(EventTarget) with `{ once: true }` listeners not seen removed
@@ -257,25 +304,42 @@ class ListenerLedger {
     return this.weakBooks ? this.books.get(emitter) : undefined;
   }
 
-  /** The emitter's book, made (and put in a cohort by `row`) on its first tracked listener. */
-  book(emitter, row) {
-    let book = this.bookOf(emitter);
-    if (book === undefined) {
-      book = new Book(this);
-      this.booksMade++;
-      if (!BookSlot.set(emitter, book)) {
-        this.books.set(emitter, book);
-        this.weakBooks = true;
-      }
+  /** The emitter's book, made on its first tracked listener. */
+  book(emitter) {
+    const stamped = BookSlot.get(emitter);
+    if (stamped !== undefined && stamped.ledger === this) return stamped;
+    return this.newBook(emitter, stamped !== undefined);
+  }
+
+  /** A book for an emitter without one in this ledger (`stamped`: it carries an earlier ledger's). */
+  newBook(emitter, stamped) {
+    if (this.weakBooks) {
+      const held = this.books.get(emitter);
+      if (held !== undefined) return held;
+    }
+    const book = new Book(this);
+    this.booksMade++;
+    if (!BookSlot.set(emitter, book, stamped)) {
+      this.books.set(emitter, book);
+      this.weakBooks = true;
     }
     return book;
   }
 
   /** The row an add of `key` (the user's function) for `event` is charged to. */
-  resolve(event, key, below) {
-    let state = this.fnState(key, event);
+  resolve(event, key, below, found) {
+    // `found`: what byFn holds for `key` (a KeyState, a Map by event, or undefined).
+    let state = found === undefined || found.event === event ? found : found instanceof Map ? found.get(event) : undefined;
     if (state === undefined) {
-      const names = this.byName.get(event);
+      let names;
+      if (this.namesEvent === event) names = this.names;
+      else {
+        names = this.byName.get(event);
+        if (names !== undefined) {
+          this.namesEvent = event;
+          this.names = names;
+        }
+      }
       if (names !== undefined) state = names.get(functionName(key));
     }
     if (state === undefined) return this.capture(event, key, below, undefined);
@@ -399,40 +463,77 @@ class ListenerLedger {
     return row;
   }
 
+  /**
+   * One more listener of `row` on the book's emitter. A book keeps its rows
+   * (and its cohort) once charged, even at zero listeners: the next add of
+   * the same row then costs two increments.
+   */
   charge(book, row) {
     row.cells[ADDS]++;
-    const tallies = book.tallies;
-    for (let i = 0; i < tallies.length; i++) {
-      const t = tallies[i];
+    if (book.row0 === row) {
+      if (book.n0++ === 0) {
+        row.cells[EMITTERS]++;
+        book.c0.e++;
+      }
+      book.c0.n++;
+      return;
+    }
+    this.chargeOther(book, row);
+  }
+
+  chargeOther(book, row) {
+    if (book.row0 === undefined) {
+      // The first tracked listener of this emitter: it joins a cohort.
+      book.cohort = this.cohortFor(row);
+      const c = book.cohort.entry(row);
+      c.n++;
+      c.e++;
+      row.cells[EMITTERS]++;
+      book.row0 = row;
+      book.n0 = 1;
+      book.c0 = c;
+      return;
+    }
+    let more = book.more;
+    if (more === undefined) more = book.more = [];
+    for (let i = 0; i < more.length; i++) {
+      const t = more[i];
       if (t.row === row) {
-        t.n++;
+        if (t.n++ === 0) {
+          row.cells[EMITTERS]++;
+          t.c.e++;
+        }
         t.c.n++;
         return;
       }
     }
-    if (tallies.length === 0) book.cohort = this.cohortFor(row);
     const c = book.cohort.entry(row);
     c.n++;
     c.e++;
-    tallies.push({ row, n: 1, c });
     row.cells[EMITTERS]++;
+    more.push({ row, n: 1, c });
   }
 
+  /** One listener of `row` left the book's emitter. */
   credit(book, row) {
     row.cells[REMOVES]++;
-    const tallies = book.tallies;
-    for (let i = 0; i < tallies.length; i++) {
-      const t = tallies[i];
+    if (book.row0 === row) {
+      book.c0.n--;
+      if (--book.n0 === 0) {
+        row.cells[EMITTERS]--;
+        book.c0.e--;
+      }
+      return;
+    }
+    const more = book.more;
+    if (more === undefined) return;
+    for (let i = 0; i < more.length; i++) {
+      const t = more[i];
       if (t.row === row) {
         t.c.n--;
         if (--t.n === 0) {
-          t.c.e--;
-          tallies[i] = tallies[tallies.length - 1];
-          tallies.pop();
           row.cells[EMITTERS]--;
-          // Nothing left to credit: the emitter leaves its cohort, so a
-          // long-lived emitter that empties pins no cohort-mates.
-          if (tallies.length === 0) book.cohort = undefined;
+          t.c.e--;
         }
         return;
       }
@@ -443,29 +544,39 @@ class ListenerLedger {
 
   /** An EventEmitter listener was added (Node accepted it). */
   added(emitter, event, key, below) {
-    const row = this.resolve(event, key, below);
+    // The common case inline: a function seen before, for this event, not due for a check.
+    const state = this.byFn.get(key);
+    let row;
+    if (state !== undefined && state.event === event && state.untilCheck > 0 && !state.ambiguous) {
+      state.untilCheck--;
+      row = state.row;
+    } else {
+      row = this.resolve(event, key, below, state);
+    }
     if (row.ignored) return;
-    const book = this.book(emitter, row);
+    let book = BookSlot.get(emitter);
+    if (book === undefined || book.ledger !== this) book = this.newBook(emitter, book !== undefined);
     this.charge(book, row);
-    const list = book.events.get(event);
-    if (list === undefined) book.events.set(event, [key, row]);
-    else list.push(key, row);
+    book.listFor(event).push(key, row);
   }
 
   /** One listener `key` for `event` left the emitter of `book` (Node removed one). */
   removed(book, event, key) {
-    const list = book.events.get(event);
+    const list = book.listOf(event);
     if (list === undefined) return;
-    for (let i = list.length - 2; i >= 0; i -= 2) {
+    const last = list.length - 2;
+    if (last >= 0 && list[last] === key) {
+      // The usual case (last in, first out): pop, as setting .length is a runtime call.
+      const row = list[last + 1];
+      list.pop();
+      list.pop();
+      this.credit(book, row);
+      return;
+    }
+    for (let i = last - 2; i >= 0; i -= 2) {
       if (list[i] === key) {
         const row = list[i + 1];
-        if (i === list.length - 2) {
-          // The usual case (last in, first out): pop, as setting .length is a runtime call.
-          list.pop();
-          list.pop();
-        } else {
-          list.splice(i, 2);
-        }
+        list.splice(i, 2);
         this.credit(book, row);
         return;
       }
@@ -475,20 +586,20 @@ class ListenerLedger {
 
   /** removeAllListeners(event) / removeAllListeners() has run: credit what is left. */
   removedAll(book, all, event) {
-    for (const [name, list] of book.events) {
-      if (!all && name !== event) continue;
+    book.forEachList((name, list) => {
+      if (!all && name !== event) return;
       for (let i = 1; i < list.length; i += 2) this.credit(book, list[i]);
       list.length = 0;
-    }
+    });
   }
 
   // ---- EventTarget --------------------------------------------------------
 
   /** An EventTarget listener was added (the target's count grew). */
   targetAdded(target, event, listener, capture, once, below) {
-    const row = this.resolve(event, listener, below);
+    const row = this.resolve(event, listener, below, this.byFn.get(listener));
     if (row.ignored) return;
-    const book = this.book(target, row);
+    const book = this.book(target);
     this.charge(book, row);
     if (book.targets === undefined) book.targets = [];
     book.targets.push({ event, listener, capture, once, row });
