@@ -1,7 +1,10 @@
 'use strict';
 // Timers patch overhead: patched vs native, interleaved rounds in one process,
 // medians; the micro cases run in 7 processes one after another and report the
-// median (and range) over processes, next to the floor any handle costs.
+// median (and range) over processes of the wall-time overhead, the CPU-time
+// overhead (whole process: GC threads included), and the wall-time floor any
+// handle costs. For the firing case read the CPU figure: its wall time
+// includes the 1 ms wait, the same on both sides.
 // Run: node bench/timers.js [--quick] [--no-http] [--http-only] [--processes N] [--case text]
 //   micro: setTimeout+clearTimeout pair (one callback reused, a fresh closure
 //          per call, and a fresh closure with a long source text), a firing
@@ -22,12 +25,19 @@ const patched = { setTimeout, clearTimeout, setInterval, clearInterval };
 unpatchTimers();
 
 function noop() {}
-// CPU time of this process, ns: on a shared machine it is less disturbed by
-// other processes than wall time, and the firing case's 1 ms wait is idle.
-function cpuNs() {
-  const u = process.cpuUsage();
-  return (u.user + u.system) * 1000;
-}
+// Each loop is timed both ways, ns per operation: wall time (what a caller
+// waits) and CPU time of the whole process (process.cpuUsage, so V8's
+// background GC threads count too: a patch that allocates more pays there).
+const meter = {
+  start() {
+    const u = process.cpuUsage();
+    return { wall: process.hrtime.bigint(), cpu: (u.user + u.system) * 1000 };
+  },
+  stop(start, n) {
+    const u = process.cpuUsage();
+    return { wall: Number(process.hrtime.bigint() - start.wall) / n, cpu: ((u.user + u.system) * 1000 - start.cpu) / n };
+  },
+};
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 // The least any handle-returning patch pays: a handle object of the same
@@ -77,12 +87,12 @@ const floor = {
 // its own type feedback: a real call site calls one setTimeout, and a loop
 // shared between variants would measure V8's polymorphic calls instead.
 const BODIES = {
-  pair: 'const st = t.setTimeout, ct = t.clearTimeout; const start = cpuNs(); for (let i = 0; i < n; i++) ct(st(noop, 1000)); return (cpuNs() - start) / n;',
-  closure: 'const st = t.setTimeout, ct = t.clearTimeout; let s = 0; const start = cpuNs(); for (let i = 0; i < n; i++) ct(st(() => { s += i; }, 1000)); return (cpuNs() - start) / n;',
+  pair: 'const st = t.setTimeout, ct = t.clearTimeout; const start = meter.start(); for (let i = 0; i < n; i++) ct(st(noop, 1000)); return meter.stop(start, n);',
+  closure: 'const st = t.setTimeout, ct = t.clearTimeout; let s = 0; const start = meter.start(); for (let i = 0; i < n; i++) ct(st(() => { s += i; }, 1000)); return meter.stop(start, n);',
   // A callback whose source text is long (~300 characters): the patched side
   // keys it on a prefix and the length, not the whole text. A request-timeout
   // handler of realistic length; none of it runs in this loop.
-  longClosure: `const st = t.setTimeout, ct = t.clearTimeout; let s = 0; const start = cpuNs();
+  longClosure: `const st = t.setTimeout, ct = t.clearTimeout; let s = 0; const start = meter.start();
     for (let i = 0; i < n; i++) {
       ct(st(() => {
         // It logs, counts and aborts the request it belongs to.
@@ -90,13 +100,13 @@ const BODIES = {
         s += i;
       }, 1000));
     }
-    return (cpuNs() - start) / n;`,
-  interval: 'const si = t.setInterval, ci = t.clearInterval; const start = cpuNs(); for (let i = 0; i < n; i++) ci(si(noop, 1000)); return (cpuNs() - start) / n;',
+    return meter.stop(start, n);`,
+  interval: 'const si = t.setInterval, ci = t.clearInterval; const start = meter.start(); for (let i = 0; i < n; i++) ci(si(noop, 1000)); return meter.stop(start, n);',
   firing: `return new Promise((resolve) => {
       let left = n;
-      const done = () => { if (--left === 0) resolve((cpuNs() - start) / n); };
+      const done = () => { if (--left === 0) resolve(meter.stop(start, n)); };
       const st = t.setTimeout;
-      const start = cpuNs();
+      const start = meter.start();
       for (let i = 0; i < n; i++) st(done, 1);
     });`,
 };
@@ -112,25 +122,24 @@ const VARIANTS = { native, patched, floor };
 // One process: every case, rounds interleaved native / patched / floor in
 // alternating order; per case the median time of each and the median of the
 // in-round ratios (robust to load that drifts between rounds).
-async function microProcess(rounds) {
+async function microProcess(rounds, caseIndex) {
   const out = [];
-  const only = process.argv.indexOf('--case');
-  for (const [name, body, n] of CASES) {
-    if (only !== -1 && !name.includes(process.argv[only + 1])) continue;
+  for (const [name, body, n] of [CASES[caseIndex]]) {
     const loops = {};
     const times = {};
     for (const v of Object.keys(VARIANTS)) {
       // eslint-disable-next-line no-new-func
-      loops[v] = new Function('t', 'n', 'noop', 'cpuNs', `/* ${v} */ ${BODIES[body]}`);
+      loops[v] = new Function('t', 'n', 'noop', 'meter', `/* ${v} */ ${BODIES[body]}`);
       times[v] = [];
-      await loops[v](VARIANTS[v], n, noop, cpuNs); // warm-up
+      await loops[v](VARIANTS[v], n, noop, meter); // warm-up
     }
     const order = Object.keys(VARIANTS);
     for (let i = 0; i < rounds; i++) {
-      for (const v of i % 2 === 0 ? order : [...order].reverse()) times[v].push(await loops[v](VARIANTS[v], n, noop, cpuNs));
+      for (const v of i % 2 === 0 ? order : [...order].reverse()) times[v].push(await loops[v](VARIANTS[v], n, noop, meter));
     }
-    const ratio = (v) => median(times[v].map((x, k) => x / times.native[k]));
-    out.push({ name, nativeNs: median(times.native), patchedNs: median(times.patched), patched: ratio('patched'), floor: ratio('floor') });
+    const ratio = (v, clock) => median(times[v].map((x, k) => x[clock] / times.native[k][clock]));
+    const ns = (v) => median(times[v].map((x) => x.wall));
+    out.push({ name, nativeNs: ns('native'), patchedNs: ns('patched'), patched: ratio('patched', 'wall'), patchedCpu: ratio('patched', 'cpu'), floor: ratio('floor', 'wall') });
   }
   return out;
 }
@@ -139,27 +148,35 @@ async function microProcess(rounds) {
 // from one process to the next (the same build measured 12–31% over native in
 // five runs of one process each), so the figure is the median over processes.
 async function micro(processes, rounds) {
-  const runs = [];
-  for (let p = 0; p < processes; p++) {
-    const args = [__filename, '--micro-process', String(rounds), ...process.argv.slice(2)];
-    const child = fork(args[0], args.slice(1), { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    runs.push(await new Promise((resolve, reject) => {
-      child.once('message', resolve);
-      child.once('error', reject);
-      child.once('exit', (code) => reject(new Error(`bench process exited with ${code} before reporting`)));
-    }));
+  // Each case in processes of its own: a case run after the fresh-closure ones
+  // would measure code V8 made polymorphic for those (the interval pair read
+  // +32% after them and +16% alone).
+  const only = process.argv.indexOf('--case');
+  const picked = CASES.map((c, i) => i).filter((i) => only === -1 || CASES[i][0].includes(process.argv[only + 1]));
+  const runs = Array.from({ length: processes }, () => []);
+  for (const c of picked) {
+    for (let p = 0; p < processes; p++) {
+      const args = [__filename, '--micro-process', String(rounds), String(c), ...process.argv.slice(2)];
+      const child = fork(args[0], args.slice(1), { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      const [row] = await new Promise((resolve, reject) => {
+        child.once('message', resolve);
+        child.once('error', reject);
+        child.once('exit', (code) => reject(new Error(`bench process exited with ${code} before reporting`)));
+      });
+      runs[p].push(row);
+    }
   }
   const pct = (x) => `${((x - 1) * 100).toFixed(1)}%`;
   return runs[0].map((row, c) => {
     const patched = runs.map((r) => r[c].patched);
-    const floors = runs.map((r) => r[c].floor);
     return {
       case: row.name,
       nativeNs: median(runs.map((r) => r[c].nativeNs)).toFixed(0),
       patchedNs: median(runs.map((r) => r[c].patchedNs)).toFixed(0),
       overhead: pct(median(patched)),
       range: `${pct(Math.min(...patched))} … ${pct(Math.max(...patched))}`,
-      handleFloor: pct(median(floors)),
+      cpuOverhead: pct(median(runs.map((r) => r[c].patchedCpu))),
+      handleFloor: pct(median(runs.map((r) => r[c].floor))),
     };
   });
 }
@@ -180,7 +197,7 @@ function httpRounds(rounds, seconds) {
 }
 
 const microMode = process.argv.indexOf('--micro-process');
-if (microMode !== -1) microProcess(Number(process.argv[microMode + 1])).then((rows) => process.send(rows, () => process.disconnect()));
+if (microMode !== -1) microProcess(Number(process.argv[microMode + 1]), Number(process.argv[microMode + 2])).then((rows) => process.send(rows, () => process.disconnect()));
 else main();
 
 async function main() {
