@@ -143,11 +143,13 @@ test('formatReport prints the verdict, figures and ranked suspects with stacks',
     suspects: [
       { kind: 'timer', site, stack: [site, { ...site, line: 20, functionName: 'main' }], description: 'setInterval at /srv/tenants.js:4:3 has 1 250 live intervals, growing 250/s' },
     ],
+    sampler: { overhead: { elapsedMs: 60_000, threadBusyMs: 12, jsBusyMs: 90, threadPercent: 0.02, jsPercent: 0.15 } },
   });
   assert.match(text, /LEAKING since 2026-01-01T00:00:00\.000Z \(heap\)/);
   assert.match(text, /heap baseline 45\.0 MB \(post-GC\), growing 2\.1 MB\/s/);
   assert.match(text, /1\. \[timer\] setInterval at \/srv\/tenants\.js:4:3 has 1 250 live intervals/);
   assert.match(text, /at main \(\/srv\/tenants\.js:20:3\)/);
+  assert.match(text, /leakguard's own cost: 0\.17% of one core \(sampler thread 0\.02%, JS thread 0\.15%\)/);
   assert.match(lg.formatReport(lg.report()), /no leak detected/);
   assert.throws(() => lg.formatReport('x'), INVALID);
 });

@@ -134,6 +134,13 @@ const REPORT_FAMILIES = [
     read: (r) => r.gcPause.count,
   },
   {
+    name: 'leakguard_self_busy_seconds_total',
+    type: 'counter',
+    help: "Time leakguard itself has spent since start(), in seconds: the sampler thread's ticks plus its JS-thread heartbeat, GC observer and forced GCs (not the timers/listeners wrappers).",
+    otel: ['leakguard.self.busy', 'counter', 's'],
+    read: (r) => (r.overhead.threadBusyMs + r.overhead.jsBusyMs) * MS,
+  },
+  {
     name: 'leakguard_suspects',
     help: 'Number of suspects in the current leak report.',
     otel: ['leakguard.suspects', 'gauge', '{suspect}'],
@@ -199,6 +206,7 @@ function normalizeReport(report) {
   const heap = r.heap || {};
   const lag = r.eventLoopLag || {};
   const gc = r.gcPause || {};
+  const overhead = (r.sampler && r.sampler.overhead) || {};
   return {
     // A report without `running` comes from a sampler that is running.
     running: report !== null && typeof report === 'object' && r.running !== false,
@@ -215,6 +223,7 @@ function normalizeReport(report) {
     },
     eventLoopLag: { p50Ms: finite(lag.p50Ms), p99Ms: finite(lag.p99Ms), maxMs: finite(lag.maxMs) },
     gcPause: { p50Ms: finite(gc.p50Ms), p99Ms: finite(gc.p99Ms), maxMs: finite(gc.maxMs), count: finite(gc.count) },
+    overhead: { threadBusyMs: finite(overhead.threadBusyMs), jsBusyMs: finite(overhead.jsBusyMs) },
   };
 }
 

@@ -64,6 +64,13 @@ function formatReport(report) {
       for (const f of stack.slice(0, 5)) lines.push(`       at ${frame(f)}`);
     });
   }
+  const overhead = report.sampler && report.sampler.overhead;
+  if (overhead && typeof overhead.threadPercent === 'number' && typeof overhead.jsPercent === 'number') {
+    lines.push(
+      `  leakguard's own cost: ${(overhead.threadPercent + overhead.jsPercent).toFixed(2)}% of one core ` +
+        `(sampler thread ${overhead.threadPercent.toFixed(2)}%, JS thread ${overhead.jsPercent.toFixed(2)}%)`,
+    );
+  }
   return lines.join('\n') + '\n';
 }
 
