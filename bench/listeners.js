@@ -7,7 +7,9 @@
 //   - a new emitter per "request" with a close listener + bus on/off
 //   - addEventListener + removeEventListener on an EventTarget
 //   - HTTP on 127.0.0.1, autocannon (programmatic, bounded): Node's hello
-//     world, and the same with a balanced per-request bus subscription
+//     world, and the same with a balanced per-request bus subscription; as
+//     fast as the client goes (throughput), then at a fixed 5 000 req/s
+//     (server CPU per request)
 // The tracked rounds use trackListeners() defaults (SAMPLE_EVERY=n overrides sampleEvery).
 // Figures vary with machine load: record `uptime` beside them.
 
@@ -19,6 +21,7 @@ const { trackListeners, untrackListeners, listeners } = require('../lib/listener
 const quick = process.argv.includes('--quick');
 const noHttp = process.argv.includes('--no-http');
 const httpOnly = process.argv.includes('--http-only');
+const FIXED_RATE = 5000; // requests/s for the CPU-per-request rounds
 const ROUNDS = quick ? 5 : 11;
 const N = quick ? 200_000 : 1_000_000;
 // Library defaults unless SAMPLE_EVERY is set.
@@ -180,7 +183,7 @@ function ask(child, msg) {
   });
 }
 
-async function httpBench(app) {
+async function httpBench(app, { rate = 0 } = {}) {
   const autocannon = require('autocannon');
   const { fork } = require('node:child_process');
   const child = fork(__filename, ['--server', app], { stdio: 'inherit' });
@@ -188,7 +191,7 @@ async function httpBench(app) {
   const duration = quick ? 2 : 5;
   const rounds = quick ? 3 : 6;
   const run = async () =>
-    (await autocannon({ url: `http://127.0.0.1:${port}/`, connections: 10, duration, pipelining: 1 })).requests.average;
+    (await autocannon({ url: `http://127.0.0.1:${port}/`, connections: 10, duration, pipelining: 1, ...(rate > 0 ? { overallRate: rate } : {}) })).requests.average;
   const out = { untracked: [], tracked: [], cpu: { untracked: [], tracked: [] } };
   await run(); // warm-up
   let sites = 0;
@@ -214,7 +217,7 @@ async function httpBench(app) {
   const pairedRps = median(out.tracked.map((x, i) => x / out.untracked[i]));
   const pairedCpu = median(out.cpu.untracked.map((x, i) => x / out.cpu.tracked[i]));
   return {
-    case: `HTTP ${app}: 10 conns x ${duration}s x ${rounds} rounds`,
+    case: `HTTP ${app}${rate > 0 ? ` at ${rate} req/s` : ''}: 10 conns x ${duration}s x ${rounds} rounds`,
     untracked_rps: u.toFixed(0),
     tracked_rps: t.toFixed(0),
     rps_ratio: `${((t / u) * 100).toFixed(1)}%`,
@@ -249,7 +252,14 @@ async function main() {
     console.table(micro());
     console.table(exactMode());
   }
-  if (!noHttp) console.table([await httpBench('hello'), await httpBench('subscribe')]);
+  if (!noHttp) {
+    // Throughput (as fast as the client goes), then server CPU per request at
+    // a fixed rate both variants can serve: at full speed the CPU per request
+    // also moves with how many requests each event-loop turn batches, and the
+    // client shares the 2 cores.
+    console.table([await httpBench('hello'), await httpBench('subscribe')]);
+    console.table([await httpBench('hello', { rate: FIXED_RATE }), await httpBench('subscribe', { rate: FIXED_RATE })]);
+  }
   console.log(`load after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 }
 

@@ -23,7 +23,8 @@
 //   2. otherwise the event name + the function's `name` (fresh closures and
 //      bound functions made per request share it);
 //   3. otherwise (first sight of a key), and about once every `sampleEvery`
-//      adds of a key (randomised), a real stack.
+//      adds of a key (randomised; doubling, up to 128 times, while the
+//      checks keep finding the same site), a real stack.
 // A key whose sampled stack disagrees with its cached site is ambiguous: from
 // then on it takes a real stack on every add while the per-second capture
 // budget lasts, and past the budget is charged to the latest stack's site.
@@ -69,8 +70,15 @@ class KeyState {
     this.last = row; // the site of the latest real stack for this key
     this.untilCheck = 0;
     this.ambiguous = false;
+    this.agreed = 0; // checks in a row that found `row` again (each doubles the next interval, up to 2^MAX_BACKOFF)
   }
 }
+
+// A key whose checks keep finding the same site is checked less and less
+// often: stacks cost 25-50 µs of CPU each here, and Node's own per-request
+// keys (checked only to learn they stay Node's) would otherwise take one
+// every ~500 requests each, for ever.
+const MAX_BACKOFF = 7;
 
 /**
  * What one emitter holds that was tracked. Per row with listeners still
@@ -351,18 +359,21 @@ class ListenerLedger {
     }
     if (state.untilCheck-- <= 0) {
       if (this.spend()) return this.capture(event, key, below, state);
-      state.untilCheck = this.interval();
+      state.untilCheck = this.interval(state);
     }
     return state.row;
   }
 
   /**
-   * Adds until a key's next check: uniform in [0, 2·sampleEvery), so the
-   * checks do not lock onto a period of the calling code (two sites taking
-   * turns would otherwise always be sampled on the same one).
+   * Adds until a key's next check: uniform in [0, 2·sampleEvery·2^agreed),
+   * so the checks do not lock onto a period of the calling code (two sites
+   * taking turns would otherwise always be sampled on the same one), and a
+   * key that keeps agreeing with its site backs off.
    */
-  interval() {
-    return this.sampleEvery === 1 ? 0 : Math.floor(Math.random() * 2 * this.sampleEvery);
+  interval(state) {
+    if (this.sampleEvery === 1) return 0;
+    const backoff = state === undefined ? 1 : 2 ** Math.min(state.agreed, MAX_BACKOFF);
+    return Math.floor(Math.random() * 2 * this.sampleEvery * backoff);
   }
 
   /** Takes one real stack from this second's budget; false when spent. */
@@ -390,13 +401,14 @@ class ListenerLedger {
     const row = this.rowAt(event, below);
     if (state !== undefined) {
       if (state.row !== row) state.ambiguous = true;
+      else if (!state.ambiguous) state.agreed++;
       state.last = row;
-      state.untilCheck = this.interval();
+      state.untilCheck = this.interval(state);
     }
     const byFn = this.fnState(key, event);
     if (byFn === undefined) {
       const fresh = new KeyState(row);
-      fresh.untilCheck = this.interval();
+      fresh.untilCheck = this.interval(fresh);
       const other = this.byFn.get(key);
       if (other === undefined) this.byFn.set(key, fresh);
       else if (other instanceof Map) other.set(event, fresh);
@@ -414,7 +426,7 @@ class ListenerLedger {
     const named = names.get(name);
     if (named === undefined) {
       const fresh = new KeyState(row);
-      fresh.untilCheck = this.interval();
+      fresh.untilCheck = this.interval(fresh);
       names.set(name, fresh);
     } else if (named !== state) {
       if (named.row !== row) named.ambiguous = true;

@@ -31,6 +31,7 @@ const DEFAULT_CAPTURES_PER_SECOND = 50;
 
 let ledger = null;
 let originals = null;
+const wrappers = new WeakMap(); // original prototype method → { make, fn: its wrapper }
 let failed = false;
 
 function fail(err) {
@@ -242,11 +243,16 @@ function trackListeners(options) {
     dispatchEvent: ETProto.dispatchEvent,
   };
   // One wrapper per distinct original, so `on === addListener` and
-  // `off === removeListener` still hold after wrapping.
-  const wrapped = new Map();
+  // `off === removeListener` still hold after wrapping; made once per process
+  // and reused by later trackListeners() calls, so a re-installed wrapper
+  // keeps its type feedback and optimised code instead of starting cold.
   const wrap = (original, make) => {
-    if (!wrapped.has(original)) wrapped.set(original, named(make(original), original));
-    return wrapped.get(original);
+    let wrapper = wrappers.get(original);
+    if (wrapper === undefined || wrapper.make !== make) {
+      wrapper = { make, fn: named(make(original), original) };
+      wrappers.set(original, wrapper);
+    }
+    return wrapper.fn;
   };
 
   ledger = new ListenerLedger({ sampleEvery, capturesPerSecond, internal });
