@@ -8,6 +8,12 @@
 // bounded duration), in an order that rotates every round, and the result is
 // the median over rounds of each variant's ratio to the baseline in the same
 // round — load that drifts between rounds moves both sides of a ratio.
+// Besides requests per second, each round reads the server's own CPU time
+// (process.cpuUsage over IPC, every thread of it: the sampler thread and GC
+// threads count) and divides by the requests it served: CPU per request is
+// what a saturated server's throughput is the inverse of, and it is far less
+// disturbed than req/s when other processes take the server's core for a
+// while (a shared machine: rounds of one server varied 20k–67k req/s).
 // On a machine with 2+ cores the servers are pinned to the last core and this
 // process (the load generator) to the first (`taskset`, when present), so the
 // server and autocannon stop competing for one core: the server then gets one
@@ -43,15 +49,33 @@ function startServer({ nodeArgs = [], env = {}, source }, pinned) {
   });
 }
 
-async function drive(url, seconds, connections) {
-  const result = await autocannon({ url, connections, pipelining: 1, duration: seconds });
-  return result.requests.average;
+/** The server's CPU time so far, µs (user + system, all its threads). */
+function serverCpu(server) {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m) => {
+      if (m && typeof m.cpuMicros === 'number') {
+        server.child.removeListener('message', onMessage);
+        resolve(m.cpuMicros);
+      }
+    };
+    server.child.on('message', onMessage);
+    server.child.send('cpu', (err) => err && reject(err));
+  });
+}
+
+/** One round against `server`: { reqPerSec, cpuMicrosPerRequest }. */
+async function drive(server, seconds, connections) {
+  const before = await serverCpu(server);
+  const result = await autocannon({ url: server.url, connections, pipelining: 1, duration: seconds });
+  const after = await serverCpu(server);
+  return { reqPerSec: result.requests.average, cpuMicrosPerRequest: (after - before) / Math.max(1, result.requests.total) };
 }
 
 /**
  * Compares `variants` ({ name: { nodeArgs, env, source } }; the first is the
- * baseline). Returns { pinned, rounds, seconds, rows: [{ variant, medianReqPerSec,
- * ratioPct, perRound }] }.
+ * baseline; `source` must answer the 'cpu' IPC message as helloServer's does).
+ * Returns { pinned, rounds, seconds, rows: [{ variant, medianReqPerSec,
+ * ratioPct, cpuMicrosPerRequest, cpuRatioPct, perRound }] }.
  */
 async function compareHttp(variants, { rounds = 9, seconds = 3, connections = 50 } = {}) {
   const pinned = hasTaskset();
@@ -64,18 +88,21 @@ async function compareHttp(variants, { rounds = 9, seconds = 3, connections = 50
   process.once('exit', stopAll);
   try {
     for (const name of names) servers[name] = await startServer(variants[name], pinned);
-    for (const name of names) await drive(servers[name].url, 1, connections); // warm-up, each hot
+    for (const name of names) await drive(servers[name], 1, connections); // warm-up, each hot
     const results = Object.fromEntries(names.map((n) => [n, []]));
     for (let i = 0; i < rounds; i++) {
       const order = names.map((_, k) => names[(k + i) % names.length]);
-      for (const name of order) results[name].push(await drive(servers[name].url, seconds, connections));
+      for (const name of order) results[name].push(await drive(servers[name], seconds, connections));
     }
     const base = results[names[0]];
     const rows = names.map((name) => ({
       variant: name,
-      medianReqPerSec: Math.round(median(results[name])),
-      ratioPct: Number((median(results[name].map((x, k) => x / base[k])) * 100).toFixed(1)),
-      perRound: results[name].map(Math.round),
+      medianReqPerSec: Math.round(median(results[name].map((x) => x.reqPerSec))),
+      ratioPct: Number((median(results[name].map((x, k) => x.reqPerSec / base[k].reqPerSec)) * 100).toFixed(1)),
+      cpuMicrosPerRequest: Number(median(results[name].map((x) => x.cpuMicrosPerRequest)).toFixed(2)),
+      // Throughput a saturated server would reach, relative to the baseline: the inverse CPU-per-request ratio.
+      cpuRatioPct: Number((median(results[name].map((x, k) => base[k].cpuMicrosPerRequest / x.cpuMicrosPerRequest)) * 100).toFixed(1)),
+      perRound: results[name].map((x) => Math.round(x.reqPerSec)),
     }));
     return { pinned, rounds, seconds, connections, rows };
   } finally {
@@ -90,6 +117,11 @@ function helloServer(handler = '(req, res) => res.end("hello world")', prelude =
     const http = require('node:http');
     const server = http.createServer(${handler});
     server.listen(0, '127.0.0.1', () => process.send(server.address().port));
+    process.on('message', (m) => {
+      if (m !== 'cpu') return;
+      const u = process.cpuUsage();
+      process.send({ cpuMicros: u.user + u.system });
+    });
     process.on('disconnect', () => process.exit(0));`;
 }
 

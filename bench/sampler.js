@@ -122,7 +122,9 @@ function benchHttpVariants() {
 
 function printHttp(result, load) {
   console.log(`http hello-world, autocannon ${result.connections} connections, ${result.rounds} rounds of ${result.seconds} s in rotation${result.pinned ? ', server on one core and autocannon on the other' : ''} (load ${load()}):`);
-  for (const r of result.rows) console.log(`  ${r.variant}: ${r.medianReqPerSec} req/s median, ${r.ratioPct}% of baseline (rounds: ${r.perRound.join(', ')})`);
+  for (const r of result.rows) {
+    console.log(`  ${r.variant}: ${r.medianReqPerSec} req/s median, ${r.ratioPct}% of baseline; ${r.cpuMicrosPerRequest} µs CPU/request, ${r.cpuRatioPct}% by CPU per request (rounds: ${r.perRound.join(', ')})`);
+  }
 }
 
 // ---- detection ---------------------------------------------------------------

@@ -207,7 +207,7 @@ async function main() {
   if (!process.argv.includes('--no-http')) {
     const h = await httpRounds(quick ? 2 : 11, quick ? 2 : 3);
     console.log(`http hello-world (a per-request timeout armed and cleared), autocannon ${h.connections} connections, ${h.rounds} rounds of ${h.seconds} s${h.pinned ? ', server and autocannon on separate cores' : ''}:`);
-    console.table(h.rows.map((r) => ({ variant: r.variant, medianReqPerSec: r.medianReqPerSec, ratioPct: r.ratioPct, rounds: r.perRound.join(' ') })));
+    console.table(h.rows.map((r) => ({ variant: r.variant, medianReqPerSec: r.medianReqPerSec, ratioPct: r.ratioPct, cpuMicrosPerRequest: r.cpuMicrosPerRequest, cpuRatioPct: r.cpuRatioPct, rounds: r.perRound.join(' ') })));
   }
   console.log(`load after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 }
