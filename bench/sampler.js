@@ -14,6 +14,9 @@
 //              + JS-side heartbeat, GC observer, forced GCs), from
 //              report().sampler.overhead, as a share of the process's CPU time.
 //   --cpu:     only the cpu case
+//   --http-profile: the register'd hello-world server under load with V8's
+//              CPU profiler: leakguard's own share of the busy samples (an
+//              attribution that other processes on the machine do not move)
 //   --detection: only the detection case
 //   --http-variants: only the HTTP case, register with timers and/or the
 //              listener ledger turned off, to see which part costs.
@@ -127,6 +130,67 @@ function printHttp(result, load) {
   }
 }
 
+// ---- http profile ----------------------------------------------------------
+// Where the server's time goes under load, by V8's CPU profiler: the share of
+// non-idle main-thread samples whose own frame is leakguard's JavaScript, plus
+// the sampler thread's and JS side's busy time from report().sampler.overhead.
+// An attribution, not an A/B: unlike req/s it does not move when other
+// processes take the core; V8 inlining can move a few samples between a
+// wrapper and the function it wraps, and the GC work leakguard's own
+// allocations cause is counted as GC, not as leakguard.
+async function benchHttpProfile(seconds) {
+  const autocannon = require('autocannon');
+  const fs = require('node:fs');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-prof-'));
+  const source = require('./http-compare').helloServer('(req, res) => res.end("hello world")', '') +
+    `\nprocess.on('message', (m) => { if (m === 'overhead') process.send({ overhead: require(${JSON.stringify(ROOT)}).report().sampler.overhead }); });`;
+  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...REGISTER, '-e', source], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const port = await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('error', reject);
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  await autocannon({ url, connections: 50, duration: 1 });
+  const result = await autocannon({ url, connections: 50, duration: seconds });
+  const overhead = await new Promise((resolve) => {
+    child.on('message', (m) => m && m.overhead && resolve(m.overhead));
+    child.send('overhead');
+  });
+  child.disconnect(); // the server exits on disconnect; the profile is written at exit
+  await new Promise((resolve) => child.once('exit', resolve));
+  const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  const profile = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+  fs.rmSync(dir, { recursive: true, force: true });
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const deltas = profile.timeDeltas;
+  let busyUs = 0;
+  let ownUs = 0;
+  const byFunction = new Map();
+  profile.samples.forEach((id, i) => {
+    const frame = nodes.get(id).callFrame;
+    if (frame.functionName === '(idle)') return;
+    const us = deltas[i] || 0;
+    busyUs += us;
+    if (frame.url.startsWith(`file://${ROOT}/lib/`) || frame.url.startsWith(`${ROOT}/lib/`)) {
+      ownUs += us;
+      const key = `${frame.functionName || '(anonymous)'} ${path.relative(ROOT, frame.url.replace('file://', ''))}:${frame.lineNumber + 1}`;
+      byFunction.set(key, (byFunction.get(key) || 0) + us);
+    }
+  });
+  const top = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 6);
+  const threadUs = overhead.threadBusyMs * 1000;
+  return {
+    reqPerSec: result.requests.average,
+    busyMs: busyUs / 1000,
+    ownPct: (ownUs / busyUs) * 100,
+    threadPct: (threadUs / (busyUs + threadUs)) * 100,
+    // Without leakguard the main thread would spend busy − own per request and
+    // no sampler thread would share its core: (busy − own) / (busy + thread).
+    impliedThroughputPct: ((busyUs - ownUs) / (busyUs + threadUs)) * 100,
+    top: top.map(([k, us]) => `${k} ${((us / busyUs) * 100).toFixed(2)}%`),
+  };
+}
+
 // ---- detection ---------------------------------------------------------------
 function leakChild(mbPerSec) {
   // Each entry: an array of 128 numbers (~1 KiB on the heap).
@@ -186,6 +250,18 @@ function benchScenarios() {
     console.log(`node ${process.version}, ${os.cpus().length} cpus, load ${load()}`);
     printHttp(await benchHttpVariants(), load);
     console.log(`load ${load()}`);
+    return;
+  }
+  if (process.argv.includes('--http-profile')) {
+    console.log(`node ${process.version}, ${os.cpus().length} cpus, load ${load()}`);
+    for (let i = 0; i < (quick ? 1 : 3); i++) {
+      const p = await benchHttpProfile(quick ? 3 : 6);
+      console.log(
+        `http profile (leakguard/register, everything on; ${Math.round(p.reqPerSec)} req/s): leakguard's JS ${p.ownPct.toFixed(2)}% of the main thread's busy samples, ` +
+          `sampler thread ${p.threadPct.toFixed(3)}%; throughput this implies vs without: ${p.impliedThroughputPct.toFixed(1)}% (load ${load()})`,
+      );
+      console.log(`  top: ${p.top.join('; ')}`);
+    }
     return;
   }
   if (process.argv.includes('--cpu')) {
