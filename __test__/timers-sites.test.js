@@ -67,7 +67,7 @@ test('with sampled checks (1 in 16, no per-tick budget) identical texts are spli
   const atB = () => {
     lineB = lineHere(); made.push(setTimeout(() => made.length + 2, 60_000).unref());
   };
-  withTextChecks({ every: 16, perTick: 0 }, () => {
+  withTextChecks({ every: 16, perTick: 0, first: 0 }, () => {
     for (let i = 0; i < 100; i++) atA();
     for (let i = 0; i < 100; i++) atB();
     const a = live(lineA, 'timeout');
@@ -85,6 +85,22 @@ test('with sampled checks (1 in 16, no per-tick budget) identical texts are spli
   assert.equal(rowAt(lineA, 'timeout'), undefined);
 });
 
+test('a text seen often stops spending the per-tick check budget: one hot text re-reads a few stacks a tick, not the whole budget', () => {
+  const made = [];
+  let line;
+  const registry = currentRegistry();
+  withTextChecks({ every: 1e9, perTick: 128, first: 64 }, () => {
+    for (let i = 0; i < 1000; i++) {
+      line = lineHere(); made.push(setTimeout(() => i * 3, 60_000).unref());
+    }
+    // Its first 64 hits are checked without the budget; then at most 4 a tick
+    // come out of it (a heartbeat in between refills it: never below 124).
+    assert.ok(registry.checkBudget >= 124, `budget left ${registry.checkBudget}`);
+  });
+  assert.equal(live(line, 'timeout'), 1000);
+  for (const t of made) clearTimeout(t);
+});
+
 test('a setInterval per tenant with a fresh closure each counts every live interval at its exact line', () => {
   let line;
   function addTenant(name, poll) {
@@ -93,7 +109,7 @@ test('a setInterval per tenant with a fresh closure each counts every live inter
   const polled = [];
   const tenants = [];
   // Past the per-tick budget and between sampled checks: the source-text path.
-  withTextChecks({ every: 1024, perTick: 0 }, () => {
+  withTextChecks({ every: 1024, perTick: 0, first: 0 }, () => {
     for (let i = 0; i < 5000; i++) tenants.push(addTenant(`tenant-${i}`, (n) => polled.push(n)).unref());
   });
   const row = rowAt(line, 'interval');
@@ -115,7 +131,7 @@ test('long closure texts sharing a prefix but not a length stay on their own lin
   const made = [];
   let lineA;
   let lineB;
-  withTextChecks({ every: 1e9, perTick: 0 }, () => {
+  withTextChecks({ every: 1e9, perTick: 0, first: 0 }, () => {
     for (let i = 0; i < 40; i++) {
       lineA = lineHere(); made.push(setTimeout(() => { const padding = 'a long callback body that goes on well past the key prefix'; return padding + i; }, 60_000).unref()); // prettier-ignore
       lineB = lineHere(); made.push(setTimeout(() => { const padding = 'a long callback body that goes on well past the key prefix'; return padding + i + 1; }, 60_000).unref()); // prettier-ignore
@@ -131,7 +147,7 @@ test('bound and native callbacks (whose text says nothing) are counted at their 
   let lineA;
   let lineB;
   function tick() {}
-  withTextChecks({ every: 1e9, perTick: 0 }, () => {
+  withTextChecks({ every: 1e9, perTick: 0, first: 0 }, () => {
     for (let i = 0; i < 20; i++) {
       lineA = lineHere(); made.push(setTimeout(tick.bind(null, i), 60_000).unref());
       lineB = lineHere(); made.push(setTimeout(tick.bind(null, i), 60_000).unref());
@@ -144,7 +160,7 @@ test('bound and native callbacks (whose text says nothing) are counted at their 
   let lineC;
   let lineD;
   const waits = [];
-  withTextChecks({ every: 1e9, perTick: 0 }, () => {
+  withTextChecks({ every: 1e9, perTick: 0, first: 0 }, () => {
     for (let i = 0; i < 10; i++) {
       waits.push(new Promise((r) => { lineC = lineHere(); setTimeout(r, 1); })); // prettier-ignore
       waits.push(new Promise((r) => { lineD = lineHere(); setTimeout(r, 1); })); // prettier-ignore

@@ -23,7 +23,9 @@
 // Must never: leave a server running (children are killed on exit and on
 // error), or report a figure without the rounds it came from.
 
+const fs = require('node:fs');
 const os = require('node:os');
+const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 const autocannon = require('autocannon');
 
@@ -111,6 +113,73 @@ async function compareHttp(variants, { rounds = 9, seconds = 3, connections = 50
   }
 }
 
+/**
+ * Runs `source` (a helloServer script) under V8's CPU profiler with
+ * `nodeArgs`, drives it for `seconds`, and attributes the main thread's busy
+ * samples: the share whose own frame is in `${root}/lib/` (leakguard's
+ * JavaScript), plus the sampler thread's busy time when leakguard's sampler
+ * runs in it (report().sampler.overhead), and the throughput that implies
+ * without leakguard. An attribution, not an A/B: unlike req/s it does not
+ * move when other processes take the core; V8 inlining can move a few
+ * samples between a wrapper and the function it wraps, and the GC work
+ * leakguard's own allocations cause is counted as GC, not as leakguard.
+ */
+async function profileHttp({ nodeArgs = [], source, seconds = 6, root }) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-prof-'));
+  const script = `${source}
+    process.on('message', (m) => {
+      if (m !== 'overhead') return;
+      let overhead = null;
+      try { overhead = require(${JSON.stringify(root)}).report().sampler.overhead || null; } catch {}
+      process.send({ overhead });
+    });`;
+  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...nodeArgs, '-e', script], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const port = await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('error', reject);
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  await autocannon({ url, connections: 50, duration: 1 });
+  const result = await autocannon({ url, connections: 50, duration: seconds });
+  const overhead = await new Promise((resolve) => {
+    child.on('message', (m) => m && 'overhead' in m && resolve(m.overhead));
+    child.send('overhead');
+  });
+  child.disconnect(); // the server exits on disconnect; the profile is written at exit
+  await new Promise((resolve) => child.once('exit', resolve));
+  const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  const profile = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+  fs.rmSync(dir, { recursive: true, force: true });
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const deltas = profile.timeDeltas;
+  let busyUs = 0;
+  let ownUs = 0;
+  const byFunction = new Map();
+  profile.samples.forEach((id, i) => {
+    const frame = nodes.get(id).callFrame;
+    if (frame.functionName === '(idle)') return;
+    const us = deltas[i] || 0;
+    busyUs += us;
+    if (frame.url.startsWith(`file://${root}/lib/`) || frame.url.startsWith(`${root}/lib/`)) {
+      ownUs += us;
+      const key = `${frame.functionName || '(anonymous)'} ${path.relative(root, frame.url.replace('file://', ''))}:${frame.lineNumber + 1}`;
+      byFunction.set(key, (byFunction.get(key) || 0) + us);
+    }
+  });
+  const top = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 6);
+  const threadUs = overhead === null ? 0 : overhead.threadBusyMs * 1000;
+  return {
+    reqPerSec: result.requests.average,
+    busyMs: busyUs / 1000,
+    ownPct: (ownUs / busyUs) * 100,
+    threadPct: (threadUs / (busyUs + threadUs)) * 100,
+    // Without leakguard the main thread would spend busy − own per request and
+    // no sampler thread would share its core: (busy − own) / (busy + thread).
+    impliedThroughputPct: ((busyUs - ownUs) / (busyUs + threadUs)) * 100,
+    top: top.map(([k, us]) => `${k} ${((us / busyUs) * 100).toFixed(2)}%`),
+  };
+}
+
 /** A hello-world server script; `handler` is the source of a (req, res) function. */
 function helloServer(handler = '(req, res) => res.end("hello world")', prelude = '') {
   return `${prelude}
@@ -125,4 +194,4 @@ function helloServer(handler = '(req, res) => res.end("hello world")', prelude =
     process.on('disconnect', () => process.exit(0));`;
 }
 
-module.exports = { compareHttp, helloServer };
+module.exports = { compareHttp, profileHttp, helloServer };

@@ -131,64 +131,11 @@ function printHttp(result, load) {
 }
 
 // ---- http profile ----------------------------------------------------------
-// Where the server's time goes under load, by V8's CPU profiler: the share of
-// non-idle main-thread samples whose own frame is leakguard's JavaScript, plus
-// the sampler thread's and JS side's busy time from report().sampler.overhead.
-// An attribution, not an A/B: unlike req/s it does not move when other
-// processes take the core; V8 inlining can move a few samples between a
-// wrapper and the function it wraps, and the GC work leakguard's own
-// allocations cause is counted as GC, not as leakguard.
-async function benchHttpProfile(seconds) {
-  const autocannon = require('autocannon');
-  const fs = require('node:fs');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-prof-'));
-  const source = require('./http-compare').helloServer('(req, res) => res.end("hello world")', '') +
-    `\nprocess.on('message', (m) => { if (m === 'overhead') process.send({ overhead: require(${JSON.stringify(ROOT)}).report().sampler.overhead }); });`;
-  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...REGISTER, '-e', source], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const port = await new Promise((resolve, reject) => {
-    child.once('message', resolve);
-    child.once('error', reject);
-  });
-  const url = `http://127.0.0.1:${port}/`;
-  await autocannon({ url, connections: 50, duration: 1 });
-  const result = await autocannon({ url, connections: 50, duration: seconds });
-  const overhead = await new Promise((resolve) => {
-    child.on('message', (m) => m && m.overhead && resolve(m.overhead));
-    child.send('overhead');
-  });
-  child.disconnect(); // the server exits on disconnect; the profile is written at exit
-  await new Promise((resolve) => child.once('exit', resolve));
-  const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  const profile = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
-  fs.rmSync(dir, { recursive: true, force: true });
-  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-  const deltas = profile.timeDeltas;
-  let busyUs = 0;
-  let ownUs = 0;
-  const byFunction = new Map();
-  profile.samples.forEach((id, i) => {
-    const frame = nodes.get(id).callFrame;
-    if (frame.functionName === '(idle)') return;
-    const us = deltas[i] || 0;
-    busyUs += us;
-    if (frame.url.startsWith(`file://${ROOT}/lib/`) || frame.url.startsWith(`${ROOT}/lib/`)) {
-      ownUs += us;
-      const key = `${frame.functionName || '(anonymous)'} ${path.relative(ROOT, frame.url.replace('file://', ''))}:${frame.lineNumber + 1}`;
-      byFunction.set(key, (byFunction.get(key) || 0) + us);
-    }
-  });
-  const top = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 6);
-  const threadUs = overhead.threadBusyMs * 1000;
-  return {
-    reqPerSec: result.requests.average,
-    busyMs: busyUs / 1000,
-    ownPct: (ownUs / busyUs) * 100,
-    threadPct: (threadUs / (busyUs + threadUs)) * 100,
-    // Without leakguard the main thread would spend busy − own per request and
-    // no sampler thread would share its core: (busy − own) / (busy + thread).
-    impliedThroughputPct: ((busyUs - ownUs) / (busyUs + threadUs)) * 100,
-    top: top.map(([k, us]) => `${k} ${((us / busyUs) * 100).toFixed(2)}%`),
-  };
+// bench/http-compare.js profileHttp: leakguard's share of the busy CPU samples
+// of a register'd hello-world server under load.
+function benchHttpProfile(seconds) {
+  const { profileHttp, helloServer } = require('./http-compare');
+  return profileHttp({ nodeArgs: REGISTER, source: helloServer(), seconds, root: ROOT });
 }
 
 // ---- detection ---------------------------------------------------------------

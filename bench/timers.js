@@ -5,7 +5,10 @@
 // overhead (whole process: GC threads included), and the wall-time floor any
 // handle costs. For the firing case read the CPU figure: its wall time
 // includes the 1 ms wait, the same on both sides.
-// Run: node bench/timers.js [--quick] [--no-http] [--http-only] [--processes N] [--case text]
+// Run: node bench/timers.js [--quick] [--no-http] [--http-only] [--http-profile] [--processes N] [--case text]
+//   --http-profile: instead of the HTTP A/B, the patched server under V8's CPU
+//          profiler: the patch's share of its busy samples (other processes
+//          on the machine do not move it; bench/http-compare.js).
 //   micro: setTimeout+clearTimeout pair (one callback reused, a fresh closure
 //          per call, and a fresh closure with a long source text), a firing
 //          setTimeout, setInterval+clearInterval.
@@ -185,15 +188,41 @@ async function micro(processes, rounds) {
 // autocannon runs here, unpatched, so the load generator's own timers are
 // never the thing measured. Each request arms and clears a request timeout
 // made from a fresh closure, as a handler written inline does.
-function httpRounds(rounds, seconds) {
-  const { compareHttp, helloServer } = require('./http-compare');
-  const handler = `(req, res) => {
+const HANDLER = `(req, res) => {
     const timer = setTimeout(() => res.destroy(), 30000); // a per-request timeout, cleared when answered
     res.end('hello world');
     clearTimeout(timer);
   }`;
-  const patch = `require(${JSON.stringify(require.resolve('../lib/timers'))}).patchTimers();`;
-  return compareHttp({ native: { source: helloServer(handler) }, patched: { source: helloServer(handler, patch) } }, { rounds, seconds });
+const PATCH = `require(${JSON.stringify(require.resolve('../lib/timers'))}).patchTimers();`;
+
+function httpRounds(rounds, seconds) {
+  const { compareHttp, helloServer } = require('./http-compare');
+  return compareHttp({ native: { source: helloServer(HANDLER) }, patched: { source: helloServer(HANDLER, PATCH) } }, { rounds, seconds });
+}
+
+// The patched server under V8's CPU profiler: the timers patch's share of its
+// busy samples (bench/http-compare.js profileHttp), 3 runs per handler: Node's
+// plain hello-world (no timer of its own per request), one reused callback
+// per request, a fresh closure per request (HANDLER).
+const PROFILED_HANDLERS = {
+  'plain hello-world': '(req, res) => res.end("hello world")',
+  'request timeout, reused callback': `(() => {
+    function onTimeout() {}
+    return (req, res) => { const timer = setTimeout(onTimeout, 30000); res.end('hello world'); clearTimeout(timer); };
+  })()`,
+  'request timeout, fresh closure': HANDLER,
+};
+
+async function httpProfile(seconds) {
+  const { profileHttp, helloServer } = require('./http-compare');
+  const path = require('node:path');
+  for (const [name, handler] of Object.entries(PROFILED_HANDLERS)) {
+    for (let i = 0; i < 3; i++) {
+      const p = await profileHttp({ source: helloServer(handler, PATCH), seconds, root: path.resolve(__dirname, '..') });
+      console.log(`http profile, ${name} (patched; ${Math.round(p.reqPerSec)} req/s): leakguard's JS ${p.ownPct.toFixed(2)}% of busy samples; throughput this implies vs native: ${p.impliedThroughputPct.toFixed(1)}%`);
+      if (p.top.length > 0) console.log(`  top: ${p.top.join('; ')}`);
+    }
+  }
 }
 
 const microMode = process.argv.indexOf('--micro-process');
@@ -204,7 +233,8 @@ async function main() {
   console.log(`node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const processes = process.argv.includes('--processes') ? Number(process.argv[process.argv.indexOf('--processes') + 1]) : quick ? 2 : 7;
   if (!process.argv.includes('--http-only')) console.table(await micro(processes, quick ? 5 : 11));
-  if (!process.argv.includes('--no-http')) {
+  if (process.argv.includes('--http-profile')) await httpProfile(quick ? 3 : 6);
+  else if (!process.argv.includes('--no-http')) {
     const h = await httpRounds(quick ? 2 : 11, quick ? 2 : 3);
     console.log(`http hello-world (a per-request timeout armed and cleared), autocannon ${h.connections} connections, ${h.rounds} rounds of ${h.seconds} s${h.pinned ? ', server and autocannon on separate cores' : ''}:`);
     console.table(h.rows.map((r) => ({ variant: r.variant, medianReqPerSec: r.medianReqPerSec, ratioPct: r.ratioPct, cpuMicrosPerRequest: r.cpuMicrosPerRequest, cpuRatioPct: r.cpuRatioPct, rounds: r.perRound.join(' ') })));

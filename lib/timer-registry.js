@@ -41,17 +41,19 @@
 //      time that line is seen is the full stack captured and parsed
 //      (lib/callsite.js, ~10 µs or more).
 // Checks keep 1 and 2 honest: one WeakMap hit in VERIFY_EVERY is re-read (a
-// function found scheduled from two lines is never cached again); a text hit
-// is re-read while the check budget of the current clock tick lasts
-// (CHECKS_PER_TICK per CLOCK_PERIOD_MS tick: at most 256 extra frames a
-// second, ~0.1% of a core at the ~4.5 µs measured here), and one in
-// TEXT_CHECK_EVERY after that; a text found at two lines is never
-// used again (its closures take path 3). Per-line counts are therefore exact
-// except for the timers of a function, or of identical function texts at
-// different lines, made before the sharing is seen: none while fewer than
-// CHECKS_PER_TICK text hits come per tick, at most about TEXT_CHECK_EVERY
-// otherwise. Closures made from one literal are counted at their own line
-// however many there are.
+// function found scheduled from two lines is never cached again); a text's
+// first FIRST_CHECKS hits are re-read; after that a hit is re-read while the
+// check budget of the current clock tick lasts (CHECKS_PER_TICK per
+// CLOCK_PERIOD_MS tick, at most CHECKS_PER_TEXT of it per text: a frame read
+// inside a loaded HTTP server costs ~15 µs, and one hot text spending the
+// whole budget cost that server ~0.6–0.9% of its CPU), and one in
+// TEXT_CHECK_EVERY after that; a text found at two lines is never used again
+// (its closures take path 3). Per-line counts are therefore exact except for
+// the timers of a function, or of identical function texts at different
+// lines, made before the sharing is seen: none while the text has been seen
+// fewer than FIRST_CHECKS times or fewer than CHECKS_PER_TEXT times a tick,
+// at most about TEXT_CHECK_EVERY otherwise. Closures made from one literal
+// are counted at their own line however many there are.
 //
 // Invariants: a handle counts in its row's creation-time bucket iff
 // `timer !== null`; the `byId` map holds only live handles that were converted
@@ -68,7 +70,9 @@ const { ADDS, REMOVES, OLDEST_MS } = CELLS.site;
 const TIMEOUT_MAX = 2 ** 31 - 1;
 const VERIFY_EVERY = 4096; // one WeakMap hit in this many re-reads its line
 const TEXT_CHECK_EVERY = 1024; // one text hit in this many re-reads its line, past the tick's budget
-const CHECKS_PER_TICK = 128; // text hits re-read per clock tick (CLOCK_PERIOD_MS) before sampling
+const CHECKS_PER_TICK = 128; // text hits re-read per clock tick (CLOCK_PERIOD_MS) before sampling…
+const CHECKS_PER_TEXT = 4; // …at most this many of them for one text
+const FIRST_CHECKS = 64; // a text's first hits, all re-read
 const TEXT_KEY_CHARS = 256; // longer source texts are compared on a prefix (and their length)…
 const TEXT_PREFIX_CHARS = 128; // …this long
 const MAX_TEXTS = 2048; // distinct source texts remembered per kind (generated code must not grow it forever; ≤ ~0.5 MB)
@@ -199,6 +203,9 @@ class TextEntry {
     this.key = key; // ownCopy(textKey(text))
     this.row = row;
     this.hits = 0;
+    this.checks = 0; // hits re-read, ever
+    this.tick = -1; // the clock tick of tickChecks
+    this.tickChecks = 0; // hits re-read in that tick
     this.next = next; // another text of the same length, or null
   }
 
@@ -239,8 +246,10 @@ class TimerRegistry {
     this.texts = [new TextTable(), new TextTable()]; // [timeout, interval]: source text → TextEntry
     this.textCheckEvery = TEXT_CHECK_EVERY;
     this.checksPerTick = CHECKS_PER_TICK;
+    this.firstChecks = FIRST_CHECKS;
     this.textCountdown = TEXT_CHECK_EVERY;
     this.checkBudget = CHECKS_PER_TICK;
+    this.tick = 0; // clock ticks so far
     this.byId = new Map(); // String(id) → live handle that was converted to a number
     this.now = Date.now(); // coarse clock for creation times, refreshed by the heartbeat
     this.heartbeat = null;
@@ -252,6 +261,7 @@ class TimerRegistry {
     this.heartbeat = this.native.setInterval(() => {
       this.now = Date.now();
       this.checkBudget = this.checksPerTick;
+      this.tick++;
     }, CLOCK_PERIOD_MS);
     this.heartbeat.unref();
   }
@@ -266,12 +276,13 @@ class TimerRegistry {
    * How often source-text hits are re-read (internal; tests set 1 / 0 to make
    * the split of identical texts deterministic). Returns the previous values.
    */
-  setTextChecks({ every = this.textCheckEvery, perTick = this.checksPerTick } = {}) {
-    const previous = { every: this.textCheckEvery, perTick: this.checksPerTick };
+  setTextChecks({ every = this.textCheckEvery, perTick = this.checksPerTick, first = this.firstChecks } = {}) {
+    const previous = { every: this.textCheckEvery, perTick: this.checksPerTick, first: this.firstChecks };
     this.textCheckEvery = every;
     this.textCountdown = every;
     this.checksPerTick = perTick;
     this.checkBudget = perTick;
+    this.firstChecks = first;
     return previous;
   }
 
@@ -312,7 +323,14 @@ class TimerRegistry {
       return row;
     }
     let check;
-    if (this.checkBudget > 0) {
+    if (entry.checks < this.firstChecks) {
+      check = true;
+    } else if (this.checkBudget > 0 && (entry.tick !== this.tick || entry.tickChecks < CHECKS_PER_TEXT)) {
+      if (entry.tick !== this.tick) {
+        entry.tick = this.tick;
+        entry.tickChecks = 0;
+      }
+      entry.tickChecks++;
       this.checkBudget--;
       check = true;
     } else {
@@ -325,6 +343,7 @@ class TimerRegistry {
       if (++entry.hits % REMEMBER_EVERY === 0) cache.set(callback, entry.row);
       return entry.row;
     }
+    entry.checks++;
     const row = this.rowAt(callerKey(below), repeat, below);
     if (row !== entry.row) entry.row = null; // seen at two lines: never used again
     cache.set(callback, row);
