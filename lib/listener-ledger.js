@@ -12,9 +12,8 @@
 // is refused), the FinalizationRegistry watches cohorts of books (one
 // registration per batch of emitters, never one per emitter: see Cohort) and
 // holds only row tallies (never a listener: a listener's closure often
-// reaches its emitter), and the site caches hold
-// rows and strings, never user objects strongly (listener functions only as
-// WeakMap keys).
+// reaches its emitter), and the site caches hold rows and strings, never user
+// objects strongly (listener functions only as WeakMap keys).
 //
 // Where the cost goes. Capturing and formatting a stack costs tens of
 // microseconds here and Node adds listeners on every socket and request, so
