@@ -1,6 +1,6 @@
 'use strict';
 // Listener ledger overhead: tracked vs untracked, interleaved rounds in one
-// process, medians. Run: node bench/listeners.js [--quick] [--no-http | --http-only]
+// process, medians. Run: node bench/listeners.js [--quick] [--no-http | --http-only | --http-profile]
 //   - on+off pair with one stable listener function
 //   - on+off pair with a fresh closure per pair (the per-request pattern)
 //   - once + emit
@@ -246,8 +246,44 @@ function exactMode() {
   return [{ case: 'on+off pair (fresh closure), sampleEvery: 1', untracked_ns: u.toFixed(1), tracked_ns: t.toFixed(1), overhead: `${((t / u - 1) * 100).toFixed(0)}%` }];
 }
 
+// The tracked server under V8's CPU profiler: the ledger's share of its busy
+// samples (bench/http-compare.js profileHttp), 3 runs per app. Other
+// processes on the machine do not move this figure; the A/B above swings by
+// 5–8 points between runs here.
+const PROFILED_APPS = {
+  hello: '(req, res) => res.end("hello world")',
+  subscribe: `(() => {
+    const EventEmitter = require('node:events');
+    const bus = new EventEmitter();
+    bus.setMaxListeners(0);
+    return (req, res) => {
+      const send = (data) => res.write(data);
+      bus.on('update', send);
+      res.on('close', () => bus.off('update', send));
+      res.end('hello world');
+    };
+  })()`,
+};
+
+async function httpProfile() {
+  const path = require('node:path');
+  const { profileHttp, helloServer } = require('./http-compare');
+  const track = `require(${JSON.stringify(require.resolve('../lib/listeners'))}).trackListeners();`;
+  for (const [app, handler] of Object.entries(PROFILED_APPS)) {
+    for (let i = 0; i < 3; i++) {
+      const p = await profileHttp({ source: helloServer(handler, track), seconds: quick ? 3 : 6, root: path.resolve(__dirname, '..') });
+      console.log(`http profile, ${app} (tracked; ${Math.round(p.reqPerSec)} req/s): the ledger's JS ${p.ownPct.toFixed(2)}% of busy samples; throughput this implies vs untracked: ${p.impliedThroughputPct.toFixed(1)}%`);
+      if (p.top.length > 0) console.log(`  top: ${p.top.join('; ')}`);
+    }
+  }
+}
+
 async function main() {
   console.log(`node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  if (process.argv.includes('--http-profile')) {
+    await httpProfile();
+    return;
+  }
   if (!httpOnly) {
     console.table(micro());
     console.table(exactMode());
