@@ -169,13 +169,14 @@ class HeapFeed {
   forceGc() {
     const started = performance.now();
     let syncMs = null;
+    let inBeat = true; // until the request below has been made: a call back before then is beat()'s own time
     const done = (allocations) => {
       // A profile read runs (and calls back) synchronously; collectGarbage
       // calls back later: then the last major pause is the GC's cost.
       const ms = syncMs ?? Math.min(performance.now() - started, this.lastMajorMs);
       this.cells[CELL.FORCED_GC_MS] = ms;
-      // A synchronous read is inside beat()'s own busy time already.
-      if (syncMs === null) this.cells[CELL.JS_BUSY_MS] += ms;
+      // Anything that called back at once is inside beat()'s busy time already.
+      if (!inBeat) this.cells[CELL.JS_BUSY_MS] += ms;
       this.writePostGc(true);
       this.lastRead = Date.now();
       if (allocations !== null) {
@@ -197,6 +198,7 @@ class HeapFeed {
       globalThis.gc();
       done(null);
     } else done(null); // no way to force one: the natural post-GC points decide
+    inBeat = false;
   }
 
   onGc(entries) {

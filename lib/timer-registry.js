@@ -206,7 +206,7 @@ class TextEntry {
     this.checks = 0; // hits re-read, ever
     this.tick = -1; // the clock tick of tickChecks
     this.tickChecks = 0; // hits re-read in that tick
-    this.next = next; // another text of the same length, or null
+    this.next = next; // another text of the same length, or undefined
   }
 
   matches(text) {
@@ -223,14 +223,13 @@ class TextTable {
 
   get(text) {
     let entry = this.byLength.get(text.length);
-    while (entry !== undefined && entry !== null && !entry.matches(text)) entry = entry.next;
-    return entry === null ? undefined : entry;
+    while (entry !== undefined && !entry.matches(text)) entry = entry.next;
+    return entry;
   }
 
   add(text, row) {
     if (this.size >= MAX_TEXTS) return;
-    const head = this.byLength.get(text.length);
-    this.byLength.set(text.length, new TextEntry(ownCopy(textKey(text)), row, head === undefined ? null : head));
+    this.byLength.set(text.length, new TextEntry(ownCopy(textKey(text)), row, this.byLength.get(text.length)));
     this.size++;
   }
 }
@@ -377,9 +376,11 @@ class TimerRegistry {
 
   // The two halves of a timer's life in its row: `started` once its real
   // timer is set, `ended` once that timer fired (one-shot) or was cleared.
-  // The patched setTimeout/clearTimeout call them directly, not through
-  // arm()/end(): a pair then costs ~10% over Node's own, not 15–35%
-  // (bench/timers.js), because the hot path stays small enough to inline.
+  // The patched setTimeout/clearTimeout call them directly, not through the
+  // generic arm() (which re-arming by refresh() uses), to keep the hot path
+  // small enough to inline: in side-by-side runs a pair measured +12–15% over
+  // Node's own this way against +15–34% before, though later runs of both
+  // could not always be told apart (bench/RESULTS.md, Timers).
 
   /** Counts `handle`, whose real timer was just set, as live in its row. */
   started(handle) {
