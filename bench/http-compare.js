@@ -182,6 +182,24 @@ async function profileHttp({ nodeArgs = [], source, seconds = 6, root }) {
   };
 }
 
+/**
+ * profileHttp over each of `handlers` ({ name: handler source }), `runs`
+ * times, served with `prelude` and `nodeArgs`; prints one line per run.
+ */
+async function printProfiles({ handlers, prelude = '', nodeArgs = [], seconds, runs = 3, root, label }) {
+  for (const [name, handler] of Object.entries(handlers)) {
+    for (let i = 0; i < runs; i++) {
+      const p = await profileHttp({ nodeArgs, source: helloServer(handler, prelude), seconds, root });
+      const thread = p.threadPct > 0 ? `, sampler thread ${p.threadPct.toFixed(3)}%` : '';
+      console.log(
+        `http profile, ${name} (${label}; ${Math.round(p.reqPerSec)} req/s): leakguard's JS ${p.ownPct.toFixed(2)}% of busy samples${thread}; ` +
+          `throughput this implies vs without: ${p.impliedThroughputPct.toFixed(1)}% (load ${os.loadavg()[0].toFixed(2)})`,
+      );
+      if (p.top.length > 0) console.log(`  top: ${p.top.join('; ')}`);
+    }
+  }
+}
+
 /** A hello-world server script; `handler` is the source of a (req, res) function. */
 function helloServer(handler = '(req, res) => res.end("hello world")', prelude = '') {
   return `${prelude}
@@ -196,4 +214,4 @@ function helloServer(handler = '(req, res) => res.end("hello world")', prelude =
     process.on('disconnect', () => process.exit(0));`;
 }
 
-module.exports = { compareHttp, profileHttp, helloServer };
+module.exports = { compareHttp, profileHttp, printProfiles, helloServer };

@@ -265,17 +265,10 @@ const PROFILED_APPS = {
   })()`,
 };
 
-async function httpProfile() {
-  const path = require('node:path');
-  const { profileHttp, helloServer } = require('./http-compare');
-  const track = `require(${JSON.stringify(require.resolve('../lib/listeners'))}).trackListeners();`;
-  for (const [app, handler] of Object.entries(PROFILED_APPS)) {
-    for (let i = 0; i < 3; i++) {
-      const p = await profileHttp({ source: helloServer(handler, track), seconds: quick ? 3 : 6, root: path.resolve(__dirname, '..') });
-      console.log(`http profile, ${app} (tracked; ${Math.round(p.reqPerSec)} req/s): the ledger's JS ${p.ownPct.toFixed(2)}% of busy samples; throughput this implies vs untracked: ${p.impliedThroughputPct.toFixed(1)}%`);
-      if (p.top.length > 0) console.log(`  top: ${p.top.join('; ')}`);
-    }
-  }
+function httpProfile() {
+  const { printProfiles } = require('./http-compare');
+  const prelude = `require(${JSON.stringify(require.resolve('../lib/listeners'))}).trackListeners();`;
+  return printProfiles({ handlers: PROFILED_APPS, prelude, seconds: quick ? 3 : 6, root: require('node:path').resolve(__dirname, '..'), label: 'tracked' });
 }
 
 async function main() {

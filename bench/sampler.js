@@ -130,14 +130,6 @@ function printHttp(result, load) {
   }
 }
 
-// ---- http profile ----------------------------------------------------------
-// bench/http-compare.js profileHttp: leakguard's share of the busy CPU samples
-// of a register'd hello-world server under load.
-function benchHttpProfile(seconds) {
-  const { profileHttp, helloServer } = require('./http-compare');
-  return profileHttp({ nodeArgs: REGISTER, source: helloServer(), seconds, root: ROOT });
-}
-
 // ---- detection ---------------------------------------------------------------
 function leakChild(mbPerSec) {
   // Each entry: an array of 128 numbers (~1 KiB on the heap).
@@ -201,14 +193,17 @@ function benchScenarios() {
   }
   if (process.argv.includes('--http-profile')) {
     console.log(`node ${process.version}, ${os.cpus().length} cpus, load ${load()}`);
-    for (let i = 0; i < (quick ? 1 : 3); i++) {
-      const p = await benchHttpProfile(quick ? 3 : 6);
-      console.log(
-        `http profile (leakguard/register, everything on; ${Math.round(p.reqPerSec)} req/s): leakguard's JS ${p.ownPct.toFixed(2)}% of the main thread's busy samples, ` +
-          `sampler thread ${p.threadPct.toFixed(3)}%; throughput this implies vs without: ${p.impliedThroughputPct.toFixed(1)}% (load ${load()})`,
-      );
-      console.log(`  top: ${p.top.join('; ')}`);
-    }
+    // bench/http-compare.js: leakguard's share of the busy CPU samples of a
+    // register'd hello-world server under load.
+    const { printProfiles } = require('./http-compare');
+    await printProfiles({
+      handlers: { 'hello-world': '(req, res) => res.end("hello world")' },
+      nodeArgs: REGISTER,
+      seconds: quick ? 3 : 6,
+      runs: quick ? 1 : 3,
+      root: ROOT,
+      label: 'leakguard/register, everything on',
+    });
     return;
   }
   if (process.argv.includes('--cpu')) {

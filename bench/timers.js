@@ -213,16 +213,9 @@ const PROFILED_HANDLERS = {
   'request timeout, fresh closure': HANDLER,
 };
 
-async function httpProfile(seconds) {
-  const { profileHttp, helloServer } = require('./http-compare');
-  const path = require('node:path');
-  for (const [name, handler] of Object.entries(PROFILED_HANDLERS)) {
-    for (let i = 0; i < 3; i++) {
-      const p = await profileHttp({ source: helloServer(handler, PATCH), seconds, root: path.resolve(__dirname, '..') });
-      console.log(`http profile, ${name} (patched; ${Math.round(p.reqPerSec)} req/s): leakguard's JS ${p.ownPct.toFixed(2)}% of busy samples; throughput this implies vs native: ${p.impliedThroughputPct.toFixed(1)}%`);
-      if (p.top.length > 0) console.log(`  top: ${p.top.join('; ')}`);
-    }
-  }
+function httpProfile(seconds) {
+  const { printProfiles } = require('./http-compare');
+  return printProfiles({ handlers: PROFILED_HANDLERS, prelude: PATCH, seconds, root: require('node:path').resolve(__dirname, '..'), label: 'patched' });
 }
 
 const microMode = process.argv.indexOf('--micro-process');
