@@ -7,7 +7,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const EventEmitter = require('node:events');
 const { getEventListeners } = EventEmitter;
-const { trackListeners, untrackListeners, listeners } = require('../lib/listeners');
+const { trackListeners, untrackListeners, listeners, ledgerTick } = require('../lib/listeners');
 const { statsTable, CELLS } = require('../lib/stats');
 
 const SOURCE = fs.readFileSync(__filename, 'utf8').split('\n');
@@ -448,6 +448,72 @@ test(
     },
     { sampleEvery: 16, capturesPerSecond: Infinity },
   ),
+);
+
+test(
+  'fresh closures on fresh emitters of one class: each line gets its own row, totals exact',
+  tracked(
+    () => {
+      // A fresh function is first looked up by its emitter's class and the
+      // event; two lines sharing both are told apart by sampled stacks.
+      class Request extends EventEmitter {}
+      const held = [];
+      const fromA = () => held.push(new Request().on('done', () => {})); // @site:classA
+      const fromB = () => held.push(new Request().on('done', () => {})); // @site:classB
+      for (let i = 0; i < 300; i++) {
+        fromA();
+        fromB();
+      }
+      const a = siteAt('classA', 'done');
+      const b = siteAt('classB', 'done');
+      assert.ok(a && b, 'both lines have a row');
+      assert.equal(a.adds + b.adds, 600);
+      assert.equal(a.live + b.live, 600);
+      assert.equal(a.emitters + b.emitters, 600);
+      for (const r of held) r.removeAllListeners();
+      assert.equal(siteAt('classA', 'done').live + siteAt('classB', 'done').live, 0);
+    },
+    { sampleEvery: 16, capturesPerSecond: Infinity },
+  ),
+);
+
+test(
+  'a line that starts adding to a class and event long after another is found at the next periodic check',
+  tracked(
+    () => {
+      class Job extends EventEmitter {}
+      const held = [];
+      const fromA = () => held.push(new Job().on('end', () => {})); // @site:lateA
+      const fromB = () => held.push(new Job().on('end', () => {})); // @site:lateB
+      for (let i = 0; i < 2000; i++) fromA(); // the class key's checks agree and back off
+      for (let s = 0; s < 5; s++) ledgerTick(); // five seconds of the ledger's clock
+      fromB();
+      const b = siteAt('lateB', 'end');
+      assert.ok(b, 'the late line has a row');
+      assert.equal(b.live, 1);
+      assert.equal(siteAt('lateA', 'end').live, 2000);
+    },
+    { sampleEvery: 16, capturesPerSecond: Infinity },
+  ),
+);
+
+test(
+  'an emitter whose constructor getter throws is still counted and never stops the ledger',
+  tracked(() => {
+    const hostile = new Proxy(new EventEmitter(), {
+      get(target, key, receiver) {
+        if (key === 'constructor') throw new Error('no constructor for you');
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const f = () => {};
+    hostile.on('h', () => {}); // @site:hostile
+    hostile.on('h', f);
+    assert.equal(siteAt('hostile', 'h').live, 1);
+    const plain = new EventEmitter();
+    plain.on('p', f); // @site:afterHostile
+    assert.equal(siteAt('afterHostile', 'p').live, 1, 'the ledger kept counting');
+  }),
 );
 
 test('options are validated with a code naming the option', () => {

@@ -1,6 +1,10 @@
 'use strict';
-// Listener ledger overhead: tracked vs untracked, interleaved rounds in one
-// process, medians. Run: node bench/listeners.js [--quick] [--no-http | --http-only | --http-profile]
+// Listener ledger overhead, tracked vs untracked, medians.
+// Run: node bench/listeners.js [--quick] [--no-http | --http-only | --http-profile]
+// Micro cases: each variant in processes of its own (the ledger installed
+// from the start, as a service runs), untracked and tracked processes
+// alternating, 7 pairs per case (3 with --quick); the overhead is the median
+// of the pairs' ratios of CPU time per operation.
 //   - on+off pair with one stable listener function
 //   - on+off pair with a fresh closure per pair (the per-request pattern)
 //   - once + emit
@@ -90,38 +94,52 @@ function timeCase(fn, n) {
   return ((c.user + c.system) * 1000) / n;
 }
 
-function micro() {
-  const results = {};
-  for (const name of Object.keys(cases)) results[name] = { untracked: [], tracked: [] };
-  // Warm both variants so neither pays first-run JIT costs inside a round.
-  for (const fn of Object.values(cases)) fn(N / 10);
-  trackListeners();
-  for (const fn of Object.values(cases)) fn(N / 10);
-  untrackListeners();
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const [name, fn] of Object.entries(cases)) {
-      const order = r % 2 === 0 ? ['untracked', 'tracked'] : ['tracked', 'untracked'];
-      for (const mode of order) {
-        if (mode === 'tracked') trackListeners(TRACK_OPTIONS);
-        const scale = name.startsWith('addEventListener') || name.startsWith('per-request') ? 4 : 1;
-        results[name][mode].push(timeCase(fn, N) * scale);
-        if (mode === 'tracked') untrackListeners();
+const scaleOf = (name) => (name.startsWith('addEventListener') || name.startsWith('per-request') ? 4 : 1);
+
+// One variant in one process, as a service runs: the ledger installed (or
+// not) before the first add and never swapped. Swapping the prototype
+// methods back and forth inside one process (as this bench did before)
+// deoptimises Node's own call sites on every swap, a cost no service pays,
+// and it weighed on both variants differently from run to run.
+function microProcess(name, mode, rounds) {
+  if (mode === 'tracked') trackListeners(TRACK_OPTIONS);
+  const fn = cases[name];
+  fn(N / 10); // warm-up
+  fn(N / 10);
+  const times = [];
+  for (let r = 0; r < rounds; r++) times.push(timeCase(fn, N) * scaleOf(name));
+  return median(times);
+}
+
+// Processes alternate untracked / tracked (PROCESSES pairs per case), so a
+// load swing on the shared machine falls on both; the overhead is the median
+// of each pair's ratio, with its range over pairs.
+async function micro() {
+  const { fork } = require('node:child_process');
+  const pairs = quick ? 3 : 7;
+  const rows = [];
+  for (const name of Object.keys(cases)) {
+    const times = { untracked: [], tracked: [] };
+    for (let p = 0; p < pairs; p++) {
+      for (const mode of p % 2 === 0 ? ['untracked', 'tracked'] : ['tracked', 'untracked']) {
+        const child = fork(__filename, ['--micro-process', name, mode, ...process.argv.slice(2)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        times[mode].push(
+          await new Promise((resolve, reject) => {
+            child.once('message', resolve);
+            child.once('error', reject);
+            child.once('exit', (code) => reject(new Error(`bench process exited with ${code} before reporting`)));
+          }),
+        );
       }
     }
-  }
-  const rows = [];
-  for (const [name, r] of Object.entries(results)) {
-    const u = median(r.untracked);
-    const t = median(r.tracked);
-    // Paired: the median of each round's tracked/untracked ratio (both halves
-    // ran back to back, so load swings between rounds cancel out).
-    const paired = median(r.tracked.map((x, i) => x / r.untracked[i]));
+    const ratios = times.tracked.map((t, i) => t / times.untracked[i]);
+    const pct = (x) => `${((x - 1) * 100).toFixed(0)}%`;
     rows.push({
       case: name,
-      untracked_ns: u.toFixed(1),
-      tracked_ns: t.toFixed(1),
-      overhead: `${((t / u - 1) * 100).toFixed(0)}%`,
-      paired: `${((paired - 1) * 100).toFixed(0)}%`,
+      untracked_ns: median(times.untracked).toFixed(1),
+      tracked_ns: median(times.tracked).toFixed(1),
+      overhead: pct(median(ratios)),
+      range: `${pct(Math.min(...ratios))} … ${pct(Math.max(...ratios))}`,
     });
   }
   return rows;
@@ -278,7 +296,7 @@ async function main() {
     return;
   }
   if (!httpOnly) {
-    console.table(micro());
+    console.table(await micro());
     console.table(exactMode());
   }
   if (!noHttp) {
@@ -292,7 +310,11 @@ async function main() {
   console.log(`load after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 }
 
-if (process.argv.includes('--server')) {
+const microAt = process.argv.indexOf('--micro-process');
+if (microAt !== -1) {
+  const [name, mode] = process.argv.slice(microAt + 1, microAt + 3);
+  process.send(microProcess(name, mode, quick ? 3 : 7), () => process.disconnect());
+} else if (process.argv.includes('--server')) {
   serveChild(process.argv[process.argv.indexOf('--server') + 1]);
 } else {
   main().catch((err) => {

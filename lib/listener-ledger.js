@@ -19,11 +19,16 @@
 // microseconds here and Node adds listeners on every socket and request, so
 // the site of an add is found through a cheap key and checked by sampling:
 //   1. the listener's function identity (WeakMap), for functions seen before;
-//   2. otherwise the event name + the function's `name` (fresh closures and
-//      bound functions made per request share it);
-//   3. otherwise (first sight of a key), and about once every `sampleEvery`
+//   2. otherwise (a fresh closure or bound function, one per request) the
+//      emitter's class (its `constructor`, a property load) + the event;
+//   3. when several lines add fresh functions to one class and event, the
+//      event + the function's `name` (reading `name` costs a getter call,
+//      and building "bound x" for a bound function, so it comes last);
+//   4. otherwise (first sight of a key), and about once every `sampleEvery`
 //      adds of a key (randomised; doubling, up to 128 times, while the
-//      checks keep finding the same site), a real stack.
+//      checks keep finding the same site), a real stack. A class key's first
+//      CLASS_FIRST_CHECKS hits are all checked, and its next hit every
+//      CLASS_RECHECK_TICKS seconds.
 // A key whose sampled stack disagrees with its cached site is ambiguous: from
 // then on it takes a real stack on every add while the per-second capture
 // budget lasts, and past the budget is charged to the latest stack's site.
@@ -70,6 +75,7 @@ class KeyState {
     this.untilCheck = 0;
     this.ambiguous = false;
     this.agreed = 0; // checks in a row that found `row` again (each doubles the next interval, up to 2^MAX_BACKOFF)
+    this.early = 0; // hits still checked every time (a new class key)
   }
 }
 
@@ -78,6 +84,29 @@ class KeyState {
 // keys (checked only to learn they stay Node's) would otherwise take one
 // every ~500 requests each, for ever.
 const MAX_BACKOFF = 7;
+// A class key (emitter class + event) is coarser than a function's identity
+// or name: its first hits are all checked, and every CLASS_RECHECK_TICKS
+// seconds its next hit is checked whatever its interval, so that a second
+// line adding fresh functions to the same class and event is found even when
+// both add rarely. (A faster back-off cap cost a loaded server ~20 stacks a
+// second, ~0.3% of its CPU.)
+const CLASS_FIRST_CHECKS = 8;
+const CLASS_RECHECK_TICKS = 5;
+const CLASSES_PER_EVENT = 16;
+
+/**
+ * The emitter's class (its `constructor`: a property load, where
+ * Object.getPrototypeOf is a builtin call that cost ~15 ns here), or null
+ * when that is not an object or a function; never throws.
+ */
+function classOf(emitter) {
+  try {
+    const c = emitter.constructor;
+    return typeof c === 'function' || (typeof c === 'object' && c !== null) ? c : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * What one emitter holds that was tracked. Per row with listeners still
@@ -260,6 +289,9 @@ class ListenerLedger {
     this.byName = new Map(); // event → Map(function name → KeyState)
     this.namesEvent = undefined; // the event of the last byName lookup, and its map
     this.names = undefined;
+    this.byClass = new Map(); // event → [emitter class, KeyState, …], for functions not known by identity
+    this.classStates = []; // every KeyState of byClass
+    this.ticks = 0; // rotations so far
     this.books = new WeakMap(); // emitter → Book, only where the private field was refused
     this.weakBooks = false; // whether `books` holds anything (spares a lookup per removal)
     this.onceTargets = new Set(); // WeakRef(EventTarget) with `{ once: true }` listeners not seen removed
@@ -269,8 +301,17 @@ class ListenerLedger {
     this.booksMade = 0;
     this.cohortsMade = 0;
     this.cohortsCollected = 0;
-    this.rotation = setInterval(() => this.rotate(), COHORT_MS);
+    this.rotation = setInterval(() => this.tick(), COHORT_MS);
     this.rotation.unref();
+  }
+
+  /** Once a second: closes the open cohorts; now and then, has every class key checked at its next hit. */
+  tick() {
+    this.rotate();
+    if (++this.ticks % CLASS_RECHECK_TICKS === 0) {
+      const states = this.classStates;
+      for (let i = 0; i < states.length; i++) if (states[i].untilCheck > 0) states[i].untilCheck = 0;
+    }
   }
 
   /** Closes every open cohort, so that the ledger references none of them. */
@@ -333,34 +374,55 @@ class ListenerLedger {
     return book;
   }
 
-  /** The row an add of `key` (the user's function) for `event` is charged to. */
-  resolve(event, key, below, found) {
-    // `found`: what byFn holds for `key` (a KeyState, a Map by event, or undefined).
+  /**
+   * The row an add of `key` (the user's function) for `event` on `emitter`
+   * is charged to. `found`: what byFn holds for `key` (a KeyState, a Map by
+   * event, or undefined).
+   */
+  resolve(event, key, below, found, emitter) {
     let state = found === undefined || found.event === event ? found : found instanceof Map ? found.get(event) : undefined;
+    // A function never seen (a fresh closure or bound function, one per
+    // request): by the emitter's class and the event, which costs no more
+    // than a function's identity; else, when several lines add fresh
+    // functions to that class and event, by the event and the function's name.
+    let cls = null;
     if (state === undefined) {
-      let names;
-      if (this.namesEvent === event) names = this.names;
+      cls = classOf(emitter);
+      const byClass = cls === null ? undefined : this.classState(cls, event);
+      if (byClass !== undefined && !byClass.ambiguous) state = byClass;
       else {
-        names = this.byName.get(event);
-        if (names !== undefined) {
-          this.namesEvent = event;
-          this.names = names;
+        let names;
+        if (this.namesEvent === event) names = this.names;
+        else {
+          names = this.byName.get(event);
+          if (names !== undefined) {
+            this.namesEvent = event;
+            this.names = names;
+          }
         }
+        if (names !== undefined) state = names.get(functionName(key));
       }
-      if (names !== undefined) state = names.get(functionName(key));
     }
-    if (state === undefined) return this.capture(event, key, below, undefined);
+    if (state === undefined) return this.capture(event, key, below, undefined, cls);
     if (state.ambiguous) {
       // Several sites share this key: a real stack while the budget lasts,
       // else the site of the latest one (attribution in proportion to the
       // sampled mix, never all to whichever site came first).
-      return this.spend() ? this.capture(event, key, below, state) : state.last;
+      return this.spend() ? this.capture(event, key, below, state, cls) : state.last;
     }
     if (state.untilCheck-- <= 0) {
-      if (this.spend()) return this.capture(event, key, below, state);
+      if (this.spend()) return this.capture(event, key, below, state, cls);
       state.untilCheck = this.interval(state);
     }
     return state.row;
+  }
+
+  /** The class key's state for (emitter class, event), or undefined. */
+  classState(cls, event) {
+    const pairs = this.byClass.get(event);
+    if (pairs === undefined) return undefined;
+    for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === cls) return pairs[i + 1];
+    return undefined;
   }
 
   /**
@@ -371,6 +433,10 @@ class ListenerLedger {
    */
   interval(state) {
     if (this.sampleEvery === 1) return 0;
+    if (state !== undefined && state.early > 0) {
+      state.early--;
+      return 0;
+    }
     const backoff = state === undefined ? 1 : 2 ** Math.min(state.agreed, MAX_BACKOFF);
     return Math.floor(Math.random() * 2 * this.sampleEvery * backoff);
   }
@@ -394,8 +460,12 @@ class ListenerLedger {
     return state instanceof Map ? state.get(event) : undefined;
   }
 
-  /** Slow path: a real stack. Keeps the caches and marks disagreeing keys. */
-  capture(event, key, below, state) {
+  /**
+   * Slow path: a real stack. Keeps the caches and marks disagreeing keys.
+   * `cls`: the emitter's class when `key` was not known by identity (only
+   * such adds teach the class key), else null.
+   */
+  capture(event, key, below, state, cls) {
     this.captures++;
     const row = this.rowAt(event, below);
     if (state !== undefined) {
@@ -431,8 +501,33 @@ class ListenerLedger {
       if (named.row !== row) named.ambiguous = true;
       named.last = row;
     }
+    if (cls !== null) this.learnClass(cls, event, row, state);
     return row;
   }
+
+  /** What a stack taken for a fresh function added to a `cls` emitter says of the class key. */
+  learnClass(cls, event, row, state) {
+    let pairs = this.byClass.get(event);
+    if (pairs === undefined) {
+      pairs = [];
+      this.byClass.set(event, pairs);
+    }
+    const known = this.classState(cls, event);
+    if (known === undefined) {
+      // Classes are held strongly, a few per event: a class made per call
+      // (a class expression in a factory) must not grow this for ever.
+      if (pairs.length >= 2 * CLASSES_PER_EVENT) return;
+      const fresh = new KeyState(row);
+      fresh.early = CLASS_FIRST_CHECKS;
+      fresh.untilCheck = this.interval(fresh);
+      pairs.push(cls, fresh);
+      this.classStates.push(fresh);
+    } else if (known !== state) {
+      if (known.row !== row) known.ambiguous = true;
+      known.last = row;
+    }
+  }
+
 
   /** The row of the nearest user frame above `below` for `event`. */
   rowAt(event, below) {
@@ -562,7 +657,7 @@ class ListenerLedger {
       state.untilCheck--;
       row = state.row;
     } else {
-      row = this.resolve(event, key, below, state);
+      row = this.resolve(event, key, below, state, emitter);
     }
     if (row.ignored) return;
     let book = BookSlot.get(emitter);
@@ -608,7 +703,7 @@ class ListenerLedger {
 
   /** An EventTarget listener was added (the target's count grew). */
   targetAdded(target, event, listener, capture, once, below) {
-    const row = this.resolve(event, listener, below, this.byFn.get(listener));
+    const row = this.resolve(event, listener, below, this.byFn.get(listener), target);
     if (row.ignored) return;
     const book = this.book(target);
     this.charge(book, row);
@@ -712,6 +807,8 @@ class ListenerLedger {
     this.rowList = [];
     this.rows.clear();
     this.byName.clear();
+    this.byClass.clear();
+    this.classStates = [];
     this.onceTargets.clear();
   }
 }

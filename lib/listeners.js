@@ -308,9 +308,14 @@ function ledgerBookkeeping() {
   return ledger === null ? null : ledger.bookkeeping();
 }
 
+/** Runs one second of the ledger's clock now (for tests). Not part of the public API. */
+function ledgerTick() {
+  if (ledger !== null) ledger.tick();
+}
+
 /** True while the ledger is installed (for start()/stop() and tests). */
 function isTrackingListeners() {
   return originals !== null;
 }
 
-module.exports = { trackListeners, untrackListeners, listeners, isTrackingListeners, ledgerBookkeeping };
+module.exports = { trackListeners, untrackListeners, listeners, isTrackingListeners, ledgerBookkeeping, ledgerTick };
