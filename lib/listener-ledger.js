@@ -721,7 +721,8 @@ class ListenerLedger {
     for (let i = entries.length - 1; i >= 0; i--) {
       const e = entries[i];
       if (e.listener === listener && e.event === event && e.capture === capture) {
-        entries.splice(i, 1);
+        if (i === entries.length - 1) entries.pop();
+        else entries.splice(i, 1);
         if (e.once) book.pendingOnce--;
         this.credit(book, e.row);
         return;

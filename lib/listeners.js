@@ -117,14 +117,23 @@ function makeRemoveAll(original) {
 
 // ---- EventTarget wrappers ---------------------------------------------------
 
-// Node keeps an EventTarget's listeners in `this[kEvents]`: Map(type → { size, … }).
+// Node keeps an EventTarget's listeners in `this[kEvents]`: a SafeMap (a Map
+// whose prototype chain does not reach Map.prototype, so `instanceof Map` is
+// false) of type → { size, … }. Map.prototype.get reads it directly; anything
+// else falls back to getEventListeners (which costs a lazy require per call).
 const kEvents = Object.getOwnPropertySymbols(new EventTarget()).find((s) => s.description === 'kEvents');
+const mapGet = Map.prototype.get;
 
 function targetCount(target, type) {
   if (kEvents !== undefined) {
     const map = target[kEvents];
-    if (map instanceof Map) {
-      const root = map.get(type);
+    if (map !== undefined && map !== null) {
+      let root;
+      try {
+        root = mapGet.call(map, type);
+      } catch {
+        return getEventListeners(target, type).length;
+      }
       return root === undefined ? 0 : root.size;
     }
   }
