@@ -451,6 +451,40 @@ test(
 );
 
 test(
+  'removals in any order credit the line that added each listener, on short and long lists',
+  tracked(() => {
+    for (const count of [5, 200]) {
+      const e = new EventEmitter();
+      e.setMaxListeners(0);
+      const fromA = [];
+      const fromB = [];
+      for (let i = 0; i < count; i++) {
+        const a = () => i;
+        const b = () => -i;
+        e.on('m', a); // @site:orderA
+        e.on('m', b); // @site:orderB
+        fromA.push(a);
+        fromB.push(b);
+      }
+      const expect = (a, b) => {
+        assert.equal(siteAt('orderA', 'm').live, a);
+        assert.equal(siteAt('orderB', 'm').live, b);
+      };
+      // Oldest first (every removal mid-list), then the rest newest first.
+      fromA.forEach((a, i) => {
+        e.off('m', a);
+        expect(count - i - 1, count);
+      });
+      [...fromB].reverse().forEach((b, i) => {
+        e.off('m', b);
+        expect(0, count - i - 1);
+      });
+      assert.equal(e.listenerCount('m'), 0);
+    }
+  }),
+);
+
+test(
   'fresh closures on fresh emitters of one class: each line gets its own row, totals exact',
   tracked(
     () => {

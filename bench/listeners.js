@@ -1,10 +1,9 @@
 'use strict';
 // Listener ledger overhead, tracked vs untracked, medians.
 // Run: node bench/listeners.js [--quick] [--no-http | --http-only | --http-profile]
-// Micro cases: each variant in processes of its own (the ledger installed
-// from the start, as a service runs), untracked and tracked processes
-// alternating, 7 pairs per case (3 with --quick); the overhead is the median
-// of the pairs' ratios of CPU time per operation.
+// Micro cases: rounds interleaved untracked / tracked in one process, each
+// variant with a loop compiled for it, 5 processes per case (2 with --quick);
+// CPU time per operation, median of the in-round ratios, then over processes.
 //   - on+off pair with one stable listener function
 //   - on+off pair with a fresh closure per pair (the per-request pattern)
 //   - once + emit
@@ -27,7 +26,7 @@ const noHttp = process.argv.includes('--no-http');
 const httpOnly = process.argv.includes('--http-only');
 const FIXED_RATE = 5000; // requests/s for the CPU-per-request rounds
 const ROUNDS = quick ? 5 : 11;
-const N = quick ? 200_000 : 1_000_000;
+const N = quick ? 200_000 : 500_000;
 // Library defaults unless SAMPLE_EVERY is set.
 const TRACK_OPTIONS = process.env.SAMPLE_EVERY ? { sampleEvery: Number(process.env.SAMPLE_EVERY) } : undefined;
 
@@ -96,48 +95,62 @@ function timeCase(fn, n) {
 
 const scaleOf = (name) => (name.startsWith('addEventListener') || name.startsWith('per-request') ? 4 : 1);
 
-// One variant in one process, as a service runs: the ledger installed (or
-// not) before the first add and never swapped. Swapping the prototype
-// methods back and forth inside one process (as this bench did before)
-// deoptimises Node's own call sites on every swap, a cost no service pays,
-// and it weighed on both variants differently from run to run.
-function microProcess(name, mode, rounds) {
-  if (mode === 'tracked') trackListeners(TRACK_OPTIONS);
-  const fn = cases[name];
-  fn(N / 10); // warm-up
-  fn(N / 10);
-  const times = [];
-  for (let r = 0; r < rounds; r++) times.push(timeCase(fn, N) * scaleOf(name));
-  return median(times);
+// Each case's loop is compiled once per variant (new Function from its
+// source), so each has its own type feedback: a real call site calls either
+// Node's method or the ledger's wrapper, and a loop shared between the
+// variants would measure V8's polymorphic calls instead. One process runs
+// one case, rounds interleaved untracked / tracked in alternating order
+// (trackListeners() / untrackListeners() between them); the figure is the
+// median of the rounds' tracked/untracked ratios. The swap itself makes
+// Node's own call sites (once's this.on, the once wrapper's removeListener)
+// see both functions, a cost both variants share and no service pays.
+function compiled(name) {
+  // eslint-disable-next-line no-new-func
+  return new Function('EventEmitter', 'stable', 'other', `return (${cases[name].toString()})`)(EventEmitter, stable, other);
 }
 
-// Processes alternate untracked / tracked (PROCESSES pairs per case), so a
-// load swing on the shared machine falls on both; the overhead is the median
-// of each pair's ratio, with its range over pairs.
+function microProcess(name, rounds) {
+  const loops = { untracked: compiled(name), tracked: compiled(name) };
+  const times = { untracked: [], tracked: [] };
+  const run = (mode) => {
+    if (mode === 'tracked') trackListeners(TRACK_OPTIONS);
+    const t = timeCase(loops[mode], N) * scaleOf(name);
+    if (mode === 'tracked') untrackListeners();
+    return t;
+  };
+  run('untracked'); // warm-up
+  run('tracked');
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of r % 2 === 0 ? ['untracked', 'tracked'] : ['tracked', 'untracked']) times[mode].push(run(mode));
+  }
+  return { untracked: median(times.untracked), tracked: median(times.tracked), ratio: median(times.tracked.map((t, i) => t / times.untracked[i])) };
+}
+
+// Several processes per case, one after the other (V8's optimisation
+// decisions differ from one process to the next): the overhead is the median
+// over processes, with its range.
 async function micro() {
   const { fork } = require('node:child_process');
-  const pairs = quick ? 3 : 7;
+  const processes = quick ? 2 : 5;
   const rows = [];
   for (const name of Object.keys(cases)) {
-    const times = { untracked: [], tracked: [] };
-    for (let p = 0; p < pairs; p++) {
-      for (const mode of p % 2 === 0 ? ['untracked', 'tracked'] : ['tracked', 'untracked']) {
-        const child = fork(__filename, ['--micro-process', name, mode, ...process.argv.slice(2)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-        times[mode].push(
-          await new Promise((resolve, reject) => {
-            child.once('message', resolve);
-            child.once('error', reject);
-            child.once('exit', (code) => reject(new Error(`bench process exited with ${code} before reporting`)));
-          }),
-        );
-      }
+    const runs = [];
+    for (let p = 0; p < processes; p++) {
+      const child = fork(__filename, ['--micro-process', name, ...process.argv.slice(2)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      runs.push(
+        await new Promise((resolve, reject) => {
+          child.once('message', resolve);
+          child.once('error', reject);
+          child.once('exit', (code) => reject(new Error(`bench process exited with ${code} before reporting`)));
+        }),
+      );
     }
-    const ratios = times.tracked.map((t, i) => t / times.untracked[i]);
+    const ratios = runs.map((r) => r.ratio);
     const pct = (x) => `${((x - 1) * 100).toFixed(0)}%`;
     rows.push({
       case: name,
-      untracked_ns: median(times.untracked).toFixed(1),
-      tracked_ns: median(times.tracked).toFixed(1),
+      untracked_ns: median(runs.map((r) => r.untracked)).toFixed(1),
+      tracked_ns: median(runs.map((r) => r.tracked)).toFixed(1),
       overhead: pct(median(ratios)),
       range: `${pct(Math.min(...ratios))} … ${pct(Math.max(...ratios))}`,
     });
@@ -312,8 +325,7 @@ async function main() {
 
 const microAt = process.argv.indexOf('--micro-process');
 if (microAt !== -1) {
-  const [name, mode] = process.argv.slice(microAt + 1, microAt + 3);
-  process.send(microProcess(name, mode, quick ? 3 : 7), () => process.disconnect());
+  process.send(microProcess(process.argv[microAt + 1], ROUNDS), () => process.disconnect());
 } else if (process.argv.includes('--server')) {
   serveChild(process.argv[process.argv.indexOf('--server') + 1]);
 } else {

@@ -682,7 +682,15 @@ class ListenerLedger {
     for (let i = last - 2; i >= 0; i -= 2) {
       if (list[i] === key) {
         const row = list[i + 1];
-        list.splice(i, 2);
+        if (last - i > 64) list.splice(i, 2);
+        else {
+          // Shift the rest down and drop the last pair: splice allocates the
+          // removed pair's array and calls into the runtime, which only pays
+          // off for a long shift.
+          for (let j = i; j < last; j++) list[j] = list[j + 2];
+          list.pop();
+          list.pop();
+        }
         this.credit(book, row);
         return;
       }
@@ -721,8 +729,8 @@ class ListenerLedger {
     for (let i = entries.length - 1; i >= 0; i--) {
       const e = entries[i];
       if (e.listener === listener && e.event === event && e.capture === capture) {
-        if (i === entries.length - 1) entries.pop();
-        else entries.splice(i, 1);
+        for (let j = i; j < entries.length - 1; j++) entries[j] = entries[j + 1];
+        entries.pop();
         if (e.once) book.pendingOnce--;
         this.credit(book, e.row);
         return;
