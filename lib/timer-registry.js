@@ -81,6 +81,17 @@ const NATIVE_TAIL = '{ [native code] }';
 const fnSource = Function.prototype.toString;
 const STACK_LIMIT = 12;
 const CLOCK_PERIOD_MS = 500;
+const LAZY_AFTER = 2048; // source-text hits of a kind in a row, nothing new among them, before it goes lazy
+const LAZY_MIN_PER_TICK = 256; // …and at least this many of them in the current clock tick (below ~500/s eager costs nothing worth saving)
+const LAZY_SAMPLE_EVERY = 64; // in lazy mode, one callback not in the WeakMap in this many (on average) still takes the eager path
+const PENDING_BOUND = 1024; // pending handles held before the live ones among them are looked at
+const WAIT_TICKS = 8; // clock ticks a pending handle with an unknown text waits to be learned (and its kind stays eager)
+const TIMEOUT_BIT = 1; // TimerRegistry.lazyKinds
+const INTERVAL_BIT = 2;
+// What a drain of the pending handles does with the live ones (TimerRegistry.drainPending).
+const BOUND = 0; // the pending array is full: keep them unless more than half of it is live
+const TICK = 1; // a clock tick: classify them; unknown texts wait up to WAIT_TICKS
+const LIST = 2; // timers(), stopClock(): classify them; unknown texts go to the unclassified row now
 
 // LeakguardTimeout.flags (one small integer keeps the handle small: every
 // live timer pays for its handle on top of Node's own Timeout).
@@ -138,11 +149,13 @@ function siteOf(below) {
 
 /** A (call site, kind) row in the shared stats table plus its creation-time buckets. */
 class SiteRow {
-  constructor(kind, captured) {
+  /** `pending`: the placeholder of a kind's handles not classified yet (no stats row: the sampler never sees it). */
+  constructor(kind, captured, pending = false) {
     this.kind = kind;
     this.site = captured === null ? null : captured.site;
     this.stack = captured === null ? [] : captured.stack;
-    const row = statsTable().acquire({ kind: 'timer', site: this.site, stack: this.stack, detail: kind });
+    this.pending = pending;
+    const row = pending ? { id: -1, cells: new Float64Array(8) } : statsTable().acquire({ kind: 'timer', site: this.site, stack: this.stack, detail: kind });
     this.rowId = row.id;
     this.cells = row.cells;
     // Live timers by creation time: one bucket per clock tick that created
@@ -163,6 +176,24 @@ class SiteRow {
       this.newest.next = bucket;
     }
     this.newest = bucket;
+    return bucket;
+  }
+
+  /** The bucket of creation time `ms`, inserted in order when missing (a classified handle can be older than the newest). */
+  bucketAt(ms) {
+    let after = this.newest;
+    while (after !== null && after.ms > ms) after = after.prev;
+    if (after !== null && after.ms === ms) return after;
+    if (after === this.newest) return this.addBucket(ms);
+    const next = after === null ? this.oldest : after.next;
+    const bucket = { ms, live: 0, prev: after, next };
+    next.prev = bucket;
+    if (after === null) {
+      this.oldest = bucket;
+      this.cells[OLDEST_MS] = ms;
+    } else {
+      after.next = bucket;
+    }
     return bucket;
   }
 
@@ -252,23 +283,48 @@ class TimerRegistry {
     this.byId = new Map(); // String(id) → live handle that was converted to a number
     this.now = Date.now(); // coarse clock for creation times, refreshed by the heartbeat
     this.heartbeat = null;
+    // Lazy classification (see the header): per kind, eager or lazy.
+    this.lazyMode = 'auto'; // 'auto' | 'lazy' | 'eager' (the last two: tests)
+    this.lazyKinds = 0; // TIMEOUT_BIT | INTERVAL_BIT: the kinds in lazy mode now
+    this.lazyAfter = LAZY_AFTER;
+    this.lazyMinPerTick = LAZY_MIN_PER_TICK;
+    this.sampleEvery = LAZY_SAMPLE_EVERY;
+    this.sampleCountdown = LAZY_SAMPLE_EVERY;
+    this.streak = [0, 0]; // per kind: text hits since the last text that was new, shared or unknown
+    this.tickHits = [0, 0]; // per kind: text hits in the current clock tick
+    this.eagerUntil = [0, 0]; // per kind: the clock tick before which it stays eager (an unknown text was met)
+    this.pendingRows = [new SiteRow('timeout', null, true), new SiteRow('interval', null, true)];
+    this.pendingBound = PENDING_BOUND;
+    this.pending = new Array(PENDING_BOUND).fill(null); // handles of pendingRows, live or null, in slots 0..pendingCount-1
+    this.pendingCount = 0;
+    this.pendingLive = 0; // the non-null ones
+    this.waiting = []; // live handles whose text was unknown when classified, or null
+    this.waitingMs = []; // …their creation times
+    this.waitingTick = []; // …the tick their text was found unknown
   }
 
   startClock() {
     if (this.heartbeat !== null) return;
     this.now = Date.now();
-    this.heartbeat = this.native.setInterval(() => {
-      this.now = Date.now();
-      this.checkBudget = this.checksPerTick;
-      this.tick++;
-    }, CLOCK_PERIOD_MS);
+    this.heartbeat = this.native.setInterval(() => this.onTick(), CLOCK_PERIOD_MS);
     this.heartbeat.unref();
+  }
+
+  onTick() {
+    // Pending handles were all created at the current `now`: classified at it.
+    this.drainPending(TICK);
+    this.now = Date.now();
+    this.checkBudget = this.checksPerTick;
+    this.tickHits[0] = this.tickHits[1] = 0;
+    this.tick++;
   }
 
   stopClock() {
     if (this.heartbeat === null) return;
     this.native.clearInterval(this.heartbeat);
     this.heartbeat = null;
+    // No tick will classify them any more.
+    this.drainPending(LIST);
   }
 
   /**
@@ -285,11 +341,50 @@ class TimerRegistry {
     return previous;
   }
 
+  /**
+   * Lazy classification (internal; tests force it). `mode`: 'auto' (eager
+   * while learning, lazy once a kind's texts are all known), 'lazy', 'eager';
+   * `sampleEvery`: in lazy mode one unknown callback in this many still takes
+   * the eager path; `bound`: the pending array's size; `after`, `perTick`:
+   * text hits in a row, and in the current tick, before 'auto' goes lazy.
+   * Returns the previous values.
+   */
+  setLazy({ mode = this.lazyMode, sampleEvery = this.sampleEvery, bound = this.pendingBound, after = this.lazyAfter, perTick = this.lazyMinPerTick } = {}) {
+    const previous = { mode: this.lazyMode, sampleEvery: this.sampleEvery, bound: this.pendingBound, after: this.lazyAfter, perTick: this.lazyMinPerTick };
+    if (bound !== this.pendingBound) {
+      this.drainPending(LIST);
+      this.pending = new Array(bound).fill(null);
+      this.pendingBound = bound;
+    }
+    this.lazyMode = mode;
+    this.lazyKinds = mode === 'lazy' ? TIMEOUT_BIT | INTERVAL_BIT : 0;
+    this.sampleEvery = sampleEvery;
+    this.sampleCountdown = sampleEvery;
+    this.lazyAfter = after;
+    this.lazyMinPerTick = perTick;
+    this.streak[0] = this.streak[1] = 0;
+    this.tickHits[0] = this.tickHits[1] = 0;
+    this.eagerUntil[0] = this.eagerUntil[1] = 0;
+    return previous;
+  }
+
+  /** What a clock tick does to pending handles, now (internal: tests). */
+  classifyPending() {
+    this.drainPending(TICK);
+  }
+
   /** The row of `callback` scheduled as `repeat`; captures a stack when not cached. */
   rowFor(callback, repeat, below) {
     const cache = this.sites[repeat ? 1 : 0];
     const cached = cache.get(callback);
-    if (cached === undefined) return this.rowByText(callback, repeat, below);
+    if (cached === undefined) {
+      // Lazy: no source text now; the handle waits in the pending row.
+      if ((this.lazyKinds & (repeat ? INTERVAL_BIT : TIMEOUT_BIT)) !== 0) {
+        if (--this.sampleCountdown > 0) return this.pendingRows[repeat ? 1 : 0];
+        this.sampleCountdown = this.nextSampleGap();
+      }
+      return this.rowByText(callback, repeat, below);
+    }
     if (cached !== SHARED && --this.verifyCountdown !== 0) return cached;
     if (cached !== SHARED) this.verifyCountdown = VERIFY_EVERY;
     const row = this.rowAt(callerKey(below), repeat, below);
@@ -313,13 +408,19 @@ class TimerRegistry {
       cache.set(callback, row);
       return row;
     }
-    const texts = this.texts[repeat ? 1 : 0];
+    const k = repeat ? 1 : 0;
+    const texts = this.texts[k];
     const entry = texts.get(text);
     if (entry === undefined || entry.row === null) {
+      this.learning(k);
       const row = this.rowAt(callerKey(below), repeat, below);
       if (entry === undefined) texts.add(text, row);
       cache.set(callback, row);
       return row;
+    }
+    // Nothing new among the last lazyAfter hits, enough of them this tick: lazy.
+    if (++this.streak[k] >= this.lazyAfter && ++this.tickHits[k] >= this.lazyMinPerTick && this.lazyMode === 'auto' && this.tick >= this.eagerUntil[k]) {
+      this.lazyKinds |= repeat ? INTERVAL_BIT : TIMEOUT_BIT;
     }
     let check;
     if (entry.checks < this.firstChecks) {
@@ -344,9 +445,156 @@ class TimerRegistry {
     }
     entry.checks++;
     const row = this.rowAt(callerKey(below), repeat, below);
-    if (row !== entry.row) entry.row = null; // seen at two lines: never used again
+    if (row !== entry.row) {
+      entry.row = null; // seen at two lines: never used again
+      this.learning(k);
+    }
     cache.set(callback, row);
     return row;
+  }
+
+  /** A text of kind `k` was new or is shared by two lines: eager until LAZY_AFTER plain hits in a row. */
+  learning(k) {
+    this.streak[k] = 0;
+    this.tickHits[k] = 0;
+    if (this.lazyMode === 'auto') this.lazyKinds &= k === 1 ? ~INTERVAL_BIT : ~TIMEOUT_BIT;
+  }
+
+  /** A pending handle of kind `k` could not be classified: eager for WAIT_TICKS, so the next one from its line is. */
+  missed(k) {
+    this.learning(k);
+    this.eagerUntil[k] = this.tick + WAIT_TICKS;
+  }
+
+  /** Creations until the next sampled one in lazy mode: 1 … 2·sampleEvery − 1, mean sampleEvery (random: no pattern aliases it). */
+  nextSampleGap() {
+    return 1 + Math.floor(Math.random() * (2 * this.sampleEvery - 1));
+  }
+
+  /** The row of a kind's handles that could not be classified (a text shared by two lines, a native function, a text never learned). */
+  unclassifiedRow(repeat) {
+    const kind = repeat ? 'interval' : 'timeout';
+    const key = `${kind}|<unclassified>`;
+    let row = this.rows.get(key);
+    if (row === undefined) {
+      row = new SiteRow(kind, null);
+      this.rows.set(key, row);
+    }
+    return row;
+  }
+
+  /**
+   * The row of live pending `handle` by its callback's source text: a SiteRow,
+   * the unclassified row when no line can ever be told (a native function, a
+   * text shared by two lines), or null when the text is not known (yet).
+   */
+  classify(handle) {
+    const repeat = (handle.flags & REPEAT) !== 0;
+    const k = repeat ? 1 : 0;
+    let text;
+    try {
+      text = fnSource.call(handle.callback);
+    } catch {
+      text = NATIVE_TAIL;
+    }
+    const entry = text.endsWith(NATIVE_TAIL) ? null : this.texts[k].get(text);
+    if (entry === undefined) return null;
+    if (entry === null || entry.row === null) {
+      this.missed(k);
+      return this.unclassifiedRow(repeat);
+    }
+    if (++entry.hits % REMEMBER_EVERY === 0) this.sites[k].set(handle.callback, entry.row);
+    return entry.row;
+  }
+
+  /** Counts live pending `handle`, created at `ms`, in `row` (moved out of the pending row). */
+  place(handle, row, ms) {
+    handle.row = row;
+    if (row.delay !== handle.delay) row.delay = row.delay === undefined ? handle.delay : null;
+    const bucket = row.bucketAt(ms);
+    if (bucket.live++ === 0 && bucket === row.oldest) row.cells[OLDEST_MS] = bucket.ms;
+    handle.bucket = bucket;
+    row.cells[ADDS]++;
+  }
+
+  /** Classifies live pending `handle`, created at `ms`; an unknown text waits (its slot: ~index in `waiting`). */
+  settle(handle, ms) {
+    const row = this.classify(handle);
+    if (row !== null) {
+      this.place(handle, row, ms);
+      return;
+    }
+    this.missed((handle.flags & REPEAT) !== 0 ? 1 : 0);
+    handle.bucket = ~this.waiting.length;
+    this.waiting.push(handle);
+    this.waitingMs.push(ms);
+    this.waitingTick.push(this.tick);
+  }
+
+  /** Holds `handle`, just started in a pending row, in the pending array (its slot in `bucket`). */
+  hold(handle) {
+    const slot = this.pendingCount;
+    handle.bucket = slot;
+    this.pending[slot] = handle;
+    this.pendingLive++;
+    if ((this.pendingCount = slot + 1) >= this.pendingBound) this.drainPending(BOUND);
+  }
+
+  /**
+   * Empties the pending array: dead handles were already nulled; live ones
+   * are kept (BOUND, while at most half the array is live: a timer cleared
+   * within its tick is then never classified) or classified. TICK and LIST
+   * also retry the waiting ones.
+   */
+  drainPending(mode) {
+    const pending = this.pending;
+    const count = this.pendingCount;
+    if (this.pendingLive === 0) {
+      this.pendingCount = 0;
+    } else {
+      const keep = mode === BOUND && this.pendingLive <= this.pendingBound >> 1;
+      let kept = 0;
+      for (let i = 0; i < count; i++) {
+        const handle = pending[i];
+        if (handle === null) continue;
+        pending[i] = null;
+        if (keep) {
+          handle.bucket = kept;
+          pending[kept++] = handle;
+        } else {
+          this.settle(handle, this.now);
+        }
+      }
+      this.pendingCount = kept;
+      this.pendingLive = kept;
+    }
+    if (mode !== BOUND && this.waiting.length !== 0) this.retryWaiting(mode === LIST);
+  }
+
+  /** Classifies the waiting handles whose text is known now; the rest after WAIT_TICKS (or `now`) go to the unclassified row. */
+  retryWaiting(now) {
+    const { waiting, waitingMs, waitingTick } = this;
+    let kept = 0;
+    for (let i = 0; i < waiting.length; i++) {
+      const handle = waiting[i];
+      if (handle === null) continue;
+      waiting[i] = null;
+      const row = this.classify(handle);
+      if (row !== null) {
+        this.place(handle, row, waitingMs[i]);
+      } else if (now || this.tick - waitingTick[i] >= WAIT_TICKS) {
+        this.place(handle, this.unclassifiedRow((handle.flags & REPEAT) !== 0), waitingMs[i]);
+      } else {
+        handle.bucket = ~kept;
+        waiting[kept] = handle;
+        waitingMs[kept] = waitingMs[i];
+        waitingTick[kept] = waitingTick[i];
+        kept++;
+      }
+    }
+    waiting.length = kept;
+    waitingMs.length = kept;
+    waitingTick.length = kept;
   }
 
   // Rows are keyed by the line that called setTimeout/setInterval; the site
@@ -364,6 +612,14 @@ class TimerRegistry {
 
   /** Starts the real timer of `handle` (new, or a fired one-shot re-armed). */
   arm(handle) {
+    if (handle.row.pending) {
+      // A fired one-shot never classified, re-armed by refresh(): classified now if its text is known.
+      const row = this.classify(handle);
+      if (row !== null) {
+        handle.row = row;
+        if (row.delay !== handle.delay) row.delay = row.delay === undefined ? handle.delay : null;
+      }
+    }
     const n = this.native;
     const flags = handle.flags;
     const real = (flags & REPEAT) !== 0 ? n.setInterval(onFire, handle.delay, handle) : n.setTimeout(onFire, handle.delay, handle);
@@ -385,11 +641,15 @@ class TimerRegistry {
   /** Counts `handle`, whose real timer was just set, as live in its row. */
   started(handle) {
     const row = handle.row;
-    let bucket = row.newest;
-    if (bucket === null || bucket.ms !== this.now) bucket = row.addBucket(this.now);
-    if (bucket.live++ === 0 && bucket === row.oldest) row.cells[OLDEST_MS] = bucket.ms;
-    handle.bucket = bucket;
-    row.cells[ADDS]++;
+    if (row.pending) {
+      this.hold(handle);
+    } else {
+      let bucket = row.newest;
+      if (bucket === null || bucket.ms !== this.now) bucket = row.addBucket(this.now);
+      if (bucket.live++ === 0 && bucket === row.oldest) row.cells[OLDEST_MS] = bucket.ms;
+      handle.bucket = bucket;
+      row.cells[ADDS]++;
+    }
     if ((handle.flags & NUMBERED) !== 0) this.byId.set(String(handle.id), handle);
   }
 
@@ -399,12 +659,22 @@ class TimerRegistry {
     const row = handle.row;
     const bucket = handle.bucket;
     handle.bucket = null;
-    if (--bucket.live === 0) {
-      // The newest bucket stays, empty, for the next timer of this tick.
-      if (bucket !== row.newest) row.dropBucket(bucket);
-      else if (bucket === row.oldest) row.cells[OLDEST_MS] = 0;
+    if (row.pending) {
+      // Never classified, and now never will be: only its slot goes.
+      if (bucket >= 0) {
+        this.pending[bucket] = null;
+        this.pendingLive--;
+      } else {
+        this.waiting[~bucket] = null;
+      }
+    } else {
+      if (--bucket.live === 0) {
+        // The newest bucket stays, empty, for the next timer of this tick.
+        if (bucket !== row.newest) row.dropBucket(bucket);
+        else if (bucket === row.oldest) row.cells[OLDEST_MS] = 0;
+      }
+      row.cells[REMOVES]++;
     }
-    row.cells[REMOVES]++;
     if ((handle.flags & NUMBERED) !== 0) this.byId.delete(String(handle.id));
   }
 
@@ -431,6 +701,7 @@ class TimerRegistry {
 
   /** Live timers grouped by (site, kind), most live first. */
   list() {
+    this.drainPending(LIST);
     const now = Date.now();
     const out = [];
     for (const row of this.rows.values()) {
