@@ -1,6 +1,6 @@
 'use strict';
 // Listener ledger overhead, tracked vs untracked, medians.
-// Run: node bench/listeners.js [--quick] [--no-http | --http-only | --http-profile]
+// Run: node bench/listeners.js [--quick] [--no-http | --http-only | --http-profile] [--case text]
 // Micro cases: rounds interleaved untracked / tracked in one process, each
 // variant with a loop compiled for it, 5 processes per case (2 with --quick);
 // CPU time per operation, median of the in-round ratios, then over processes.
@@ -133,7 +133,8 @@ async function micro() {
   const { fork } = require('node:child_process');
   const processes = quick ? 2 : 5;
   const rows = [];
-  for (const name of Object.keys(cases)) {
+  const only = process.argv.indexOf('--case');
+  for (const name of Object.keys(cases).filter((n) => only === -1 || n.includes(process.argv[only + 1]))) {
     const runs = [];
     for (let p = 0; p < processes; p++) {
       const child = fork(__filename, ['--micro-process', name, ...process.argv.slice(2)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
