@@ -15,9 +15,11 @@
 //   LEAKGUARD_REPORT=stderr|json|none   what to print on a leak (default stderr)
 //
 // A malformed variable is reported as a process warning (LEAKGUARD_BAD_ENV)
-// and ignored: a preload must never stop the application from starting.
+// and ignored, and leakguard failing to start at all (the native addon not
+// built for this platform, a worker's resource limits, …) is reported as one
+// (LEAKGUARD_START_FAILED) and the application runs without it: a preload
+// must never stop the application from starting.
 
-const { start, formatReport } = require('./lib/sampler');
 
 const INTEGER_VARS = {
   LEAKGUARD_INTERVAL_MS: 'intervalMs',
@@ -31,12 +33,12 @@ const BOOLEAN_VARS = {
   LEAKGUARD_ALLOCATIONS: 'allocations',
 };
 
-function warn(message) {
-  process.emitWarning(`leakguard/register: ${message}`, { code: 'LEAKGUARD_BAD_ENV' });
+function warn(message, code = 'LEAKGUARD_BAD_ENV') {
+  process.emitWarning(`leakguard/register: ${message}`, { code });
 }
 
 /** Options for start() from an environment; bad values are warned about and skipped. */
-function optionsFromEnv(env) {
+function optionsFromEnv(env, formatReport) {
   const options = {};
   for (const [name, option] of Object.entries(INTEGER_VARS)) {
     const raw = env[name];
@@ -65,20 +67,25 @@ function optionsFromEnv(env) {
   return options;
 }
 
-if (process.env.LEAKGUARD_DISABLE !== '1') {
-  const options = optionsFromEnv(process.env);
+/** start() from the environment; every failure becomes a warning, never a throw. */
+function startFromEnv(env) {
   try {
-    start(options);
-  } catch (err) {
-    if (err && err.code === 'ERR_LEAKGUARD_INVALID_OPTION') {
+    const { start, formatReport } = require('./lib/sampler');
+    const options = optionsFromEnv(env, formatReport);
+    try {
+      start(options);
+    } catch (err) {
+      if (!err || err.code !== 'ERR_LEAKGUARD_INVALID_OPTION') throw err;
       // An out-of-range value: warn and start with the defaults for it.
       warn(`${err.message}; starting with defaults`);
       const { onLeak, timers, listeners, allocations } = options;
       start({ onLeak, timers, listeners, allocations });
-    } else {
-      throw err;
     }
+  } catch (err) {
+    warn(`leakguard did not start and the application runs without it: ${err && err.stack ? err.stack : err}`, 'LEAKGUARD_START_FAILED');
   }
 }
+
+if (process.env.LEAKGUARD_DISABLE !== '1') startFromEnv(process.env);
 
 module.exports = { optionsFromEnv };

@@ -215,6 +215,22 @@ test('terminating workers that run the sampler never crashes the process', () =>
   );
 });
 
+test('leakguard/register never stops the application: a start() that fails is a warning', () => {
+  // Stands in for a failure that is not an option (the addon missing for this
+  // platform, a worker's limits): lib/sampler.js whose start() throws.
+  const sampler = path.join(ROOT, 'lib/sampler.js');
+  const breakIt = `require.cache[${JSON.stringify(sampler)}] = { id: ${JSON.stringify(sampler)}, filename: ${JSON.stringify(sampler)}, loaded: true,
+    exports: { start() { throw new Error('no addon here'); }, formatReport() { return ''; } } };`;
+  const out = spawnSync(process.execPath, ['-e', `${breakIt} require(${JSON.stringify(path.join(ROOT, 'register.js'))}); console.log('the app ran');`], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(out.status, 0, out.stderr);
+  assert.equal(out.stdout.trim(), 'the app ran');
+  assert.match(out.stderr, /LEAKGUARD_START_FAILED/);
+  assert.match(out.stderr, /no addon here/);
+});
+
 test('leakguard/register starts from LEAKGUARD_* variables; a bad value warns and falls back', () => {
   const probe = `const r = require(${JSON.stringify(path.join(ROOT, 'lib/sampler.js'))}).report();
     console.log(JSON.stringify({ running: r.running, interval: r.sampler && r.sampler.intervalMs, patched: require(${JSON.stringify(path.join(ROOT, 'lib/timers.js'))}).timersPatched() }));`;
