@@ -26,15 +26,14 @@
 // nanoseconds, so the site of a timer is looked up without one nearly always:
 //   1. by the identity of its callback (a WeakMap, ~10 ns): a function object
 //      seen before;
-//   2. else by its source text (Function.prototype.toString, a V8 substring,
-//      identical for every closure made from one function literal). Texts are
-//      filed by length and compared with `===`, never hashed: hashing a fresh
-//      substring costs ~1.5 ns a character, the compare stops at the first
-//      difference. A text over TEXT_KEY_CHARS is compared on its first
-//      TEXT_PREFIX_CHARS only (with its length); two texts that match are two
-//      lines sharing one text, split as below. A fresh closure per call
-//      (`setTimeout(() => …)`, one per request) costs ~0.1–0.15 µs, not a
-//      stack of several µs;
+//   2. else by its source text (Function.prototype.toString, a V8 runtime call
+//      allocating a substring, ~0.1–0.25 µs; identical for every closure made
+//      from one function literal). Texts are filed by length and compared
+//      with `===`, never hashed: hashing a fresh substring costs ~1.5 ns a
+//      character, the compare stops at the first difference. A text over
+//      TEXT_KEY_CHARS is compared on its first TEXT_PREFIX_CHARS only (with
+//      its length); two texts that match are two lines sharing one text,
+//      split as below;
 //   3. else (a text never seen, a native or bound function, whose text says
 //      nothing, or a text found at two lines) the line that called
 //      setTimeout is read (one structured frame, a few µs), and only the first
@@ -48,19 +47,60 @@
 // inside a loaded HTTP server costs ~15 µs, and one hot text spending the
 // whole budget cost that server ~0.6–0.9% of its CPU), and one in
 // TEXT_CHECK_EVERY after that; a text found at two lines is never used again
-// (its closures take path 3). Per-line counts are therefore exact except for
+// (its closures take path 3).
+//
+// Lazy classification. A fresh closure per call (`setTimeout(() => …)` on
+// every request) would pay path 2 on every timer, yet what users and the
+// sampler read is each site's *live* count: a timer cleared or fired before
+// anyone looks never needs a site. So each kind (timeout, interval) is eager
+// (1–3 above at creation) while the process is learning, and goes lazy once
+// LAZY_AFTER text hits in a row found nothing new (no new text, no text at
+// two lines) with at least LAZY_MIN_PER_TICK of them in the current tick
+// (below that rate path 2 costs nothing worth saving):
+//
+//   creation, callback not in the WeakMap ──(1 in ~LAZY_SAMPLE_EVERY)──► eager (1–3, checks)
+//        │ (the rest: no text, no stack)
+//        ▼
+//   pending row (placeholder, no stats row) + slot in `pending` (PENDING_BOUND)
+//        │ ended while pending: slot nulled, never classified
+//        ▼ still live at a drain: array full with over half of it live,
+//        │ clock tick, timers(), unpatch (stopClock), refresh() re-arm
+//   source text → TextTable → its row, in the bucket of its creation time (ADDS++)
+//        │ text unknown: the kind goes eager for WAIT_TICKS (so the next
+//        │ timer from that literal teaches it) and the handle waits in
+//        │ `waiting`, retried each tick; native function or text at two lines:
+//        ▼ at once, and the kind goes eager likewise
+//   unclassified row (site null), after WAIT_TICKS or at timers()
+//
+// A handle is counted exactly once: in the pending row (invisible) until
+// classified, then in one stats row. So the rows the Rust sampler reads lag
+// by at most one tick for pending handles (a handle is pending only during
+// the tick it was created in), WAIT_TICKS for an unknown text; after each
+// full drain (timers() does one) the rows' ADDS − REMOVES is the exact live
+// count, and ADDS counts the timers classified there: every eager one, and
+// the lazy ones still live at a drain. Counts per line are exact except for
 // the timers of a function, or of identical function texts at different
 // lines, made before the sharing is seen: none while the text has been seen
 // fewer than FIRST_CHECKS times or fewer than CHECKS_PER_TEXT times a tick,
-// at most about TEXT_CHECK_EVERY otherwise. Closures made from one literal
-// are counted at their own line however many there are.
+// at most about TEXT_CHECK_EVERY otherwise (in lazy mode checks run only on
+// the sampled creations, so the split can take ~LAZY_SAMPLE_EVERY times
+// longer, and live timers of the second line meanwhile count at the first).
+// Closures made from one literal are counted at their own line however many
+// there are. A literal first seen in lazy mode whose timers outlive a tick is
+// found at its line once one of its timers is created eagerly (sampled, or
+// after its kind went back to eager); one never created again is counted at
+// the unclassified row. A native or bound callback created lazily and still
+// live at a drain is counted there too (the kind then turns eager, so the
+// next ones are found by their line).
 //
-// Invariants: a handle counts in its row's creation-time bucket iff
-// `timer !== null`; the `byId` map holds only live handles that were converted
-// to a number; ids are
-// leakguard's own (never the real Timeout's Symbol.toPrimitive). This module
-// never keeps the process alive (its clock heartbeat is unref'd) and never
-// calls into Rust per timer (rows are acquired once per site).
+// Invariants: a handle counts in its row's creation-time bucket, or (pending
+// row) holds a slot of `pending` (`bucket` ≥ 0) or `waiting` (`bucket` < 0),
+// iff `timer !== null`; the pending and waiting arrays hold only live handles
+// (never a dead one's callback or ALS store); the `byId` map holds only live
+// handles that were converted to a number; ids are leakguard's own (never the
+// real Timeout's Symbol.toPrimitive). This module never keeps the process
+// alive (its clock heartbeat is unref'd) and never calls into Rust per timer
+// (rows are acquired once per site).
 
 const { inspect } = require('node:util');
 const { captureSite } = require('./callsite');
@@ -377,19 +417,22 @@ class TimerRegistry {
   rowFor(callback, repeat, below) {
     const cache = this.sites[repeat ? 1 : 0];
     const cached = cache.get(callback);
-    if (cached === undefined) {
-      // Lazy: no source text now; the handle waits in the pending row.
-      if ((this.lazyKinds & (repeat ? INTERVAL_BIT : TIMEOUT_BIT)) !== 0) {
-        if (--this.sampleCountdown > 0) return this.pendingRows[repeat ? 1 : 0];
-        this.sampleCountdown = this.nextSampleGap();
-      }
-      return this.rowByText(callback, repeat, below);
-    }
+    if (cached === undefined) return this.rowOfUnseen(callback, repeat, below);
     if (cached !== SHARED && --this.verifyCountdown !== 0) return cached;
     if (cached !== SHARED) this.verifyCountdown = VERIFY_EVERY;
     const row = this.rowAt(callerKey(below), repeat, below);
     if (cached !== SHARED && cached !== row) cache.set(callback, SHARED);
     return row;
+  }
+
+  // A callback object not in the WeakMap, lazy: no source text now, the
+  // handle waits in the pending row (but for a sampled one).
+  rowOfUnseen(callback, repeat, below) {
+    if ((this.lazyKinds & (repeat ? INTERVAL_BIT : TIMEOUT_BIT)) !== 0) {
+      if (--this.sampleCountdown > 0) return this.pendingRows[repeat ? 1 : 0];
+      this.sampleCountdown = this.nextSampleGap();
+    }
+    return this.rowByText(callback, repeat, below);
   }
 
   // A callback object never seen: its row by its source text when that text
@@ -537,6 +580,7 @@ class TimerRegistry {
     handle.bucket = slot;
     this.pending[slot] = handle;
     this.pendingLive++;
+    if ((handle.flags & NUMBERED) !== 0) this.byId.set(String(handle.id), handle);
     if ((this.pendingCount = slot + 1) >= this.pendingBound) this.drainPending(BOUND);
   }
 
@@ -643,13 +687,13 @@ class TimerRegistry {
     const row = handle.row;
     if (row.pending) {
       this.hold(handle);
-    } else {
-      let bucket = row.newest;
-      if (bucket === null || bucket.ms !== this.now) bucket = row.addBucket(this.now);
-      if (bucket.live++ === 0 && bucket === row.oldest) row.cells[OLDEST_MS] = bucket.ms;
-      handle.bucket = bucket;
-      row.cells[ADDS]++;
+      return;
     }
+    let bucket = row.newest;
+    if (bucket === null || bucket.ms !== this.now) bucket = row.addBucket(this.now);
+    if (bucket.live++ === 0 && bucket === row.oldest) row.cells[OLDEST_MS] = bucket.ms;
+    handle.bucket = bucket;
+    row.cells[ADDS]++;
     if ((handle.flags & NUMBERED) !== 0) this.byId.set(String(handle.id), handle);
   }
 
@@ -657,23 +701,30 @@ class TimerRegistry {
   ended(handle) {
     handle.timer = null;
     const row = handle.row;
+    if (row.pending) {
+      this.endPending(handle);
+      return;
+    }
     const bucket = handle.bucket;
     handle.bucket = null;
-    if (row.pending) {
-      // Never classified, and now never will be: only its slot goes.
-      if (bucket >= 0) {
-        this.pending[bucket] = null;
-        this.pendingLive--;
-      } else {
-        this.waiting[~bucket] = null;
-      }
+    if (--bucket.live === 0) {
+      // The newest bucket stays, empty, for the next timer of this tick.
+      if (bucket !== row.newest) row.dropBucket(bucket);
+      else if (bucket === row.oldest) row.cells[OLDEST_MS] = 0;
+    }
+    row.cells[REMOVES]++;
+    if ((handle.flags & NUMBERED) !== 0) this.byId.delete(String(handle.id));
+  }
+
+  /** ended() of a handle never classified (and now never will be): only its slot goes. */
+  endPending(handle) {
+    const slot = handle.bucket;
+    handle.bucket = null;
+    if (slot >= 0) {
+      this.pending[slot] = null;
+      this.pendingLive--;
     } else {
-      if (--bucket.live === 0) {
-        // The newest bucket stays, empty, for the next timer of this tick.
-        if (bucket !== row.newest) row.dropBucket(bucket);
-        else if (bucket === row.oldest) row.cells[OLDEST_MS] = 0;
-      }
-      row.cells[REMOVES]++;
+      this.waiting[~slot] = null;
     }
     if ((handle.flags & NUMBERED) !== 0) this.byId.delete(String(handle.id));
   }
