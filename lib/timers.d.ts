@@ -17,13 +17,19 @@ export interface TimerSiteCount {
   /**
    * The nearest frame of your code (outside `node_modules` when there is one) of
    * the first stack seen at the line that called `setTimeout`/`setInterval`;
-   * `null` when that stack holds no user frame (Node's own code, e.g. `fetch`).
+   * `null` when that stack holds no user frame (Node's own code, e.g. `fetch`),
+   * and for the unclassified entry (lazy mode: a timer whose line could not be
+   * told from its callback).
    */
   site: TimerSite | null;
   kind: 'timeout' | 'interval';
   /** Timers created here that have neither fired (one-shot) nor been cleared. */
   live: number;
-  /** Timers created here since the patch was first installed (a re-armed fired one-shot counts again). */
+  /**
+   * Timers counted here since the patch was first installed (a re-armed fired
+   * one-shot counts again): every one created while eager and, in lazy mode
+   * (fresh closures at a high rate), those still live when classified.
+   */
   created: number;
   /** Age of the oldest live timer here, in milliseconds (creation times have a 500 ms resolution). */
   oldestAgeMs: number;
