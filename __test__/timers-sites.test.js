@@ -170,3 +170,23 @@ test('bound and native callbacks (whose text says nothing) are counted at their 
   assert.equal(live(lineD, 'timeout'), 10);
   await Promise.all(waits);
 });
+
+test('one callback function scheduled from a second line is found there by a sampled check', () => {
+  function onTimeout() {}
+  const handles = [];
+  const fromA = () => handles.push(setTimeout(onTimeout, 60_000).unref());
+  const lineA = lineHere() - 1;
+  const fromB = () => handles.push(setTimeout(onTimeout, 60_000).unref());
+  const lineB = lineHere() - 1;
+  try {
+    for (let i = 0; i < 5000; i++) fromA();
+    for (let i = 0; i < 9000; i++) fromB();
+    // The function is cached at line A; one hit in 4096 re-reads its line,
+    // so line B is seen within 4096 of its timers and then read every time.
+    assert.equal(live(lineA, 'timeout') + live(lineB, 'timeout'), 14_000);
+    assert.ok(live(lineB, 'timeout') >= 9000 - 4096, `line B has ${live(lineB, 'timeout')} of its 9000 timers`);
+  } finally {
+    for (const h of handles) clearTimeout(h);
+  }
+  assert.equal(live(lineA, 'timeout') + live(lineB, 'timeout'), 0);
+});

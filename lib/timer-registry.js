@@ -39,8 +39,10 @@
 //      setTimeout is read (one structured frame, a few µs), and only the first
 //      time that line is seen is the full stack captured and parsed
 //      (lib/callsite.js, ~10 µs or more).
-// Checks keep 1 and 2 honest: one WeakMap hit in VERIFY_EVERY is re-read (a
-// function found scheduled from two lines is never cached again); a text's
+// Checks keep 1 and 2 honest: one WeakMap hit in VERIFY_EVERY is re-read, at
+// most VERIFIES_PER_TICK a clock tick (a function found scheduled from two
+// lines is never cached again; in a loop arming a million timers a second,
+// one read in 4096 was ~1% of its time); a text's
 // first FIRST_CHECKS hits are re-read; after that a hit is re-read while the
 // check budget of the current clock tick lasts (CHECKS_PER_TICK per
 // CLOCK_PERIOD_MS tick, at most CHECKS_PER_TEXT of it per text: a frame read
@@ -108,7 +110,8 @@ const { statsTable, CELLS } = require('./stats');
 
 const { ADDS, REMOVES, OLDEST_MS } = CELLS.site;
 const TIMEOUT_MAX = 2 ** 31 - 1;
-const VERIFY_EVERY = 4096; // one WeakMap hit in this many re-reads its line
+const VERIFY_EVERY = 4096; // one WeakMap hit in this many re-reads its line…
+const VERIFIES_PER_TICK = 8; // …at most this many times per clock tick
 const TEXT_CHECK_EVERY = 1024; // one text hit in this many re-reads its line, past the tick's budget
 const CHECKS_PER_TICK = 128; // text hits re-read per clock tick (CLOCK_PERIOD_MS) before sampling…
 const CHECKS_PER_TEXT = 4; // …at most this many of them for one text
@@ -313,6 +316,7 @@ class TimerRegistry {
     this.rows = new Map(); // "kind|file:line:column" → SiteRow
     this.sites = [new WeakMap(), new WeakMap()]; // [timeout, interval]: callback → SiteRow | SHARED
     this.verifyCountdown = VERIFY_EVERY;
+    this.verifyBudget = VERIFIES_PER_TICK;
     this.texts = [new TextTable(), new TextTable()]; // [timeout, interval]: source text → TextEntry
     this.textCheckEvery = TEXT_CHECK_EVERY;
     this.checksPerTick = CHECKS_PER_TICK;
@@ -355,6 +359,7 @@ class TimerRegistry {
     this.drainPending(TICK);
     this.now = Date.now();
     this.checkBudget = this.checksPerTick;
+    this.verifyBudget = VERIFIES_PER_TICK;
     this.tickHits[0] = this.tickHits[1] = 0;
     this.tick++;
   }
@@ -418,8 +423,12 @@ class TimerRegistry {
     const cache = this.sites[repeat ? 1 : 0];
     const cached = cache.get(callback);
     if (cached === undefined) return this.rowOfUnseen(callback, repeat, below);
-    if (cached !== SHARED && --this.verifyCountdown !== 0) return cached;
-    if (cached !== SHARED) this.verifyCountdown = VERIFY_EVERY;
+    if (cached !== SHARED) {
+      if (--this.verifyCountdown !== 0) return cached;
+      this.verifyCountdown = VERIFY_EVERY;
+      if (this.verifyBudget <= 0) return cached;
+      this.verifyBudget--;
+    }
     const row = this.rowAt(callerKey(below), repeat, below);
     if (cached !== SHARED && cached !== row) cache.set(callback, SHARED);
     return row;
