@@ -38,7 +38,7 @@ function warn(message, code = 'LEAKGUARD_BAD_ENV') {
 }
 
 /** Options for start() from an environment; bad values are warned about and skipped. */
-function optionsFromEnv(env, formatReport) {
+function optionsFromEnv(env, formatReport = require('./lib/sampler').formatReport) {
   const options = {};
   for (const [name, option] of Object.entries(INTEGER_VARS)) {
     const raw = env[name];

@@ -19,22 +19,11 @@ const gc = vm.runInNewContext('gc');
 
 const native = { setTimeout, setInterval, clearTimeout, clearInterval };
 const { patchTimers, unpatchTimers, timers } = require('../lib/timers');
+const { lineHere, linesOf } = require('./support/timer-lines');
 const { currentRegistry } = require('../lib/timer-registry');
 const { statsTable, CELLS } = require('../lib/stats');
 
-/** The line of the caller of lineHere(). */
-function lineHere() {
-  const holder = {};
-  Error.captureStackTrace(holder, lineHere);
-  return Number(/:(\d+):\d+\)?\n/.exec(holder.stack.split('\n').slice(1).join('\n') + '\n')[1]);
-}
-
-/** This file's timers() entry at `line`, or undefined. */
-function rowAt(line, kind) {
-  return timers().find((r) => r.site && r.site.file === __filename && r.site.line === line && r.kind === kind);
-}
-
-const live = (line, kind) => (rowAt(line, kind) ? rowAt(line, kind).live : 0);
+const { rowAt, live } = linesOf(__filename);
 
 /** ADDS − REMOVES of this file's stats row at `line` as the Rust sampler reads it (no timers() call, so no drain). */
 function sampled(line, kind) {

@@ -6,23 +6,12 @@
 // at their line, long texts, native and bound functions.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { patchTimers, unpatchTimers, timers } = require('../lib/timers');
+const { patchTimers, unpatchTimers } = require('../lib/timers');
+const { lineHere, linesOf } = require('./support/timer-lines');
 const { currentRegistry } = require('../lib/timer-registry');
 const { statsTable, CELLS } = require('../lib/stats');
 
-/** The line of the caller of lineHere(). */
-function lineHere() {
-  const holder = {};
-  Error.captureStackTrace(holder, lineHere);
-  return Number(/:(\d+):\d+\)?\n/.exec(holder.stack.split('\n').slice(1).join('\n') + '\n')[1]);
-}
-
-/** This file's live-timer row at `line`, or undefined. */
-function rowAt(line, kind) {
-  return timers().find((r) => r.site && r.site.file === __filename && r.site.line === line && r.kind === kind);
-}
-
-const live = (line, kind) => (rowAt(line, kind) ? rowAt(line, kind).live : 0);
+const { rowAt, live } = linesOf(__filename);
 
 /** Runs `body` with the registry's source-text checks set to `checks`, then puts them back. */
 function withTextChecks(checks, body) {
