@@ -86,6 +86,67 @@ test('lazy: fresh closures from two lines are counted at their exact lines with 
   assert.equal(rowAt(lineB, 'timeout'), undefined);
 });
 
+test('lazy: callbacks seen before wait pending too and are classified by identity, even when their text is shared', async () => {
+  // Two functions with one source text at two lines: the text can never
+  // tell them apart, only the WeakMap can.
+  const onA = function () {};
+  const onB = function () {};
+  const made = [];
+  let lineA;
+  let lineB;
+  const fromA = () => {
+    lineA = lineHere(); made.push(setTimeout(onA, 60_000).unref());
+  };
+  const fromB = () => {
+    lineB = lineHere(); made.push(setTimeout(onB, 60_000).unref());
+  };
+  await withLazy({ mode: 'eager' }, () => {
+    fromA();
+    fromB();
+  });
+  await withLazy({ mode: 'lazy', sampleEvery: 1e9 }, (registry) => {
+    const pendingBefore = registry.pendingLive;
+    for (let i = 0; i < 20; i++) {
+      fromA();
+      fromB();
+    }
+    assert.ok(registry.pendingLive > pendingBefore, 'lazy creations of known callbacks skipped the lookup');
+  });
+  assert.equal(live(lineA, 'timeout'), 21);
+  assert.equal(live(lineB, 'timeout'), 21);
+  // A function known to be scheduled from two lines cannot be classified
+  // after the fact: counted at the unclassified row, and its kind turns
+  // eager so that the next ones are read at their line.
+  const shared = function sharedCallback() {};
+  let lineS;
+  let lineT;
+  await withLazy({ mode: 'eager' }, (registry) => {
+    const previous = registry.setTextChecks({ every: 1, first: 1e9 });
+    try {
+      lineS = lineHere(); made.push(setTimeout(shared, 60_000).unref());
+      for (let i = 0; i < 2; i++) {
+        // Both lines re-read (the budget of verifications is per tick).
+        registry.verifyCountdown = 1;
+        registry.verifyBudget = 8;
+        lineT = lineHere(); made.push(setTimeout(shared, 60_000).unref());
+      }
+    } finally {
+      registry.setTextChecks(previous);
+    }
+  });
+  assert.equal(live(lineS, 'timeout'), 1);
+  assert.equal(live(lineT, 'timeout'), 2);
+  const before = unclassified('timeout');
+  await withLazy({ mode: 'lazy', sampleEvery: 1e9 }, (registry) => {
+    made.push(setTimeout(shared, 60_000).unref());
+    registry.classifyPending();
+    assert.ok(registry.eagerUntil[0] > registry.tick, 'timeouts stay eager for a few ticks (in auto mode)');
+  });
+  assert.equal(unclassified('timeout'), before + 1);
+  for (const t of made) clearTimeout(t);
+  assert.equal(live(lineA, 'timeout') + live(lineB, 'timeout') + unclassified('timeout'), before);
+});
+
 test('lazy: timers cleared while pending are never counted live nor classified, and the pending array stays bounded', async () => {
   let line;
   const make = (i) => {

@@ -203,3 +203,31 @@ test('a live timer still holds what it needs, and clearing by id releases it', a
   await collect();
   assert.equal(alive(stores), 0);
 });
+
+test('a reused callback that leakguard keeps as its last lookup is released within a clock tick', async () => {
+  // The registry remembers the last callback found in its WeakMap, so that
+  // the next timer with it costs a comparison; it must not keep it (nor
+  // what the closure holds) longer than one 500 ms tick.
+  const { currentRegistry } = require('../lib/timer-registry');
+  patchTimers();
+  try {
+    const refs = [];
+    const schedule = (i) => {
+      const store = bigStore(i);
+      const onTimeout = () => store.tenant;
+      refs.push(new WeakRef(store));
+      for (let k = 0; k < 3; k++) clearTimeout(setTimeout(onTimeout, 60_000));
+    };
+    schedule(1);
+    assert.notEqual(currentRegistry().lastTimeout, null, 'the callback is remembered (else this test shows nothing)');
+    await within(
+      (async () => {
+        while (alive(refs) !== 0) await collect();
+      })(),
+      5000,
+      'the remembered callback to be dropped at a clock tick',
+    );
+  } finally {
+    unpatchTimers();
+  }
+});

@@ -24,8 +24,11 @@
 //
 // Call sites. A stack capture costs microseconds, a timer pair a few hundred
 // nanoseconds, so the site of a timer is looked up without one nearly always:
-//   1. by the identity of its callback (a WeakMap, ~10 ns): a function object
-//      seen before;
+//   0. the callback of the kind's last WeakMap hit (a reused callback): one
+//      comparison. The registry holds that function for one clock tick at
+//      most (forgetLast);
+//   1. by the identity of its callback (a WeakMap, ~90 instructions): a
+//      function object seen before;
 //   2. else by its source text (Function.prototype.toString, a V8 runtime call
 //      allocating a substring, ~0.1–0.25 µs; identical for every closure made
 //      from one function literal). Texts are filed by length and compared
@@ -55,22 +58,22 @@
 // every request) would pay path 2 on every timer, yet what users and the
 // sampler read is each site's *live* count: a timer cleared or fired before
 // anyone looks never needs a site. So each kind (timeout, interval) is eager
-// (1–3 above at creation) while the process is learning, and goes lazy once
+// (0–3 above at creation) while the process is learning, and goes lazy once
 // LAZY_AFTER text hits in a row found nothing new (no new text, no text at
 // two lines) with at least LAZY_MIN_PER_TICK of them in the current tick
 // (below that rate path 2 costs nothing worth saving):
 //
-//   creation, callback not in the WeakMap ──(1 in ~LAZY_SAMPLE_EVERY)──► eager (1–3, checks)
-//        │ (the rest: no text, no stack)
+//   creation, callback not the last hit ──(1 in ~LAZY_SAMPLE_EVERY)──► eager (1–3, checks)
+//        │ (the rest: no lookup, no text, no stack)
 //        ▼
 //   pending row (placeholder, no stats row) + slot in `pending` (PENDING_BOUND)
 //        │ ended while pending: slot nulled, never classified
 //        ▼ still live at a drain: array full with over half of it live,
 //        │ clock tick, timers(), unpatch (stopClock), refresh() re-arm
-//   source text → TextTable → its row, in the bucket of its creation time (ADDS++)
+//   WeakMap, else source text → TextTable → its row, in the bucket of its creation time (ADDS++)
 //        │ text unknown: the kind goes eager for WAIT_TICKS (so the next
 //        │ timer from that literal teaches it) and the handle waits in
-//        │ `waiting`, retried each tick; native function or text at two lines:
+//        │ `waiting`, retried each tick; native function, text or function at two lines:
 //        ▼ at once, and the kind goes eager likewise
 //   unclassified row (site null), after WAIT_TICKS or at timers()
 //
@@ -91,18 +94,19 @@
 // there are. A literal first seen in lazy mode whose timers outlive a tick is
 // found at its line once one of its timers is created eagerly (sampled, or
 // after its kind went back to eager); one never created again is counted at
-// the unclassified row. A native or bound callback created lazily and still
-// live at a drain is counted there too (the kind then turns eager, so the
-// next ones are found by their line).
+// the unclassified row. A native or bound callback, or a function known to be
+// scheduled from two lines, created lazily and still live at a drain is
+// counted there too (the kind then turns eager, so the next ones are found
+// by their line).
 //
 // Invariants: a handle counts in its row's creation-time bucket, or (pending
 // row) holds a slot of `pending` (`bucket` ≥ 0) or `waiting` (`bucket` < 0),
 // iff `timer !== null`; the pending and waiting arrays hold only live handles
 // (never a dead one's callback or ALS store); the `byId` map holds only live
 // handles that were converted to a number; ids are leakguard's own (never the
-// real Timeout's Symbol.toPrimitive). This module never keeps the process
-// alive (its clock heartbeat is unref'd) and never calls into Rust per timer
-// (rows are acquired once per site).
+// real Timeout's Symbol.toPrimitive), given at a handle's first conversion.
+// This module never keeps the process alive (its clock heartbeat is unref'd)
+// and never calls into Rust per timer (rows are acquired once per site).
 
 const { inspect } = require('node:util');
 const { captureSite } = require('./callsite');
@@ -317,6 +321,12 @@ class TimerRegistry {
     this.sites = [new WeakMap(), new WeakMap()]; // [timeout, interval]: callback → SiteRow | SHARED
     this.verifyCountdown = VERIFY_EVERY;
     this.verifyBudget = VERIFIES_PER_TICK;
+    // The callback of each kind's last WeakMap hit and its row: a reused
+    // callback then costs one comparison, not a lookup (~90 instructions).
+    this.lastTimeout = null;
+    this.lastTimeoutRow = null;
+    this.lastInterval = null;
+    this.lastIntervalRow = null;
     this.texts = [new TextTable(), new TextTable()]; // [timeout, interval]: source text → TextEntry
     this.textCheckEvery = TEXT_CHECK_EVERY;
     this.checksPerTick = CHECKS_PER_TICK;
@@ -360,6 +370,7 @@ class TimerRegistry {
     this.now = Date.now();
     this.checkBudget = this.checksPerTick;
     this.verifyBudget = VERIFIES_PER_TICK;
+    this.forgetLast();
     this.tickHits[0] = this.tickHits[1] = 0;
     this.tick++;
   }
@@ -368,6 +379,7 @@ class TimerRegistry {
     if (this.heartbeat === null) return;
     this.native.clearInterval(this.heartbeat);
     this.heartbeat = null;
+    this.forgetLast();
     // No tick will classify them any more.
     this.drainPending(LIST);
   }
@@ -418,30 +430,61 @@ class TimerRegistry {
     this.drainPending(TICK);
   }
 
-  /** The row of `callback` scheduled as `repeat`; captures a stack when not cached. */
+  /**
+   * The row of `callback` scheduled as `repeat` (`below`: the patched
+   * function, where a stack read starts); the pending row when it waits.
+   */
   rowFor(callback, repeat, below) {
-    const cache = this.sites[repeat ? 1 : 0];
-    const cached = cache.get(callback);
-    if (cached === undefined) return this.rowOfUnseen(callback, repeat, below);
-    if (cached !== SHARED) {
-      if (--this.verifyCountdown !== 0) return cached;
-      this.verifyCountdown = VERIFY_EVERY;
-      if (this.verifyBudget <= 0) return cached;
-      this.verifyBudget--;
+    // The callback of this kind's last WeakMap hit: no lookup at all.
+    if (repeat ? callback === this.lastInterval : callback === this.lastTimeout) {
+      if (--this.verifyCountdown > 0) return repeat ? this.lastIntervalRow : this.lastTimeoutRow;
+      return this.verify(callback, repeat ? this.lastIntervalRow : this.lastTimeoutRow, repeat, below);
     }
-    const row = this.rowAt(callerKey(below), repeat, below);
-    if (cached !== SHARED && cached !== row) cache.set(callback, SHARED);
-    return row;
+    return this.rowOfOther(callback, repeat, below);
   }
 
-  // A callback object not in the WeakMap, lazy: no source text now, the
-  // handle waits in the pending row (but for a sampled one).
-  rowOfUnseen(callback, repeat, below) {
+  /** rowFor() of any other callback (kept apart so that rowFor stays small enough to inline). */
+  rowOfOther(callback, repeat, below) {
+    // Lazy: no lookup either, the handle waits in the pending row (but for a sampled one).
     if ((this.lazyKinds & (repeat ? INTERVAL_BIT : TIMEOUT_BIT)) !== 0) {
       if (--this.sampleCountdown > 0) return this.pendingRows[repeat ? 1 : 0];
       this.sampleCountdown = this.nextSampleGap();
     }
-    return this.rowByText(callback, repeat, below);
+    return this.rowOfCallback(callback, repeat, below);
+  }
+
+  /** Eager: the row of `callback` by the WeakMap, else by its source text. */
+  rowOfCallback(callback, repeat, below) {
+    const cached = this.sites[repeat ? 1 : 0].get(callback);
+    if (cached === undefined) return this.rowByText(callback, repeat, below);
+    if (cached === SHARED) return this.rowAt(callerKey(below), repeat, below);
+    if (repeat) {
+      this.lastInterval = callback;
+      this.lastIntervalRow = cached;
+    } else {
+      this.lastTimeout = callback;
+      this.lastTimeoutRow = cached;
+    }
+    if (--this.verifyCountdown > 0) return cached;
+    return this.verify(callback, cached, repeat, below);
+  }
+
+  /** Re-reads the line of cached `callback` (VERIFIES_PER_TICK a tick at most); found at a second line, it is never cached again. */
+  verify(callback, cached, repeat, below) {
+    this.verifyCountdown = VERIFY_EVERY;
+    if (this.verifyBudget <= 0) return cached;
+    this.verifyBudget--;
+    const row = this.rowAt(callerKey(below), repeat, below);
+    if (row !== cached) {
+      this.sites[repeat ? 1 : 0].set(callback, SHARED);
+      this.forgetLast();
+    }
+    return row;
+  }
+
+  /** Drops the last-hit callbacks (each tick: the registry holds a user's function one tick at most). */
+  forgetLast() {
+    this.lastTimeout = this.lastTimeoutRow = this.lastInterval = this.lastIntervalRow = null;
   }
 
   // A callback object never seen: its row by its source text when that text
@@ -543,6 +586,13 @@ class TimerRegistry {
   classify(handle) {
     const repeat = (handle.flags & REPEAT) !== 0;
     const k = repeat ? 1 : 0;
+    // A callback object seen before (lazy creations skip the WeakMap).
+    const known = this.sites[k].get(handle.callback);
+    if (known !== undefined) {
+      if (known !== SHARED) return known;
+      this.missed(k);
+      return this.unclassifiedRow(repeat);
+    }
     let text;
     try {
       text = fnSource.call(handle.callback);
@@ -602,25 +652,27 @@ class TimerRegistry {
   drainPending(mode) {
     const pending = this.pending;
     const count = this.pendingCount;
-    if (this.pendingLive === 0) {
-      this.pendingCount = 0;
-    } else {
+    // A new array each time: V8 allocates it young, and storing a new handle
+    // in a young array skips the write barrier's slow path, which a
+    // long-lived array pays on every store (~120 instructions a timer).
+    const fresh = new Array(this.pendingBound);
+    let kept = 0;
+    if (this.pendingLive !== 0) {
       const keep = mode === BOUND && this.pendingLive <= this.pendingBound >> 1;
-      let kept = 0;
       for (let i = 0; i < count; i++) {
         const handle = pending[i];
         if (handle === null) continue;
-        pending[i] = null;
         if (keep) {
           handle.bucket = kept;
-          pending[kept++] = handle;
+          fresh[kept++] = handle;
         } else {
           this.settle(handle, this.now);
         }
       }
-      this.pendingCount = kept;
-      this.pendingLive = kept;
     }
+    this.pending = fresh;
+    this.pendingCount = kept;
+    this.pendingLive = kept;
     if (mode !== BOUND && this.waiting.length !== 0) this.retryWaiting(mode === LIST);
   }
 
@@ -813,7 +865,7 @@ function timerDuration(after) {
 /** What patched setTimeout/setInterval return: holds no Timeout, store or callback it no longer needs. */
 class LeakguardTimeout {
   constructor(callback, delay, args, repeat, row) {
-    this.id = registry.nextId++;
+    this.id = 0; // numbered at its first conversion to a number (or inspection): most timers never are
     this.flags = repeat ? REPEAT : 0;
     this.delay = delay;
     this.callback = callback;
@@ -863,6 +915,7 @@ class LeakguardTimeout {
 
   [Symbol.toPrimitive]() {
     if ((this.flags & NUMBERED) === 0) {
+      if (this.id === 0) this.id = registry.nextId++;
       this.flags |= NUMBERED;
       if (this.timer !== null) registry.byId.set(String(this.id), this);
     }
@@ -870,6 +923,7 @@ class LeakguardTimeout {
   }
 
   [inspect.custom](depth, options) {
+    if (this.id === 0) this.id = registry.nextId++;
     const shown = { id: this.id, kind: (this.flags & REPEAT) !== 0 ? 'interval' : 'timeout', delay: this.delay, state: stateOf(this), hasRef: this.hasRef() };
     return `LeakguardTimeout ${inspect(shown, { ...options, depth: 0 })}`;
   }
