@@ -114,10 +114,12 @@ async function compareHttp(variants, { rounds = 9, seconds = 3, connections = 50
 }
 
 /**
- * Runs `source` (a helloServer script) under V8's CPU profiler (a sample
+ * Runs `source` (a helloServer script) with `nodeArgs`, warms it up for 1 s,
+ * then drives it for `seconds` under V8's CPU profiler (started and stopped
+ * through node:inspector around that window only, so start-up, module loading
+ * and the warm-up's first, unoptimised requests are not counted; a sample
  * every 100 µs: at the default 1 ms a 1% share is ~30 samples of a 3 s run,
- * and read ±0.8 points between runs) with
- * `nodeArgs`, drives it for `seconds`, and attributes the main thread's busy
+ * and read ±0.8 points between runs), and attributes the main thread's busy
  * samples: the share whose own frame is in `${root}/lib/` (leakguard's
  * JavaScript), plus the sampler thread's busy time when leakguard's sampler
  * runs in it (report().sampler.overhead), and the throughput that implies
@@ -128,29 +130,51 @@ async function compareHttp(variants, { rounds = 9, seconds = 3, connections = 50
  */
 async function profileHttp({ nodeArgs = [], source, seconds = 6, root }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-prof-'));
+  const file = path.join(dir, 'server.cpuprofile');
   const script = `${source}
-    process.on('message', (m) => {
-      if (m !== 'overhead') return;
-      let overhead = null;
-      try { overhead = require(${JSON.stringify(root)}).report().sampler.overhead || null; } catch {}
-      process.send({ overhead });
-    });`;
-  const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-interval', '100', `--cpu-prof-dir=${dir}`, ...nodeArgs, '-e', script], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    {
+      const profiler = new (require('node:inspector').Session)();
+      profiler.connect();
+      const post = (method, params) => new Promise((resolve, reject) => profiler.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
+      process.on('message', async (m) => {
+        if (m === 'profile-start') {
+          await post('Profiler.enable');
+          await post('Profiler.setSamplingInterval', { interval: 100 });
+          await post('Profiler.start');
+          process.send({ started: true });
+        } else if (m === 'profile-stop') {
+          const { profile } = await post('Profiler.stop');
+          require('node:fs').writeFileSync(${JSON.stringify(file)}, JSON.stringify(profile));
+          let overhead = null;
+          try { overhead = require(${JSON.stringify(root)}).report().sampler.overhead || null; } catch {}
+          process.send({ overhead });
+        }
+      });
+    }`;
+  const child = spawn(process.execPath, [...nodeArgs, '-e', script], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const port = await new Promise((resolve, reject) => {
     child.once('message', resolve);
     child.once('error', reject);
   });
+  const reply = (message, key) =>
+    new Promise((resolve) => {
+      const on = (m) => {
+        if (m && key in m) {
+          child.off('message', on);
+          resolve(m[key]);
+        }
+      };
+      child.on('message', on);
+      child.send(message);
+    });
   const url = `http://127.0.0.1:${port}/`;
   await autocannon({ url, connections: 50, duration: 1 });
+  await reply('profile-start', 'started');
   const result = await autocannon({ url, connections: 50, duration: seconds });
-  const overhead = await new Promise((resolve) => {
-    child.on('message', (m) => m && 'overhead' in m && resolve(m.overhead));
-    child.send('overhead');
-  });
-  child.disconnect(); // the server exits on disconnect; the profile is written at exit
+  const overhead = await reply('profile-stop', 'overhead');
+  child.disconnect(); // the server exits on disconnect
   await new Promise((resolve) => child.once('exit', resolve));
-  const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  const profile = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
   fs.rmSync(dir, { recursive: true, force: true });
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const deltas = profile.timeDeltas;
