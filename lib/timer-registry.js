@@ -650,30 +650,33 @@ class TimerRegistry {
    * also retry the waiting ones.
    */
   drainPending(mode) {
+    if (this.pendingCount !== 0) this.emptyPending(mode === BOUND && this.pendingLive <= this.pendingBound >> 1);
+    if (mode !== BOUND && this.waiting.length !== 0) this.retryWaiting(mode === LIST);
+  }
+
+  /** Moves the live pending handles to a new array (`keep`) or classifies them. */
+  emptyPending(keep) {
     const pending = this.pending;
     const count = this.pendingCount;
-    // A new array each time: V8 allocates it young, and storing a new handle
-    // in a young array skips the write barrier's slow path, which a
+    // A new array after each use: V8 allocates it young, and storing a new
+    // handle in a young array skips the write barrier's slow path, which a
     // long-lived array pays on every store (~120 instructions a timer).
     const fresh = new Array(this.pendingBound);
     let kept = 0;
-    if (this.pendingLive !== 0) {
-      const keep = mode === BOUND && this.pendingLive <= this.pendingBound >> 1;
-      for (let i = 0; i < count; i++) {
-        const handle = pending[i];
-        if (handle === null) continue;
-        if (keep) {
-          handle.bucket = kept;
-          fresh[kept++] = handle;
-        } else {
-          this.settle(handle, this.now);
-        }
+    // (All dead: nothing to look at.)
+    for (let i = 0; this.pendingLive !== 0 && i < count; i++) {
+      const handle = pending[i];
+      if (handle === null) continue;
+      if (keep) {
+        handle.bucket = kept;
+        fresh[kept++] = handle;
+      } else {
+        this.settle(handle, this.now);
       }
     }
     this.pending = fresh;
     this.pendingCount = kept;
     this.pendingLive = kept;
-    if (mode !== BOUND && this.waiting.length !== 0) this.retryWaiting(mode === LIST);
   }
 
   /** Classifies the waiting handles whose text is known now; the rest after WAIT_TICKS (or `now`) go to the unclassified row. */
