@@ -10,13 +10,9 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const util = require('node:util');
-const v8 = require('node:v8');
-const vm = require('node:vm');
 const { AsyncLocalStorage } = require('node:async_hooks');
 
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc');
-
+const { within, collect, alive, inStore } = require('./support/retention');
 const native = { setTimeout, setInterval, clearTimeout, clearInterval };
 const { patchTimers, unpatchTimers, timers } = require('../lib/timers');
 const { lineHere, linesOf } = require('./support/timer-lines');
@@ -48,14 +44,6 @@ async function withLazy(options, body) {
   } finally {
     currentRegistry().setLazy(previous);
   }
-}
-
-function within(promise, ms, what) {
-  let timer;
-  const deadline = new Promise((_, reject) => {
-    timer = native.setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => native.clearTimeout(timer));
 }
 
 test.before(() => patchTimers());
@@ -315,35 +303,33 @@ test('lazy: unpatchTimers() with pending handles classifies them; they keep work
 // Retention (WeakRef + forced GC), as in timers-retention.test.js, for
 // handles that were pending, classified, or waiting for their text.
 const N = 200;
-async function collect() {
-  for (let i = 0; i < 4; i++) {
-    await new Promise((resolve) => setImmediate(resolve));
-    gc();
+
+/** N timers, each `make(cb, i)` inside its own store of `als` with callback `callbackFor(i)`; WeakRefs to the stores and callbacks. */
+function timersInStores(als, callbackFor, make) {
+  const stores = [];
+  const callbacks = [];
+  const handles = [];
+  for (let i = 0; i < N; i++) {
+    handles.push(
+      inStore(als, i, stores, () => {
+        const cb = callbackFor(i);
+        callbacks.push(new WeakRef(cb));
+        return make(cb, i);
+      }),
+    );
   }
-}
-const alive = (refs) => refs.filter((r) => r.deref() !== undefined).length;
-function inStore(als, i, refs, make) {
-  const store = { tenant: i, payload: new Array(64).fill(i) };
-  refs.push(new WeakRef(store));
-  return als.run(store, make);
+  return { stores, callbacks, handles };
 }
 
 test('lazy retention: pending handles cleared or fired retain no store and no callback; dropped handles are collected', async () => {
   await withLazy({ mode: 'lazy', sampleEvery: 1e9 }, async (registry) => {
     const als = new AsyncLocalStorage();
-    // Cleared while pending.
-    const stores = [];
-    const callbacks = [];
-    const handles = [];
-    for (let i = 0; i < N; i++) {
-      handles.push(
-        inStore(als, i, stores, () => {
-          const cb = () => i;
-          callbacks.push(new WeakRef(cb));
-          return setTimeout(cb, 60_000).unref(); // unref: a failed assertion must not keep the test process alive
-        }),
-      );
-    }
+    // Cleared while pending (unref: a failed assertion must not keep the test process alive).
+    const { stores, callbacks, handles } = timersInStores(
+      als,
+      (i) => () => i,
+      (cb) => setTimeout(cb, 60_000).unref(),
+    );
     assert.equal(registry.pendingLive, N);
     for (const h of handles) clearTimeout(h);
     await collect();
@@ -381,19 +367,12 @@ test('lazy retention: classified and waiting handles release their store and cal
   await withLazy({ mode: 'eager' }, () => clearInterval(make(() => 'learn')));
   await withLazy({ mode: 'lazy', sampleEvery: 1e9 }, async (registry) => {
     const als = new AsyncLocalStorage();
-    const stores = [];
-    const callbacks = [];
-    const handles = [];
-    for (let i = 0; i < N; i++) {
-      handles.push(
-        inStore(als, i, stores, () => {
-          // Half share the learned text (classified), half have a text never seen (they wait).
-          const cb = i % 2 === 0 ? () => 'learn' : () => `unknown ${i}`;
-          callbacks.push(new WeakRef(cb));
-          return i % 2 === 0 ? make(cb) : setInterval(cb, 60_000).unref();
-        }),
-      );
-    }
+    // Half share the learned text (classified), half have a text never seen (they wait).
+    const { stores, callbacks, handles } = timersInStores(
+      als,
+      (i) => (i % 2 === 0 ? () => 'learn' : () => `unknown ${i}`),
+      (cb, i) => (i % 2 === 0 ? make(cb) : setInterval(cb, 60_000).unref()),
+    );
     registry.classifyPending();
     assert.equal(sampled(line, 'interval'), N / 2);
     assert.equal(registry.waiting.length, N / 2);

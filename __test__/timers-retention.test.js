@@ -5,12 +5,8 @@
 // assertion can fail.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const v8 = require('node:v8');
-const vm = require('node:vm');
 const { AsyncLocalStorage } = require('node:async_hooks');
-
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc');
+const { within, collect, alive, bigStore, inStore } = require('./support/retention');
 
 const native = { setTimeout, setInterval, clearTimeout, clearInterval };
 const { patchTimers, unpatchTimers } = require('../lib/timers');
@@ -20,35 +16,6 @@ unpatchTimers();
 
 const N = 200;
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
-
-function within(promise, ms, what) {
-  let timer;
-  const deadline = new Promise((_, reject) => {
-    timer = native.setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => native.clearTimeout(timer));
-}
-
-async function collect() {
-  for (let i = 0; i < 4; i++) {
-    await new Promise((resolve) => setImmediate(resolve));
-    gc();
-  }
-}
-
-const alive = (refs) => refs.filter((r) => r.deref() !== undefined).length;
-
-function bigStore(i) {
-  return { tenant: i, payload: new Array(64).fill(i) };
-}
-
-// Values are made in plain (non-async) functions: a suspended async function
-// keeps its last loop variables alive, which would hide what a timer retains.
-function inStore(als, i, refs, make) {
-  const store = bigStore(i);
-  refs.push(new WeakRef(store));
-  return als.run(store, make);
-}
 
 /** N one-shot timers, each created inside its own ALS store; resolves once all fired. */
 async function firedInStores(t) {

@@ -663,15 +663,16 @@ class TimerRegistry {
     // long-lived array pays on every store (~120 instructions a timer).
     const fresh = new Array(this.pendingBound);
     let kept = 0;
-    // (All dead: nothing to look at.)
-    for (let i = 0; this.pendingLive !== 0 && i < count; i++) {
-      const handle = pending[i];
-      if (handle === null) continue;
-      if (keep) {
-        handle.bucket = kept;
-        fresh[kept++] = handle;
-      } else {
-        this.settle(handle, this.now);
+    if (this.pendingLive !== 0) {
+      for (let i = 0; i < count; i++) {
+        const handle = pending[i];
+        if (handle === null) continue;
+        if (keep) {
+          handle.bucket = kept;
+          fresh[kept++] = handle;
+        } else {
+          this.settle(handle, this.now);
+        }
       }
     }
     this.pending = fresh;
