@@ -5,16 +5,16 @@ import * as offheap from './lib/offheap';
 import * as timersModule from './lib/timers';
 import * as listenersModule from './lib/listeners';
 import * as sampler from './lib/sampler';
-import * as metricsModule from './lib/metrics';
-import * as htmlReport from './lib/html-report';
+import * as metricsModule from './lib/export/metrics';
+import * as htmlReport from './lib/export/html-report';
 
 export * from './lib/cache';
 export * from './lib/offheap';
 export * from './lib/timers';
 export * from './lib/listeners';
 export * from './lib/sampler';
-export * from './lib/metrics';
-export * from './lib/html-report';
+export * from './lib/export/metrics';
+export * from './lib/export/html-report';
 
 /** Every `err.code` leakguard throws with. */
 export declare const errorCodes: Readonly<{

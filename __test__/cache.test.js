@@ -7,8 +7,8 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { LruCache } = require('../lib/cache');
-const { statsTable, CELLS } = require('../lib/stats');
-const { validateCacheOptions } = require('../lib/cache-options');
+const { statsTable, CELLS } = require('../lib/internal/stats');
+const { validateCacheOptions } = require('../lib/cache/options');
 
 require('node:v8').setFlagsFromString('--expose-gc');
 const gc = require('node:vm').runInNewContext('gc');
@@ -349,7 +349,7 @@ test('ttlAutopurge drops expired entries without any access, from one shared tim
 
 test('the shared autopurge timer never keeps the process alive', () => {
   const script = `
-    const { LruCache } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'cache.js'))});
+    const { LruCache } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'cache', 'index.js'))});
     const c = new LruCache({ max: 10, ttl: 3600000, ttlAutopurge: true });
     c.set('a', 1);
     globalThis.keep = c;

@@ -3,7 +3,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const fs = require('node:fs');
-const { parseFrame, parseStack, captureSite, formatSite } = require('../lib/callsite');
+const { parseFrame, parseStack, captureSite, formatSite } = require('../lib/internal/callsite');
 
 test('parses the frame shapes V8 prints', () => {
   assert.deepEqual(parseFrame('    at Server.handle (/srv/app.js:10:5)'), {

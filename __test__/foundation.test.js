@@ -9,7 +9,7 @@ const { assertWorkerChurnSurvives } = require('./support/worker-churn');
 const ROOT = path.resolve(__dirname, '..');
 
 test('the addon loads in the main thread and shares memory with Rust', () => {
-  const native = require('../lib/native');
+  const native = require('../lib/internal/native');
   const registry = new native.NativeRegistry();
   const page = registry.addPage();
   assert.ok(page instanceof Float64Array);
@@ -25,7 +25,7 @@ test('the addon loads in 4 workers at once and they terminate cleanly', async ()
   const source = `
     const { parentPort } = require('node:worker_threads');
     const lg = require(${JSON.stringify(ROOT)});
-    const { statsTable } = require(${JSON.stringify(path.join(ROOT, 'lib/stats.js'))});
+    const { statsTable } = require(${JSON.stringify(path.join(ROOT, 'lib/internal/stats.js'))});
     const { cells } = statsTable().acquire({ kind: 'cache' });
     cells[0] = 7;
     parentPort.postMessage({ version: lg.version, rows: statsTable().snapshot().length, hits: statsTable().snapshot()[0].cells[0] });
@@ -44,7 +44,7 @@ test('the addon loads in 4 workers at once and they terminate cleanly', async ()
 });
 
 test('terminating workers repeatedly while they use the addon never crashes the process', () => {
-  const stats = JSON.stringify(path.join(ROOT, 'lib/stats.js'));
+  const stats = JSON.stringify(path.join(ROOT, 'lib/internal/stats.js'));
   assertWorkerChurnSurvives(
     `const { statsTable } = require(${stats});
      for (;;) { const t = statsTable(); const r = t.acquire({ kind: 'timer' }); r.cells[0]++; t.release(r.id); }`,

@@ -10,7 +10,7 @@ const os = require('node:os');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const { spawnSync } = require('node:child_process');
-const { renderHtmlReport, SuspectTrail, suspectKey } = require('../lib/html-report');
+const { renderHtmlReport, SuspectTrail, suspectKey } = require('../lib/export/html-report');
 const leakguard = require('..');
 
 const T0 = 1_795_000_000_000;

@@ -8,7 +8,7 @@ const http = require('node:http');
 const EventEmitter = require('node:events');
 const { getEventListeners } = EventEmitter;
 const { trackListeners, untrackListeners, listeners, ledgerTick } = require('../lib/listeners');
-const { statsTable, CELLS } = require('../lib/stats');
+const { statsTable, CELLS } = require('../lib/internal/stats');
 
 const SOURCE = fs.readFileSync(__filename, 'utf8').split('\n');
 /** 1-based line of the line carrying `// @site:<name>`. */
@@ -625,7 +625,7 @@ test(
 );
 
 test('a ledger failure never reaches the emitter: one warning, counting stops, emitters keep working', async () => {
-  const { ListenerLedger } = require('../lib/listener-ledger');
+  const { ListenerLedger } = require('../lib/listeners/ledger');
   const original = ListenerLedger.prototype.added;
   ListenerLedger.prototype.added = () => {
     throw new Error('ledger bug');

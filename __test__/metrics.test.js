@@ -8,8 +8,8 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const client = require('prom-client');
 const { MeterProvider, MetricReader, DataPointType } = require('@opentelemetry/sdk-metrics');
-const { MetricsExporter } = require('../lib/metrics');
-const { CELLS } = require('../lib/stats');
+const { MetricsExporter } = require('../lib/export/metrics');
+const { CELLS } = require('../lib/internal/stats');
 const leakguard = require('..');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -326,7 +326,7 @@ test('otel() registers semantic-convention and leakguard.* instruments collected
 });
 
 test('the public metrics object reads the live process (stats table rows included)', () => {
-  const { statsTable } = require('../lib/stats');
+  const { statsTable } = require('../lib/internal/stats');
   const row = statsTable().acquire({ kind: 'cache', name: 'metrics-test-cache', site: { file: __filename, line: 1, column: 1 } });
   try {
     row.cells[CELLS.cache.HITS] = 5;

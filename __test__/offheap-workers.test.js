@@ -10,7 +10,7 @@ const path = require('node:path');
 const { Worker } = require('node:worker_threads');
 const { OffHeapCache } = require('../lib/offheap');
 
-const LIB = path.join(__dirname, '..', 'lib', 'offheap.js');
+const LIB = path.join(__dirname, '..', 'lib', 'offheap', 'index.js');
 const OVERHEAD = OffHeapCache.entryOverhead;
 
 function stringBytes(s) {

@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const v8 = require('node:v8');
 const vm = require('node:vm');
 const { OffHeapCache, v8ExternalMemory } = require('../lib/offheap');
-const { CELLS, statsTable } = require('../lib/stats');
+const { CELLS, statsTable } = require('../lib/internal/stats');
 const leakguard = require('..');
 
 v8.setFlagsFromString('--expose-gc');

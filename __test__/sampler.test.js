@@ -13,8 +13,8 @@ const nodeTimers = require('node:timers');
 const ROOT = path.resolve(__dirname, '..');
 const lg = require('..');
 const sampler = require('../lib/sampler');
-const native = require('../lib/native');
-const { CELL } = require('../lib/heap-feed');
+const native = require('../lib/internal/native');
+const { CELL } = require('../lib/sampler/heap-feed');
 const { assertWorkerChurnSurvives } = require('./support/worker-churn');
 
 const INVALID = { code: 'ERR_LEAKGUARD_INVALID_OPTION' };
@@ -157,7 +157,7 @@ test('formatReport prints the verdict, figures and ranked suspects with stacks',
 test('the thread keeps sampling while the event loop is blocked and reports the stall', () => {
   const script = `
     const lg = require(${JSON.stringify(ROOT)});
-    const { history } = require(${JSON.stringify(path.join(ROOT, 'lib/sampler.js'))});
+    const { history } = require(${JSON.stringify(path.join(ROOT, 'lib/sampler/index.js'))});
     lg.start({ intervalMs: 100, timers: false, listeners: false });
     setTimeout(() => {
       const before = history().length;
@@ -182,7 +182,7 @@ test('start() in a worker works, and the worker exits on its own without stop()'
   const source = `
     const { parentPort } = require('node:worker_threads');
     const lg = require(${JSON.stringify(ROOT)});
-    const sampler = require(${JSON.stringify(path.join(ROOT, 'lib/sampler.js'))});
+    const sampler = require(${JSON.stringify(path.join(ROOT, 'lib/sampler/index.js'))});
     lg.start({ intervalMs: 50 });
     const t = setTimeout(() => {}, 10); // through the worker's own timers patch
     sampler.flush();
@@ -217,8 +217,8 @@ test('terminating workers that run the sampler never crashes the process', () =>
 
 test('leakguard/register never stops the application: a start() that fails is a warning', () => {
   // Stands in for a failure that is not an option (the addon missing for this
-  // platform, a worker's limits): lib/sampler.js whose start() throws.
-  const sampler = path.join(ROOT, 'lib/sampler.js');
+  // platform, a worker's limits): lib/sampler/index.js whose start() throws.
+  const sampler = path.join(ROOT, 'lib/sampler/index.js');
   const breakIt = `require.cache[${JSON.stringify(sampler)}] = { id: ${JSON.stringify(sampler)}, filename: ${JSON.stringify(sampler)}, loaded: true,
     exports: { start() { throw new Error('no addon here'); }, formatReport() { return ''; } } };`;
   const out = spawnSync(process.execPath, ['-e', `${breakIt} require(${JSON.stringify(path.join(ROOT, 'register.js'))}); console.log('the app ran');`], {
@@ -232,8 +232,8 @@ test('leakguard/register never stops the application: a start() that fails is a 
 });
 
 test('leakguard/register starts from LEAKGUARD_* variables; a bad value warns and falls back', () => {
-  const probe = `const r = require(${JSON.stringify(path.join(ROOT, 'lib/sampler.js'))}).report();
-    console.log(JSON.stringify({ running: r.running, interval: r.sampler && r.sampler.intervalMs, patched: require(${JSON.stringify(path.join(ROOT, 'lib/timers.js'))}).timersPatched() }));`;
+  const probe = `const r = require(${JSON.stringify(path.join(ROOT, 'lib/sampler/index.js'))}).report();
+    console.log(JSON.stringify({ running: r.running, interval: r.sampler && r.sampler.intervalMs, patched: require(${JSON.stringify(path.join(ROOT, 'lib/timers/index.js'))}).timersPatched() }));`;
   const run = (env, args) =>
     spawnSync(process.execPath, [...args, '-e', probe], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
   let out = run({ LEAKGUARD_INTERVAL_MS: '250', LEAKGUARD_TIMERS: '0' }, ['-r', path.join(ROOT, 'register.js')]);

@@ -1,8 +1,8 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const native = require('../lib/native');
-const { CELLS, statsTable, PAGE_ROWS } = require('../lib/stats');
+const native = require('../lib/internal/native');
+const { CELLS, statsTable, PAGE_ROWS } = require('../lib/internal/stats');
 
 test('the JS cell layout agrees with the Rust one', () => {
   const rust = JSON.parse(native.statsLayoutJson());

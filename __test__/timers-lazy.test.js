@@ -16,8 +16,8 @@ const { within, collect, alive, inStore } = require('./support/retention');
 const native = { setTimeout, setInterval, clearTimeout, clearInterval };
 const { patchTimers, unpatchTimers, timers } = require('../lib/timers');
 const { lineHere, linesOf } = require('./support/timer-lines');
-const { currentRegistry } = require('../lib/timer-registry');
-const { statsTable, CELLS } = require('../lib/stats');
+const { currentRegistry } = require('../lib/timers/registry');
+const { statsTable, CELLS } = require('../lib/internal/stats');
 
 const { rowAt, live } = linesOf(__filename);
 

@@ -175,7 +175,7 @@ test('a reused callback that leakguard keeps as its last lookup is released with
   // The registry remembers the last callback found in its WeakMap, so that
   // the next timer with it costs a comparison; it must not keep it (nor
   // what the closure holds) longer than one 500 ms tick.
-  const { currentRegistry } = require('../lib/timer-registry');
+  const { currentRegistry } = require('../lib/timers/registry');
   patchTimers();
   try {
     const refs = [];

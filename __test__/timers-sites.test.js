@@ -8,8 +8,8 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { patchTimers, unpatchTimers } = require('../lib/timers');
 const { lineHere, linesOf } = require('./support/timer-lines');
-const { currentRegistry } = require('../lib/timer-registry');
-const { statsTable, CELLS } = require('../lib/stats');
+const { currentRegistry } = require('../lib/timers/registry');
+const { statsTable, CELLS } = require('../lib/internal/stats');
 
 const { rowAt, live } = linesOf(__filename);
 

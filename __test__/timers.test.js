@@ -26,7 +26,7 @@ const moduleOriginal = { ...original };
 const promisifyOriginal = original.setTimeout[util.promisify.custom];
 const ROOT = path.resolve(__dirname, '..');
 const { patchTimers, unpatchTimers, timers, LeakguardTimeout } = require('../lib/timers');
-const { statsTable, CELLS } = require('../lib/stats');
+const { statsTable, CELLS } = require('../lib/internal/stats');
 
 /** Resolves after `ms` on Node's own timer. */
 function sleep(ms) {
@@ -492,7 +492,7 @@ test("a handle made under the patch is cleared by Node's original clearTimeout (
 test('a throwing callback ends its one-shot timer and does not stop an interval', () => {
   // In a child: node:test turns an uncaught exception into a failure.
   const script = `
-    const { timers } = require(${JSON.stringify(path.join(ROOT, 'lib/timers.js'))});
+    const { timers } = require(${JSON.stringify(path.join(ROOT, 'lib/timers/index.js'))});
     const errors = [];
     process.on('uncaughtException', (e) => errors.push(e.message));
     setTimeout(() => { throw new Error('once'); }, 1);
@@ -535,7 +535,7 @@ test('each worker thread patches its own timers', async () => {
   const { Worker } = require('node:worker_threads');
   const source = `
     const { parentPort } = require('node:worker_threads');
-    const { patchTimers, timers } = require(${JSON.stringify(path.join(ROOT, 'lib/timers.js'))});
+    const { patchTimers, timers } = require(${JSON.stringify(path.join(ROOT, 'lib/timers/index.js'))});
     patchTimers();
     const made = [];
     for (let i = 0; i < 5; i++) made.push(setInterval(() => {}, 60_000));

@@ -4,8 +4,8 @@
 // Run by hand: node bench/metrics.js (medians of interleaved rounds).
 const os = require('node:os');
 const lg = require('..');
-const { statsTable } = require('../lib/stats');
-const { renderHtmlReport } = require('../lib/html-report');
+const { statsTable } = require('../lib/internal/stats');
+const { renderHtmlReport } = require('../lib/export/html-report');
 
 const CACHES = 50;
 const SITES = 200;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// The `leakguard` executable: only hands the command line to lib/cli.js and
+// The `leakguard` executable: only hands the command line to lib/cli/index.js and
 // exits with the code it resolves to.
 require('../lib/cli')
   .main(process.argv.slice(2))

@@ -1,4 +1,4 @@
-//! The one error-code table shared by the Rust core and `lib/errors.js`.
+//! The one error-code table shared by the Rust core and `lib/internal/errors.js`.
 //! Codes are part of the public API: never rename one.
 
 /// A stable, documented error code (`err.code` in JavaScript).

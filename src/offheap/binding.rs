@@ -1,6 +1,6 @@
 //! napi surface of the off-heap store: plain Node-API callbacks (no napi-rs
 //! classes: a class method costs ~4x a raw call), installed once per
-//! environment by `offheapBind(target, scratch)` and called by `lib/offheap.js`
+//! environment by `offheapBind(target, scratch)` and called by `lib/offheap/index.js`
 //! with the cache's handle (an external) as first argument.
 //!
 //! Rules kept here:

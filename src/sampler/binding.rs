@@ -12,7 +12,7 @@ use napi_derive::napi;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Resolved sampler settings (defaults are applied in `lib/sampler.js`).
+/// Resolved sampler settings (defaults are applied in `lib/sampler/index.js`).
 #[napi(object)]
 pub struct SamplerSettings {
     /// Sampling period, in milliseconds.
@@ -93,7 +93,7 @@ impl NativeHeapSampler {
         })
     }
 
-    /// The shared feed as a `Float64Array` (no copy); see `lib/heap-feed.js`.
+    /// The shared feed as a `Float64Array` (no copy); see `lib/sampler/heap-feed.js`.
     #[napi(ts_return_type = "Float64Array")]
     pub fn feed(&self) -> SharedView<Feed> {
         SharedView(self.inner.shared.feed.clone())

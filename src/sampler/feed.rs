@@ -1,7 +1,7 @@
 //! The heap feed: a block of `f64` cells in Rust-owned memory that JavaScript
 //! writes with plain stores (through a `Float64Array` view) and the sampler
 //! thread reads with relaxed loads, so V8 figures reach the thread without a
-//! call into Rust per GC or per heartbeat. `lib/heap-feed.js` mirrors `CELL`.
+//! call into Rust per GC or per heartbeat. `lib/sampler/heap-feed.js` mirrors `CELL`.
 //!
 //! Multi-cell records (a heap sample, a post-GC sample) are published by
 //! bumping their sequence cell last; the reader re-reads the sequence and
@@ -12,7 +12,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Cell indexes. Must agree with `lib/heap-feed.js` (tested from JS).
+/// Cell indexes. Must agree with `lib/sampler/heap-feed.js` (tested from JS).
 pub mod cell {
     /// Heap sample: bumped after the fields below are written.
     pub const SAMPLE_SEQ: usize = 0;

@@ -66,7 +66,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use verdict::{Point, Tuning, Verdict};
 
-/// Settings, all resolved (defaults applied by `lib/sampler.js`).
+/// Settings, all resolved (defaults applied by `lib/sampler/index.js`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Settings {
     /// Sampling period in milliseconds.
@@ -93,7 +93,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Defaults for a given interval (mirrors `lib/sampler.js`).
+    /// Defaults for a given interval (mirrors `lib/sampler/index.js`).
     pub fn for_interval(interval_ms: f64) -> Self {
         let window_ms = (32.0 * interval_ms).max(8000.0);
         Settings {

@@ -61,7 +61,7 @@ pub struct Suspect {
     pub score: f64,
 }
 
-/// An allocation-profile suspect as `lib/allocation-profiler.js` pushes it.
+/// An allocation-profile suspect as `lib/sampler/allocation-profiler.js` pushes it.
 #[derive(Deserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Allocation {

@@ -1,4 +1,4 @@
-//! What each cell of a row means, per kind. `lib/stats.js` exports the same
+//! What each cell of a row means, per kind. `lib/internal/stats.js` exports the same
 //! table as `CELLS`; a test checks the two agree. Cells not listed are spare.
 
 /// Cells of a `cache` row.

@@ -3,7 +3,7 @@
 // leakguard/register prints to stderr when a leak is found. Pure: reads only
 // the report it is given; never throws on a report with missing fields.
 
-const { invalidOption } = require('./errors');
+const { invalidOption } = require('../internal/errors');
 
 function mb(bytes) {
   if (typeof bytes !== 'number' || !Number.isFinite(bytes)) return '?';

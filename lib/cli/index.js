@@ -2,7 +2,7 @@
 // The `leakguard` command: argument parsing, `run` (start a program with
 // leakguard preloaded, show a one-line live status on a TTY, write the JSON
 // and HTML reports when it ends) and `demo`. The guarded side lives in
-// lib/run-agent.js; the two talk through files in a private temporary run
+// lib/cli/run-agent.js; the two talk through files in a private temporary run
 // directory (status.json at every tick, full.json periodically and at the end),
 // so nothing is added to the program's stdio or IPC channels.
 //
@@ -14,9 +14,9 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { renderHtmlReport, writeFileAtomic } = require('./html-report');
+const { renderHtmlReport, writeFileAtomic } = require('../export/html-report');
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 const AGENT = path.join(__dirname, 'run-agent.js');
 const USAGE_ERROR = 2;
 
@@ -289,7 +289,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
     return opts.toStderr ? USAGE_ERROR : 0;
   }
   if (opts.command === 'version') {
-    io.stdout.write(`${require('../package.json').version}\n`);
+    io.stdout.write(`${require('../../package.json').version}\n`);
     return 0;
   }
   if (opts.command === 'demo') return demo(io);

@@ -1,4 +1,4 @@
-// Types of the HeapSampler's public API (lib/sampler.js).
+// Types of the HeapSampler's public API (lib/sampler/index.js).
 
 /** A source position: 1-based line and column, `file` an absolute path. */
 export interface ReportSite {

@@ -41,7 +41,7 @@
 //      nothing, or a text found at two lines) the line that called
 //      setTimeout is read (one structured frame, a few µs), and only the first
 //      time that line is seen is the full stack captured and parsed
-//      (lib/callsite.js, ~10 µs or more).
+//      (lib/internal/callsite.js, ~10 µs or more).
 // Checks keep 1 and 2 honest: one WeakMap hit in VERIFY_EVERY is re-read, at
 // most VERIFIES_PER_TICK a clock tick (a function found scheduled from two
 // lines is never cached again; in a loop arming a million timers a second,
@@ -109,8 +109,8 @@
 // and never calls into Rust per timer (rows are acquired once per site).
 
 const { inspect } = require('node:util');
-const { captureSite } = require('./callsite');
-const { statsTable, CELLS } = require('./stats');
+const { captureSite } = require('../internal/callsite');
+const { statsTable, CELLS } = require('../internal/stats');
 
 const { ADDS, REMOVES, OLDEST_MS } = CELLS.site;
 const TIMEOUT_MAX = 2 ** 31 - 1;
@@ -839,7 +839,7 @@ class TimerRegistry {
   }
 }
 
-let registry = null; // the registry of this thread, set by lib/timers.js
+let registry = null; // the registry of this thread, set by lib/timers/index.js
 
 // The callback of every real Timeout leakguard creates: one function, no
 // closure per timer. `this` is the real Timeout.

@@ -1,6 +1,6 @@
 'use strict';
 // trackListeners() / untrackListeners() / listeners(): the public face of the
-// listener ledger (lib/listener-ledger.js holds the books).
+// listener ledger (lib/listeners/ledger.js holds the books).
 //
 // It owns the wrappers installed on EventEmitter.prototype (on/addListener,
 // prependListener, off/removeListener, removeAllListeners) and on
@@ -20,8 +20,8 @@
 
 const EventEmitter = require('node:events');
 const { getEventListeners } = EventEmitter;
-const { ListenerLedger } = require('./listener-ledger');
-const { validateOptions, validateInteger, validateBoolean } = require('./errors');
+const { ListenerLedger } = require('./ledger');
+const { validateOptions, validateInteger, validateBoolean } = require('../internal/errors');
 
 const EEProto = EventEmitter.prototype;
 const ETProto = EventTarget.prototype;

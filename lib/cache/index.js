@@ -22,7 +22,7 @@
 // only with the entries stored (nothing is sized to `max` up front).
 //
 // TTL (switched on only when a ttl is used; a cache without one never reads a
-// clock): ExpiryLanes (lib/expiry-lanes.js) keeps each slot's absolute expiry
+// clock): ExpiryLanes (lib/cache/expiry-lanes.js) keeps each slot's absolute expiry
 // and answers "which entry expires first?" in O(1), updating in O(1) when the
 // cache uses one ttl (O(log distinct ttls) otherwise). That is what lets a full
 // cache drop an expired entry before the least-recently-used live one, and
@@ -36,15 +36,15 @@
 // User callbacks (dispose) run only after the cache's structure is complete;
 // a throw becomes a process warning (callUser), never an exception here.
 
-const { callUser, validateInteger, invalidOption } = require('./errors');
-const { statsTable, CELLS } = require('./stats');
-const { captureSite } = require('./callsite');
+const { callUser, validateInteger, invalidOption } = require('../internal/errors');
+const { statsTable, CELLS } = require('../internal/stats');
+const { captureSite } = require('../internal/callsite');
 const {
   validateCacheOptions,
   validateSetOptions,
   validateEntrySize,
   missingSize,
-} = require('./cache-options');
+} = require('./options');
 const { defaultClock, autopurge, PURGE } = require('./ttl-schedule');
 const { ExpiryLanes } = require('./expiry-lanes');
 const { inspect } = require('node:util');

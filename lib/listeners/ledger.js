@@ -38,8 +38,8 @@
 // sites share a cheap key. Adds with no user frame on the stack (Node adding
 // on its own) are recognised by the same keys and skipped unless asked for.
 
-const { parseStack } = require('./callsite');
-const { CELLS, statsTable } = require('./stats');
+const { parseStack } = require('../internal/callsite');
+const { CELLS, statsTable } = require('../internal/stats');
 
 const { ADDS, REMOVES, EMITTERS } = CELLS.site;
 const STACK_LIMIT = 16;

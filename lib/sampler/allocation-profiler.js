@@ -14,7 +14,7 @@
 // Must never throw into user code: every inspector failure turns the profiler
 // off (`available = false`).
 
-const { parseFrame, toSite } = require('./callsite');
+const { parseFrame, toSite } = require('../internal/callsite');
 
 const MAX_SUSPECTS = 10;
 const MAX_STACK = 8;

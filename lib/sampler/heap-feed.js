@@ -17,7 +17,7 @@
 const { PerformanceObserver, constants, performance } = require('node:perf_hooks');
 const { setInterval: realSetInterval, clearInterval: realClearInterval } = require('node:timers');
 const v8 = require('node:v8');
-const native = require('./native');
+const native = require('../internal/native');
 
 const MAJOR = constants.NODE_PERFORMANCE_GC_MAJOR;
 

@@ -14,7 +14,7 @@ const {
   validateFunction,
   validateBoolean,
   validateString,
-} = require('./errors');
+} = require('../internal/errors');
 
 const CACHE_OPTION_NAMES = Object.freeze([
   'max',

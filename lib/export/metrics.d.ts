@@ -1,4 +1,4 @@
-// Types of lib/metrics.js: leakguard's figures for Prometheus and OpenTelemetry.
+// Types of lib/export/metrics.js: leakguard's figures for Prometheus and OpenTelemetry.
 
 /** Options shared by `metrics.prometheus()`, `metrics.register()` and `metrics.otel()`. */
 export interface MetricsOptions {

@@ -11,7 +11,7 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { validateOptions, validateString, invalidOption } = require('./errors');
+const { validateOptions, validateString, invalidOption } = require('../internal/errors');
 
 const MAX_POINTS = 600; // points per drawn series; longer histories are bucketed
 const MAX_TRAIL_POINTS = 120;
@@ -386,7 +386,7 @@ function writeHtmlReport(file, options) {
   const o = validateOptions(options);
   validateString('title', o.title);
   validateString('subtitle', o.subtitle);
-  const sampler = require('./sampler');
+  const sampler = require('../sampler');
   const report = sampler.report();
   const history = typeof sampler.history === 'function' ? sampler.history() : [];
   return writeFileAtomic(file, renderHtmlReport(report, history, o));

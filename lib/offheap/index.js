@@ -22,10 +22,10 @@
 const { Buffer } = require('node:buffer');
 const { isUint8Array } = require('node:util').types;
 const { inspect } = require('node:util');
-const native = require('./native');
-const { CELLS, statsTable } = require('./stats');
-const { captureSite } = require('./callsite');
-const { CODES, leakguardError, invalidOption, validateOptions, validateInteger, validateNumber, validateString } = require('./errors');
+const native = require('../internal/native');
+const { CELLS, statsTable } = require('../internal/stats');
+const { captureSite } = require('../internal/callsite');
+const { CODES, leakguardError, invalidOption, validateOptions, validateInteger, validateNumber, validateString } = require('../internal/errors');
 
 const { HITS, MISSES, SETS, DELETES } = CELLS.cache;
 

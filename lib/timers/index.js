@@ -2,7 +2,7 @@
 // patchTimers() / unpatchTimers() / timers(): installs leakguard's
 // setTimeout/setInterval/clearTimeout/clearInterval on globalThis and on
 // require('timers') (then syncs the ESM named exports), and lists live timers
-// by call site. The handles and the per-site rows live in lib/timer-registry.js.
+// by call site. The handles and the per-site rows live in lib/timers/registry.js.
 //
 // Must never: call the real Timeout's Symbol.toPrimitive, touch setImmediate
 // or timers/promises, keep the process alive, or leave anything changed after
@@ -10,7 +10,7 @@
 
 const nodeTimers = require('node:timers');
 const { syncBuiltinESMExports } = require('node:module');
-const { createRegistry, LeakguardTimeout, timerDuration, onFire } = require('./timer-registry');
+const { createRegistry, LeakguardTimeout, timerDuration, onFire } = require('./registry');
 
 const NAMES = ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval'];
 

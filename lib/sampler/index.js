@@ -1,8 +1,8 @@
 'use strict';
 // start() / stop() / report() / formatReport(): the public face of the
 // HeapSampler (src/sampler/). start() spawns the Rust `leakguard-sampler`
-// thread, connects the heap feed (lib/heap-feed.js), the allocation profiler
-// (lib/allocation-profiler.js, idle until growth is suspected), and turns on
+// thread, connects the heap feed (lib/sampler/heap-feed.js), the allocation profiler
+// (lib/sampler/allocation-profiler.js, idle until growth is suspected), and turns on
 // the timers patch and the listener ledger so their rows reach the thread.
 //
 // Must never keep the process alive (the heartbeat is unref'd, onLeak goes
@@ -15,20 +15,20 @@
 //   minSiteGrowth 20 · minGcGapMs max(1000, 4 × intervalMs)
 //   allocations true · samplingIntervalBytes 512 KiB
 
-const native = require('./native');
-const { statsTable } = require('./stats');
+const native = require('../internal/native');
+const { statsTable } = require('../internal/stats');
 const { HeapFeed } = require('./heap-feed');
 const { AllocationProfiler } = require('./allocation-profiler');
 const { formatReport } = require('./report-format');
-const timers = require('./timers');
-const listeners = require('./listeners');
+const timers = require('../timers');
+const listeners = require('../listeners');
 const {
   validateOptions,
   validateInteger,
   validateFunction,
   validateBoolean,
   callUser,
-} = require('./errors');
+} = require('../internal/errors');
 
 const MiB = 1024 * 1024;
 const DEFAULT_INTERVAL_MS = 1000;

@@ -1,4 +1,4 @@
-// Types for LruCache (lib/cache.js). `LruCache<K, V>` implements `Map<K, V>`:
+// Types for LruCache (lib/cache/index.js). `LruCache<K, V>` implements `Map<K, V>`:
 // a `Map` type annotation accepts it unchanged.
 
 /** Why an entry left the cache (or its value was replaced). */

@@ -18,7 +18,7 @@ const path = require('node:path');
 const { isMainThread } = require('node:worker_threads');
 
 const RUN_DIR = process.env.LEAKGUARD_RUN_DIR;
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 const PACKAGE_MANAGER = /(^|[\\/])(npm|npx|pnpm|pnpx|yarn|yarnpkg|corepack)(-cli)?(\.c?js)?$|[\\/]node_modules[\\/](npm|pnpm|yarn|corepack)[\\/]/;
 const FULL_EVERY = 5; // ticks between periodic full snapshots
 
@@ -45,13 +45,13 @@ function writeAtomic(name, value) {
 }
 
 function startAgent() {
-  const { SuspectTrail } = require('./html-report');
+  const { SuspectTrail } = require('../export/html-report');
   const trail = new SuspectTrail();
   let sampler;
   let startError = null;
   try {
     require(path.join(ROOT, 'register.js'));
-    sampler = require('./sampler');
+    sampler = require('../sampler');
     // register.js starts the sampler from LEAKGUARD_* variables; make sure it
     // runs even where the environment turned it off: this run asked for it.
     const intervalMs = Number(process.env.LEAKGUARD_INTERVAL_MS);

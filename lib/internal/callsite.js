@@ -10,7 +10,7 @@
 const path = require('node:path');
 const { fileURLToPath } = require('node:url');
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 // leakguard's own runtime files; its tests, examples and benches are user code.
 const OWN = [path.join(ROOT, 'lib') + path.sep, path.join(ROOT, 'index.'), path.join(ROOT, 'register.'), path.join(ROOT, 'binding.js')];
 

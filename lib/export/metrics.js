@@ -15,8 +15,8 @@
 // prom-client or @opentelemetry/api eagerly, or keep the process alive (it
 // owns no timer or handle).
 
-const { CELLS } = require('./stats');
-const { CODES, validateOptions, validateInteger, validateBoolean, callUser } = require('./errors');
+const { CELLS } = require('../internal/stats');
+const { CODES, validateOptions, validateInteger, validateBoolean, callUser } = require('../internal/errors');
 
 const DEFAULTS = Object.freeze({ topSites: 10, topCaches: 20, standardNames: false });
 const OTHER = '_other';
@@ -524,8 +524,8 @@ function otelAttributes(labels, detailAttr) {
 }
 
 const liveSource = {
-  report: () => require('./sampler').report(),
-  rows: () => require('./stats').statsTable().snapshot(),
+  report: () => require('../sampler').report(),
+  rows: () => require('../internal/stats').statsTable().snapshot(),
 };
 
 const exporter = new MetricsExporter(liveSource);

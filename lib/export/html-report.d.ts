@@ -1,4 +1,4 @@
-// Types of lib/html-report.js: the self-contained HTML leak report.
+// Types of lib/export/html-report.js: the self-contained HTML leak report.
 
 /** Options of `writeHtmlReport()`. */
 export interface HtmlReportOptions {

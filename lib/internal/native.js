@@ -6,7 +6,7 @@
 
 let binding;
 try {
-  binding = require('../binding.js');
+  binding = require('../../binding.js');
 } catch (err) {
   const e = new Error(
     'leakguard: the native addon is not built for this platform. Run `npm install` (it builds from source with cargo) ' +
