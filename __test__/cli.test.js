@@ -156,10 +156,12 @@ test('the live status line shows heap, baseline slope and verdict on a terminal'
     .join(' ');
   const out = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, RUN_MS: '2000' } });
   assert.equal(out.status, 3, out.stdout);
+  // eslint-disable-next-line no-control-regex -- the terminal's erase-line sequence is what is asserted
   assert.match(out.stdout, /\r\x1b\[2Kleakguard: heap \d+\.\d MiB · baseline .* · rss \d+\.\d MiB · (ok|LEAKING)/, 'a redrawn status line');
 
   // Not a terminal: no status line, only the final summary.
   const piped = leakguardCli(['run', '--', process.execPath, app], { env: { ...process.env, RUN_MS: '500' } });
+  // eslint-disable-next-line no-control-regex -- as above
   assert.doesNotMatch(piped.stderr, /\x1b\[2K/);
 });
 

@@ -63,7 +63,7 @@ const WORKLOADS = {
 
 function compile(impl, workload, tag) {
   // A distinct source text per pair gives each its own feedback and code.
-  // eslint-disable-next-line no-new-func
+   
   return new Function('c', 'K', 'v', 'S', 'OPS', `// ${impl} ${workload} ${tag}\n${WORKLOADS[workload]}`);
 }
 

@@ -105,7 +105,7 @@ const scaleOf = (name) => (name.startsWith('addEventListener') || name.startsWit
 // Node's own call sites (once's this.on, the once wrapper's removeListener)
 // see both functions, a cost both variants share and no service pays.
 function compiled(name) {
-  // eslint-disable-next-line no-new-func
+   
   return new Function('EventEmitter', 'stable', 'other', `return (${cases[name].toString()})`)(EventEmitter, stable, other);
 }
 

@@ -22,7 +22,7 @@
 //              listener ledger turned off, to see which part costs.
 const path = require('node:path');
 const os = require('node:os');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 
 const ROOT = path.resolve(__dirname, '..');
 const quick = process.argv.includes('--quick');

@@ -30,7 +30,7 @@ const meter = { start: () => null, stop: () => null };
 /** In the child: `calls` runs of the case's loop after one warm-up run. */
 async function child(variant, caseIndex, calls) {
   const [, body, n] = CASES[caseIndex];
-  // eslint-disable-next-line no-new-func
+   
   const loop = new Function('t', 'n', 'noop', 'meter', BODIES[body]);
   await loop(VARIANTS[variant], n, noop, meter);
   for (let i = 0; i < calls; i++) await loop(VARIANTS[variant], n, noop, meter);

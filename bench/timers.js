@@ -48,7 +48,7 @@ async function microProcess(rounds, caseIndex) {
     const loops = {};
     const times = {};
     for (const v of Object.keys(VARIANTS)) {
-      // eslint-disable-next-line no-new-func
+       
       loops[v] = new Function('t', 'n', 'noop', 'meter', `/* ${v} */ ${BODIES[body]}`);
       times[v] = [];
       await loops[v](VARIANTS[v], n, noop, meter); // warm-up

@@ -75,7 +75,7 @@ export declare class LruCache<K = unknown, V = unknown> implements Map<K, V> {
   clear(): void;
   /** Live entries (expired ones are dropped first). */
   readonly size: number;
-  forEach(callbackfn: (value: V, key: K, map: Map<K, V>) => void, thisArg?: any): void;
+  forEach(callbackfn: (value: V, key: K, map: Map<K, V>) => void, thisArg?: unknown): void;
   keys(): MapIterator<K>;
   values(): MapIterator<V>;
   entries(): MapIterator<[K, V]>;

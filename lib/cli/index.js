@@ -175,7 +175,9 @@ function run(opts, io) {
     signals++;
     try {
       child.kill(signals > 1 ? 'SIGKILL' : signal);
-    } catch {}
+    } catch {
+      // the child has already exited
+    }
   };
   const onSigint = () => forward('SIGINT');
   const onSigterm = () => forward('SIGTERM');

@@ -370,7 +370,9 @@ function writeFileAtomic(file, text) {
   } catch (err) {
     try {
       fs.unlinkSync(tmp);
-    } catch {}
+    } catch {
+      // nothing was written: the original error is the one to report
+    }
     throw err;
   }
   return abs;

@@ -36,18 +36,18 @@ export interface MetricsRegistration {
 
 /** The subset of a prom-client `Registry` leakguard uses. */
 export interface PromClientRegistryLike {
-  registerMetric(metric: any): void;
+  registerMetric(metric: unknown): void;
   removeSingleMetric(name: string): void;
-  getSingleMetric(name: string): any;
+  getSingleMetric(name: string): unknown;
 }
 
 /** The subset of an OpenTelemetry `Meter` (@opentelemetry/api >= 1.3) leakguard uses. */
 export interface OtelMeterLike {
-  createObservableGauge(name: string, options?: { description?: string; unit?: string }): any;
-  createObservableCounter(name: string, options?: { description?: string; unit?: string }): any;
-  createObservableUpDownCounter(name: string, options?: { description?: string; unit?: string }): any;
-  addBatchObservableCallback(callback: (result: any) => void, observables: any[]): void;
-  removeBatchObservableCallback(callback: (result: any) => void, observables: any[]): void;
+  createObservableGauge(name: string, options?: { description?: string; unit?: string }): unknown;
+  createObservableCounter(name: string, options?: { description?: string; unit?: string }): unknown;
+  createObservableUpDownCounter(name: string, options?: { description?: string; unit?: string }): unknown;
+  addBatchObservableCallback(callback: (result: unknown) => void, observables: unknown[]): void;
+  removeBatchObservableCallback(callback: (result: unknown) => void, observables: unknown[]): void;
 }
 
 /** leakguard's figures for fleet monitoring. */

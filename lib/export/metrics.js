@@ -277,14 +277,14 @@ function siteGroups(rows, family, top) {
  */
 function collectFamilies(source, options) {
   let report = null;
-  let ok = false;
+  let ok;
   try {
     report = source.report();
     ok = report !== null && typeof report === 'object';
   } catch {
     ok = false;
   }
-  let rows = [];
+  let rows;
   try {
     rows = source.rows() || [];
   } catch {

@@ -157,7 +157,7 @@ function makeAddEventListener(original) {
     if (active === null || listener === null || (typeof listener !== 'function' && typeof listener !== 'object')) {
       return original.apply(this, arguments);
     }
-    let before = 0;
+    let before;
     try {
       before = targetCount(this, String(type));
     } catch {
@@ -322,9 +322,4 @@ function ledgerTick() {
   if (ledger !== null) ledger.tick();
 }
 
-/** True while the ledger is installed (for start()/stop() and tests). */
-function isTrackingListeners() {
-  return originals !== null;
-}
-
-module.exports = { trackListeners, untrackListeners, listeners, isTrackingListeners, ledgerBookkeeping, ledgerTick };
+module.exports = { trackListeners, untrackListeners, listeners, ledgerBookkeeping, ledgerTick };

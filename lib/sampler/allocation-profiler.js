@@ -71,7 +71,7 @@ class AllocationProfiler {
   read(cb) {
     this.post('HeapProfiler.getSamplingProfile', {}, (err, result) => {
       if (err || !result || !this.running) return cb(null);
-      let suspects = null;
+      let suspects;
       try {
         suspects = this.diff(aggregate(result.profile), Date.now());
       } catch {
