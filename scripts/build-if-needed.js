@@ -43,7 +43,10 @@ function main() {
   }
   let napi;
   try {
-    napi = require.resolve('@napi-rs/cli/dist/cli.js', { paths: [ROOT] });
+    // The package's exports hide its bin file: find it through package.json.
+    const manifest = require.resolve('@napi-rs/cli/package.json', { paths: [ROOT] });
+    const bin = require(manifest).bin;
+    napi = path.join(path.dirname(manifest), typeof bin === 'string' ? bin : bin.napi);
   } catch {
     fail(
       `the native addon is not built (${why}) and @napi-rs/cli, which builds it, is not installed in ${ROOT}. ` +
