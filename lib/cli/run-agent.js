@@ -79,9 +79,21 @@ function startAgent() {
     }
   }
 
+  // When the first verdict can come: samples within the warm-up are never
+  // judged, and a verdict needs a whole window after it.
+  function firstVerdictAt(report) {
+    const startedAt = report.sampler && report.sampler.startedAt;
+    const windowMs = report.heap && report.heap.windowMs;
+    if (typeof startedAt !== 'number' || typeof windowMs !== 'number') return undefined;
+    const warmup = Number(process.env.LEAKGUARD_WARMUP_MS);
+    return startedAt + (Number.isInteger(warmup) && warmup >= 0 ? warmup : windowMs) + windowMs;
+  }
+
   function status(r) {
     const out = { pid: process.pid, t: Date.now(), error: r.error };
     if (r.report) {
+      const due = firstVerdictAt(r.report);
+      if (due !== undefined) out.firstVerdictInMs = Math.max(0, due - out.t);
       const h = r.report.heap || {};
       out.leaking = r.report.leaking === true;
       out.heapUsedBytes = h.usedBytes;
@@ -104,6 +116,7 @@ function startAgent() {
       argv: process.argv,
       error: r.error,
       report: r.report,
+      firstVerdictAt: r.report ? firstVerdictAt(r.report) : undefined,
       history: history(),
       trail: trail.toJSON(),
     });
