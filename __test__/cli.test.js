@@ -203,6 +203,11 @@ test('formatStatusLine names the verdict and the top suspect, in MB', () => {
   assert.match(formatStatusLine({ ...base, firstVerdictInMs: 41_200 }), /−500 B\/s · .* · no verdict yet \(first in 42 s\)$/);
   assert.match(formatStatusLine({ ...base, firstVerdictInMs: 0 }), / · no leak$/);
   assert.match(formatStatusLine({ ...base, endedBeforeVerdictMs: 16_000 }), /no verdict \(the program ended before the first one, due 16 s after start\)$/);
+  assert.equal(
+    formatStatusLine({ ...base, heapUsedBytes: 0, samples: 0, endedBeforeVerdictMs: 64_000 }),
+    'leakguard: no sample yet · no verdict (the program ended before the first one, due 64 s after start)',
+    'zeros before the first sample are not shown as figures',
+  );
   assert.match(formatStatusLine(null), /waiting/);
   assert.match(formatStatusLine({ error: 'sampler failed' }), /no figures \(sampler failed\)/);
 });

@@ -137,6 +137,7 @@ function verdictText(s) {
 function formatStatusLine(s) {
   if (!s) return 'leakguard: waiting for the program…';
   if (s.error && s.heapUsedBytes === undefined) return `leakguard: no figures (${s.error})`;
+  if (s.samples === 0) return `leakguard: no sample yet · ${verdictText(s)}`;
   return `leakguard: heap ${formatBytes(s.heapUsedBytes)} · baseline ${formatBytes(s.baselineBytes)} ${formatRate(s.slopeBytesPerSec)} · rss ${formatBytes(s.rssBytes)} · ${verdictText(s)}`;
 }
 
@@ -306,6 +307,7 @@ function summaryStatus(r) {
     baselineBytes: h.baselineBytes,
     slopeBytesPerSec: h.slopeBytesPerSec,
     rssBytes: h.rssBytes,
+    samples: h.samples,
     suspects: Array.isArray(r.suspects) ? r.suspects.length : 0,
     top: top && top.site ? `${top.kind} ${top.site.file}:${top.site.line}` : undefined,
   };
