@@ -55,8 +55,8 @@ leakguard run
     The options must come before the command; "--" ends them (recommended).
 
 leakguard demo
-  Runs the leakguard demo (npm run demo in the leakguard package): a small
-  HTTP service with a leak, then the fixed version.
+  Runs the leakguard demo (examples/demo/run.js in the leakguard package): a
+  small HTTP service with two leaks under load, then the fixed version.
 
 Exit codes: the program's own code for run; 2 for a usage error (unknown
 option, missing command, bad value); 3 when the program exited 0 but
@@ -314,13 +314,12 @@ function summaryStatus(r) {
 }
 
 function demo(io) {
-  const pkg = readJson(path.join(ROOT, 'package.json')) || {};
-  if (!pkg.scripts || !pkg.scripts.demo) {
-    io.stderr.write('leakguard: this copy of leakguard has no demo (no "demo" script in its package.json)\n');
+  const script = path.join(ROOT, 'examples', 'demo', 'run.js');
+  if (!fs.existsSync(script)) {
+    io.stderr.write(`leakguard: this copy of leakguard has no demo (${script} is missing)\n`);
     return Promise.resolve(1);
   }
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const child = spawn(npm, ['run', '--silent', 'demo'], { cwd: ROOT, stdio: 'inherit' });
+  const child = spawn(process.execPath, [script], { cwd: ROOT, stdio: 'inherit' });
   const onSigint = () => {};
   process.on('SIGINT', onSigint); // the demo gets the terminal's Ctrl-C itself
   return new Promise((resolve) => {
@@ -329,7 +328,7 @@ function demo(io) {
       resolve(code);
     };
     child.once('error', (err) => {
-      io.stderr.write(`leakguard: cannot run npm: ${err.message}\n`);
+      io.stderr.write(`leakguard: cannot run the demo: ${err.message}\n`);
       end(127);
     });
     child.once('exit', (code, signal) => end(signal ? 128 + (os.constants.signals[signal] || 0) : code ?? 0));
