@@ -73,3 +73,15 @@ test('the helper finds what it should: a link and a path that do not exist are r
   assert.equal([...text.matchAll(/\]\(([^)\s]+)\)/g)].length, 1);
   assert.ok(TOP.test('lib/nope/index.js') && !fs.existsSync(path.join(ROOT, 'lib/nope/index.js')));
 });
+
+test('every error code is in the README table and mirrored in src/errors.rs', () => {
+  const { CODES } = require('../lib/internal/errors');
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const rust = fs.readFileSync(path.join(ROOT, 'src', 'errors.rs'), 'utf8');
+  const rustCodes = new Set(rust.match(/"ERR_LEAKGUARD_[A-Z_]+"/g).map((s) => s.slice(1, -1)));
+  for (const code of Object.values(CODES)) {
+    assert.ok(readme.includes(`| \`${code}\` |`), `${code} in the README's table`);
+    assert.ok(rustCodes.has(code), `${code} in src/errors.rs`);
+  }
+  assert.deepEqual([...rustCodes].sort(), Object.values(CODES).sort(), 'no code only on one side');
+});
