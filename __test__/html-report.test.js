@@ -15,6 +15,11 @@ const leakguard = require('..');
 
 const T0 = 1_795_000_000_000;
 
+/** The page without the path-wrapping markup (break opportunities, unbreakable names). */
+function plain(html) {
+  return html.replace(/<wbr>|<span class="seg">|<\/span>/g, '');
+}
+
 function fixture() {
   const history = [];
   for (let i = 0; i < 1500; i++) {
@@ -103,11 +108,11 @@ test('the page draws the memory and lag charts, the leak span and every suspect,
   const rows = html.match(/<tr class="suspect"/g);
   assert.equal(rows.length, 3, 'one row per suspect, in rank order');
   assert.ok(html.indexOf('addTenant') < html.indexOf('remember') && html.indexOf('remember') < html.indexOf('onRequest'));
-  assert.match(html.replaceAll('<wbr>', ''), /<details><summary>stack \(2\)<\/summary><pre>addTenant \(\/srv\/app\/tenants.js:4:3\)/);
+  assert.match(plain(html), /<details><summary>stack \(2\)<\/summary><pre>addTenant \(\/srv\/app\/tenants.js:4:3\)/);
   assert.equal((html.match(/<svg class="spark"/g) || []).length, 3, 'a growth curve per suspect from the trail');
 
   // User data is escaped; nothing is fetched.
-  const text = html.replaceAll('<wbr>', '');
+  const text = plain(html);
   assert.ok(!text.includes('<b>tenants</b>') && text.includes('&lt;b&gt;tenants&lt;/b&gt;'));
   assert.ok(!html.includes('<script>alert(1)</script>'));
   assert.ok(html.includes('checkout &lt;svc&gt;'));
@@ -127,9 +132,14 @@ test('sizes are in MB everywhere on the page (one unit system with the text repo
 test('file paths wrap after their separators, never inside a name', () => {
   const { report, history, trail } = fixture();
   const html = renderHtmlReport(report, history, { trail: trail.points });
-  assert.ok(html.includes('<code>onRequest /<wbr>srv/<wbr>app/<wbr>bus.js<wbr>:7<wbr>:9</code>'), 'a break opportunity after each /');
-  assert.ok(html.includes('(/<wbr>srv/<wbr>app/<wbr>server.js<wbr>:20<wbr>:5)'), 'in the stacks too');
-  assert.doesNotMatch(html, /word-break:\s*break-all/, 'no style that breaks inside a name');
+  const seg = (t) => `<span class="seg">${t}</span>`;
+  assert.ok(
+    html.includes(`<code>${seg('onRequest')} /<wbr>${seg('srv')}/<wbr>${seg('app')}/<wbr>${seg('bus.js')}<wbr>${seg(':7:9')}</code>`),
+    'a break opportunity after each / and before :line:column; each name kept whole',
+  );
+  assert.ok(html.includes(`${seg('(')}/<wbr>${seg('srv')}/<wbr>${seg('app')}/<wbr>${seg('server.js')}<wbr>${seg(':20:5)')}`), 'in the stacks too');
+  assert.match(html, /\.seg\{white-space:nowrap\}/, 'a name is never broken, not even at a hyphen');
+  assert.doesNotMatch(html, /word-break:\s*break-all|overflow-wrap/, 'no style that breaks inside a name');
 });
 
 test('a caches table when the report lists caches: name, site, entries and bytes against their bounds, hit rate, evictions', () => {
@@ -165,9 +175,9 @@ test('a caches table when the report lists caches: name, site, entries and bytes
     },
   ];
   const html = renderHtmlReport({ ...report, caches }, history);
-  const table = html.slice(html.indexOf('<table id="caches">'), html.indexOf('</table>', html.indexOf('<table id="caches">')));
+  const table = plain(html.slice(html.indexOf('<table id="caches">'), html.indexOf('</table>', html.indexOf('<table id="caches">'))));
   assert.equal((table.match(/<tr class="cache"/g) || []).length, 2);
-  assert.match(table, /<td>sessions<\/td><td><span class="kind cache">lru<\/span><\/td><td class="site"><code>createStore \/<wbr>srv\/<wbr>app\/<wbr>session-store\.js<wbr>:12<wbr>:17<\/code><\/td><td class="n">900 \/ 1,000<\/td><td class="n">—<\/td><td class="n">75\.0%<div class="muted">7,500 hits, 2,500 misses<\/div><\/td><td class="n">42<\/td>/);
+  assert.match(table, /<td>sessions<\/td><td><span class="kind cache">lru<\/td><td class="site"><code>createStore \/srv\/app\/session-store\.js:12:17<\/code><\/td><td class="n">900 \/ 1,000<\/td><td class="n">—<\/td><td class="n">75\.0%<div class="muted">7,500 hits, 2,500 misses<\/div><\/td><td class="n">42<\/td>/);
   assert.match(table, /thumbs &lt;raw&gt;[\s\S]*<td class="n">120<\/td><td class="n">31\.5 MB \/ 64\.0 MB<\/td><td class="n">—<div/);
   assert.match(renderHtmlReport({ ...report, caches: [] }, history), /<table id="caches">[\s\S]*No caches created/);
   assert.doesNotMatch(renderHtmlReport(report, history), /id="caches"/, 'no table when the report has no caches field');

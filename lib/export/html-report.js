@@ -48,12 +48,24 @@ function formatSite(site) {
 }
 
 /**
- * Escaped text with a line-break opportunity after each path separator (and
- * before the `:line:column` tail), so a long path wraps between its folders
- * instead of in the middle of a name.
+ * Escaped text whose file paths wrap only between their folders: each name
+ * (a run of characters without a path separator or white space) is kept on
+ * one line, with a break opportunity after each separator and before a
+ * `:line:column` tail. Without this a browser breaks inside names, at
+ * hyphens or anywhere (`word-break`).
  */
 function wrapPath(text) {
-  return escapeHtml(text).replace(/[/\\]/g, '$&<wbr>').replace(/:(?=\d)/g, '<wbr>:');
+  const keep = (t) => `<span class="seg">${t}</span>`;
+  return escapeHtml(text)
+    .split(/([\s/\\])/)
+    .map((part) => {
+      if (part === '') return '';
+      if (part === '/' || part === '\\') return `${part}<wbr>`;
+      if (/^\s$/.test(part)) return part;
+      const tail = /^(.+?)(:\d+(?::\d+)?\)?)$/.exec(part);
+      return tail === null ? keep(part) : `${keep(tail[1])}<wbr>${keep(tail[2])}`;
+    })
+    .join('');
 }
 
 /** A suspect's identity across reports: kind + site (+ cache name). */
@@ -265,7 +277,7 @@ function suspectRows(suspects, trail) {
         `<td class="n">${escapeHtml(growthText)}</td>` +
         `<td class="n">${num(s.bytes) === null ? '—' : escapeHtml(formatBytes(s.bytes))}</td>` +
         `<td>${sparkline(suspectSeries(s, trail), s.kind === 'allocation' ? formatBytes : formatCount)}</td>` +
-        `<td class="desc">${escapeHtml(s.description || '')}</td>` +
+        `<td class="desc">${wrapPath(s.description || '')}</td>` +
         '</tr>'
       );
     })
@@ -291,7 +303,7 @@ svg .cursor{stroke:#98a2b3;stroke-width:1}
 .swatch{display:inline-block;width:16px;height:3px}.swatch.leak-band{height:10px;background:var(--leak);opacity:.25}.readout{margin-left:auto;color:var(--fg)}
 table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:12px;color:var(--muted);font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.site code{overflow-wrap:break-word;font-size:12px}pre{font-size:11px;white-space:pre-wrap;overflow-wrap:break-word;margin:4px 0 0;color:#344054}
+td.site code{font-size:12px}.seg{white-space:nowrap}pre{font-size:11px;white-space:pre-wrap;margin:4px 0 0;color:#344054}.table-scroll{overflow-x:auto}
 .kind{display:inline-block;padding:1px 7px;border-radius:9px;background:#eef2ff;font-size:12px}.kind.allocation{background:#fef3c7}.kind.timer{background:#e0f2fe}.kind.listener{background:#fce7f3}.kind.cache{background:#dcfce7}
 svg.spark polyline{fill:none;stroke:var(--leak);stroke-width:1.5}svg.spark circle{fill:var(--leak)}.empty{color:var(--muted)}footer{margin-top:32px;color:var(--muted);font-size:12px}
 `;
@@ -381,13 +393,13 @@ ${lineChart({ id: 'memory-chart', title: 'Heap, RSS and post-GC baseline (MB)', 
 <h2>Event loop</h2>
 ${lineChart({ id: 'lag-chart', title: 'Event-loop lag p99 (ms)', series: [{ label: 'lag p99', cls: 'lag', points: hist.map((p) => [p.x, p.lag]) }], bands: leakBands(hist), yFormat: (v) => `${+v.toFixed(2)} ms`, height: 180 })}
 <h2>Suspects, most likely first</h2>
-<table id="suspects"><thead><tr><th>#</th><th>kind</th><th>where</th><th class="n">count</th><th class="n">growth</th><th class="n">bytes</th><th>growth curve</th><th>description</th></tr></thead>
-<tbody>${suspectRows(suspects, options.trail)}</tbody></table>
+<div class="table-scroll"><table id="suspects"><thead><tr><th>#</th><th>kind</th><th>where</th><th class="n">count</th><th class="n">growth</th><th class="n">bytes</th><th>growth curve</th><th>description</th></tr></thead>
+<tbody>${suspectRows(suspects, options.trail)}</tbody></table></div>
 ${
   Array.isArray(r.caches)
     ? `<h2>Caches</h2>
-<table id="caches"><thead><tr><th>name</th><th>kind</th><th>created at</th><th class="n">entries / max</th><th class="n">bytes / max</th><th class="n">hit rate</th><th class="n">evictions</th></tr></thead>
-<tbody>${cacheRows(r.caches)}</tbody></table>`
+<div class="table-scroll"><table id="caches"><thead><tr><th>name</th><th>kind</th><th>created at</th><th class="n">entries / max</th><th class="n">bytes / max</th><th class="n">hit rate</th><th class="n">evictions</th></tr></thead>
+<tbody>${cacheRows(r.caches)}</tbody></table></div>`
     : ''
 }
 <footer>leakguard · ${rawHist.length} samples${num(heap.windowMs) !== null ? ` · verdict window ${Math.round(heap.windowMs / 1000)} s` : ''}. This file is self-contained: it loads nothing from the network.</footer>
