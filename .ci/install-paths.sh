@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs leakguard into a fresh temporary application the three ways a user
 # can, and checks each install works there: require, import, the preload
-# (-r leakguard/register), `npx leakguard --version` and `leakguard run`.
+# (-r and --import leakguard/register), `npx leakguard --version` and
+# `leakguard run`.
 #
 #   tarball  `npm pack` of leakguard without any .node, shaped as published
 #            (optionalDependencies on this platform's package, as
@@ -77,6 +78,15 @@ check_app() {
       exit 1
     fi
     echo 'register ok'
+    out="$(LEAKGUARD_REPORT=none node --import leakguard/register --input-type=module -e "
+      import { report } from 'leakguard';
+      setTimeout(() => console.log(report().running ? 'running' : 'not running'), 50);
+    " 2>&1)"
+    if [ "$out" != "running" ]; then
+      echo "--import leakguard/register did not start leakguard: $out" >&2
+      exit 1
+    fi
+    echo 'register (--import) ok'
     v="$(npx --no -- leakguard --version)"
     [ "$v" = "$VERSION" ] || { echo "npx leakguard --version printed '$v'" >&2; exit 1; }
     echo "npx leakguard --version ok: $v"
@@ -109,7 +119,7 @@ way_tarball() {
   local app
   app="$(new_app tarball)"
   note tarball "npm install leakguard-$VERSION.tgz leakguard-$TRIPLE-$VERSION.tgz"
-  (cd "$app" && npm install --no-save --silent "$pack/leakguard-$VERSION.tgz" "$pack/leakguard-$TRIPLE-$VERSION.tgz")
+  (cd "$app" && npm install --no-save --loglevel=error "$pack/leakguard-$VERSION.tgz" "$pack/leakguard-$TRIPLE-$VERSION.tgz")
   if ls "$app/node_modules/leakguard/"*.node >/dev/null 2>&1; then
     echo "install-paths: tarball: the main package must carry no .node" >&2
     exit 1
@@ -132,7 +142,7 @@ way_git() {
   app="$(new_app git)"
   note git "npm install git+file://$ROOT#$head (builds from source)"
   local started=$(date +%s)
-  (cd "$app" && npm install --no-save --silent "git+file://$ROOT#$head")
+  (cd "$app" && npm install --no-save --loglevel=error "git+file://$ROOT#$head")
   note git "installed and built in $(($(date +%s) - started)) s"
   [ -f "$app/node_modules/leakguard/leakguard.$TRIPLE.node" ] || {
     echo "install-paths: git: the package has no built leakguard.$TRIPLE.node" >&2
@@ -146,7 +156,7 @@ way_path() {
   local app
   app="$(new_app path)"
   note path "npm install $ROOT"
-  (cd "$app" && npm install --no-save --silent "$ROOT")
+  (cd "$app" && npm install --no-save --loglevel=error "$ROOT")
   check_app path "$app"
   note path "ok"
 }

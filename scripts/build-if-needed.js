@@ -23,7 +23,8 @@ function loadError() {
     require(path.join(ROOT, 'binding.js'));
     return null;
   } catch (err) {
-    return (err && err.message) || String(err);
+    const why = require(path.join(ROOT, 'lib', 'internal', 'native-error.js')).causes(err);
+    return why.length > 0 ? why.join('; ') : String((err && err.message) || err);
   }
 }
 

@@ -59,4 +59,4 @@ function loadError(err) {
   return e;
 }
 
-module.exports = { platformTriple, loadError };
+module.exports = { platformTriple, loadError, causes };
