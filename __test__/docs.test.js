@@ -21,29 +21,31 @@ function withoutCodeBlocks(text) {
   return text.replace(/^```[\s\S]*?^```/gm, '');
 }
 
-/** [{ page, target }] for every relative Markdown link. */
-function links(page) {
-  const text = withoutCodeBlocks(fs.readFileSync(path.join(ROOT, page), 'utf8'));
+/** The relative link targets in Markdown text (outside code blocks). */
+function linksIn(text) {
   const out = [];
-  for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+  for (const m of withoutCodeBlocks(text).matchAll(/\]\(([^)\s]+)\)/g)) {
     const target = m[1];
     if (/^[a-z]+:/i.test(target) || target.startsWith('#')) continue;
-    out.push({ page, target: target.split('#')[0] });
+    out.push(target.split('#')[0]);
   }
   return out;
 }
 
-/** [{ page, target }] for every backticked project path. */
-function paths(page) {
-  const text = withoutCodeBlocks(fs.readFileSync(path.join(ROOT, page), 'utf8'));
+/** The backticked project paths in Markdown text (outside code blocks). */
+function pathsIn(text) {
   const out = [];
-  for (const m of text.matchAll(/`([^`\s]+)`/g)) {
+  for (const m of withoutCodeBlocks(text).matchAll(/`([^`\s]+)`/g)) {
     const target = m[1].replace(/[:#].*$/, '').replace(/[),.;]+$/, '');
     if (target.includes('<') || target.includes('*')) continue; // a pattern, not a path
-    if (TOP.test(target) || ROOT_FILES.test(target)) out.push({ page, target });
+    if (TOP.test(target) || ROOT_FILES.test(target)) out.push(target);
   }
   return out;
 }
+
+const read = (page) => fs.readFileSync(path.join(ROOT, page), 'utf8');
+const links = (page) => linksIn(read(page)).map((target) => ({ page, target }));
+const paths = (page) => pathsIn(read(page)).map((target) => ({ page, target }));
 
 test('every relative link in README.md and docs/ resolves', () => {
   const all = PAGES.flatMap(links);
@@ -68,10 +70,16 @@ test('the README is one page and the docs carry no run history', () => {
   }
 });
 
-test('the helper finds what it should: a link and a path that do not exist are reported', () => {
-  const text = 'see [x](docs/nope.md) and `lib/nope/index.js`';
-  assert.equal([...text.matchAll(/\]\(([^)\s]+)\)/g)].length, 1);
-  assert.ok(TOP.test('lib/nope/index.js') && !fs.existsSync(path.join(ROOT, 'lib/nope/index.js')));
+test('the scanners find links and paths, and skip code blocks, URLs and patterns', () => {
+  const text = [
+    'see [a](docs/nope.md), [b](https://example.com/x), [c](#anchor) and `lib/nope/index.js:12`,',
+    '`src/<capability>/`, `leakguard.*.node`, `index.js`, and a word `like-this`.',
+    '```sh',
+    'cat [d](docs/in-a-block.md) `lib/in-a-block.js`',
+    '```',
+  ].join('\n');
+  assert.deepEqual(linksIn(text), ['docs/nope.md']);
+  assert.deepEqual(pathsIn(text), ['lib/nope/index.js', 'index.js']);
 });
 
 test('every error code is in the README table and mirrored in src/errors.rs', () => {
