@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
-const { parseArgs, formatStatusLine } = require('../lib/cli');
+const { parseArgs, formatStatusLine, drawable, LEAK_REPORT } = require('../lib/cli');
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'leakguard.js');
@@ -190,6 +190,7 @@ test('the live status line shows heap, baseline slope and verdict on a terminal,
   }
   assert.equal((out.stdout.match(/^tick\r?$/gm) || []).length >= 10, true, "the program's lines pass through whole");
 
+
   // Not a terminal: no status line, only the final summary.
   const piped = leakguardCli(['run', '--', process.execPath, app], { env: { ...process.env, RUN_MS: '500' } });
   // eslint-disable-next-line no-control-regex -- as above
@@ -210,4 +211,21 @@ test('formatStatusLine names the verdict and the top suspect, in MB', () => {
   );
   assert.match(formatStatusLine(null), /waiting/);
   assert.match(formatStatusLine({ error: 'sampler failed' }), /no figures \(sampler failed\)/);
+});
+
+test('after the program prints a leak report, a "no leak" status written before it is not drawn', () => {
+  // What leakguard/register prints on a leak, in both of its formats.
+  const { formatReport } = require('../lib/sampler');
+  const report = { ...require('..').report(), leaking: true, suspects: [] };
+  assert.match(formatReport(report), LEAK_REPORT, 'the text report');
+  assert.match(`${JSON.stringify(report)}\n`, LEAK_REPORT, 'the JSON report (LEAKGUARD_REPORT=json)');
+  assert.doesNotMatch(formatReport({ ...report, leaking: false }), LEAK_REPORT);
+  assert.doesNotMatch('{"leaking":false}\nsome log line\n', LEAK_REPORT);
+
+  const reportAt = 1_000_000;
+  assert.equal(drawable({ t: reportAt - 1, leaking: false }, reportAt), false, 'stale: still says no leak');
+  assert.equal(drawable({ t: reportAt + 1, leaking: false }, reportAt), true, 'written after the report: what the sampler says now');
+  assert.equal(drawable({ t: reportAt - 1, leaking: true }, reportAt), true);
+  assert.equal(drawable({ t: 5, leaking: false }, 0), true, 'no leak report printed');
+  assert.equal(drawable(null, reportAt), true, 'waiting for the program');
 });

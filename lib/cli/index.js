@@ -21,6 +21,9 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const AGENT = path.join(__dirname, 'run-agent.js');
 const USAGE_ERROR = 2;
 const NOT_GUARDED = 3; // the program exited 0, but leakguard could not guard it
+// The first line of a leak report leakguard/register prints: formatReport's
+// header, or the report as JSON (LEAKGUARD_REPORT=json).
+const LEAK_REPORT = /leakguard: memory is LEAKING|^\{.*"leaking":true/m;
 
 const HELP = `leakguard — run a Node.js program under leakguard and report its leaks
 
@@ -133,6 +136,14 @@ function verdictText(s) {
   return 'no leak';
 }
 
+/**
+ * Whether a status may be drawn: not when it says "no leak" but was written
+ * before the program printed a leak report (`leakReportAt`, epoch ms).
+ */
+function drawable(s, leakReportAt) {
+  return s === null || s.leaking === true || !(leakReportAt > 0) || (typeof s.t === 'number' && s.t > leakReportAt);
+}
+
 /** The one-line live status shown on a TTY. */
 function formatStatusLine(s) {
   if (!s) return 'leakguard: waiting for the program…';
@@ -179,6 +190,10 @@ function run(opts, io) {
 
   let statusShown = false;
   let atLineStart = true;
+  // When the program prints a leak report (leakguard/register's onLeak, text
+  // or JSON), a status written before that moment may still say "no leak":
+  // it is not drawn; the line waits for figures written after the report.
+  let leakReportAt = 0;
   const clearStatus = () => {
     if (statusShown) io.stderr.write('\r\x1b[2K');
     statusShown = false;
@@ -192,6 +207,7 @@ function run(opts, io) {
         clearStatus();
         to.write(chunk);
         atLineStart = chunk[chunk.length - 1] === 0x0a;
+        if (from === child.stderr && LEAK_REPORT.test(chunk.toString('latin1'))) leakReportAt = Date.now();
       });
     }
   }
@@ -199,6 +215,7 @@ function run(opts, io) {
     ? setInterval(() => {
         if (!atLineStart) return; // the program is mid-line (a prompt, a progress bar)
         const s = readJson(path.join(runDir, 'status.json'));
+        if (!drawable(s, leakReportAt)) return; // older than the program's leak report
         const cols = io.stderr.columns || 120;
         io.stderr.write(`\r\x1b[2K${formatStatusLine(s).slice(0, cols - 1)}`);
         statusShown = true;
@@ -357,4 +374,4 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
   return run(opts, io);
 }
 
-module.exports = { main, parseArgs, formatStatusLine, UsageError, HELP };
+module.exports = { main, parseArgs, formatStatusLine, drawable, LEAK_REPORT, UsageError, HELP };
