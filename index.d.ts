@@ -24,6 +24,7 @@ export declare const errorCodes: Readonly<{
   UNBOUNDED: 'ERR_LEAKGUARD_UNBOUNDED';
   CACHE_MISMATCH: 'ERR_LEAKGUARD_CACHE_MISMATCH';
   NATIVE: 'ERR_LEAKGUARD_NATIVE';
+  NO_REGISTRY: 'ERR_LEAKGUARD_NO_REGISTRY';
 }>;
 
 /** The package version. */

@@ -3,6 +3,7 @@
 // dispose reasons, stats and registration, bad input codes, resize, the shared
 // autopurge timer, and unregistration on GC.
 const test = require('node:test');
+const { captureWarnings } = require('./support/warnings');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
@@ -150,9 +151,7 @@ test('dispose gets every reason, after the cache is consistent', () => {
 });
 
 test('a throwing dispose becomes a warning; the cache stays consistent', async () => {
-  const warnings = [];
-  const onWarning = (w) => warnings.push(w);
-  process.on('warning', onWarning);
+  const { warnings, restore } = captureWarnings();
   try {
     const c = new LruCache({
       max: 2,
@@ -174,7 +173,7 @@ test('a throwing dispose becomes a warning; the cache stays consistent', async (
     assert.equal(warnings[0].code, 'LEAKGUARD_CALLBACK_THREW');
     assert.match(warnings[0].message, /dispose failed/);
   } finally {
-    process.off('warning', onWarning);
+    await restore();
   }
 });
 

@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
-const { parseArgs, formatStatusLine } = require('../lib/cli');
+const { parseArgs, formatStatusLine, drawable, LEAK_REPORT } = require('../lib/cli');
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'leakguard.js');
@@ -130,19 +130,36 @@ test('SIGINT to leakguard is forwarded; the reports are still written; exit code
   assert.ok(doc.history.length > 0);
 });
 
-test('a command that starts no Node.js process: the exit code passes through and no report is invented', (t) => {
+test('a command that starts no Node.js process: a failing exit code passes through, a success becomes 3, no report is invented', (t) => {
   const dir = tmpdir(t);
   const json = path.join(dir, 'report.json');
   const out = leakguardCli(['run', '--json', json, '--', 'sh', '-c', 'exit 5']);
   assert.equal(out.status, 5);
   assert.match(out.stderr, /no figures were received/);
   assert.ok(!fs.existsSync(json));
+  const ok = leakguardCli(['run', '--json', json, '--', 'sh', '-c', 'exit 0']);
+  assert.equal(ok.status, 3, 'nothing was guarded: not a success');
+  assert.match(ok.stderr, /no figures were received/);
+  assert.ok(!fs.existsSync(json));
   const missing = leakguardCli(['run', '--', path.join(dir, 'no-such-program')]);
   assert.equal(missing.status, 127);
   assert.match(missing.stderr, /cannot run/);
 });
 
-test('the live status line shows heap, baseline slope and verdict on a terminal', (t) => {
+test('run exits non-zero and says why when leakguard could not load in the program', (t) => {
+  const dir = tmpdir(t);
+  const json = path.join(dir, 'report.json');
+  // The napi-rs loader's override variable makes the addon load fail in the
+  // program (the leakguard command itself loads no addon).
+  const env = { ...process.env, NAPI_RS_NATIVE_LIBRARY_PATH: path.join(dir, 'missing.node') };
+  const out = leakguardCli(['run', '--json', json, '--', process.execPath, '-e', 'setTimeout(() => {}, 300)'], { env });
+  assert.equal(out.status, 3, out.stderr);
+  assert.match(out.stderr, /leakguard did not run in the program, nothing was guarded: .*native addon/);
+  assert.match(out.stderr, /LEAKGUARD_START_FAILED/, "the program's own warning passes through");
+  assert.ok(!fs.existsSync(json), 'no report is invented');
+});
+
+test('the live status line shows heap, baseline slope and verdict on a terminal, never sharing a line with the program', (t) => {
   const hasScript = spawnSync('sh', ['-c', 'command -v script'], { encoding: 'utf8' }).stdout.trim();
   if (!hasScript) {
     t.skip('util-linux `script` (a pseudo-terminal) is not available');
@@ -150,14 +167,29 @@ test('the live status line shows heap, baseline slope and verdict on a terminal'
   }
   const dir = tmpdir(t);
   const app = path.join(dir, 'leaky.js');
-  fs.writeFileSync(app, LEAKY);
+  // The program also writes a line every 100 ms, so its output and the
+  // status redraws interleave.
+  fs.writeFileSync(app, `${LEAKY}\nconst talk = setInterval(() => console.log('tick'), 100); setTimeout(() => clearInterval(talk), 1800);\n`);
   const cmd = [process.execPath, BIN, 'run', '--interval-ms', '100', '--status-ms', '250', '--', process.execPath, app]
     .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
     .join(' ');
   const out = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, RUN_MS: '2000' } });
   assert.equal(out.status, 3, out.stdout);
   // eslint-disable-next-line no-control-regex -- the terminal's erase-line sequence is what is asserted
-  assert.match(out.stdout, /\r\x1b\[2Kleakguard: heap \d+\.\d MiB · baseline .* · rss \d+\.\d MiB · (ok|LEAKING)/, 'a redrawn status line');
+  assert.match(out.stdout, /\r\x1b\[2Kleakguard: heap \d+\.\d MB · baseline .* · rss \d+\.\d MB · (no leak|no verdict yet|LEAKING)/, 'a redrawn status line');
+  // Every drawn status line is erased before anything else is written: the
+  // text between two erase sequences that starts with a status line is that
+  // line alone (the final summary ends with a newline).
+  // eslint-disable-next-line no-control-regex -- the erase-line sequence
+  const drawn = out.stdout.split(/\r\x1b\[2K/).filter((seg) => seg.startsWith('leakguard: heap'));
+  assert.ok(drawn.length >= 2, `status lines were drawn: ${JSON.stringify(out.stdout.slice(0, 400))}`);
+  for (const seg of drawn) {
+    const line = seg.replace(/\r?\n$/, '').split(/\r?\n/);
+    assert.equal(line.length, 1, `a status line shares its line with other output: ${JSON.stringify(seg)}`);
+    assert.equal(line[0].split('leakguard:').length, 2, `one message per line: ${JSON.stringify(seg)}`);
+  }
+  assert.equal((out.stdout.match(/^tick\r?$/gm) || []).length >= 10, true, "the program's lines pass through whole");
+
 
   // Not a terminal: no status line, only the final summary.
   const piped = leakguardCli(['run', '--', process.execPath, app], { env: { ...process.env, RUN_MS: '500' } });
@@ -165,9 +197,35 @@ test('the live status line shows heap, baseline slope and verdict on a terminal'
   assert.doesNotMatch(piped.stderr, /\x1b\[2K/);
 });
 
-test('formatStatusLine names the verdict and the top suspect', () => {
-  const line = formatStatusLine({ leaking: true, heapUsedBytes: 52 * 1048576, baselineBytes: 48 * 1048576, slopeBytesPerSec: 2048, rssBytes: 100 * 1048576, suspects: 2, top: 'timer /srv/a.js:4' });
-  assert.equal(line, 'leakguard: heap 52.0 MiB · baseline 48.0 MiB +2.0 KiB/s · rss 100.0 MiB · LEAKING (2 suspects; top: timer /srv/a.js:4)');
+test('formatStatusLine names the verdict and the top suspect, in MB', () => {
+  const line = formatStatusLine({ leaking: true, heapUsedBytes: 52e6, baselineBytes: 48e6, slopeBytesPerSec: 2000, rssBytes: 100e6, suspects: 2, top: 'timer /srv/a.js:4' });
+  assert.equal(line, 'leakguard: heap 52.0 MB · baseline 48.0 MB +2.0 kB/s · rss 100.0 MB · LEAKING (2 suspects; top: timer /srv/a.js:4)');
+  const base = { leaking: false, heapUsedBytes: 52e6, baselineBytes: 48e6, slopeBytesPerSec: -500, rssBytes: 100e6, suspects: 0 };
+  assert.match(formatStatusLine({ ...base, firstVerdictInMs: 41_200 }), /−500 B\/s · .* · no verdict yet \(first in 42 s\)$/);
+  assert.match(formatStatusLine({ ...base, firstVerdictInMs: 0 }), / · no leak$/);
+  assert.match(formatStatusLine({ ...base, endedBeforeVerdictMs: 16_000 }), /no verdict \(the program ended before the first one, due 16 s after start\)$/);
+  assert.equal(
+    formatStatusLine({ ...base, heapUsedBytes: 0, samples: 0, endedBeforeVerdictMs: 64_000 }),
+    'leakguard: no sample yet · no verdict (the program ended before the first one, due 64 s after start)',
+    'zeros before the first sample are not shown as figures',
+  );
   assert.match(formatStatusLine(null), /waiting/);
   assert.match(formatStatusLine({ error: 'sampler failed' }), /no figures \(sampler failed\)/);
+});
+
+test('after the program prints a leak report, a "no leak" status written before it is not drawn', () => {
+  // What leakguard/register prints on a leak, in both of its formats.
+  const { formatReport } = require('../lib/sampler');
+  const report = { ...require('..').report(), leaking: true, suspects: [] };
+  assert.match(formatReport(report), LEAK_REPORT, 'the text report');
+  assert.match(`${JSON.stringify(report)}\n`, LEAK_REPORT, 'the JSON report (LEAKGUARD_REPORT=json)');
+  assert.doesNotMatch(formatReport({ ...report, leaking: false }), LEAK_REPORT);
+  assert.doesNotMatch('{"leaking":false}\nsome log line\n', LEAK_REPORT);
+
+  const reportAt = 1_000_000;
+  assert.equal(drawable({ t: reportAt - 1, leaking: false }, reportAt), false, 'stale: still says no leak');
+  assert.equal(drawable({ t: reportAt + 1, leaking: false }, reportAt), true, 'written after the report: what the sampler says now');
+  assert.equal(drawable({ t: reportAt - 1, leaking: true }, reportAt), true);
+  assert.equal(drawable({ t: 5, leaking: false }, 0), true, 'no leak report printed');
+  assert.equal(drawable(null, reportAt), true, 'waiting for the program');
 });

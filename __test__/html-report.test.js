@@ -15,6 +15,11 @@ const leakguard = require('..');
 
 const T0 = 1_795_000_000_000;
 
+/** The page without the path-wrapping markup (break opportunities, unbreakable names). */
+function plain(html) {
+  return html.replace(/<wbr>|<span class="seg">|<\/span>/g, '');
+}
+
 function fixture() {
   const history = [];
   for (let i = 0; i < 1500; i++) {
@@ -103,14 +108,102 @@ test('the page draws the memory and lag charts, the leak span and every suspect,
   const rows = html.match(/<tr class="suspect"/g);
   assert.equal(rows.length, 3, 'one row per suspect, in rank order');
   assert.ok(html.indexOf('addTenant') < html.indexOf('remember') && html.indexOf('remember') < html.indexOf('onRequest'));
-  assert.match(html, /<details><summary>stack \(2\)<\/summary><pre>addTenant \(\/srv\/app\/tenants.js:4:3\)/);
+  assert.match(plain(html), /<details><summary>stack \(2\)<\/summary><pre>addTenant \(\/srv\/app\/tenants.js:4:3\)/);
   assert.equal((html.match(/<svg class="spark"/g) || []).length, 3, 'a growth curve per suspect from the trail');
 
   // User data is escaped; nothing is fetched.
-  assert.ok(!html.includes('<b>tenants</b>') && html.includes('&lt;b&gt;tenants&lt;/b&gt;'));
+  const text = plain(html);
+  assert.ok(!text.includes('<b>tenants</b>') && text.includes('&lt;b&gt;tenants&lt;/b&gt;'));
   assert.ok(!html.includes('<script>alert(1)</script>'));
   assert.ok(html.includes('checkout &lt;svc&gt;'));
   assert.doesNotMatch(html, /https?:\/\/|\bsrc=|<link\b|@import|url\(/i, 'self-contained: no URL, no external script, style or font');
+});
+
+test('sizes are in MB everywhere on the page (one unit system with the text report and the CLI)', () => {
+  const { report, history, trail } = fixture();
+  const html = renderHtmlReport(report, history, { trail: trail.points });
+  assert.doesNotMatch(html, /MiB|KiB|GiB/);
+  assert.match(html, /<b>80\.0 MB<\/b><span>heap used<\/span>/);
+  assert.match(html, /<b>\+160\.0 kB\/s<\/b><span>baseline slope<\/span>/);
+  assert.match(html, /Heap, RSS and post-GC baseline \(MB\)/);
+  assert.match(leakguard.formatReport(report), /heap baseline 78\.0 MB \(post-GC\), growing 160\.0 kB\/s/);
+});
+
+test('file paths wrap after their separators, never inside a name', () => {
+  const { report, history, trail } = fixture();
+  const html = renderHtmlReport(report, history, { trail: trail.points });
+  const seg = (t) => `<span class="seg">${t}</span>`;
+  assert.ok(
+    html.includes(`<code>${seg('onRequest')} /<wbr>${seg('srv')}/<wbr>${seg('app')}/<wbr>${seg('bus.js')}<wbr>${seg(':7:9')}</code>`),
+    'a break opportunity after each / and before :line:column; each name kept whole',
+  );
+  assert.ok(html.includes(`${seg('(')}/<wbr>${seg('srv')}/<wbr>${seg('app')}/<wbr>${seg('server.js')}<wbr>${seg(':20:5)')}`), 'in the stacks too');
+  assert.match(html, /\.seg\{white-space:nowrap\}/, 'a name is never broken, not even at a hyphen');
+  assert.doesNotMatch(html, /word-break:\s*break-all|overflow-wrap/, 'no style that breaks inside a name');
+});
+
+test('a caches table when the report lists caches: name, site, entries and bytes against their bounds, hit rate, evictions', () => {
+  const { report, history } = fixture();
+  const caches = [
+    {
+      name: 'sessions',
+      kind: 'lru',
+      site: { file: '/srv/app/session-store.js', line: 12, column: 17, functionName: 'createStore' },
+      size: 900,
+      max: 1000,
+      maxSize: null,
+      bytes: null,
+      hits: 7500,
+      misses: 2500,
+      hitRate: 0.75,
+      evictions: 42,
+      inflight: 0,
+    },
+    {
+      name: 'thumbs <raw>',
+      kind: 'offheap',
+      site: { file: '/srv/app/images.js', line: 3, column: 5, functionName: null },
+      size: 120,
+      max: null,
+      maxSize: 64e6,
+      bytes: 31.5e6,
+      hits: 0,
+      misses: 0,
+      hitRate: null,
+      evictions: 0,
+      inflight: 0,
+    },
+  ];
+  const html = renderHtmlReport({ ...report, caches }, history);
+  const table = plain(html.slice(html.indexOf('<table id="caches">'), html.indexOf('</table>', html.indexOf('<table id="caches">'))));
+  assert.equal((table.match(/<tr class="cache"/g) || []).length, 2);
+  assert.match(table, /<td>sessions<\/td><td><span class="kind cache">lru<\/td><td class="site"><code>createStore \/srv\/app\/session-store\.js:12:17<\/code><\/td><td class="n">900 \/ 1,000<\/td><td class="n">—<\/td><td class="n">75\.0%<div class="muted">7,500 hits, 2,500 misses<\/div><\/td><td class="n">42<\/td>/);
+  assert.match(table, /thumbs &lt;raw&gt;[\s\S]*<td class="n">120<\/td><td class="n">31\.5 MB \/ 64\.0 MB<\/td><td class="n">—<div/);
+  assert.match(renderHtmlReport({ ...report, caches: [] }, history), /<table id="caches">[\s\S]*No caches created/);
+  assert.doesNotMatch(renderHtmlReport(report, history), /id="caches"/, 'no table when the report has no caches field');
+});
+
+test('an allocation suspect gets one curve point per heap profile read, so its curve shows the growth, not a flat line', () => {
+  const site = { file: '/srv/app/log.js', line: 3, column: 1, functionName: 'remember' };
+  const trail = new SuspectTrail();
+  // What the reports of a run look like: the profile is read at t = 0, 10 and
+  // 20 s; the once-a-second reports in between repeat the last read.
+  for (let t = 0; t <= 25; t++) {
+    const bytes = t < 10 ? 5e6 : t < 20 ? 9e6 : 14e6;
+    trail.record({ suspects: [{ kind: 'allocation', site, bytes, count: 3, growth: 5e5 }] }, T0 + t * 1000);
+  }
+  const points = trail.points.get(suspectKey({ kind: 'allocation', site }));
+  assert.deepEqual(points.map((p) => p.value), [5e6, 9e6, 14e6]);
+  const html = renderHtmlReport({ leaking: true, heap: {}, suspects: [{ kind: 'allocation', site, bytes: 14e6, growth: 5e5, stack: [] }] }, [], { trail: trail.points });
+  const spark = html.match(/<svg class="spark"[^>]*>.*?<\/svg>/s)[0];
+  const ys = [...spark.matchAll(/<circle cx="[\d.]+" cy="([\d.]+)"/g)].map((m) => Number(m[1]));
+  assert.equal(ys.length, 3, 'each read is marked');
+  assert.ok(ys[0] > ys[1] && ys[1] > ys[2], `the curve rises (SVG y grows downwards): ${ys}`);
+  assert.match(spark, /<title>5\.0 MB → 14\.0 MB over 20 s \(3 readings\)<\/title>/);
+  const single = new SuspectTrail();
+  single.record({ suspects: [{ kind: 'allocation', site, bytes: 5e6 }] }, T0);
+  const one = renderHtmlReport({ leaking: true, heap: {}, suspects: [{ kind: 'allocation', site, bytes: 5e6, stack: [] }] }, [], { trail: single.points });
+  assert.match(one, /one reading: 5\.0 MB/);
 });
 
 test('an empty or partial report still renders, saying what is missing', () => {
@@ -143,18 +236,10 @@ test('writeHtmlReport validates its path', () => {
 
 // --- headless Chromium ---
 
+// The browser is a CI set-up step (.ci/run installs it when missing); a test
+// never installs anything.
 function findChromium() {
-  const which = () => spawnSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' }).stdout.trim();
-  let bin = which();
-  if (bin) return { bin };
-  if (process.getuid && process.getuid() !== 0) return { why: 'chromium is not installed and installing it needs root' };
-  const install = spawnSync('sh', ['-c', 'apt-get update && apt-get install -y chromium'], {
-    encoding: 'utf8',
-    timeout: 600_000,
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  bin = which();
-  return bin ? { bin } : { why: `chromium is not installed and apt-get failed: ${(install.stderr || '').slice(-300)}` };
+  return spawnSync('sh', ['-c', 'command -v chromium || command -v chromium-browser || command -v google-chrome'], { encoding: 'utf8' }).stdout.trim();
 }
 
 function chromium(bin, dir, args) {
@@ -222,29 +307,31 @@ function decodePng(buf) {
 }
 
 test('headless Chromium renders the report: charts and suspects drawn, script ran, no console messages', (t) => {
-  const found = findChromium();
-  if (!found.bin) {
-    t.skip(`headless Chromium unavailable: ${found.why}`);
+  const bin = findChromium();
+  if (!bin) {
+    t.skip('no chromium on PATH (.ci/run installs it)');
     return;
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-html-'));
   try {
     const { report, history, trail } = fixture();
     const page = path.join(dir, 'report.html');
-    fs.writeFileSync(page, renderHtmlReport(report, history, { trail: trail.points }));
+    const caches = [{ name: 'sessions', kind: 'lru', site: { file: '/srv/app/store.js', line: 1, column: 1, functionName: null }, size: 9, max: 10, bytes: null, maxSize: null, hits: 3, misses: 1, hitRate: 0.75, evictions: 0, inflight: 0 }];
+    fs.writeFileSync(page, renderHtmlReport({ ...report, caches }, history, { trail: trail.points }));
     const url = `file://${page}`;
 
-    const dom = chromium(found.bin, dir, ['--dump-dom', url]);
+    const dom = chromium(bin, dir, ['--dump-dom', url]);
     assert.equal(dom.status, 0, dom.stderr.slice(-2000));
     assert.match(dom.stdout, /<body[^>]*data-ready="1"/, 'the inline script ran to its end');
     assert.match(dom.stdout, /id="memory-chart"[\s\S]*<svg[\s\S]*<polyline class="line heap"/);
     assert.match(dom.stdout, /id="lag-chart"[\s\S]*<polyline class="line lag"/);
     assert.equal((dom.stdout.match(/<tr class="suspect"/g) || []).length, 3);
+    assert.equal((dom.stdout.match(/<tr class="cache"/g) || []).length, 1, 'the caches table');
     const consoleLines = dom.stderr.split('\n').filter((l) => /:CONSOLE[(:]/.test(l) && l.includes(page));
     assert.deepEqual(consoleLines, [], 'no console message (errors, uncaught exceptions) from the page');
 
     const png = path.join(dir, 'shot.png');
-    const shot = chromium(found.bin, dir, [`--screenshot=${png}`, url]);
+    const shot = chromium(bin, dir, [`--screenshot=${png}`, url]);
     assert.equal(shot.status, 0, shot.stderr.slice(-2000));
     const img = decodePng(fs.readFileSync(png));
     assert.equal(img.width, 1200);

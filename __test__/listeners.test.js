@@ -2,6 +2,7 @@
 // The listener ledger: counts per add call site, emitter behaviour unchanged,
 // nothing kept alive, prototypes restored exactly.
 const test = require('node:test');
+const { captureWarnings } = require('./support/warnings');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const http = require('node:http');
@@ -84,15 +85,13 @@ test(
   tracked(() => {
     const bus = new EventEmitter();
     bus.setMaxListeners(0);
-    const warnings = [];
-    const onWarning = (w) => warnings.push(w);
-    process.on('warning', onWarning);
+    const { warnings, restore } = captureWarnings();
     function handle(i) {
       const send = () => i;
       bus.on('update', send); // @site:unbalanced
     }
     for (let i = 0; i < 25; i++) handle(i);
-    process.off('warning', onWarning);
+    restore();
     const top = listeners()[0];
     assert.equal(top.site.file, __filename);
     assert.equal(top.site.line, lineOf('unbalanced'));
@@ -630,9 +629,7 @@ test('a ledger failure never reaches the emitter: one warning, counting stops, e
   ListenerLedger.prototype.added = () => {
     throw new Error('ledger bug');
   };
-  const warnings = [];
-  const onWarning = (w) => warnings.push(w);
-  process.on('warning', onWarning);
+  const { warnings, restore } = captureWarnings();
   trackListeners();
   try {
     const e = new EventEmitter();
@@ -646,7 +643,7 @@ test('a ledger failure never reaches the emitter: one warning, counting stops, e
     assert.equal(warnings.filter((w) => w.code === 'LEAKGUARD_LISTENER_LEDGER').length, 1);
     assert.deepEqual(listeners(), []);
   } finally {
-    process.off('warning', onWarning);
+    await restore();
     ListenerLedger.prototype.added = original;
     assert.equal(untrackListeners(), true, 'untrack still restores the prototypes');
   }

@@ -5,6 +5,8 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
+const fs = require('node:fs');
+const os = require('node:os');
 const { spawnSync } = require('node:child_process');
 const client = require('prom-client');
 const { MeterProvider, MetricReader, DataPointType } = require('@opentelemetry/sdk-metrics');
@@ -268,6 +270,70 @@ test('register() without prom-client installed fails with a clear MODULE_NOT_FOU
   const err = JSON.parse(out.stdout);
   assert.equal(err.code, 'MODULE_NOT_FOUND');
   assert.match(err.message, /npm install prom-client/);
+});
+
+/**
+ * A temporary application folder with its own copy of prom-client (a real
+ * copy, not a symlink, which Node would resolve to the same module), its
+ * dependencies linked from the project's node_modules, and `main` as its
+ * entry script. Returns the entry's path.
+ */
+function appWithOwnPromClient(t, main, { withPromClient = true } = {}) {
+  const app = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-app-'));
+  t.after(() => fs.rmSync(app, { recursive: true, force: true }));
+  const modules = path.join(app, 'node_modules');
+  fs.mkdirSync(modules);
+  if (withPromClient) {
+    const source = path.dirname(require.resolve('prom-client/package.json'));
+    fs.cpSync(source, path.join(modules, 'prom-client'), { recursive: true, dereference: true });
+    for (const dep of Object.keys(require('prom-client/package.json').dependencies || {})) {
+      if (fs.existsSync(path.join(source, 'node_modules', dep))) continue; // nested: copied with it
+      fs.mkdirSync(path.dirname(path.join(modules, dep)), { recursive: true });
+      fs.symlinkSync(path.join(path.dirname(source), dep), path.join(modules, dep), 'dir');
+    }
+  }
+  fs.writeFileSync(path.join(app, 'main.js'), main);
+  return path.join(app, 'main.js');
+}
+
+test("register() without a registry uses the application's own prom-client copy, not leakguard's", async (t) => {
+  const main = appWithOwnPromClient(
+    t,
+    `
+    const appClient = require('prom-client');
+    const leakguardClient = require(require.resolve('prom-client', { paths: [${JSON.stringify(ROOT)}] }));
+    if (appClient === leakguardClient) throw new Error('the test needs two copies');
+    const { metrics } = require(${JSON.stringify(ROOT)});
+    const handle = metrics.register();
+    Promise.all([appClient.register.metrics(), leakguardClient.register.metrics()]).then(([app, own]) => {
+      console.log(JSON.stringify({ names: handle.names.length, app: app.includes('leakguard_leaking'), own: own.includes('leakguard_leaking') }));
+    });
+  `,
+  );
+  const out = spawnSync(process.execPath, [main], { encoding: 'utf8', timeout: 30_000, cwd: path.dirname(main) });
+  assert.equal(out.status, 0, out.stderr);
+  const r = JSON.parse(out.stdout);
+  assert.ok(r.names > 5);
+  assert.equal(r.app, true, "the application's /metrics (its prom-client's global registry) has the leakguard series");
+  assert.equal(r.own, false, "leakguard's copy got nothing");
+});
+
+test('register() without a registry, in an application that resolves no prom-client: a coded error naming the registry to pass', (t) => {
+  const main = appWithOwnPromClient(
+    t,
+    `
+    const { metrics } = require(${JSON.stringify(ROOT)});
+    try { metrics.register(); console.log('{}'); } catch (e) { console.log(JSON.stringify({ code: e.code, name: e.name, message: e.message })); }
+  `,
+    { withPromClient: false },
+  );
+  const out = spawnSync(process.execPath, [main], { encoding: 'utf8', timeout: 30_000, cwd: path.dirname(main) });
+  assert.equal(out.status, 0, out.stderr);
+  const err = JSON.parse(out.stdout);
+  assert.equal(err.code, 'ERR_LEAKGUARD_NO_REGISTRY');
+  assert.equal(err.name, 'TypeError');
+  assert.match(err.message, /metrics\.register\(registry\)/);
+  assert.ok(err.message.includes(path.dirname(main)), 'it says where it looked');
 });
 
 class TestReader extends MetricReader {

@@ -3,6 +3,7 @@
 // (Node's Timeout API, ids, clearing, ALS, promisify, fetch, http keep-alive,
 // unpatch) and timers() grouping by line. Retention is in timers-retention.test.js.
 const test = require('node:test');
+const { captureWarnings } = require('./support/warnings');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const http = require('node:http');
@@ -285,9 +286,7 @@ test('a non-function callback throws ERR_INVALID_ARG_TYPE like Node', () => {
 });
 
 test('a delay over 2^31-1 becomes 1 with a TimeoutOverflowWarning', async () => {
-  const warnings = [];
-  const onWarning = (w) => warnings.push(w);
-  process.on('warning', onWarning);
+  const { warnings, restore } = captureWarnings();
   try {
     const t = await fired((done) => {
       const h = setTimeout(() => done(h), 2 ** 31);
@@ -296,7 +295,7 @@ test('a delay over 2^31-1 becomes 1 with a TimeoutOverflowWarning', async () => 
     await sleep(5); // warnings are emitted on the next tick
     assert.ok(warnings.some((w) => w.name === 'TimeoutOverflowWarning'), warnings.map(String).join());
   } finally {
-    process.off('warning', onWarning);
+    await restore();
   }
 });
 

@@ -16,6 +16,9 @@ pub enum ErrorCode {
     CacheMismatch,
     /// A native resource (thread, memory) could not be obtained.
     Native,
+    /// `metrics.register()` was given no registry and the application resolves
+    /// no prom-client to take the default one from (raised in JavaScript).
+    NoRegistry,
 }
 
 impl ErrorCode {
@@ -27,6 +30,7 @@ impl ErrorCode {
             ErrorCode::Unbounded => "ERR_LEAKGUARD_UNBOUNDED",
             ErrorCode::CacheMismatch => "ERR_LEAKGUARD_CACHE_MISMATCH",
             ErrorCode::Native => "ERR_LEAKGUARD_NATIVE",
+            ErrorCode::NoRegistry => "ERR_LEAKGUARD_NO_REGISTRY",
         }
     }
 }
@@ -69,6 +73,7 @@ mod tests {
             ErrorCode::Unbounded,
             ErrorCode::CacheMismatch,
             ErrorCode::Native,
+            ErrorCode::NoRegistry,
         ] {
             assert!(code.as_str().starts_with("ERR_LEAKGUARD_"));
         }

@@ -1,7 +1,7 @@
 'use strict';
 // Time for TTL caches, shared by every cache of this thread:
 //
-// - `defaultClock`: performance.now() costs ~50 ns here, as much as a whole
+// - `defaultClock`: a performance.now() call costs about as much as a whole
 //   cache get, so its reading is reused for a bounded number of reads and
 //   dropped by one unref'd 1 ms timer (the reading is never older than the
 //   current event-loop turn's first millisecond, nor than READS_PER_READING

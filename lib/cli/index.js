@@ -15,10 +15,15 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { renderHtmlReport, writeFileAtomic } = require('../export/html-report');
+const { formatBytes, formatRate } = require('../internal/units');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const AGENT = path.join(__dirname, 'run-agent.js');
 const USAGE_ERROR = 2;
+const NOT_GUARDED = 3; // the program exited 0, but leakguard could not guard it
+// The first line of a leak report leakguard/register prints: formatReport's
+// header, or the report as JSON (LEAKGUARD_REPORT=json).
+const LEAK_REPORT = /leakguard: memory is LEAKING|^\{.*"leaking":true/m;
 
 const HELP = `leakguard — run a Node.js program under leakguard and report its leaks
 
@@ -32,7 +37,9 @@ leakguard run
   preloaded in its Node.js process (NODE_OPTIONS=--require; package-manager
   processes such as npm are skipped, the first other Node.js process is
   guarded). While it runs, a one-line status (heap, post-GC baseline, slope,
-  verdict) is shown on stderr when stderr is a terminal. When the program
+  verdict; sizes in MB, 1 MB = 10^6 bytes) is shown on stderr when stderr is
+  a terminal; the program's output then passes through leakguard, which
+  erases the status line before each of the program's writes. When the program
   exits, or on Ctrl-C / SIGINT / SIGTERM (forwarded to the program), the
   reports are written. The command exits with the program's exit code
   (128 + the signal number when a signal ended it).
@@ -51,11 +58,13 @@ leakguard run
     The options must come before the command; "--" ends them (recommended).
 
 leakguard demo
-  Runs the leakguard demo (npm run demo in the leakguard package): a small
-  HTTP service with a leak, then the fixed version.
+  Runs the leakguard demo (examples/demo/run.js in the leakguard package): a
+  small HTTP service with two leaks under load, then the fixed version.
 
 Exit codes: the program's own code for run; 2 for a usage error (unknown
-option, missing command, bad value).
+option, missing command, bad value); 3 when the program exited 0 but
+leakguard could not guard it (the native addon did not load, or the command
+started no Node.js process): the reason is printed.
 `;
 
 class UsageError extends Error {}
@@ -110,18 +119,37 @@ function parseArgs(argv) {
   return out;
 }
 
-function mib(bytes) {
-  return typeof bytes === 'number' && Number.isFinite(bytes) ? `${(bytes / 1048576).toFixed(1)} MiB` : '—';
+
+/**
+ * The verdict as the status line words it, from the same report the JSON and
+ * HTML reports are written from: LEAKING, or "no leak" once a verdict could
+ * have been reached, or how long until the first one can be.
+ */
+function verdictText(s) {
+  if (s.leaking) return `LEAKING (${s.suspects} suspect${s.suspects === 1 ? '' : 's'}${s.top ? `; top: ${s.top}` : ''})`;
+  if (typeof s.endedBeforeVerdictMs === 'number') {
+    return `no verdict (the program ended before the first one, due ${Math.ceil(s.endedBeforeVerdictMs / 1000)} s after start)`;
+  }
+  if (typeof s.firstVerdictInMs === 'number' && s.firstVerdictInMs > 0) {
+    return `no verdict yet (first in ${Math.ceil(s.firstVerdictInMs / 1000)} s)`;
+  }
+  return 'no leak';
+}
+
+/**
+ * Whether a status may be drawn: not when it says "no leak" but was written
+ * before the program printed a leak report (`leakReportAt`, epoch ms).
+ */
+function drawable(s, leakReportAt) {
+  return s === null || s.leaking === true || !(leakReportAt > 0) || (typeof s.t === 'number' && s.t > leakReportAt);
 }
 
 /** The one-line live status shown on a TTY. */
 function formatStatusLine(s) {
   if (!s) return 'leakguard: waiting for the program…';
   if (s.error && s.heapUsedBytes === undefined) return `leakguard: no figures (${s.error})`;
-  const slope = typeof s.slopeBytesPerSec === 'number' && Number.isFinite(s.slopeBytesPerSec) ? s.slopeBytesPerSec : null;
-  const slopeText = slope === null ? '—' : `${slope >= 0 ? '+' : '-'}${(Math.abs(slope) / 1024).toFixed(1)} KiB/s`;
-  const verdict = s.leaking ? `LEAKING (${s.suspects} suspect${s.suspects === 1 ? '' : 's'}${s.top ? `; top: ${s.top}` : ''})` : 'ok';
-  return `leakguard: heap ${mib(s.heapUsedBytes)} · baseline ${mib(s.baselineBytes)} ${slopeText} · rss ${mib(s.rssBytes)} · ${verdict}`;
+  if (s.samples === 0) return `leakguard: no sample yet · ${verdictText(s)}`;
+  return `leakguard: heap ${formatBytes(s.heapUsedBytes)} · baseline ${formatBytes(s.baselineBytes)} ${formatRate(s.slopeBytesPerSec)} · rss ${formatBytes(s.rssBytes)} · ${verdictText(s)}`;
 }
 
 function readJson(file) {
@@ -153,17 +181,41 @@ function run(opts, io) {
   if (opts.intervalMs !== undefined) env.LEAKGUARD_INTERVAL_MS = String(opts.intervalMs);
   const startedAt = Date.now();
   const [file, ...args] = opts.program;
-  const child = spawn(file, args, { stdio: 'inherit', env });
-
+  // With the live status line on, the program's stdout and stderr pass through
+  // here, so the line is erased before each of the program's writes and drawn
+  // again only at a line start: the two never share a terminal line. Without
+  // it, the program writes to the terminal directly.
   const live = opts.status && io.stderr.isTTY === true;
+  const child = spawn(file, args, { stdio: live ? ['inherit', 'pipe', 'pipe'] : 'inherit', env });
+
   let statusShown = false;
+  let atLineStart = true;
+  // When the program prints a leak report (leakguard/register's onLeak, text
+  // or JSON), a status written before that moment may still say "no leak":
+  // it is not drawn; the line waits for figures written after the report.
+  let leakReportAt = 0;
   const clearStatus = () => {
     if (statusShown) io.stderr.write('\r\x1b[2K');
     statusShown = false;
   };
+  if (live) {
+    for (const [from, to] of [
+      [child.stdout, io.stdout],
+      [child.stderr, io.stderr],
+    ]) {
+      from.on('data', (chunk) => {
+        clearStatus();
+        to.write(chunk);
+        atLineStart = chunk[chunk.length - 1] === 0x0a;
+        if (from === child.stderr && LEAK_REPORT.test(chunk.toString('latin1'))) leakReportAt = Date.now();
+      });
+    }
+  }
   const statusTimer = live
     ? setInterval(() => {
+        if (!atLineStart) return; // the program is mid-line (a prompt, a progress bar)
         const s = readJson(path.join(runDir, 'status.json'));
+        if (!drawable(s, leakReportAt)) return; // older than the program's leak report
         const cols = io.stderr.columns || 120;
         io.stderr.write(`\r\x1b[2K${formatStatusLine(s).slice(0, cols - 1)}`);
         statusShown = true;
@@ -195,10 +247,15 @@ function run(opts, io) {
       const snapshot = readJson(path.join(runDir, 'full.json'));
       fs.rmSync(runDir, { recursive: true, force: true });
       if (snapshot === null) {
-        if (!spawnError) {
-          io.stderr.write('leakguard: no figures were received: the command started no Node.js process leakguard could guard\n');
-        }
-        return resolve(exitCode);
+        if (spawnError) return resolve(exitCode);
+        io.stderr.write('leakguard: no figures were received: the command started no Node.js process leakguard could guard\n');
+        return resolve(exitCode !== 0 ? exitCode : NOT_GUARDED);
+      }
+      if (!snapshot.report) {
+        // The agent ran but leakguard did not start in the program (most often
+        // the native addon did not load): say why, and never exit 0.
+        io.stderr.write(`leakguard: leakguard did not run in the program, nothing was guarded: ${snapshot.error || 'no report'}\n`);
+        return resolve(exitCode !== 0 ? exitCode : NOT_GUARDED);
       }
       const runInfo = {
         command: opts.program,
@@ -226,16 +283,35 @@ function run(opts, io) {
       } catch (err) {
         io.stderr.write(`leakguard: could not write a report: ${err.message}\n`);
       }
-      const r = snapshot.report;
-      if (r) {
-        io.stderr.write(`${formatStatusLine({ ...summaryStatus(r), error: snapshot.error })}\n`);
-      } else if (snapshot.error) {
-        io.stderr.write(`leakguard: no report: ${snapshot.error}\n`);
+      const summary = { ...summaryStatus(snapshot.report), error: snapshot.error };
+      if (!summary.leaking && typeof snapshot.firstVerdictAt === 'number' && snapshot.t < snapshot.firstVerdictAt) {
+        summary.endedBeforeVerdictMs = snapshot.firstVerdictAt - runInfo.startedAt;
       }
+      io.stderr.write(`${formatStatusLine(summary)}\n`);
       resolve(exitCode);
     };
-    child.once('error', (err) => done(null, null, err));
-    child.once('exit', (code, signal) => done(code, signal, null));
+    let finished = false;
+    const finish = (code, signal, err) => {
+      if (finished) return;
+      finished = true;
+      done(code, signal, err);
+    };
+    child.once('error', (err) => finish(null, null, err));
+    if (live) {
+      // 'close' comes after the last of the program's output was relayed. A
+      // process the program left behind may hold the pipes open: then the
+      // report is written a moment after the program's exit anyway.
+      child.once('close', (code, signal) => finish(code, signal, null));
+      child.once('exit', (code, signal) => {
+        setTimeout(() => {
+          child.stdout.destroy();
+          child.stderr.destroy();
+          finish(code, signal, null);
+        }, 2000).unref();
+      });
+    } else {
+      child.once('exit', (code, signal) => finish(code, signal, null));
+    }
   });
 }
 
@@ -248,19 +324,19 @@ function summaryStatus(r) {
     baselineBytes: h.baselineBytes,
     slopeBytesPerSec: h.slopeBytesPerSec,
     rssBytes: h.rssBytes,
+    samples: h.samples,
     suspects: Array.isArray(r.suspects) ? r.suspects.length : 0,
     top: top && top.site ? `${top.kind} ${top.site.file}:${top.site.line}` : undefined,
   };
 }
 
 function demo(io) {
-  const pkg = readJson(path.join(ROOT, 'package.json')) || {};
-  if (!pkg.scripts || !pkg.scripts.demo) {
-    io.stderr.write('leakguard: this copy of leakguard has no demo (no "demo" script in its package.json)\n');
+  const script = path.join(ROOT, 'examples', 'demo', 'run.js');
+  if (!fs.existsSync(script)) {
+    io.stderr.write(`leakguard: this copy of leakguard has no demo (${script} is missing)\n`);
     return Promise.resolve(1);
   }
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const child = spawn(npm, ['run', '--silent', 'demo'], { cwd: ROOT, stdio: 'inherit' });
+  const child = spawn(process.execPath, [script], { cwd: ROOT, stdio: 'inherit' });
   const onSigint = () => {};
   process.on('SIGINT', onSigint); // the demo gets the terminal's Ctrl-C itself
   return new Promise((resolve) => {
@@ -269,7 +345,7 @@ function demo(io) {
       resolve(code);
     };
     child.once('error', (err) => {
-      io.stderr.write(`leakguard: cannot run npm: ${err.message}\n`);
+      io.stderr.write(`leakguard: cannot run the demo: ${err.message}\n`);
       end(127);
     });
     child.once('exit', (code, signal) => end(signal ? 128 + (os.constants.signals[signal] || 0) : code ?? 0));
@@ -298,4 +374,4 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
   return run(opts, io);
 }
 
-module.exports = { main, parseArgs, formatStatusLine, UsageError, HELP };
+module.exports = { main, parseArgs, formatStatusLine, drawable, LEAK_REPORT, UsageError, HELP };

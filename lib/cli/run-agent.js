@@ -45,6 +45,7 @@ function writeAtomic(name, value) {
 }
 
 function startAgent() {
+  const agentStartedAt = Date.now();
   const { SuspectTrail } = require('../export/html-report');
   const trail = new SuspectTrail();
   let sampler;
@@ -79,15 +80,31 @@ function startAgent() {
     }
   }
 
+  // When the first verdict can come: samples within the warm-up are never
+  // judged, and a verdict needs a whole window after it.
+  // Before its first sample the sampler reports no start time: this agent's
+  // own start is within a tick of it.
+  function firstVerdictAt(report) {
+    const sampled = report.sampler && report.sampler.startedAt;
+    const startedAt = typeof sampled === 'number' ? sampled : agentStartedAt;
+    const windowMs = report.heap && report.heap.windowMs;
+    if (typeof windowMs !== 'number') return undefined;
+    const warmup = Number(process.env.LEAKGUARD_WARMUP_MS);
+    return startedAt + (Number.isInteger(warmup) && warmup >= 0 ? warmup : windowMs) + windowMs;
+  }
+
   function status(r) {
     const out = { pid: process.pid, t: Date.now(), error: r.error };
     if (r.report) {
+      const due = firstVerdictAt(r.report);
+      if (due !== undefined) out.firstVerdictInMs = Math.max(0, due - out.t);
       const h = r.report.heap || {};
       out.leaking = r.report.leaking === true;
       out.heapUsedBytes = h.usedBytes;
       out.baselineBytes = h.baselineBytes;
       out.slopeBytesPerSec = h.slopeBytesPerSec;
       out.rssBytes = h.rssBytes;
+      out.samples = h.samples;
       out.suspects = Array.isArray(r.report.suspects) ? r.report.suspects.length : 0;
       const top = r.report.suspects && r.report.suspects[0];
       if (top && top.site) out.top = `${top.kind} ${top.site.file}:${top.site.line}`;
@@ -104,6 +121,7 @@ function startAgent() {
       argv: process.argv,
       error: r.error,
       report: r.report,
+      firstVerdictAt: r.report ? firstVerdictAt(r.report) : undefined,
       history: history(),
       trail: trail.toJSON(),
     });

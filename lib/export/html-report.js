@@ -3,7 +3,9 @@
 // charts drawn here, a few lines of inline script for hover read-outs) that a
 // paged engineer opens from a laptop with no network. It shows the heap/RSS
 // timeline with the post-GC baseline and the leaking span marked, the
-// event-loop lag, and the ranked suspects with their stacks and growth curves.
+// event-loop lag, the ranked suspects with their stacks and growth curves, and
+// the application's caches (when the report lists them). Sizes are in MB
+// (lib/internal/units.js).
 //
 // Must never: load anything from the network (no src/href to a URL), put
 // report text into the page unescaped (file paths and event names are user
@@ -12,6 +14,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { validateOptions, validateString, invalidOption } = require('../internal/errors');
+const { formatBytes, formatRate, MB } = require('../internal/units');
 
 const MAX_POINTS = 600; // points per drawn series; longer histories are bucketed
 const MAX_TRAIL_POINTS = 120;
@@ -24,20 +27,8 @@ function num(v) {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-function formatBytes(bytes) {
-  const b = num(bytes);
-  if (b === null) return '—';
-  const abs = Math.abs(b);
-  if (abs >= 1024 ** 3) return `${(b / 1024 ** 3).toFixed(2)} GiB`;
-  if (abs >= 1024 ** 2) return `${(b / 1024 ** 2).toFixed(1)} MiB`;
-  if (abs >= 1024) return `${(b / 1024).toFixed(1)} KiB`;
-  return `${Math.round(b)} B`;
-}
-
-function formatRate(bytesPerSec) {
-  const b = num(bytesPerSec);
-  if (b === null) return '—';
-  return `${b >= 0 ? '+' : '−'}${formatBytes(Math.abs(b))}/s`;
+function formatCount(n) {
+  return num(n) === null ? '—' : Math.round(n).toLocaleString('en-US');
 }
 
 function formatMs(ms) {
@@ -54,6 +45,27 @@ function formatTime(epochMs) {
 function formatSite(site) {
   if (!site || typeof site.file !== 'string') return '<unknown site>';
   return `${site.file}:${site.line}:${site.column}`;
+}
+
+/**
+ * Escaped text whose file paths wrap only between their folders: each name
+ * (a run of characters without a path separator or white space) is kept on
+ * one line, with a break opportunity after each separator and before a
+ * `:line:column` tail. Without this a browser breaks inside names, at
+ * hyphens or anywhere (`word-break`).
+ */
+function wrapPath(text) {
+  const keep = (t) => `<span class="seg">${t}</span>`;
+  return escapeHtml(text)
+    .split(/([\s/\\])/)
+    .map((part) => {
+      if (part === '') return '';
+      if (part === '/' || part === '\\') return `${part}<wbr>`;
+      if (/^\s$/.test(part)) return part;
+      const tail = /^(.+?)(:\d+(?::\d+)?\)?)$/.exec(part);
+      return tail === null ? keep(part) : `${keep(tail[1])}<wbr>${keep(tail[2])}`;
+    })
+    .join('');
 }
 
 /** A suspect's identity across reports: kind + site (+ cache name). */
@@ -161,10 +173,15 @@ function lineChart({ id, title, series, bands = [], markers = [], yFormat, xLabe
   );
 }
 
-/** A small inline growth curve for one suspect. */
-function sparkline(points) {
+/**
+ * A small inline growth curve for one suspect, its first and last values in
+ * the title. Sparse curves (allocation suspects get one point per heap
+ * profile read) also mark each point, so a straight segment is not read as
+ * measured samples.
+ */
+function sparkline(points, format) {
   const pts = points.filter((p) => num(p.value) !== null && num(p.t) !== null);
-  if (pts.length < 2) return '<span class="muted">—</span>';
+  if (pts.length < 2) return `<span class="muted">${pts.length === 1 ? `one reading: ${escapeHtml(format(pts[0].value))}` : '—'}</span>`;
   const w = 140;
   const h = 32;
   const t0 = pts[0].t;
@@ -172,10 +189,37 @@ function sparkline(points) {
   const vs = pts.map((p) => p.value);
   const v0 = Math.min(...vs);
   const v1 = Math.max(...vs) === v0 ? v0 + 1 : Math.max(...vs);
-  const d = pts
-    .map((p) => `${(((p.t - t0) / (t1 - t0)) * (w - 4) + 2).toFixed(1)},${(h - 2 - ((p.value - v0) / (v1 - v0)) * (h - 4)).toFixed(1)}`)
-    .join(' ');
-  return `<svg class="spark" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}"><polyline points="${d}"/></svg>`;
+  const xy = pts.map((p) => [((p.t - t0) / (t1 - t0)) * (w - 4) + 2, h - 2 - ((p.value - v0) / (v1 - v0)) * (h - 4)]);
+  const d = xy.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ');
+  const dots = pts.length <= 16 ? xy.map(([x, y]) => `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="2"/>`).join('') : '';
+  const span = Math.round((pts[pts.length - 1].t - pts[0].t) / 1000);
+  const label = `${format(pts[0].value)} → ${format(pts[pts.length - 1].value)} over ${span} s (${pts.length} readings)`;
+  return `<svg class="spark" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${escapeHtml(label)}"><title>${escapeHtml(label)}</title><polyline points="${d}"/>${dots}</svg>`;
+}
+
+/** The rows of the caches table: one per cache in `report.caches`. */
+function cacheRows(caches) {
+  if (caches.length === 0) return '<tr class="none"><td colspan="7">No caches created.</td></tr>';
+  return caches
+    .map((c) => {
+      const site = c.site && typeof c.site.file === 'string' ? `${c.site.functionName ? `${c.site.functionName} ` : ''}${formatSite(c.site)}` : '—';
+      const entries = `${formatCount(c.size)}${num(c.max) !== null ? ` / ${formatCount(c.max)}` : ''}`;
+      const bytes = num(c.bytes) === null ? '—' : `${formatBytes(c.bytes)}${num(c.maxSize) !== null ? ` / ${formatBytes(c.maxSize)}` : ''}`;
+      const rate = num(c.hitRate) === null ? '—' : `${(c.hitRate * 100).toFixed(1)}%`;
+      const lookups = num(c.hits) !== null && num(c.misses) !== null ? `<div class="muted">${formatCount(c.hits)} hits, ${formatCount(c.misses)} misses</div>` : '';
+      return (
+        `<tr class="cache" data-kind="${escapeHtml(c.kind || '')}">` +
+        `<td>${escapeHtml(c.name || '(unnamed)')}</td>` +
+        `<td><span class="kind cache">${escapeHtml(c.kind || '—')}</span></td>` +
+        `<td class="site"><code>${wrapPath(site)}</code></td>` +
+        `<td class="n">${escapeHtml(entries)}</td>` +
+        `<td class="n">${escapeHtml(bytes)}</td>` +
+        `<td class="n">${escapeHtml(rate)}${lookups}</td>` +
+        `<td class="n">${escapeHtml(formatCount(c.evictions))}</td>` +
+        '</tr>'
+      );
+    })
+    .join('');
 }
 
 function leakBands(hist) {
@@ -226,14 +270,14 @@ function suspectRows(suspects, trail) {
         `<tr class="suspect" data-kind="${escapeHtml(s.kind)}">` +
         `<td class="rank">${i + 1}</td>` +
         `<td><span class="kind ${escapeHtml(s.kind)}">${escapeHtml(s.kind)}</span>${s.name ? `<div class="muted">${escapeHtml(s.name)}</div>` : ''}${detail}${precision}</td>` +
-        `<td class="site"><code>${escapeHtml(where)}</code>` +
-        (stackText ? `<details><summary>stack (${stack.length})</summary><pre>${escapeHtml(stackText)}</pre></details>` : '') +
+        `<td class="site"><code>${wrapPath(where)}</code>` +
+        (stackText ? `<details><summary>stack (${stack.length})</summary><pre>${wrapPath(stackText)}</pre></details>` : '') +
         '</td>' +
         `<td class="n">${num(s.count) === null ? '—' : escapeHtml(Math.round(s.count).toLocaleString('en-US'))}</td>` +
         `<td class="n">${escapeHtml(growthText)}</td>` +
         `<td class="n">${num(s.bytes) === null ? '—' : escapeHtml(formatBytes(s.bytes))}</td>` +
-        `<td>${sparkline(suspectSeries(s, trail))}</td>` +
-        `<td class="desc">${escapeHtml(s.description || '')}</td>` +
+        `<td>${sparkline(suspectSeries(s, trail), s.kind === 'allocation' ? formatBytes : formatCount)}</td>` +
+        `<td class="desc">${wrapPath(s.description || '')}</td>` +
         '</tr>'
       );
     })
@@ -259,9 +303,9 @@ svg .cursor{stroke:#98a2b3;stroke-width:1}
 .swatch{display:inline-block;width:16px;height:3px}.swatch.leak-band{height:10px;background:var(--leak);opacity:.25}.readout{margin-left:auto;color:var(--fg)}
 table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:12px;color:var(--muted);font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.site code{word-break:break-all;font-size:12px}pre{font-size:11px;white-space:pre-wrap;word-break:break-all;margin:4px 0 0;color:#344054}
+td.site code{font-size:12px}.seg{white-space:nowrap}pre{font-size:11px;white-space:pre-wrap;margin:4px 0 0;color:#344054}.table-scroll{overflow-x:auto}
 .kind{display:inline-block;padding:1px 7px;border-radius:9px;background:#eef2ff;font-size:12px}.kind.allocation{background:#fef3c7}.kind.timer{background:#e0f2fe}.kind.listener{background:#fce7f3}.kind.cache{background:#dcfce7}
-svg.spark polyline{fill:none;stroke:var(--leak);stroke-width:1.5}.empty{color:var(--muted)}footer{margin-top:32px;color:var(--muted);font-size:12px}
+svg.spark polyline{fill:none;stroke:var(--leak);stroke-width:1.5}svg.spark circle{fill:var(--leak)}.empty{color:var(--muted)}footer{margin-top:32px;color:var(--muted);font-size:12px}
 `;
 
 // Hover read-out: the nearest sample's values under the cursor. Data comes from
@@ -269,7 +313,7 @@ svg.spark polyline{fill:none;stroke:var(--leak);stroke-width:1.5}.empty{color:va
 const SCRIPT = `
 (function () {
   var data = JSON.parse(document.getElementById('leakguard-data').textContent);
-  function fmtMiB(b) { return b == null ? '—' : (b / 1048576).toFixed(1) + ' MiB'; }
+  function fmtMB(b) { return b == null ? '—' : (b / 1e6).toFixed(1) + ' MB'; }
   document.querySelectorAll('figure.chart[data-x0]').forEach(function (fig) {
     var svg = fig.querySelector('svg'); var cursor = svg.querySelector('.cursor'); var out = fig.querySelector('.readout');
     var x0 = +fig.dataset.x0, x1 = +fig.dataset.x1, left = +fig.dataset.left, pw = +fig.dataset.plotWidth, w = +fig.dataset.width;
@@ -279,8 +323,8 @@ const SCRIPT = `
       data.points.forEach(function (p) { if (best === null || Math.abs(p.x - x) < Math.abs(best.x - x)) best = p; });
       if (best === null) return;
       cursor.setAttribute('x1', vx); cursor.setAttribute('x2', vx); cursor.setAttribute('visibility', 'visible');
-      out.textContent = 't=' + best.x.toFixed(1) + ' s  heap ' + fmtMiB(best.heap) + '  rss ' + fmtMiB(best.rss) +
-        '  baseline ' + fmtMiB(best.baseline) + '  lag p99 ' + (best.lag == null ? '—' : best.lag.toFixed(1) + ' ms') + (best.leaking ? '  LEAKING' : '');
+      out.textContent = 't=' + best.x.toFixed(1) + ' s  heap ' + fmtMB(best.heap) + '  rss ' + fmtMB(best.rss) +
+        '  baseline ' + fmtMB(best.baseline) + '  lag p99 ' + (best.lag == null ? '—' : best.lag.toFixed(1) + ' ms') + (best.leaking ? '  LEAKING' : '');
     });
     svg.addEventListener('mouseleave', function () { cursor.setAttribute('visibility', 'hidden'); out.textContent = ''; });
   });
@@ -316,12 +360,11 @@ function renderHtmlReport(report, history, options = {}) {
     MAX_POINTS,
     (p) => p.heap,
   );
-  const MiB = 1024 * 1024;
   const memSeries = [
-    { label: 'heap used', cls: 'heap', points: hist.map((p) => [p.x, p.heap === null ? null : p.heap / MiB]) },
-    { label: 'RSS', cls: 'rss', points: hist.map((p) => [p.x, p.rss === null ? null : p.rss / MiB]) },
-    { label: 'post-GC baseline', cls: 'baseline', dashed: true, points: hist.map((p) => [p.x, p.baseline === null ? null : p.baseline / MiB]) },
-    { label: 'external', cls: 'external', points: hist.map((p) => [p.x, p.external === null ? null : p.external / MiB]) },
+    { label: 'heap used', cls: 'heap', points: hist.map((p) => [p.x, p.heap === null ? null : p.heap / MB]) },
+    { label: 'RSS', cls: 'rss', points: hist.map((p) => [p.x, p.rss === null ? null : p.rss / MB]) },
+    { label: 'post-GC baseline', cls: 'baseline', dashed: true, points: hist.map((p) => [p.x, p.baseline === null ? null : p.baseline / MB]) },
+    { label: 'external', cls: 'external', points: hist.map((p) => [p.x, p.external === null ? null : p.external / MB]) },
   ];
   const since = num(r.since);
   const markers = r.leaking && since !== null ? [{ x: (since - tStart) / 1000, label: `leak verdict ${formatTime(since)}` }] : [];
@@ -346,12 +389,19 @@ ${card('event-loop lag p50 / p99', `${formatMs(lag.p50Ms)} / ${formatMs(lag.p99M
 ${card('GC pause p99 / max', `${formatMs(gc.p99Ms)} / ${formatMs(gc.maxMs)}`)}${card('GC pauses', num(gc.count) === null ? '—' : String(gc.count))}
 </section>
 <h2>Memory</h2>
-${lineChart({ id: 'memory-chart', title: 'Heap, RSS and post-GC baseline (MiB)', series: memSeries, bands: leakBands(hist), markers, yFormat: (v) => `${+v.toFixed(1)} MiB` })}
+${lineChart({ id: 'memory-chart', title: 'Heap, RSS and post-GC baseline (MB)', series: memSeries, bands: leakBands(hist), markers, yFormat: (v) => `${+v.toFixed(1)} MB` })}
 <h2>Event loop</h2>
 ${lineChart({ id: 'lag-chart', title: 'Event-loop lag p99 (ms)', series: [{ label: 'lag p99', cls: 'lag', points: hist.map((p) => [p.x, p.lag]) }], bands: leakBands(hist), yFormat: (v) => `${+v.toFixed(2)} ms`, height: 180 })}
 <h2>Suspects, most likely first</h2>
-<table id="suspects"><thead><tr><th>#</th><th>kind</th><th>where</th><th class="n">count</th><th class="n">growth</th><th class="n">bytes</th><th>growth curve</th><th>description</th></tr></thead>
-<tbody>${suspectRows(suspects, options.trail)}</tbody></table>
+<div class="table-scroll"><table id="suspects"><thead><tr><th>#</th><th>kind</th><th>where</th><th class="n">count</th><th class="n">growth</th><th class="n">bytes</th><th>growth curve</th><th>description</th></tr></thead>
+<tbody>${suspectRows(suspects, options.trail)}</tbody></table></div>
+${
+  Array.isArray(r.caches)
+    ? `<h2>Caches</h2>
+<div class="table-scroll"><table id="caches"><thead><tr><th>name</th><th>kind</th><th>created at</th><th class="n">entries / max</th><th class="n">bytes / max</th><th class="n">hit rate</th><th class="n">evictions</th></tr></thead>
+<tbody>${cacheRows(r.caches)}</tbody></table></div>`
+    : ''
+}
 <footer>leakguard · ${rawHist.length} samples${num(heap.windowMs) !== null ? ` · verdict window ${Math.round(heap.windowMs / 1000)} s` : ''}. This file is self-contained: it loads nothing from the network.</footer>
 </main>
 <script type="application/json" id="leakguard-data">${json}</script>
@@ -396,8 +446,8 @@ function writeHtmlReport(file, options) {
 
 /**
  * Records each suspect's figure (live bytes for allocation suspects, live
- * count for the others) at every report it is
- * shown, so the report can draw growth curves. Bounded: `maxSuspects` keys,
+ * count for the others) at every report it is shown in (allocation suspects:
+ * at every new heap profile read), so the report can draw growth curves. Bounded: `maxSuspects` keys,
  * each thinned to MAX_TRAIL_POINTS.
  */
 class SuspectTrail {
@@ -418,6 +468,11 @@ class SuspectTrail {
         if (this.points.size >= this.maxSuspects * 2) continue;
         this.points.set(key, (list = []));
       }
+      // An allocation suspect's bytes change only when the heap profile is
+      // read again (at most once per verdict window, each read being a full
+      // GC); the reports in between repeat the last read. Recording those
+      // repeats drew a flat line with one step: keep one point per read.
+      if (s.kind === 'allocation' && list.length > 0 && list[list.length - 1].value === value) continue;
       list.push({ t, value });
       if (list.length > MAX_TRAIL_POINTS * 2) {
         // Keep every other point: the curve's shape stays, the size halves.

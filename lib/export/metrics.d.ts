@@ -55,10 +55,15 @@ export declare const metrics: Readonly<{
   /** The Prometheus text exposition (format 0.0.4) of every leakguard metric family. */
   prometheus(options?: MetricsOptions): string;
   /**
-   * Adds leakguard's collectors to a prom-client registry (default: prom-client's
-   * global registry). Requires the optional peer dependency `prom-client`
-   * (throws with `code: 'MODULE_NOT_FOUND'` when it is not installed).
-   * Registering twice on one registry returns the first registration.
+   * Adds leakguard's collectors to a prom-client registry. Without one: the
+   * global registry of the prom-client the application itself resolves (from
+   * its main module's folder, then the working directory); when the
+   * application resolves none, throws a TypeError with
+   * `code: 'ERR_LEAKGUARD_NO_REGISTRY'` saying to pass the registry its
+   * /metrics endpoint serves. Requires the optional peer dependency
+   * `prom-client` (throws with `code: 'MODULE_NOT_FOUND'` when no copy is
+   * installed). Registering twice on one registry returns the first
+   * registration.
    */
   register(registry?: PromClientRegistryLike, options?: MetricsOptions): MetricsRegistration;
   /** Registers observable instruments on an OpenTelemetry Meter, fed by one batch callback. */

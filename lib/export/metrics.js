@@ -16,7 +16,8 @@
 // owns no timer or handle).
 
 const { CELLS } = require('../internal/stats');
-const { CODES, validateOptions, validateInteger, validateBoolean, callUser } = require('../internal/errors');
+const path = require('node:path');
+const { CODES, leakguardError, validateOptions, validateInteger, validateBoolean, callUser } = require('../internal/errors');
 
 const DEFAULTS = Object.freeze({ topSites: 10, topCaches: 20, standardNames: false });
 const OTHER = '_other';
@@ -363,18 +364,75 @@ function resolveOptions(options, what) {
   };
 }
 
+function missingPromClient(cause) {
+  const err = new Error(
+    'leakguard: metrics.register() needs the optional peer dependency prom-client; install it with `npm install prom-client`',
+    { cause },
+  );
+  err.code = 'MODULE_NOT_FOUND';
+  return err;
+}
+
+/** leakguard's own resolution of prom-client (from its install folder). */
 function loadPromClient() {
   try {
     return require('prom-client');
   } catch (cause) {
     if (cause && cause.code !== 'MODULE_NOT_FOUND') throw cause;
-    const err = new Error(
-      'leakguard: metrics.register() needs the optional peer dependency prom-client; install it with `npm install prom-client`',
-      { cause },
-    );
-    err.code = 'MODULE_NOT_FOUND';
-    throw err;
+    throw missingPromClient(cause);
   }
+}
+
+/**
+ * The folders the application resolves packages from: its main module's
+ * (CommonJS `require.main`, or the entry script `process.argv[1]` for ESM),
+ * then the working directory.
+ */
+function applicationFolders() {
+  const folders = [];
+  const main = require.main && require.main.filename;
+  if (typeof main === 'string') folders.push(path.dirname(main));
+  if (typeof process.argv[1] === 'string' && process.argv[1] !== '') folders.push(path.dirname(path.resolve(process.argv[1])));
+  folders.push(process.cwd());
+  return [...new Set(folders)];
+}
+
+/**
+ * The prom-client the application itself resolves, or null. An application
+ * may hold a copy of its own (another version, or npm did not dedupe): its
+ * /metrics endpoint serves that copy's global registry, not leakguard's.
+ */
+function applicationPromClient() {
+  for (const from of applicationFolders()) {
+    let file;
+    try {
+      file = require.resolve('prom-client', { paths: [from] });
+    } catch (err) {
+      if (err && err.code === 'MODULE_NOT_FOUND') continue;
+      throw err;
+    }
+    return require(file);
+  }
+  return null;
+}
+
+/** The client whose global registry `register()` uses when given none; throws when there is no right one. */
+function defaultPromClient() {
+  const app = applicationPromClient();
+  if (app !== null) return app;
+  let own;
+  try {
+    own = require.resolve('prom-client');
+  } catch (cause) {
+    throw missingPromClient(cause);
+  }
+  throw leakguardError(
+    TypeError,
+    CODES.NO_REGISTRY,
+    'metrics.register() without a registry registers into the global registry of the prom-client your application ' +
+      `resolves, and none resolves from ${applicationFolders().join(', ')} (the copy leakguard itself sees, ${own}, ` +
+      'is not one your /metrics endpoint serves). Pass the Registry that your /metrics endpoint serves: metrics.register(registry)',
+  );
 }
 
 /**
@@ -395,12 +453,13 @@ class MetricsExporter {
 
   /**
    * Adds one collector per family to a prom-client Registry (default: the
-   * prom-client global registry). Returns { names, unregister() }. Registering
-   * twice on one registry returns the first registration.
+   * global registry of the prom-client the application resolves). Returns
+   * { names, unregister() }. Registering twice on one registry returns the
+   * first registration.
    */
   register(registry, options) {
     const opts = resolveOptions(options, 'metrics.register');
-    const client = loadPromClient();
+    const client = registry === undefined ? defaultPromClient() : (applicationPromClient() ?? loadPromClient());
     const target = registry === undefined ? client.register : registry;
     if (!target || typeof target.registerMetric !== 'function' || typeof target.removeSingleMetric !== 'function') {
       const err = new TypeError('leakguard: metrics.register(registry) needs a prom-client Registry');

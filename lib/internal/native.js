@@ -1,20 +1,15 @@
 'use strict';
 // Loads the compiled addon through the napi-rs generated loader (binding.js),
-// which prefers a local build (leakguard.<platform>.node) and then the
-// platform package (leakguard-<platform>). Everything else requires this file,
-// never binding.js directly, so the failure message is written once.
+// which tries a local build (leakguard.<triple>.node next to package.json)
+// and then the prebuilt platform package (leakguard-<triple>). Everything else
+// requires this file, never binding.js directly, so a failure is explained
+// once (lib/internal/native-error.js).
 
 let binding;
 try {
   binding = require('../../binding.js');
 } catch (err) {
-  const e = new Error(
-    'leakguard: the native addon is not built for this platform. Run `npm install` (it builds from source with cargo) ' +
-      `or install the leakguard-${process.platform}-${process.arch} package. Cause: ${err.message}`,
-  );
-  e.code = 'ERR_LEAKGUARD_NATIVE';
-  e.cause = err;
-  throw e;
+  throw require('./native-error').loadError(err);
 }
 
 module.exports = binding;

@@ -5,7 +5,8 @@
 //
 // This file is a thin wrapper over plain Node-API functions that take the
 // store's handle (an external) as first argument: each operation is one
-// crossing into Rust, never a napi-rs class method (~4x dearer, DESIGN §7).
+// crossing into Rust, never a napi-rs class method (several times dearer per
+// call than a plain Node-API function).
 // A string value comes back as a new string made by the addon; a byte value
 // comes back through a per-thread scratch Buffer (copying into it is cheaper
 // than having native code make a new Buffer) and is then copied into a new

@@ -171,7 +171,7 @@ function emptyReport() {
 }
 
 /**
- * The current report (DESIGN.md §6). After stop(), the last report taken at
+ * The current report (shape: lib/sampler/index.d.ts, docs/sampler.md). After stop(), the last report taken at
  * stop; before any start(), an empty one. `running` says which.
  */
 function report() {

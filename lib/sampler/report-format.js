@@ -5,14 +5,9 @@
 
 const { invalidOption } = require('../internal/errors');
 
-function mb(bytes) {
-  if (typeof bytes !== 'number' || !Number.isFinite(bytes)) return '?';
-  const abs = Math.abs(bytes);
-  if (abs >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
-  if (abs >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
-  if (abs >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`;
-  return `${Math.round(bytes)} B`;
-}
+const { formatBytes } = require('../internal/units');
+
+const mb = (bytes) => formatBytes(bytes, '?');
 
 function ms(v) {
   if (typeof v !== 'number' || !Number.isFinite(v)) return '?';

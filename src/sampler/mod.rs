@@ -443,7 +443,8 @@ impl SamplerCore {
         Some(self.report_with(generated_at, suspects).to_string())
     }
 
-    /// The report (DESIGN.md §6 shape) at `generated_at` (epoch ms).
+    /// The report (the shape of `Report` in lib/sampler/index.d.ts, described in
+    /// docs/sampler.md) at `generated_at` (epoch ms).
     pub fn report(&self, generated_at: f64) -> Value {
         self.report_with(generated_at, self.suspects())
     }
