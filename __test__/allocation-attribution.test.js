@@ -352,3 +352,42 @@ test('a real sampling heap profile of this process names the growing line', (t) 
   assert.equal(siteKey(suspects[0].site).startsWith(file), true);
   mod.byKey.clear();
 });
+
+test('formatReport and the HTML report show the candidate lines, the container, the builtin and the whole stack', () => {
+  const { formatReport } = require('../lib/sampler/report-format');
+  const { renderHtmlReport } = require('../lib/export/html-report');
+  const suspect = {
+    kind: 'allocation',
+    site: { file: '/srv/server.js', line: 15, column: 3, functionName: 'track' },
+    stack: [{ file: '/srv/server.js', line: 12, column: 15, functionName: 'track' }],
+    count: 10,
+    growth: 1000,
+    bytes: 5000,
+    score: 1000,
+    precision: 'line',
+    description: '`inflight.set(id, ctx)` at server.js:15 (`inflight`: module scope); grown through Map.prototype.set, called from track (server.js:12–17)',
+    growingBuiltin: 'Map.prototype.set',
+    candidates: [
+      { file: '/srv/server.js', line: 15, column: 3, text: 'inflight.set(id, ctx)', container: 'inflight', scope: 'module', scopeText: 'module scope', method: 'set', builtinMatch: true, inlined: null },
+      { file: '/srv/server.js', line: 22, column: 3, text: 'log.push(`<b>${id}</b>`)', container: 'log', scope: 'closure', scopeText: 'closure of main', method: 'push', builtinMatch: false, inlined: { functionName: 'note', line: 20, endLine: 23 } },
+    ],
+    inlinedNote: null,
+    function: { name: 'track', file: '/srv/server.js', line: 12, endLine: 17, topLevel: false },
+    allocationStack: [
+      { functionName: 'Map.prototype.set', file: null, line: null, column: null, kind: 'builtin' },
+      { functionName: 'track', file: '/srv/server.js', line: 12, column: 15, kind: 'user' },
+    ],
+  };
+  const report = { leaking: true, since: 1, heap: {}, suspects: [suspect] };
+  const text = formatReport(report);
+  assert.match(text, /candidate lines \(2\), most likely first:\n {7}→ `inflight\.set\(id, ctx\)` at \/srv\/server\.js:15:3 \(`inflight`: module scope\)/);
+  assert.match(text, /`log\.push\(`<b>\$\{id\}<\/b>`\)` at \/srv\/server\.js:22:3 \(`log`: closure of main; possibly inlined note at \/srv\/server\.js:20\)/);
+  assert.match(text, /allocation stack \(grown through Map\.prototype\.set\):\n {9}at Map\.prototype\.set \(builtin\)\n {9}at track \(\/srv\/server\.js:12:15\)/);
+  const html = renderHtmlReport(report, []);
+  assert.match(html, /grown through <code>Map\.prototype\.set<\/code>/);
+  assert.match(html, /<li><code>inflight\.set\(id, ctx\)<\/code> at <code>\/srv\/server\.js:15<\/code> <span class="muted">\(<code>inflight<\/code>: module scope\)/);
+  assert.ok(html.includes('log.push(`&lt;b&gt;${id}&lt;/b&gt;`)'), 'candidate text is escaped');
+  assert.ok(!html.includes('<b>${id}</b>'));
+  assert.match(html, /possibly inlined <code>note<\/code> at line 20/);
+  assert.match(html, /allocation stack \(2\)<\/summary><pre>Map\.prototype\.set \(builtin\)\ntrack \(\/srv\/server\.js:12:15\)<\/pre>/);
+});
