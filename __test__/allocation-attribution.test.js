@@ -104,6 +104,7 @@ test('ranking: the builtin seen in the stack first, then module scope, closure, 
     '    items: [],',
     '    put(key, value, into) {',
     '      into.push(value);',
+    '      into.last = value;',
     '      this.items.push(value);',
     '      kept.set(key, value);',
     '      queue.push(value);',
@@ -368,8 +369,8 @@ test('formatReport and the HTML report show the candidate lines, the container, 
     description: '`inflight.set(id, ctx)` at server.js:15 (`inflight`: module scope); grown through Map.prototype.set, called from track (server.js:12–17)',
     growingBuiltin: 'Map.prototype.set',
     candidates: [
-      { file: '/srv/server.js', line: 15, column: 3, text: 'inflight.set(id, ctx)', container: 'inflight', scope: 'module', scopeText: 'module scope', method: 'set', builtinMatch: true, inlined: null },
-      { file: '/srv/server.js', line: 22, column: 3, text: 'log.push(`<b>${id}</b>`)', container: 'log', scope: 'closure', scopeText: 'closure of main', method: 'push', builtinMatch: false, inlined: { functionName: 'note', line: 20, endLine: 23 } },
+      { file: '/srv/server.js', line: 15, column: 3, text: 'inflight.set(id, ctx)', container: 'inflight', scope: 'module', scopeText: 'module scope', method: 'set', builtinMatch: true, inlined: null, caller: null },
+      { file: '/srv/server.js', line: 22, column: 3, text: 'log.push(`<b>${id}</b>`)', container: 'log', scope: 'closure', scopeText: 'closure of main', method: 'push', builtinMatch: false, inlined: { functionName: 'note', line: 20, endLine: 23 }, caller: null },
     ],
     inlinedNote: null,
     function: { name: 'track', file: '/srv/server.js', line: 12, endLine: 17, topLevel: false },
@@ -390,4 +391,40 @@ test('formatReport and the HTML report show the candidate lines, the container, 
   assert.ok(!html.includes('<b>${id}</b>'));
   assert.match(html, /possibly inlined <code>note<\/code> at line 20/);
   assert.match(html, /allocation stack \(2\)<\/summary><pre>Map\.prototype\.set \(builtin\)\ntrack \(\/srv\/server\.js:12:15\)<\/pre>/);
+});
+
+test('a function that makes objects without storing them hands the search to its caller on the stack', (t) => {
+  const file = path.join(tempDir(t), 'factory.js');
+  const src = [
+    "'use strict';",
+    'const sessions = new Map();',
+    'function newSession(user) {',
+    '  const session = { user, grants: Array.from({ length: 100 }, (_, scope) => ({ scope })) };',
+    '  sessions.set(user, session); // LEAK',
+    '  return session;',
+    '}',
+    'module.exports = { newSession };',
+  ].join('\n');
+  fs.writeFileSync(file, src);
+  const url = `file://${file}`;
+  const arrowColumn = src.split('\n')[3].indexOf('(_, scope)');
+  // The callback of Array.from allocates; newSession, two frames down, stores.
+  const profile = {
+    head: node('(root)', '', -1, -1, 0, [
+      node('newSession', url, 2, 19, 100, [node('from', '', -1, -1, 0, [node('', url, 3, arrowColumn, 50000)])]),
+    ]),
+    samples: [],
+  };
+  const [s] = allocationSuspects(profile, null, 1);
+  assert.equal(s.site.functionName, null, 'the arrow is the nearest user frame');
+  const a = new Attributor().attribute(s.facts);
+  assert.equal(a.function.line, 4);
+  assert.equal(a.candidates.length, 1);
+  assert.equal(a.candidates[0].line, 5);
+  assert.equal(a.candidates[0].container, 'sessions');
+  assert.deepEqual(a.candidates[0].caller, { functionName: 'newSession', line: 3, endLine: 7 });
+  const report = { suspects: [{ kind: 'allocation', site: s.site, precision: 'function', description: 'x' }] };
+  attributeReport(report, new Map([[s.facts.key, s.facts]]), new Attributor());
+  assert.match(report.suspects[0].description, /^`sessions\.set\(user, session\)` at .*factory\.js:5 \(`sessions`: module scope, in the caller newSession\); allocated in \(anonymous\)/);
+  assert.equal(report.suspects[0].site.line, 5);
 });

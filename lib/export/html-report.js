@@ -213,6 +213,7 @@ function allocationDetail(s) {
         (c) =>
           `<li><code>${escapeHtml(c.text)}</code> at <code>${escapeHtml(`${c.file}:${c.line}`)}</code> ` +
           `<span class="muted">(<code>${escapeHtml(c.container)}</code>: ${escapeHtml(c.scopeText)}` +
+          `${c.caller ? `; in the caller <code>${escapeHtml(c.caller.functionName)}</code> at line ${escapeHtml(c.caller.line)}` : ''}` +
           `${c.inlined ? `; possibly inlined <code>${escapeHtml(c.inlined.functionName)}</code> at line ${escapeHtml(c.inlined.line)}` : ''})</span></li>`,
       )
       .join('');

@@ -29,6 +29,9 @@ const sourceMap = require('../internal/source-map');
 const MAX_USER_STACK = 8;
 const MAX_WHOLE_STACK = 16;
 const MAX_SUSPECTS = 10;
+// Callers searched when the allocating function itself grows no container (a
+// factory, or a callback given to Array.from / map: its caller stores what it made).
+const MAX_CALLERS = 3;
 // Parsed files kept (path + mtime + size); a file is parsed once while unchanged.
 // A syntax tree takes several times its source in memory: the kept sources
 // total at most MAX_CACHED_SOURCE_BYTES (a larger file is parsed for each new
@@ -141,7 +144,7 @@ function profileSites(profile) {
         let e = bySite.get(key);
         if (e === undefined) {
           const ocf = chain[at].callFrame;
-          e = { site, stack, bytes: 0, count: 0, builtins: new Map(), allocationStack: null, largest: 0, scriptId: ocf.scriptId, url: ocf.url, line0: ocf.lineNumber, column0: ocf.columnNumber };
+          e = { site, stack, bytes: 0, count: 0, builtins: new Map(), allocationStack: null, largest: 0, scriptId: ocf.scriptId, url: ocf.url, line0: ocf.lineNumber, column0: ocf.columnNumber, callers: callersOf(chain, at, cache) };
           bySite.set(key, e);
         }
         e.bytes += node.selfSize;
@@ -168,6 +171,18 @@ function profileSites(profile) {
     if (e !== undefined) e.count += 1;
   }
   return bySite;
+}
+
+/** The user functions below chain[at] (its callers, nearest first), as profile positions. */
+function callersOf(chain, at, cache) {
+  const out = [];
+  for (let i = at - 1; i >= 0 && out.length < MAX_CALLERS; i--) {
+    const cf = chain[i].callFrame;
+    const f = userFrame(cf, cache);
+    if (f === null) continue;
+    out.push({ url: cf.url, scriptId: cf.scriptId, line0: cf.lineNumber, column0: cf.columnNumber, functionName: f.functionName, generatedFile: fileOf(cf.url) ?? f.file });
+  }
+  return out;
 }
 
 /** The container-growing builtin under a site with the most bytes (growth when a previous entry is given), or null. */
@@ -199,6 +214,7 @@ function factsOf(entry, previous) {
     column0: entry.column0,
     builtin,
     allocationStack: entry.allocationStack ?? [],
+    callers: entry.callers ?? [],
   };
 }
 
@@ -307,6 +323,16 @@ class Attributor {
     return analysis;
   }
 
+  /** findCandidates for a caller's profile position, or null. */
+  candidatesOf(frame, builtin) {
+    try {
+      const analysis = this.analysisFor(frame.url, frame.scriptId);
+      return analysis === null ? null : findCandidates(analysis, { line0: frame.line0, column0: frame.column0, builtin });
+    } catch {
+      return null;
+    }
+  }
+
   /**
    * The attribution of one suspect's facts: { candidates, growingBuiltin,
    * allocationStack, inlinedNote, function, line } (see Suspect in
@@ -331,8 +357,18 @@ class Attributor {
       }
     }
     const file = facts.generatedFile;
-    const candidates = found === null ? [] : found.candidates.map((c) => mapCandidate(file, c));
+    let candidates = found === null ? [] : found.candidates.map((c) => mapCandidate(file, c, null));
     const fn = found === null ? null : mapFunction(file, found.function);
+    // A function that makes objects without storing them (a factory, a
+    // callback of Array.from or map) hands them to its caller: search the callers.
+    for (const caller of candidates.length === 0 ? facts.callers : []) {
+      const up = this.candidatesOf(caller, facts.builtin);
+      if (up === null || up.candidates.length === 0) continue;
+      const from = mapFunction(caller.generatedFile, up.function);
+      const by = { functionName: from.name ?? caller.functionName ?? '(anonymous)', line: from.line, endLine: from.endLine };
+      candidates = up.candidates.map((c) => mapCandidate(caller.generatedFile, c, by));
+      break;
+    }
     const inlined = candidates.filter((c) => c.inlined !== null);
     const result = {
       growingBuiltin: facts.builtin === null ? null : builtinName(facts.builtin),
@@ -348,13 +384,13 @@ class Attributor {
   }
 }
 
-function mapCandidate(file, c) {
+function mapCandidate(file, c, caller) {
   const at = sourceMap.mapPosition(file, c.line, c.column);
   const inlined =
     c.inlined === null
       ? null
       : { functionName: c.inlined.functionName, line: sourceMap.mapPosition(file, c.inlined.line, 1).line, endLine: sourceMap.mapPosition(file, c.inlined.endLine, 1).line };
-  return { file: at.file, line: at.line, column: at.column, text: c.text, container: c.container, scope: c.scope, scopeText: c.scopeText, method: c.method, builtinMatch: c.builtinMatch, inlined };
+  return { file: at.file, line: at.line, column: at.column, text: c.text, container: c.container, scope: c.scope, scopeText: c.scopeText, method: c.method, builtinMatch: c.builtinMatch, inlined, caller };
 }
 
 function mapFunction(file, fn) {
@@ -366,7 +402,8 @@ function mapFunction(file, fn) {
 /** "`inflight.set(id, ctx)` at server.js:15 (`inflight`: module scope)". */
 function describeCandidate(c) {
   const inl = c.inlined ? `, possibly inlined ${c.inlined.functionName} at ${rel(c.file)}:${c.inlined.line}` : '';
-  return `\`${c.text}\` at ${rel(c.file)}:${c.line} (\`${c.container}\`: ${c.scopeText}${inl})`;
+  const up = c.caller ? `, in the caller ${c.caller.functionName}` : '';
+  return `\`${c.text}\` at ${rel(c.file)}:${c.line} (\`${c.container}\`: ${c.scopeText}${up}${inl})`;
 }
 
 /** The headline of an attributed allocation suspect. */

@@ -376,6 +376,8 @@ function candidatesIn(analysis, target, builtin, inlined) {
     if (topLevel ? g.fn !== target.node : !isNestedIn(g.fn, target.node, fnInfo)) continue;
     const where = containerScope(analysis, g, target);
     if (where === null) continue;
+    // `res.statusCode = …` on a parameter sets a field of the caller's object; it grows nothing.
+    if (where.scope === 'parameter' && g.method === 'property') continue;
     const receiverText = oneLine(source.slice(g.receiver.start, g.receiver.end));
     const text = g.node.type === 'AssignmentExpression' ? assignmentText(source, g.node) : oneLine(source.slice(g.node.start, g.node.end));
     out.push({

@@ -32,6 +32,12 @@ export interface AllocationCandidate {
   builtinMatch: boolean;
   /** Set when the line is in a function the suspect calls (same file), which V8 may have inlined into it. */
   inlined: { functionName: string; line: number; endLine: number } | null;
+  /**
+   * Set when the named function grows no container itself (a factory, or a
+   * callback given to `Array.from`/`map`) and the line is in a caller on its
+   * allocation stack, which stores what it made.
+   */
+  caller: { functionName: string; line: number; endLine: number } | null;
 }
 
 /** One frame of an allocation's whole stack, nearest first. */

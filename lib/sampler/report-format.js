@@ -33,7 +33,8 @@ function wholeFrame(f) {
 
 function candidateLine(c) {
   const inl = c.inlined ? `; possibly inlined ${c.inlined.functionName} at ${c.file}:${c.inlined.line}` : '';
-  return `\`${c.text}\` at ${c.file}:${c.line}:${c.column} (\`${c.container}\`: ${c.scopeText}${inl})`;
+  const up = c.caller ? `; in the caller ${c.caller.functionName} at ${c.file}:${c.caller.line}` : '';
+  return `\`${c.text}\` at ${c.file}:${c.line}:${c.column} (\`${c.container}\`: ${c.scopeText}${up}${inl})`;
 }
 
 /** The lines under an allocation suspect: candidate lines, the inlining note, the whole allocation stack. */
