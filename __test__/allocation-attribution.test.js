@@ -428,3 +428,24 @@ test('a function that makes objects without storing them hands the search to its
   assert.match(report.suspects[0].description, /^`sessions\.set\(user, session\)` at .*factory\.js:5 \(`sessions`: module scope, in the caller newSession\); allocated in \(anonymous\)/);
   assert.equal(report.suspects[0].site.line, 5);
 });
+
+test('one report parses at most four new files; the suspects left over are named by the next report', (t) => {
+  const dir = tempDir(t);
+  const facts = new Map();
+  const suspects = [];
+  for (let i = 0; i < 6; i++) {
+    const file = path.join(dir, `handler${i}.js`);
+    fs.writeFileSync(file, HANDLER);
+    const [s] = allocationSuspects(profileFor(file, 8000, 20000), null, 1);
+    facts.set(s.facts.key, s.facts);
+    suspects.push(s);
+  }
+  const report = () => ({ suspects: suspects.map((s) => ({ kind: 'allocation', site: s.site, precision: 'function', description: 'x' })) });
+  const attributor = new Attributor();
+  const first = attributeReport(report(), facts, attributor);
+  assert.deepEqual(first.suspects.map((s) => Array.isArray(s.candidates)), [true, true, true, true, false, false]);
+  assert.equal(first.suspects[5].description, 'x', 'a deferred suspect is left as it was');
+  const second = attributeReport(report(), facts, attributor);
+  assert.ok(second.suspects.every((s) => s.candidates.length === 2));
+  assert.ok(Number.isFinite(attributor.parseBudget) === false, 'direct attribute() calls are not limited');
+});

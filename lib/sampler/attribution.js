@@ -40,6 +40,10 @@ const MAX_FILES = 32;
 const MAX_CACHED_SOURCE_BYTES = 2 * 1024 * 1024;
 // Results kept per suspect site.
 const MAX_RESULTS = 64;
+// New files parsed per report (each costs milliseconds per 10 kB of source);
+// suspects whose files are left over are named by a later report.
+const MAX_PARSES_PER_REPORT = 4;
+const DEFERRED = Symbol('deferred');
 // Larger files are not parsed (a bundle of several MB costs tens of ms).
 const MAX_SOURCE_BYTES = 8 * 1024 * 1024;
 
@@ -267,6 +271,7 @@ class Attributor {
     this.getScriptSource = getScriptSource;
     this.files = new Map(); // path + mtime + size (or scriptId) -> { analysis | null, size }
     this.cachedBytes = 0;
+    this.parseBudget = Infinity; // files this report may still parse (attributeReport sets it)
     this.results = new Map(); // suspect key + file version -> result
   }
 
@@ -276,7 +281,7 @@ class Attributor {
     this.cachedBytes -= entry.size;
   }
 
-  /** The parsed file behind a url (or scriptId), or null. */
+  /** The parsed file behind a url (or scriptId), null, or DEFERRED when this report's parse budget is spent. */
   analysisFor(url, scriptId) {
     const file = fileOf(url);
     let stat = null;
@@ -294,6 +299,9 @@ class Attributor {
       this.files.set(id, cached); // most recently used last
       return cached.analysis;
     }
+    // Parsing blocks the main thread: a report parses a few files, the next one more.
+    if (this.parseBudget <= 0) return DEFERRED;
+    this.parseBudget -= 1;
     let source = null;
     if (stat !== null && stat.size <= MAX_SOURCE_BYTES) {
       try {
@@ -316,7 +324,7 @@ class Attributor {
     }
     const size = analysis === null ? 0 : analysis.source.length;
     if (size <= MAX_CACHED_SOURCE_BYTES) {
-      remember(this.files, id, { analysis, size }, MAX_FILES);
+      this.files.set(id, { analysis, size });
       this.cachedBytes += size;
       while (this.cachedBytes > MAX_CACHED_SOURCE_BYTES || this.files.size > MAX_FILES) this.evictOldest();
     }
@@ -327,6 +335,7 @@ class Attributor {
   candidatesOf(frame, builtin) {
     try {
       const analysis = this.analysisFor(frame.url, frame.scriptId);
+      if (analysis === DEFERRED) return DEFERRED;
       return analysis === null ? null : findCandidates(analysis, { line0: frame.line0, column0: frame.column0, builtin });
     } catch {
       return null;
@@ -336,7 +345,8 @@ class Attributor {
   /**
    * The attribution of one suspect's facts: { candidates, growingBuiltin,
    * allocationStack, inlinedNote, function, line } (see Suspect in
-   * lib/sampler/index.d.ts). Never throws.
+   * lib/sampler/index.d.ts), or null when a file it needs is left for a
+   * later report (the parse budget). Never throws.
    */
   attribute(facts) {
     let analysis;
@@ -345,6 +355,7 @@ class Attributor {
     } catch {
       analysis = null;
     }
+    if (analysis === DEFERRED) return null;
     const key = `${facts.key}\0${facts.builtin}\0${analysis ? analysis.id : ''}`;
     const cached = this.results.get(key);
     if (cached !== undefined) return { ...cached, allocationStack: facts.allocationStack };
@@ -363,6 +374,7 @@ class Attributor {
     // callback of Array.from or map) hands them to its caller: search the callers.
     for (const caller of candidates.length === 0 ? facts.callers : []) {
       const up = this.candidatesOf(caller, facts.builtin);
+      if (up === DEFERRED) return null;
       if (up === null || up.candidates.length === 0) continue;
       const from = mapFunction(caller.generatedFile, up.function);
       const by = { functionName: from.name ?? caller.functionName ?? '(anonymous)', line: from.line, endLine: from.endLine };
@@ -432,28 +444,34 @@ const FIGURES = / hold ~.*$/;
  */
 function attributeReport(report, factsByKey, attributor) {
   if (report === null || typeof report !== 'object' || !Array.isArray(report.suspects) || !factsByKey || factsByKey.size === 0) return report;
-  for (const s of report.suspects) {
-    if (s === null || typeof s !== 'object' || s.kind !== 'allocation' || !s.site) continue;
-    const facts = factsByKey.get(siteKey(s.site));
-    if (facts === undefined) continue;
-    let a;
-    try {
-      a = attributor.attribute(facts);
-    } catch {
-      continue;
+  attributor.parseBudget = MAX_PARSES_PER_REPORT;
+  try {
+    for (const s of report.suspects) {
+      if (s === null || typeof s !== 'object' || s.kind !== 'allocation' || !s.site) continue;
+      const facts = factsByKey.get(siteKey(s.site));
+      if (facts === undefined) continue;
+      let a;
+      try {
+        a = attributor.attribute(facts);
+      } catch {
+        continue;
+      }
+      if (a === null) continue; // its file waits for the next report
+      s.candidates = a.candidates;
+      s.growingBuiltin = a.growingBuiltin;
+      s.allocationStack = a.allocationStack;
+      s.inlinedNote = a.inlinedNote;
+      s.function = a.function;
+      const figures = typeof s.description === 'string' ? FIGURES.exec(s.description) : null;
+      s.description = `${describeAttributed(s, a)}${figures ? ` —${figures[0].slice(' hold'.length)}` : typeof s.description === 'string' ? `; ${s.description}` : ''}`;
+      if (a.candidates.length === 1) {
+        const c = a.candidates[0];
+        s.site = { ...s.site, file: c.file, line: c.line, column: c.column };
+        s.precision = 'line';
+      }
     }
-    s.candidates = a.candidates;
-    s.growingBuiltin = a.growingBuiltin;
-    s.allocationStack = a.allocationStack;
-    s.inlinedNote = a.inlinedNote;
-    s.function = a.function;
-    const figures = typeof s.description === 'string' ? FIGURES.exec(s.description) : null;
-    s.description = `${describeAttributed(s, a)}${figures ? ` —${figures[0].slice(' hold'.length)}` : typeof s.description === 'string' ? `; ${s.description}` : ''}`;
-    if (a.candidates.length === 1) {
-      const c = a.candidates[0];
-      s.site = { ...s.site, file: c.file, line: c.line, column: c.column };
-      s.precision = 'line';
-    }
+  } finally {
+    attributor.parseBudget = Infinity;
   }
   return report;
 }

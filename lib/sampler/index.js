@@ -4,6 +4,8 @@
 // thread, connects the heap feed (lib/sampler/heap-feed.js), the allocation profiler
 // (lib/sampler/allocation-profiler.js, idle until growth is suspected), and turns on
 // the timers patch and the listener ledger so their rows reach the thread.
+// Every report it hands out (report(), onLeak, the last one at stop()) has its
+// allocation suspects named to candidate lines (lib/sampler/attribution.js).
 //
 // Must never keep the process alive (the heartbeat is unref'd, onLeak goes
 // through a weak thread-safe function), never let a throwing onLeak stop
