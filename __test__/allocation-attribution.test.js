@@ -233,7 +233,7 @@ test('profile sites keep the whole stack with builtins named, and the growing bu
   assert.deepEqual([...entry.builtins], [['set', 9000], ['repeat', 1000]]);
   assert.deepEqual(
     entry.allocationStack.map((f) => [f.functionName, f.kind]),
-    [['Map.prototype.set', 'builtin'], ['handle', 'user'], ['processTimers', 'node']],
+    [['Map.prototype.set', 'builtin'], ['handle', 'user'], ['processTimers', 'internal']],
   );
   const [s] = allocationSuspects(profileFor(file, 8000, 20000), profileFor(file, 5000, 9000), 2);
   assert.equal(s.growth, (29000 - 15000) / 2);

@@ -114,7 +114,7 @@ function wholeFrame(cf, user) {
   if (isBuiltin(cf)) return { functionName: builtinName(cf.functionName), file: null, line: null, column: null, kind: 'builtin' };
   const named = cf.functionName === '' ? null : cf.functionName;
   const file = cf.url === '' ? null : cf.url;
-  return { functionName: named, file, line: cf.lineNumber >= 0 ? cf.lineNumber + 1 : null, column: cf.columnNumber >= 0 ? cf.columnNumber + 1 : null, kind: 'node' };
+  return { functionName: named, file, line: cf.lineNumber >= 0 ? cf.lineNumber + 1 : null, column: cf.columnNumber >= 0 ? cf.columnNumber + 1 : null, kind: 'internal' };
 }
 
 function siteKey(site) {

@@ -47,8 +47,8 @@ export interface AllocationFrame {
   file: string | null;
   line: number | null;
   column: number | null;
-  /** `builtin`: a V8 builtin; `user`: application code; `dependency`: under node_modules; `node`: Node's own. */
-  kind: 'builtin' | 'user' | 'dependency' | 'node';
+  /** `builtin`: a V8 builtin; `user`: application code; `dependency`: under node_modules; `internal`: Node's own code or leakguard's. */
+  kind: 'builtin' | 'user' | 'dependency' | 'internal';
 }
 
 /** One ranked suspect, most likely first in `Report.suspects`. */
