@@ -33,11 +33,12 @@ const MAX_SUSPECTS = 10;
 // factory, or a callback given to Array.from / map: its caller stores what it made).
 const MAX_CALLERS = 3;
 // Parsed files kept (path + mtime + size); a file is parsed once while unchanged.
-// A syntax tree takes several times its source in memory: the kept sources
-// total at most MAX_CACHED_SOURCE_BYTES (a larger file is parsed for each new
-// suspect in it, and not kept).
+// What is kept of a parse (lib/sampler/candidates.js keeps records, not the
+// syntax tree) measured 3–9 bytes of heap per source byte: the kept files
+// total at most MAX_CACHED_SOURCE_BYTES of source (~10 MB of heap at most); a
+// larger file is parsed for each new suspect in it, and not kept.
 const MAX_FILES = 32;
-const MAX_CACHED_SOURCE_BYTES = 2 * 1024 * 1024;
+const MAX_CACHED_SOURCE_BYTES = 1024 * 1024;
 // Results kept per suspect site.
 const MAX_RESULTS = 64;
 // New files parsed per report (each costs milliseconds per 10 kB of source);
@@ -322,7 +323,7 @@ class Attributor {
         analysis = null; // not JavaScript acorn reads
       }
     }
-    const size = analysis === null ? 0 : analysis.source.length;
+    const size = analysis === null ? 0 : analysis.size;
     if (size <= MAX_CACHED_SOURCE_BYTES) {
       this.files.set(id, { analysis, size });
       this.cachedBytes += size;

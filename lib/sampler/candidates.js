@@ -57,11 +57,11 @@ function parseSource(source, { module = false } = {}) {
 }
 
 class Scope {
-  constructor(node, parent, isFunction) {
-    this.node = node; // Program, a function, or a block-like node
+  constructor(owner, parent, isFunction) {
+    this.owner = owner; // the function record for a function scope (and the program's), null for a block
     this.parent = parent;
-    this.isFunction = isFunction; // Program counts as one (var hoists to it)
-    this.decls = new Map(); // name -> { kind, node, init }
+    this.isFunction = isFunction; // the program counts as one (var hoists to it)
+    this.decls = new Map(); // name -> { kind, init: function record | null, initNode (during analysis only) }
   }
   functionScope() {
     let s = this;
@@ -89,11 +89,11 @@ function children(node, out) {
   return out;
 }
 
-function declarePattern(scope, pattern, kind, init = null) {
+function declarePattern(scope, pattern, kind, initNode = null) {
   if (pattern === null) return;
   switch (pattern.type) {
     case 'Identifier':
-      scope.decls.set(pattern.name, { kind, node: pattern, init });
+      scope.decls.set(pattern.name, { kind, init: null, initNode });
       break;
     case 'ObjectPattern':
       for (const p of pattern.properties) declarePattern(scope, p.type === 'RestElement' ? p.argument : p.value, kind);
@@ -200,35 +200,42 @@ function growthOf(node, source) {
 }
 
 /**
- * Everything the finder needs from one file, computed once per parse:
- * functions, scopes, growth expressions and named calls, each with its
- * enclosing scope and function.
+ * Everything the finder needs from one file, computed once per parse and
+ * kept without the syntax tree (which takes tens of bytes per source byte):
+ * function records { start, bodyStart, line, endLine, name, parent, scope },
+ * scopes with their declarations, growth expressions (text, container, base
+ * binding, scope, function) and calls by name, plus the line starts.
  */
 function analyse(source, options = {}) {
-  const program = parseSource(source, options);
+  const ast = parseSource(source, options);
+  const program = { start: 0, bodyStart: 0, line: 1, endLine: ast.loc.end.line, name: null, parent: null, scope: null, topLevel: true };
   const root = new Scope(program, null, true);
-  const functions = []; // { node, name, scope (its own), outer (declaring scope) }
-  const growths = []; // { node, receiver, method, scope, fn }
-  const calls = []; // { node, name, scope, fn }
-  const fnInfo = new Map(); // function node -> info
+  program.scope = root;
+  const functions = [];
+  const growths = [];
+  const calls = [];
+  const scopes = [root];
+  const records = new Map(); // function node -> record, during the analysis only
 
   const visit = (node, scope, fn, nameHint) => {
     switch (node.type) {
       case 'FunctionDeclaration':
       case 'FunctionExpression':
       case 'ArrowFunctionExpression': {
-        if (node.type === 'FunctionDeclaration' && node.id) scope.decls.set(node.id.name, { kind: 'function', node: node.id, init: node });
-        const own = new Scope(node, scope, true);
-        if (node.type === 'FunctionExpression' && node.id) own.decls.set(node.id.name, { kind: 'self', node: node.id, init: node });
-        for (const p of node.params) declarePattern(own, p, 'parameter');
         const name = node.id ? node.id.name : nameHint ?? null;
-        const info = { node, name, scope: own, outer: scope, parent: fn };
-        functions.push(info);
-        fnInfo.set(node, info);
-        for (const p of node.params) visit(p, own, node, null);
+        const rec = { start: node.start, bodyStart: node.body.start, line: node.loc.start.line, endLine: node.loc.end.line, name, parent: fn, scope: null, topLevel: false };
+        records.set(node, rec);
+        if (node.type === 'FunctionDeclaration' && node.id) scope.decls.set(node.id.name, { kind: 'function', init: rec, initNode: null });
+        const own = new Scope(rec, scope, true);
+        rec.scope = own;
+        scopes.push(own);
+        if (node.type === 'FunctionExpression' && node.id) own.decls.set(node.id.name, { kind: 'self', init: rec, initNode: null });
+        for (const p of node.params) declarePattern(own, p, 'parameter');
+        functions.push(rec);
+        for (const p of node.params) visit(p, own, rec, null);
         // The body block shares the function's scope (parameters and top-level lets together).
-        if (node.body.type === 'BlockStatement') for (const s of node.body.body) visit(s, own, node, null);
-        else visit(node.body, own, node, null);
+        if (node.body.type === 'BlockStatement') for (const st of node.body.body) visit(st, own, rec, null);
+        else visit(node.body, own, rec, null);
         return;
       }
       case 'BlockStatement':
@@ -237,12 +244,14 @@ function analyse(source, options = {}) {
       case 'ForStatement':
       case 'ForInStatement':
       case 'ForOfStatement': {
-        const block = new Scope(node, scope, false);
+        const block = new Scope(null, scope, false);
+        scopes.push(block);
         for (const c of children(node, [])) visit(c, block, fn, null);
         return;
       }
       case 'CatchClause': {
-        const block = new Scope(node, scope, false);
+        const block = new Scope(null, scope, false);
+        scopes.push(block);
         if (node.param) declarePattern(block, node.param, 'let');
         visit(node.body, block, fn, null);
         return;
@@ -256,10 +265,10 @@ function analyse(source, options = {}) {
         return;
       }
       case 'ClassDeclaration':
-        if (node.id) scope.decls.set(node.id.name, { kind: 'class', node: node.id, init: node });
+        if (node.id) scope.decls.set(node.id.name, { kind: 'class', init: null, initNode: null });
         break;
       case 'ImportDeclaration':
-        for (const s of node.specifiers) scope.decls.set(s.local.name, { kind: 'import', node: s.local, init: null });
+        for (const sp of node.specifiers) scope.decls.set(sp.local.name, { kind: 'import', init: null, initNode: null });
         return;
       case 'MethodDefinition':
       case 'PropertyDefinition':
@@ -271,7 +280,7 @@ function analyse(source, options = {}) {
       }
       case 'AssignmentExpression': {
         const g = growthOf(node, source);
-        if (g !== null) growths.push({ node, ...g, scope, fn });
+        if (g !== null) growths.push(growthRecord(source, node, g, scope, fn));
         const hint = node.left.type === 'Identifier' ? node.left.name : propertyName(node.left);
         visit(node.left, scope, fn, null);
         visit(node.right, scope, fn, hint);
@@ -279,8 +288,8 @@ function analyse(source, options = {}) {
       }
       case 'CallExpression': {
         const g = growthOf(node, source);
-        if (g !== null) growths.push({ node, ...g, scope, fn });
-        if (node.callee.type === 'Identifier') calls.push({ node, name: node.callee.name, scope, fn });
+        if (g !== null) growths.push(growthRecord(source, node, g, scope, fn));
+        if (node.callee.type === 'Identifier') calls.push({ name: node.callee.name, scope, fn });
         break;
       }
       default:
@@ -288,8 +297,31 @@ function analyse(source, options = {}) {
     }
     for (const c of children(node, [])) visit(c, scope, fn, null);
   };
-  for (const s of program.body) visit(s, root, program, null);
-  return { source, program, root, functions, growths, calls, fnInfo, lineStarts: lineStarts(source) };
+  for (const st of ast.body) visit(st, root, program, null);
+  // `const helper = () => …`: the binding's function record; then no node is kept.
+  for (const sc of scopes) {
+    for (const d of sc.decls.values()) {
+      if (d.initNode !== null && d.initNode !== undefined && FUNCTION_TYPES.has(d.initNode.type)) d.init = records.get(d.initNode) ?? null;
+      d.initNode = null;
+    }
+  }
+  return { program, root, functions, growths, calls, lineStarts: lineStarts(source), size: source.length };
+}
+
+/** What a growth expression keeps: its position, its text, its container and the container's base binding. */
+function growthRecord(source, node, g, scope, fn) {
+  const base = chainBase(g.receiver);
+  return {
+    start: node.start,
+    line: node.loc.start.line,
+    column: node.loc.start.column + 1,
+    text: node.type === 'AssignmentExpression' ? assignmentText(source, node) : oneLine(source.slice(node.start, node.end)),
+    container: oneLine(source.slice(g.receiver.start, g.receiver.end)),
+    method: g.method,
+    base: base === null ? null : base.type === 'ThisExpression' ? { this: true, name: 'this' } : { this: false, name: base.name },
+    scope,
+    fn,
+  };
 }
 
 function lineStarts(source) {
@@ -312,47 +344,45 @@ function functionAt(analysis, line0, column0) {
   if (line0 < 0 || line0 >= starts.length) return null;
   const offset = starts[line0] + Math.max(0, column0);
   let best = null;
-  for (const info of analysis.functions) {
-    const n = info.node;
-    if (n.start <= offset && offset <= n.body.start && (best === null || n.start >= best.node.start)) best = info;
+  for (const f of analysis.functions) {
+    if (f.start <= offset && offset <= f.bodyStart && (best === null || f.start >= best.start)) best = f;
   }
   if (best !== null) return best;
-  if (line0 === 0 && column0 === 0) return { node: analysis.program, name: null, scope: analysis.root, outer: null, parent: null, topLevel: true };
+  if (line0 === 0 && column0 === 0) return analysis.program;
   return null;
 }
 
-function isInside(scope, fnNode) {
-  for (let s = scope; s !== null; s = s.parent) if (s.node === fnNode) return true;
+function isInside(scope, fn) {
+  for (let s = scope; s !== null; s = s.parent) if (s.owner === fn) return true;
   return false;
 }
 
-function isNestedIn(fnNode, target, fnInfo) {
-  for (let n = fnNode; n !== null && n !== undefined; n = fnInfo.get(n)?.parent ?? null) if (n === target) return true;
+function isNestedIn(fn, target) {
+  for (let f = fn; f !== null; f = f.parent) if (f === target) return true;
   return false;
 }
 
 /** Where the container of a growth expression lives, relative to the function `target`; null when it is local. */
 function containerScope(analysis, g, target) {
-  const base = chainBase(g.receiver);
+  const base = g.base;
   if (base === null) return null;
-  if (base.type === 'ThisExpression') return { scope: 'this', text: '`this` member', base: 'this' };
+  if (base.this) return { scope: 'this', text: '`this` member' };
   const found = g.scope.lookup(base.name);
   if (found === null) {
     if (NOT_CONTAINERS.has(base.name)) return null;
-    return { scope: 'global', text: 'global', base: base.name };
+    return { scope: 'global', text: 'global' };
   }
-  const topLevel = target.node.type === 'Program';
-  if (found.scope === analysis.root) return { scope: 'module', text: 'module scope', base: base.name };
-  if (topLevel || isInside(found.scope, target.node)) {
+  if (found.scope === analysis.root) return { scope: 'module', text: 'module scope' };
+  if (target.topLevel || isInside(found.scope, target)) {
     // Declared in the function itself: a parameter is the caller's container; anything else is local.
-    if (found.scope.node === target.node && found.decl.kind === 'parameter') {
-      return { scope: 'parameter', text: `parameter of ${target.name ?? 'the function'}`, base: base.name };
+    if (found.scope.owner === target && found.decl.kind === 'parameter') {
+      return { scope: 'parameter', text: `parameter of ${target.name ?? 'the function'}` };
     }
-    if (found.decl.kind === 'self') return { scope: 'closure', text: 'the function itself', base: base.name };
+    if (found.decl.kind === 'self') return { scope: 'closure', text: 'the function itself' };
     return null;
   }
-  const owner = analysis.fnInfo.get(found.scope.functionScope().node);
-  return { scope: 'closure', text: `closure of ${owner && owner.name ? owner.name : '(anonymous)'}`, base: base.name };
+  const owner = found.scope.functionScope().owner;
+  return { scope: 'closure', text: `closure of ${owner && owner.name ? owner.name : '(anonymous)'}` };
 }
 
 function oneLine(text) {
@@ -369,28 +399,24 @@ function assignmentText(source, node) {
 
 function candidatesIn(analysis, target, builtin, inlined) {
   const out = [];
-  const { source, fnInfo } = analysis;
-  const topLevel = target.node.type === 'Program';
   for (const g of analysis.growths) {
     // The top level's own code only: its functions are searched as callees.
-    if (topLevel ? g.fn !== target.node : !isNestedIn(g.fn, target.node, fnInfo)) continue;
+    if (target.topLevel ? g.fn !== target : !isNestedIn(g.fn, target)) continue;
     const where = containerScope(analysis, g, target);
     if (where === null) continue;
     // `res.statusCode = …` on a parameter sets a field of the caller's object; it grows nothing.
     if (where.scope === 'parameter' && g.method === 'property') continue;
-    const receiverText = oneLine(source.slice(g.receiver.start, g.receiver.end));
-    const text = g.node.type === 'AssignmentExpression' ? assignmentText(source, g.node) : oneLine(source.slice(g.node.start, g.node.end));
     out.push({
-      key: g.node.start,
-      line: g.node.loc.start.line,
-      column: g.node.loc.start.column + 1,
-      text,
-      container: receiverText,
+      key: g.start,
+      line: g.line,
+      column: g.column,
+      text: g.text,
+      container: g.container,
       scope: where.scope,
       scopeText: where.text,
       method: g.method,
       builtinMatch: builtin !== null && BUILTIN_METHOD[builtin] === g.method,
-      nested: g.fn !== target.node,
+      nested: g.fn !== target,
       inlined,
     });
   }
@@ -412,17 +438,14 @@ function compareCandidates(a, b) {
 function calleesOf(analysis, target) {
   const seen = new Set();
   const out = [];
-  const topLevel = target.node.type === 'Program';
   for (const c of analysis.calls) {
-    if (topLevel ? c.fn !== target.node : !isNestedIn(c.fn, target.node, analysis.fnInfo)) continue;
+    if (target.topLevel ? c.fn !== target : !isNestedIn(c.fn, target)) continue;
     const found = c.scope.lookup(c.name);
     if (found === null) continue;
     const init = found.decl.init;
-    if (init === null || init === undefined || !FUNCTION_TYPES.has(init.type) || init === target.node) continue;
-    if (seen.has(init)) continue;
+    if (init === null || init === undefined || init === target || seen.has(init)) continue;
     seen.add(init);
-    const info = analysis.fnInfo.get(init);
-    if (info !== undefined) out.push(info);
+    out.push(init);
   }
   return out;
 }
@@ -438,16 +461,16 @@ function findCandidates(analysis, { line0, column0, builtin = null }) {
   if (target === null) return null;
   const found = candidatesIn(analysis, target, builtin, null);
   // Callees, and their callees (V8 inlines nested calls too), each searched once.
-  const searched = new Set([target.node]);
+  const searched = new Set([target]);
   let level = [target];
   for (let depth = 0; depth < INLINE_DEPTH; depth++) {
     const next = [];
     for (const fn of level) {
       for (const callee of calleesOf(analysis, fn)) {
-        if (searched.has(callee.node)) continue;
-        searched.add(callee.node);
+        if (searched.has(callee)) continue;
+        searched.add(callee);
         next.push(callee);
-        const from = { functionName: callee.name ?? '(anonymous)', line: callee.node.loc.start.line, endLine: callee.node.loc.end.line };
+        const from = { functionName: callee.name ?? '(anonymous)', line: callee.line, endLine: callee.endLine };
         found.push(...candidatesIn(analysis, callee, builtin, from));
       }
     }
@@ -459,9 +482,8 @@ function findCandidates(analysis, { line0, column0, builtin = null }) {
     .sort(compareCandidates)
     .slice(0, MAX_CANDIDATES)
     .map(({ key: _key, ...c }) => c);
-  const n = target.node;
   return {
-    function: { name: target.topLevel ? null : target.name, line: n.loc.start.line, endLine: n.loc.end.line, topLevel: target.topLevel === true },
+    function: { name: target.topLevel ? null : target.name, line: target.line, endLine: target.endLine, topLevel: target.topLevel },
     candidates: all,
   };
 }
