@@ -449,3 +449,27 @@ test('one report parses at most four new files; the suspects left over are named
   assert.ok(second.suspects.every((s) => s.candidates.length === 2));
   assert.ok(Number.isFinite(attributor.parseBudget) === false, 'direct attribute() calls are not limited');
 });
+
+test('the profiler reads a script that is not on disk through the inspector, by the scriptId its profile gives', () => {
+  const vm = require('node:vm');
+  const { AllocationProfiler } = require('../lib/sampler/allocation-profiler');
+  const file = path.join(os.tmpdir(), 'leakguard-not-on-disk', 'virtual.js');
+  const source = ['const held = [];', 'function fill(n) {', '  for (let i = 0; i < n; i++) held.push({ i, pad: new Array(32).fill(i) });', '}', 'fill'].join('\n');
+  const profiler = new AllocationProfiler({ samplingIntervalBytes: 4096 });
+  try {
+    assert.equal(profiler.available, true);
+    let profile;
+    profiler.session.post('HeapProfiler.startSampling', { samplingInterval: 4096 }, () => {});
+    vm.runInThisContext(source, { filename: file })(5000);
+    profiler.session.post('HeapProfiler.getSamplingProfile', {}, (err, r) => (profile = r.profile));
+    profiler.session.post('HeapProfiler.stopSampling', {}, () => {});
+    const [s] = allocationSuspects(profile, null, 1).filter((x) => x.site.file === file);
+    assert.ok(s, 'the vm script allocated');
+    assert.equal(profiler.scriptSource(s.facts.scriptId), source);
+    const a = new Attributor({ getScriptSource: (id) => profiler.scriptSource(id) }).attribute(s.facts);
+    assert.equal(a.candidates[0].line, 3);
+    assert.equal(a.candidates[0].container, 'held');
+  } finally {
+    profiler.close();
+  }
+});
