@@ -239,6 +239,11 @@ test('profile sites keep the whole stack with builtins named, and the growing bu
   assert.equal(s.growth, (29000 - 15000) / 2);
   assert.equal(s.facts.builtin, 'set');
   assert.equal(s.facts.line0, 4);
+  // The stack shown goes through the growing builtin even when the function's own allocations are larger.
+  const [big] = allocationSuspects(profileFor(file, 90000, 2000), null, 1);
+  assert.equal(profileSites(profileFor(file, 90000, 2000)).values().next().value.allocationStack[0].functionName, 'handle');
+  assert.equal(big.facts.builtin, 'set');
+  assert.equal(big.facts.allocationStack[0].functionName, 'Map.prototype.set');
 });
 
 test('the attributor names the line in the report: site, candidates, builtin, description', (t) => {

@@ -14,7 +14,7 @@ runExample('response-cache', async ({ stopped }) => {
     let body = responseCache.get(req.url);
     if (body === undefined) {
       const items = [];
-      for (let i = 0; i < 20; i++) items.push({ sku: `SKU-${i}`, name: `Catalogue item ${i}`.padEnd(48, ' '), price: 10 + i });
+      for (let i = 0; i < 80; i++) items.push({ sku: `SKU-${i}`, name: `Catalogue item ${i}`.padEnd(48, ' '), price: 10 + i });
       body = JSON.stringify({ url: req.url, generatedAt: new Date().toISOString(), items });
       responseCache.set(req.url, body); // LEAK: allocation
     }

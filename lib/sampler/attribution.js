@@ -126,7 +126,8 @@ function siteKey(site) {
  * Live sampled bytes per nearest user frame: Map<key, { site, stack, bytes,
  * count, builtins: Map<name, bytes>, allocationStack, scriptId, url }>.
  * `stack` holds user frames (nearest first), `allocationStack` the whole
- * stack of the site's largest sampled node (builtins and Node frames too).
+ * stack of the site's largest sampled node (builtins and Node frames too),
+ * `builtinStacks` the same per container-growing builtin it called.
  */
 function profileSites(profile) {
   const cache = new Map();
@@ -149,21 +150,22 @@ function profileSites(profile) {
         let e = bySite.get(key);
         if (e === undefined) {
           const ocf = chain[at].callFrame;
-          e = { site, stack, bytes: 0, count: 0, builtins: new Map(), allocationStack: null, largest: 0, scriptId: ocf.scriptId, url: ocf.url, line0: ocf.lineNumber, column0: ocf.columnNumber, callers: callersOf(chain, at, cache) };
+          e = { site, stack, bytes: 0, count: 0, builtins: new Map(), builtinStacks: new Map(), allocationStack: null, largest: 0, scriptId: ocf.scriptId, url: ocf.url, line0: ocf.lineNumber, column0: ocf.columnNumber, callers: callersOf(chain, at, cache) };
           bySite.set(key, e);
         }
         e.bytes += node.selfSize;
         // The builtin the user frame called directly (the first frame above it).
         const called = chain[at + 1];
-        if (called !== undefined && isBuiltin(called.callFrame)) {
-          const name = called.callFrame.functionName;
-          e.builtins.set(name, (e.builtins.get(name) ?? 0) + node.selfSize);
-        }
+        const through = called !== undefined && isBuiltin(called.callFrame) ? called.callFrame.functionName : null;
+        if (through !== null) e.builtins.set(through, (e.builtins.get(through) ?? 0) + node.selfSize);
         if (node.selfSize > e.largest) {
           e.largest = node.selfSize;
-          const whole = [];
-          for (let i = chain.length - 1; i >= 1 && whole.length < MAX_WHOLE_STACK; i--) whole.push(wholeFrame(chain[i].callFrame, userFrame(chain[i].callFrame, cache)));
-          e.allocationStack = whole;
+          e.allocationStack = wholeStack(chain, cache);
+        }
+        // The largest allocation through each container-growing builtin: the stack a report shows with it.
+        if (through !== null && GROWING.has(through)) {
+          const kept = e.builtinStacks.get(through);
+          if (kept === undefined || node.selfSize > kept.largest) e.builtinStacks.set(through, { largest: node.selfSize, stack: wholeStack(chain, cache) });
         }
       }
     }
@@ -176,6 +178,13 @@ function profileSites(profile) {
     if (e !== undefined) e.count += 1;
   }
   return bySite;
+}
+
+/** The whole stack of chain's last node, nearest first (the root left out). */
+function wholeStack(chain, cache) {
+  const whole = [];
+  for (let i = chain.length - 1; i >= 1 && whole.length < MAX_WHOLE_STACK; i--) whole.push(wholeFrame(chain[i].callFrame, userFrame(chain[i].callFrame, cache)));
+  return whole;
 }
 
 /** The user functions below chain[at] (its callers, nearest first), as profile positions. */
@@ -218,7 +227,8 @@ function factsOf(entry, previous) {
     line0: entry.line0,
     column0: entry.column0,
     builtin,
-    allocationStack: entry.allocationStack ?? [],
+    // Through the growing builtin when there is one, else the largest sampled allocation.
+    allocationStack: (builtin !== null && entry.builtinStacks?.get(builtin)?.stack) || entry.allocationStack || [],
     callers: entry.callers ?? [],
   };
 }

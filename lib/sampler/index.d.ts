@@ -83,7 +83,7 @@ export interface Suspect {
   candidates?: AllocationCandidate[];
   /** Allocation suspects: the container-growing builtin the function called, e.g. `Map.prototype.set`, or null. */
   growingBuiltin?: string | null;
-  /** Allocation suspects: the whole stack of the suspect's largest sampled allocation, builtins included, nearest first. */
+  /** Allocation suspects: a whole allocation stack, builtins included, nearest first: through `growingBuiltin` when there is one, else the suspect's largest sampled allocation. */
   allocationStack?: AllocationFrame[];
   /** Allocation suspects: set when the top candidate is in a callee V8 may have inlined into the named function. */
   inlinedNote?: string | null;
