@@ -33,10 +33,11 @@ const MAX_SUSPECTS = 10;
 // factory, or a callback given to Array.from / map: its caller stores what it made).
 const MAX_CALLERS = 3;
 // Parsed files kept (path + mtime + size); a file is parsed once while unchanged.
-// What is kept of a parse (lib/sampler/candidates.js keeps records, not the
-// syntax tree) measured 3–9 bytes of heap per source byte: the kept files
-// total at most MAX_CACHED_SOURCE_BYTES of source (~10 MB of heap at most); a
-// larger file is parsed for each new suspect in it, and not kept.
+// What is kept of a parse (lib/sampler/candidates.js keeps the source and
+// compact records, not the syntax tree) measured up to ~10 bytes of heap per
+// source byte: the kept files total at most MAX_CACHED_SOURCE_BYTES of source
+// (~10 MB of heap at most); a larger file is parsed for each new suspect in
+// it, and not kept.
 const MAX_FILES = 32;
 const MAX_CACHED_SOURCE_BYTES = 1024 * 1024;
 // Results kept per suspect site.

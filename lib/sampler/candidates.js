@@ -305,23 +305,39 @@ function analyse(source, options = {}) {
       d.initNode = null;
     }
   }
-  return { program, root, functions, growths, calls, lineStarts: lineStarts(source), size: source.length };
+  return { source, program, root, functions, growths, calls, lineStarts: lineStarts(source), size: source.length };
 }
 
-/** What a growth expression keeps: its position, its text, its container and the container's base binding. */
+/**
+ * What a growth expression keeps: its position, the source ranges of its
+ * text and container (read when it is a candidate), and the container's base
+ * binding.
+ */
 function growthRecord(source, node, g, scope, fn) {
   const base = chainBase(g.receiver);
+  const assign = node.type === 'AssignmentExpression';
   return {
     start: node.start,
+    end: node.end,
     line: node.loc.start.line,
     column: node.loc.start.column + 1,
-    text: node.type === 'AssignmentExpression' ? assignmentText(source, node) : oneLine(source.slice(node.start, node.end)),
-    container: oneLine(source.slice(g.receiver.start, g.receiver.end)),
+    // An assignment shows `left op right`: the ranges of both sides and the operator.
+    assign: assign ? { leftEnd: node.left.end, rightStart: node.right.start, operator: node.operator } : null,
+    receiverStart: g.receiver.start,
+    receiverEnd: g.receiver.end,
     method: g.method,
     base: base === null ? null : base.type === 'ThisExpression' ? { this: true, name: 'this' } : { this: false, name: base.name },
     scope,
     fn,
   };
+}
+
+/** The one-line text of a growth record. */
+function growthText(source, g) {
+  if (g.assign === null) return oneLine(source.slice(g.start, g.end));
+  const left = oneLine(source.slice(g.start, g.assign.leftEnd));
+  const right = oneLine(source.slice(g.assign.rightStart, g.end));
+  return `${left} ${g.assign.operator} ${right.length > MAX_RIGHT ? '…' : right}`;
 }
 
 function lineStarts(source) {
@@ -390,13 +406,6 @@ function oneLine(text) {
   return t.length > MAX_TEXT ? `${t.slice(0, MAX_TEXT - 1)}…` : t;
 }
 
-/** `left op right`, the right side elided when long (the container and the store are the point). */
-function assignmentText(source, node) {
-  const left = oneLine(source.slice(node.left.start, node.left.end));
-  const right = oneLine(source.slice(node.right.start, node.right.end));
-  return `${left} ${node.operator} ${right.length > MAX_RIGHT ? '…' : right}`;
-}
-
 function candidatesIn(analysis, target, builtin, inlined) {
   const out = [];
   for (const g of analysis.growths) {
@@ -410,8 +419,8 @@ function candidatesIn(analysis, target, builtin, inlined) {
       key: g.start,
       line: g.line,
       column: g.column,
-      text: g.text,
-      container: g.container,
+      text: growthText(analysis.source, g),
+      container: oneLine(analysis.source.slice(g.receiverStart, g.receiverEnd)),
       scope: where.scope,
       scopeText: where.text,
       method: g.method,
