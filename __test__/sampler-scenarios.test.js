@@ -72,14 +72,20 @@ async function leaked(name) {
   return r.result;
 }
 
-test('a global Map growing per tick: leaking, with an allocation suspect in the function that fills it', async () => {
+test('a global Map growing per tick: leaking, with an allocation suspect named to the line that fills it', async () => {
   const res = await leaked('map');
   const alloc = res.report.suspects.find((s) => s.kind === 'allocation');
   assert.ok(alloc, explain(await runs.map));
   assert.equal(alloc.site.file, FIXTURE);
   assert.equal(alloc.site.functionName, 'rememberSessions');
-  assert.ok(alloc.site.line <= leakLine('map') && alloc.site.line >= leakLine('map') - 2);
-  assert.match(alloc.description, /^function-level:/);
+  // The function has one line that grows a container: it is the suspect's line.
+  assert.equal(alloc.site.line, leakLine('map'));
+  assert.equal(alloc.precision, 'line');
+  assert.equal(alloc.candidates.length, 1);
+  assert.equal(alloc.candidates[0].container, 'sessions');
+  assert.equal(alloc.candidates[0].scope, 'module');
+  assert.equal(alloc.function.name, 'rememberSessions');
+  assert.match(alloc.description, /^`sessions\.set\(n\+\+, \{ id: n, blob: new Array\(160\)\.fill\(n\) \}\)` at .*sampler-scenario\.js:\d+ \(`sessions`: module scope\)/);
   assert.ok(alloc.growth > 0 && alloc.bytes > 0);
   assert.equal(res.report.suspects[0], alloc, 'nothing else outranks it');
 });

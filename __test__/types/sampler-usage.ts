@@ -20,3 +20,14 @@ const p99: number = r.eventLoopLag.p99Ms;
 const since: number | null = r.since;
 stop();
 void [leaking, baseline, p99, since];
+
+// Allocation suspects carry their candidate lines, growing builtin and whole stack.
+for (const s of report().suspects) {
+  if (s.kind !== 'allocation') continue;
+  const top = s.candidates?.[0];
+  if (top) console.log(`${top.text} at ${top.file}:${top.line} (${top.container}: ${top.scopeText})${top.inlined ? ` via ${top.inlined.functionName}` : ''}${top.caller ? ` in ${top.caller.functionName}` : ''}`);
+  const builtin: string | null | undefined = s.growingBuiltin;
+  const frames: string[] = (s.allocationStack ?? []).map((f) => (f.kind === 'builtin' ? `${f.functionName}` : `${f.file}:${f.line}`));
+  const span = s.function ? `${s.function.line}-${s.function.endLine}` : '';
+  void [builtin, frames, span, s.inlinedNote];
+}

@@ -22,14 +22,14 @@ async function loadProfile(userId) {
     const orders = [];
     for (let i = 0; i < 24; i++) orders.push({ id: `${userId}-${i}`, sku: `SKU-${userId}-${i}`.padEnd(64, '.') });
     profile = { id: userId, plan: row.plan, email: `user${userId}@example.com`, displayName: `User ${userId}`.padEnd(200, ' '), orders };
-    profiles.set(userId, profile);
+    profiles.set(userId, profile); // LEAK: allocation
   }
   return profile;
 }
 
 function checkout(req, res) {
   const quote = { ...prices, basket: req.url };
-  configBus.on('prices-changed', (next) => Object.assign(quote, next));
+  configBus.on('prices-changed', (next) => Object.assign(quote, next)); // LEAK: listener
   res.setHeader('content-type', 'application/json');
   res.end(JSON.stringify(quote));
 }

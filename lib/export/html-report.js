@@ -245,6 +245,35 @@ function suspectSeries(suspect, trail) {
   return Array.isArray(points) ? points : [];
 }
 
+/** An allocation suspect's detail: candidate lines, the growing builtin, the inlining note, the whole allocation stack. */
+function allocationDetail(s) {
+  if (s.kind !== 'allocation') return '';
+  const candidates = Array.isArray(s.candidates) ? s.candidates : [];
+  let html = '';
+  if (s.growingBuiltin) html += `<div class="muted">grown through <code>${escapeHtml(s.growingBuiltin)}</code></div>`;
+  if (candidates.length > 0) {
+    const items = candidates
+      .map(
+        (c) =>
+          `<li><code>${escapeHtml(c.text)}</code> at <code>${escapeHtml(`${c.file}:${c.line}`)}</code> ` +
+          `<span class="muted">(<code>${escapeHtml(c.container)}</code>: ${escapeHtml(c.scopeText)}` +
+          `${c.caller ? `; in the caller <code>${escapeHtml(c.caller.functionName)}</code> at line ${escapeHtml(c.caller.line)}` : ''}` +
+          `${c.inlined ? `; possibly inlined <code>${escapeHtml(c.inlined.functionName)}</code> at line ${escapeHtml(c.inlined.line)}` : ''})</span></li>`,
+      )
+      .join('');
+    html += `<details open><summary>${candidates.length === 1 ? 'the line' : `candidate lines (${candidates.length})`}</summary><ol class="candidates">${items}</ol></details>`;
+  }
+  if (s.inlinedNote) html += `<div class="muted">${escapeHtml(s.inlinedNote)}</div>`;
+  const whole = Array.isArray(s.allocationStack) ? s.allocationStack : [];
+  if (whole.length > 0) {
+    const text = whole
+      .map((f) => (f && f.kind === 'builtin' ? `${f.functionName} (builtin)` : `${(f && f.functionName) || '<anonymous>'} (${f && f.file ? `${f.file}:${f.line}:${f.column}` : 'native'})`))
+      .join('\n');
+    html += `<details><summary>allocation stack (${whole.length})</summary><pre>${escapeHtml(text)}</pre></details>`;
+  }
+  return html;
+}
+
 function suspectRows(suspects, trail) {
   if (suspects.length === 0) {
     return '<tr class="none"><td colspan="8">No suspects: nothing leakguard watches is growing.</td></tr>';
@@ -272,6 +301,7 @@ function suspectRows(suspects, trail) {
         `<td><span class="kind ${escapeHtml(s.kind)}">${escapeHtml(s.kind)}</span>${s.name ? `<div class="muted">${escapeHtml(s.name)}</div>` : ''}${detail}${precision}</td>` +
         `<td class="site"><code>${wrapPath(where)}</code>` +
         (stackText ? `<details><summary>stack (${stack.length})</summary><pre>${wrapPath(stackText)}</pre></details>` : '') +
+        allocationDetail(s) +
         '</td>' +
         `<td class="n">${num(s.count) === null ? '—' : escapeHtml(Math.round(s.count).toLocaleString('en-US'))}</td>` +
         `<td class="n">${escapeHtml(growthText)}</td>` +

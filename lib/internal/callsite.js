@@ -14,6 +14,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 // leakguard's own runtime files; its tests, examples and benches are user code.
 const OWN = [path.join(ROOT, 'lib') + path.sep, path.join(ROOT, 'index.'), path.join(ROOT, 'register.'), path.join(ROOT, 'binding.js')];
 
+const { mapSite } = require('./source-map');
+
 const FRAME = /^\s*at (?:(.+?) \()?(.+?):(\d+):(\d+)\)?$/;
 
 function toPath(location) {
@@ -73,15 +75,15 @@ function userFrames(frames) {
   return frames.filter((f) => !f.internal && !f.own);
 }
 
-/** A site as reports carry it. */
+/** A site as reports carry it, at its original position under source maps. */
 function toSite(frame) {
-  return {
+  return mapSite({
     file: frame.file,
     line: frame.line,
     column: frame.column,
     functionName: frame.functionName,
     nodeModules: frame.nodeModules,
-  };
+  });
 }
 
 /**

@@ -10,6 +10,47 @@ export interface ReportSite {
   nodeModules?: boolean;
 }
 
+/** One expression that adds to a container living longer than the call (allocation suspects). */
+export interface AllocationCandidate {
+  /** Absolute path; the original file under --enable-source-maps. */
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  /** The expression, on one line, e.g. "inflight.set(id, ctx)" (a long right-hand side shown as …). */
+  text: string;
+  /** The container's expression, e.g. "inflight", "this.items", "cache.byUser". */
+  container: string;
+  /** Where the container lives: module scope, a global, an enclosing function's scope, `this`, or a parameter (the caller's container). */
+  scope: 'module' | 'global' | 'closure' | 'this' | 'parameter';
+  /** The scope in words, e.g. "module scope", "closure of makeStore". */
+  scopeText: string;
+  /** The operation: a method name (`push`, `set`, `add`, …), `index` (x[k] = …), `property` (x.p = …), `append` (+=), `assign` (Object.assign), `concat`, `spread`. */
+  method: string;
+  /** The growing builtin of the allocation stack is this candidate's operation (e.g. `Map.prototype.set` and `.set(`). */
+  builtinMatch: boolean;
+  /** Set when the line is in a function the suspect calls (same file), which V8 may have inlined into it. */
+  inlined: { functionName: string; line: number; endLine: number } | null;
+  /**
+   * Set when the named function grows no container itself (a factory, or a
+   * callback given to `Array.from`/`map`) and the line is in a caller on its
+   * allocation stack, which stores what it made.
+   */
+  caller: { functionName: string; line: number; endLine: number } | null;
+}
+
+/** One frame of an allocation's whole stack, nearest first. */
+export interface AllocationFrame {
+  /** Builtins by their readable name, e.g. `Map.prototype.set`. */
+  functionName: string | null;
+  file: string | null;
+  line: number | null;
+  column: number | null;
+  /** `builtin`: a V8 builtin; `user`: application code; `dependency`: under node_modules; `internal`: Node's own code or leakguard's. */
+  kind: 'builtin' | 'user' | 'dependency' | 'internal';
+}
+
 /** One ranked suspect, most likely first in `Report.suspects`. */
 export interface Suspect {
   /** `cache`, `timer` and `listener` come from leakguard's registries (exact line); `allocation` from V8's sampling heap profiler (function-level). */
@@ -33,6 +74,21 @@ export interface Suspect {
   precision: 'line' | 'function';
   /** Ranking weight (estimated retained bytes per second). */
   score: number;
+  /**
+   * Allocation suspects: the lines of the function (and of callees V8 may
+   * have inlined) that add to a longer-lived container, most likely first.
+   * With exactly one, `site` is that line and `precision` is `line`. Absent
+   * when the profile read that named the suspect is not available.
+   */
+  candidates?: AllocationCandidate[];
+  /** Allocation suspects: the container-growing builtin the function called, e.g. `Map.prototype.set`, or null. */
+  growingBuiltin?: string | null;
+  /** Allocation suspects: a whole allocation stack, builtins included, nearest first: through `growingBuiltin` when there is one, else the suspect's largest sampled allocation. */
+  allocationStack?: AllocationFrame[];
+  /** Allocation suspects: set when the top candidate is in a callee V8 may have inlined into the named function. */
+  inlinedNote?: string | null;
+  /** Allocation suspects: the function the profile named, with its line span (null when its source could not be read). */
+  function?: { name: string | null; file: string; line: number; endLine: number; topLevel: boolean } | null;
 }
 
 export interface LatencySummary {

@@ -4,6 +4,8 @@
 // thread, connects the heap feed (lib/sampler/heap-feed.js), the allocation profiler
 // (lib/sampler/allocation-profiler.js, idle until growth is suspected), and turns on
 // the timers patch and the listener ledger so their rows reach the thread.
+// Every report it hands out (report(), onLeak, the last one at stop()) has its
+// allocation suspects named to candidate lines (lib/sampler/attribution.js).
 //
 // Must never keep the process alive (the heartbeat is unref'd, onLeak goes
 // through a weak thread-safe function), never let a throwing onLeak stop
@@ -19,6 +21,7 @@ const native = require('../internal/native');
 const { statsTable } = require('../internal/stats');
 const { HeapFeed } = require('./heap-feed');
 const { AllocationProfiler } = require('./allocation-profiler');
+const { Attributor, attributeReport } = require('./attribution');
 const { formatReport } = require('./report-format');
 const timers = require('../timers');
 const listeners = require('../listeners');
@@ -61,6 +64,12 @@ function resolveOptions(options) {
   };
 }
 
+/** A report with its allocation suspects named to candidate lines (lib/sampler/attribution.js). */
+function attributed(report, s) {
+  if (s.profiler === null || s.attributor === null) return report;
+  return attributeReport(report, s.profiler.facts, s.attributor);
+}
+
 /** Starts guarding. Calling it while running does nothing. */
 function start(options) {
   const o = resolveOptions(options);
@@ -75,7 +84,7 @@ function start(options) {
     } catch {
       return;
     }
-    callUser('onLeak', o.onLeak, undefined, report);
+    callUser('onLeak', o.onLeak, undefined, attributed(report, state));
   };
   let sampler;
   try {
@@ -111,7 +120,8 @@ function start(options) {
     sampler.shutdown(SHUTDOWN_TIMEOUT_MS); // never leave the thread behind
     throw err;
   }
-  state = { sampler, feed, profiler, timers: false, listeners: false, options: o, token };
+  const attributor = profiler === null ? null : new Attributor({ getScriptSource: (id) => profiler.scriptSource(id) });
+  state = { sampler, feed, profiler, attributor, timers: false, listeners: false, options: o, token };
   try {
     feed.start();
     // Each returns false when it was already on (the user turned it on):
@@ -130,7 +140,7 @@ function stop() {
   const s = state;
   state = null;
   try {
-    lastReport = JSON.parse(s.sampler.reportJson());
+    lastReport = attributed(JSON.parse(s.sampler.reportJson()), s);
     lastHistory = JSON.parse(s.sampler.historyJson());
   } catch {
     // keep the previous ones
@@ -176,7 +186,7 @@ function emptyReport() {
  */
 function report() {
   if (state === null) return { ...(lastReport ?? emptyReport()), running: false };
-  const r = JSON.parse(state.sampler.reportJson());
+  const r = attributed(JSON.parse(state.sampler.reportJson()), state);
   r.running = true;
   return r;
 }

@@ -19,6 +19,36 @@ function frame(site) {
   return `${fn} (${site.file}:${site.line}:${site.column})${site.nodeModules ? ' [node_modules]' : ''}`;
 }
 
+function wholeFrame(f) {
+  if (!f || typeof f !== 'object') return '?';
+  if (f.kind === 'builtin') return `${f.functionName || '?'} (builtin)`;
+  const at = f.file ? `${f.file}${f.line ? `:${f.line}${f.column ? `:${f.column}` : ''}` : ''}` : 'native';
+  return `${f.functionName || '<anonymous>'} (${at})${f.kind === 'dependency' ? ' [node_modules]' : ''}`;
+}
+
+function candidateLine(c) {
+  const inl = c.inlined ? `; possibly inlined ${c.inlined.functionName} at ${c.file}:${c.inlined.line}` : '';
+  const up = c.caller ? `; in the caller ${c.caller.functionName} at ${c.file}:${c.caller.line}` : '';
+  return `\`${c.text}\` at ${c.file}:${c.line}:${c.column} (\`${c.container}\`: ${c.scopeText}${up}${inl})`;
+}
+
+/** The lines under an allocation suspect: candidate lines, the inlining note, the whole allocation stack. */
+function allocationLines(s) {
+  const out = [];
+  const candidates = Array.isArray(s.candidates) ? s.candidates : [];
+  if (candidates.length > 0) {
+    out.push(candidates.length === 1 ? '       the line that grows a container:' : `       candidate lines (${candidates.length}), most likely first:`);
+    candidates.slice(0, 5).forEach((c, i) => out.push(`       ${i === 0 ? '→' : ' '} ${candidateLine(c)}`));
+  }
+  if (s.inlinedNote) out.push(`       note: ${s.inlinedNote}`);
+  const whole = Array.isArray(s.allocationStack) ? s.allocationStack : [];
+  if (whole.length > 0) {
+    out.push(`       allocation stack${s.growingBuiltin ? ` (grown through ${s.growingBuiltin})` : ''}:`);
+    for (const f of whole.slice(0, 6)) out.push(`         at ${wholeFrame(f)}`);
+  }
+  return out;
+}
+
 /** The report as text, one fact per line, suspects ranked with their stacks. */
 function formatReport(report) {
   if (report === null || typeof report !== 'object' || Array.isArray(report)) {
@@ -55,6 +85,10 @@ function formatReport(report) {
     lines.push('  suspects, most likely first:');
     suspects.forEach((s, i) => {
       lines.push(`  ${i + 1}. [${s.kind}] ${s.description}`);
+      if (s.kind === 'allocation' && Array.isArray(s.allocationStack)) {
+        lines.push(...allocationLines(s));
+        return;
+      }
       const stack = Array.isArray(s.stack) && s.stack.length > 0 ? s.stack : s.site ? [s.site] : [];
       for (const f of stack.slice(0, 5)) lines.push(`       at ${frame(f)}`);
     });

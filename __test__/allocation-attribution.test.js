@@ -1,0 +1,480 @@
+'use strict';
+// Allocation suspects named to the line that grows a container: the
+// candidate finder on source text, profile sites with whole stacks and the
+// growing builtin on synthetic V8 profiles, the attributor on files in a temp
+// folder and on a script known only by its scriptId, and one real sampling
+// heap profile taken in this process.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const { analyse, findCandidates } = require('../lib/sampler/candidates');
+const { profileSites, allocationSuspects, Attributor, attributeReport, siteKey } = require('../lib/sampler/attribution');
+
+/** The 0-based profile position of the function declared on the line holding `marker`. */
+function positionOf(source, marker) {
+  const lines = source.split('\n');
+  const line0 = lines.findIndex((l) => l.includes(marker));
+  assert.notEqual(line0, -1, `no ${marker}`);
+  return { line0, column0: lines[line0].indexOf('(') };
+}
+
+function lineOf(source, marker) {
+  return source.split('\n').findIndex((l) => l.includes(marker)) + 1;
+}
+
+function candidates(source, marker, builtin = null) {
+  const r = findCandidates(analyse(source), { ...positionOf(source, marker), builtin });
+  assert.ok(r !== null, 'the function was found');
+  return r;
+}
+
+test('a module-scope Map grown in a function is its one candidate, named with its container and scope', () => {
+  const src = [
+    "'use strict';",
+    'const inflight = new Map();',
+    'function track(id, req) {',
+    '  const ctx = { id, url: req.url, at: Date.now() };',
+    '  const local = new Map();',
+    '  local.set(id, ctx);', // local: not a candidate
+    '  inflight.set(id, ctx); // LEAK',
+    '  return ctx;',
+    '}',
+  ].join('\n');
+  const r = candidates(src, 'function track');
+  assert.equal(r.function.name, 'track');
+  assert.equal(r.function.line, 3);
+  assert.equal(r.function.endLine, 9);
+  assert.equal(r.candidates.length, 1);
+  const [c] = r.candidates;
+  assert.equal(c.line, lineOf(src, '// LEAK'));
+  assert.equal(c.text, 'inflight.set(id, ctx)');
+  assert.equal(c.container, 'inflight');
+  assert.equal(c.scope, 'module');
+  assert.equal(c.method, 'set');
+  assert.equal(c.inlined, null);
+});
+
+test('every growth form is found, and counters, locals and fresh copies are not', () => {
+  const src = [
+    'const log = []; const seen = new Set(); const byId = {}; let text = ""; let all = []; let merged = {};',
+    'const stats = { hits: 0 };',
+    'function record(item) {',
+    '  const mine = [];',
+    '  mine.push(item);',
+    '  stats.hits = stats.hits + 0 - 0 * 1;', // BinaryExpression with a non-+ operator at the top: a counter
+    '  stats.hits++;',
+    '  stats.enabled = true;',
+    '  Object.assign({}, item);',
+    '  log.push(item);',
+    '  log.unshift(item);',
+    '  seen.add(item.id);',
+    '  byId[item.id] = item;',
+    '  text += item.name;',
+    '  all = all.concat([item]);',
+    '  merged = { ...merged, [item.id]: item };',
+    '  Object.assign(byId, { [item.id]: item });',
+    '  Array.prototype.push.apply(log, [item]);',
+    '  [].push.call(log, item);',
+    '}',
+  ].join('\n');
+  const r = findCandidates(analyse(src), { ...positionOf(src, 'function record'), builtin: null });
+  const texts = r.candidates.map((c) => c.text);
+  for (const t of ['log.push(item)', 'log.unshift(item)', 'seen.add(item.id)', 'byId[item.id] = item', 'text += item.name', 'all = all.concat([item])']) {
+    assert.ok(texts.includes(t), `${t} in ${JSON.stringify(texts)}`);
+  }
+  // At most 8 are kept: the rest are the forms below, checked one by one.
+  for (const t of ['mine.push', 'stats.hits', 'stats.enabled', 'Object.assign({}']) assert.ok(!texts.some((x) => x.startsWith(t)), `${t} is not a candidate`);
+  const rest = findCandidates(analyse(src.replace(/ {2}(log|seen|byId|text|all)\b.*\n/g, '')), { ...positionOf(src, 'function record'), builtin: null });
+  const restTexts = rest.candidates.map((c) => c.text);
+  for (const t of ['merged = { ...merged, [item.id]: item }', 'Object.assign(byId, { [item.id]: item })', 'Array.prototype.push.apply(log, [item])', '[].push.call(log, item)']) {
+    assert.ok(restTexts.includes(t), `${t} in ${JSON.stringify(restTexts)}`);
+  }
+  assert.equal(rest.candidates.find((c) => c.text.startsWith('Array.prototype')).container, 'log');
+});
+
+test('ranking: the builtin seen in the stack first, then module scope, closure, this, parameter', () => {
+  const src = [
+    'const queue = [];',
+    'function makeStore() {',
+    '  const kept = new Map();',
+    '  return {',
+    '    items: [],',
+    '    put(key, value, into) {',
+    '      into.push(value);',
+    '      into.last = value;',
+    '      this.items.push(value);',
+    '      kept.set(key, value);',
+    '      queue.push(value);',
+    '    },',
+    '  };',
+    '}',
+  ].join('\n');
+  const at = positionOf(src, 'put(key');
+  const plain = findCandidates(analyse(src), { ...at, builtin: null });
+  assert.equal(plain.function.name, 'put');
+  assert.deepEqual(
+    plain.candidates.map((c) => [c.container, c.scope]),
+    [['queue', 'module'], ['kept', 'closure'], ['this.items', 'this'], ['into', 'parameter']],
+  );
+  assert.equal(plain.candidates[1].scopeText, 'closure of makeStore');
+  // A `Map.prototype.set` frame under the function puts the `.set(` first.
+  const viaSet = findCandidates(analyse(src), { ...at, builtin: 'set' });
+  assert.equal(viaSet.candidates[0].text, 'kept.set(key, value)');
+  assert.equal(viaSet.candidates[0].builtinMatch, true);
+});
+
+test('memoisation on the function object itself names the function as the module-scope container', () => {
+  const src = ['function compute(term) {', '  if (compute[term] !== undefined) return compute[term];', '  compute[term] = { term, at: Date.now() };', '  return compute[term];', '}'].join('\n');
+  const r = candidates(src, 'function compute');
+  assert.equal(r.candidates.length, 1);
+  assert.equal(r.candidates[0].line, 3);
+  assert.equal(r.candidates[0].container, 'compute');
+  assert.equal(r.candidates[0].scope, 'module');
+});
+
+test('a callee in the same file is searched as a possibly inlined helper, and the top level is a function too', () => {
+  const src = [
+    'const sessions = new Map();',
+    'function remember(id, s) {',
+    '  sessions.set(id, s);',
+    '}',
+    'function handle(req) {',
+    '  const s = { id: req.id, body: req.body };',
+    '  remember(s.id, s);',
+    '  return s;',
+    '}',
+    'for (let i = 0; i < 10; i++) handle({ id: i, body: "x" });',
+  ].join('\n');
+  const r = candidates(src, 'function handle', 'set');
+  assert.equal(r.candidates.length, 1);
+  assert.equal(r.candidates[0].text, 'sessions.set(id, s)');
+  assert.deepEqual(r.candidates[0].inlined, { functionName: 'remember', line: 2, endLine: 4 });
+  // The CommonJS top level (profile position 0:0) reaches it two calls down.
+  const top = findCandidates(analyse(src), { line0: 0, column0: 0, builtin: null });
+  assert.equal(top.function.topLevel, true);
+  assert.equal(top.candidates[0].text, 'sessions.set(id, s)');
+  assert.equal(top.candidates[0].inlined.functionName, 'remember');
+});
+
+test('ES modules, classes and arrow functions parse; a position outside any function finds nothing', () => {
+  const src = [
+    "import { x } from './x.js';",
+    'export class Registry {',
+    '  #all = [];',
+    '  constructor() { this.byName = new Map(); }',
+    '  register(name, fn) {',
+    '    this.byName.set(name, fn);',
+    '  }',
+    '}',
+    'export const add = (v) => x.push(v);',
+  ].join('\n');
+  const a = analyse(src);
+  const m = findCandidates(a, positionOf(src, 'register(name'));
+  assert.equal(m.candidates[0].container, 'this.byName');
+  assert.equal(m.candidates[0].scope, 'this');
+  const arrow = findCandidates(a, { line0: 8, column0: src.split('\n')[8].indexOf('(v)') });
+  assert.equal(arrow.function.name, 'add');
+  assert.equal(arrow.candidates[0].container, 'x');
+  assert.equal(arrow.candidates[0].scope, 'module'); // an import binding
+  assert.equal(findCandidates(a, { line0: 2, column0: 2 }), null);
+});
+
+// ---- profiles ----------------------------------------------------------
+
+let nextId = 1;
+function node(functionName, url, lineNumber, columnNumber, selfSize, children = [], scriptId = '7') {
+  return { callFrame: { functionName, url, lineNumber, columnNumber, scriptId: url === '' ? '0' : scriptId }, selfSize, id: nextId++, children };
+}
+
+/** A profile where `handle` (line0 4) allocates itself and through `set`, under Node's timers. */
+function profileFor(file, ownBytes, setBytes) {
+  const url = `file://${file}`;
+  return {
+    head: node('(root)', '', -1, -1, 0, [
+      node('processTimers', 'node:internal/timers', 503, 24, 0, [
+        node('handle', url, 4, 15, ownBytes, [node('set', '', -1, -1, setBytes), node('repeat', '', -1, -1, 1000)]),
+      ]),
+    ]),
+    samples: [],
+  };
+}
+
+function tempDir(t) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-alloc-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const HANDLER = [
+  "'use strict';",
+  'const inflight = new Map();',
+  'const done = [];',
+  '',
+  'function handle(id) {',
+  '  const ctx = { id, body: "x".repeat(1000) };',
+  '  inflight.set(id, ctx); // LEAK',
+  '  done.push(id);',
+  '  return ctx;',
+  '}',
+  'module.exports = { handle };',
+].join('\n');
+
+test('profile sites keep the whole stack with builtins named, and the growing builtin', (t) => {
+  const file = path.join(tempDir(t), 'server.js');
+  const sites = profileSites(profileFor(file, 5000, 9000));
+  assert.equal(sites.size, 1);
+  const [entry] = sites.values();
+  assert.equal(entry.site.functionName, 'handle');
+  assert.equal(entry.site.line, 5);
+  assert.equal(entry.bytes, 15000);
+  assert.deepEqual([...entry.builtins], [['set', 9000], ['repeat', 1000]]);
+  assert.deepEqual(
+    entry.allocationStack.map((f) => [f.functionName, f.kind]),
+    [['Map.prototype.set', 'builtin'], ['handle', 'user'], ['processTimers', 'internal']],
+  );
+  const [s] = allocationSuspects(profileFor(file, 8000, 20000), profileFor(file, 5000, 9000), 2);
+  assert.equal(s.growth, (29000 - 15000) / 2);
+  assert.equal(s.facts.builtin, 'set');
+  assert.equal(s.facts.line0, 4);
+  // The stack shown goes through the growing builtin even when the function's own allocations are larger.
+  const [big] = allocationSuspects(profileFor(file, 90000, 2000), null, 1);
+  assert.equal(profileSites(profileFor(file, 90000, 2000)).values().next().value.allocationStack[0].functionName, 'handle');
+  assert.equal(big.facts.builtin, 'set');
+  assert.equal(big.facts.allocationStack[0].functionName, 'Map.prototype.set');
+});
+
+test('the attributor names the line in the report: site, candidates, builtin, description', (t) => {
+  const file = path.join(tempDir(t), 'server.js');
+  fs.writeFileSync(file, HANDLER);
+  const [s] = allocationSuspects(profileFor(file, 8000, 20000), null, 1);
+  const report = {
+    leaking: true,
+    suspects: [
+      { kind: 'timer', site: { file, line: 1, column: 1, functionName: null }, description: 'a timer' },
+      { kind: 'allocation', site: s.site, stack: s.stack, precision: 'function', description: `function-level: objects allocated in handle (${file}:5:16) hold ~29.0 kB live, growing 29.0 kB/s (sampling heap profiler)` },
+    ],
+  };
+  const attributor = new Attributor();
+  attributeReport(report, new Map([[s.facts.key, s.facts]]), attributor);
+  const a = report.suspects[1];
+  assert.equal(a.growingBuiltin, 'Map.prototype.set');
+  assert.equal(a.candidates[0].line, lineOf(HANDLER, '// LEAK'));
+  assert.equal(a.candidates[0].file, file);
+  assert.equal(a.candidates[0].container, 'inflight');
+  assert.equal(a.candidates.length, 2);
+  assert.equal(a.precision, 'function'); // two candidates: the site stays the function
+  assert.equal(a.function.name, 'handle');
+  assert.equal(a.function.line, 5);
+  assert.equal(a.function.endLine, 10);
+  assert.match(a.description, /^`inflight\.set\(id, ctx\)` at .*server\.js:7 \(`inflight`: module scope\), most likely of 2 candidate lines; grown through Map\.prototype\.set, called from handle \(.*server\.js:5–10\) — ~29\.0 kB live/);
+  assert.equal(a.allocationStack[0].functionName, 'Map.prototype.set');
+  assert.equal(report.suspects[0].description, 'a timer', 'other suspects are left alone');
+
+  // One candidate: it is the suspect's line.
+  fs.writeFileSync(file, HANDLER.replace('  done.push(id);\n', '  done;\n'));
+  const [s2] = allocationSuspects(profileFor(file, 8000, 20000), null, 1);
+  const one = { suspects: [{ kind: 'allocation', site: s2.site, stack: s2.stack, precision: 'function', description: 'x' }] };
+  attributeReport(one, new Map([[s2.facts.key, s2.facts]]), attributor);
+  assert.equal(one.suspects[0].precision, 'line');
+  assert.equal(one.suspects[0].site.line, 7);
+  assert.equal(one.suspects[0].site.functionName, 'handle');
+});
+
+test('a file that does not parse, or is gone, leaves the suspect function-level without throwing', (t) => {
+  const dir = tempDir(t);
+  const broken = path.join(dir, 'broken.js');
+  fs.writeFileSync(broken, 'function handle( {');
+  const gone = path.join(dir, 'gone.js');
+  for (const file of [broken, gone]) {
+    const [s] = allocationSuspects(profileFor(file, 8000, 0), null, 1);
+    const report = { suspects: [{ kind: 'allocation', site: s.site, precision: 'function', description: 'kept' }] };
+    attributeReport(report, new Map([[s.facts.key, s.facts]]), new Attributor());
+    assert.deepEqual(report.suspects[0].candidates, []);
+    assert.equal(report.suspects[0].precision, 'function');
+    assert.match(report.suspects[0].description, /allocated in handle/);
+  }
+});
+
+test('code not on disk is read by its scriptId', () => {
+  const asked = [];
+  const attributor = new Attributor({
+    getScriptSource: (id) => {
+      asked.push(id);
+      return HANDLER;
+    },
+  });
+  const profile = profileFor('/nonexistent/leakguard/eval-server.js', 8000, 20000);
+  const [s] = allocationSuspects(profile, null, 1);
+  const a = attributor.attribute(s.facts);
+  assert.deepEqual(asked, ['7']);
+  assert.equal(a.candidates[0].text, 'inflight.set(id, ctx)');
+  attributor.attribute(s.facts);
+  assert.deepEqual(asked, ['7'], 'the parsed script is cached');
+});
+
+test('a real sampling heap profile of this process names the growing line', (t) => {
+  const file = path.join(tempDir(t), 'grow.js');
+  fs.writeFileSync(
+    file,
+    [
+      "'use strict';",
+      'const byKey = new Map();',
+      'function grow(n) {',
+      '  for (let i = 0; i < n; i++) {',
+      '    const value = { i, text: `value ${i}`.padEnd(256, ".") };',
+      '    byKey.set(`k${i}`, value); // LEAK',
+      '  }',
+      '}',
+      'module.exports = { grow, byKey };',
+    ].join('\n'),
+  );
+  const inspector = require('node:inspector');
+  const session = new inspector.Session();
+  session.connect();
+  t.after(() => session.disconnect());
+  const post = (method, params) => {
+    let out;
+    session.post(method, params, (err, r) => {
+      if (err) throw err;
+      out = r;
+    });
+    return out;
+  };
+  post('HeapProfiler.startSampling', { samplingInterval: 4096 });
+  const mod = require(file);
+  mod.grow(20000);
+  const { profile } = post('HeapProfiler.getSamplingProfile', {});
+  post('HeapProfiler.stopSampling', {});
+  const suspects = allocationSuspects(profile, null, 1).filter((s) => s.site.file === file);
+  assert.ok(suspects.length > 0, 'the file allocated');
+  const attributor = new Attributor();
+  const named = suspects.map((s) => attributor.attribute(s.facts)).find((a) => a.candidates.length > 0);
+  assert.ok(named, 'a suspect in the file has candidates');
+  assert.equal(named.candidates[0].line, 6);
+  assert.equal(named.candidates[0].container, 'byKey');
+  assert.equal(siteKey(suspects[0].site).startsWith(file), true);
+  mod.byKey.clear();
+});
+
+test('formatReport and the HTML report show the candidate lines, the container, the builtin and the whole stack', () => {
+  const { formatReport } = require('../lib/sampler/report-format');
+  const { renderHtmlReport } = require('../lib/export/html-report');
+  const suspect = {
+    kind: 'allocation',
+    site: { file: '/srv/server.js', line: 15, column: 3, functionName: 'track' },
+    stack: [{ file: '/srv/server.js', line: 12, column: 15, functionName: 'track' }],
+    count: 10,
+    growth: 1000,
+    bytes: 5000,
+    score: 1000,
+    precision: 'line',
+    description: '`inflight.set(id, ctx)` at server.js:15 (`inflight`: module scope); grown through Map.prototype.set, called from track (server.js:12–17)',
+    growingBuiltin: 'Map.prototype.set',
+    candidates: [
+      { file: '/srv/server.js', line: 15, column: 3, text: 'inflight.set(id, ctx)', container: 'inflight', scope: 'module', scopeText: 'module scope', method: 'set', builtinMatch: true, inlined: null, caller: null },
+      { file: '/srv/server.js', line: 22, column: 3, text: 'log.push(`<b>${id}</b>`)', container: 'log', scope: 'closure', scopeText: 'closure of main', method: 'push', builtinMatch: false, inlined: { functionName: 'note', line: 20, endLine: 23 }, caller: null },
+    ],
+    inlinedNote: null,
+    function: { name: 'track', file: '/srv/server.js', line: 12, endLine: 17, topLevel: false },
+    allocationStack: [
+      { functionName: 'Map.prototype.set', file: null, line: null, column: null, kind: 'builtin' },
+      { functionName: 'track', file: '/srv/server.js', line: 12, column: 15, kind: 'user' },
+    ],
+  };
+  const report = { leaking: true, since: 1, heap: {}, suspects: [suspect] };
+  const text = formatReport(report);
+  assert.match(text, /candidate lines \(2\), most likely first:\n {7}→ `inflight\.set\(id, ctx\)` at \/srv\/server\.js:15:3 \(`inflight`: module scope\)/);
+  assert.match(text, /`log\.push\(`<b>\$\{id\}<\/b>`\)` at \/srv\/server\.js:22:3 \(`log`: closure of main; possibly inlined note at \/srv\/server\.js:20\)/);
+  assert.match(text, /allocation stack \(grown through Map\.prototype\.set\):\n {9}at Map\.prototype\.set \(builtin\)\n {9}at track \(\/srv\/server\.js:12:15\)/);
+  const html = renderHtmlReport(report, []);
+  assert.match(html, /grown through <code>Map\.prototype\.set<\/code>/);
+  assert.match(html, /<li><code>inflight\.set\(id, ctx\)<\/code> at <code>\/srv\/server\.js:15<\/code> <span class="muted">\(<code>inflight<\/code>: module scope\)/);
+  assert.ok(html.includes('log.push(`&lt;b&gt;${id}&lt;/b&gt;`)'), 'candidate text is escaped');
+  assert.ok(!html.includes('<b>${id}</b>'));
+  assert.match(html, /possibly inlined <code>note<\/code> at line 20/);
+  assert.match(html, /allocation stack \(2\)<\/summary><pre>Map\.prototype\.set \(builtin\)\ntrack \(\/srv\/server\.js:12:15\)<\/pre>/);
+});
+
+test('a function that makes objects without storing them hands the search to its caller on the stack', (t) => {
+  const file = path.join(tempDir(t), 'factory.js');
+  const src = [
+    "'use strict';",
+    'const sessions = new Map();',
+    'function newSession(user) {',
+    '  const session = { user, grants: Array.from({ length: 100 }, (_, scope) => ({ scope })) };',
+    '  sessions.set(user, session); // LEAK',
+    '  return session;',
+    '}',
+    'module.exports = { newSession };',
+  ].join('\n');
+  fs.writeFileSync(file, src);
+  const url = `file://${file}`;
+  const arrowColumn = src.split('\n')[3].indexOf('(_, scope)');
+  // The callback of Array.from allocates; newSession, two frames down, stores.
+  const profile = {
+    head: node('(root)', '', -1, -1, 0, [
+      node('newSession', url, 2, 19, 100, [node('from', '', -1, -1, 0, [node('', url, 3, arrowColumn, 50000)])]),
+    ]),
+    samples: [],
+  };
+  const [s] = allocationSuspects(profile, null, 1);
+  assert.equal(s.site.functionName, null, 'the arrow is the nearest user frame');
+  const a = new Attributor().attribute(s.facts);
+  assert.equal(a.function.line, 4);
+  assert.equal(a.candidates.length, 1);
+  assert.equal(a.candidates[0].line, 5);
+  assert.equal(a.candidates[0].container, 'sessions');
+  assert.deepEqual(a.candidates[0].caller, { functionName: 'newSession', line: 3, endLine: 7 });
+  const report = { suspects: [{ kind: 'allocation', site: s.site, precision: 'function', description: 'x' }] };
+  attributeReport(report, new Map([[s.facts.key, s.facts]]), new Attributor());
+  assert.match(report.suspects[0].description, /^`sessions\.set\(user, session\)` at .*factory\.js:5 \(`sessions`: module scope, in the caller newSession\); allocated in \(anonymous\)/);
+  assert.equal(report.suspects[0].site.line, 5);
+});
+
+test('one report parses at most four new files; the suspects left over are named by the next report', (t) => {
+  const dir = tempDir(t);
+  const facts = new Map();
+  const suspects = [];
+  for (let i = 0; i < 6; i++) {
+    const file = path.join(dir, `handler${i}.js`);
+    fs.writeFileSync(file, HANDLER);
+    const [s] = allocationSuspects(profileFor(file, 8000, 20000), null, 1);
+    facts.set(s.facts.key, s.facts);
+    suspects.push(s);
+  }
+  const report = () => ({ suspects: suspects.map((s) => ({ kind: 'allocation', site: s.site, precision: 'function', description: 'x' })) });
+  const attributor = new Attributor();
+  const first = attributeReport(report(), facts, attributor);
+  assert.deepEqual(first.suspects.map((s) => Array.isArray(s.candidates)), [true, true, true, true, false, false]);
+  assert.equal(first.suspects[5].description, 'x', 'a deferred suspect is left as it was');
+  const second = attributeReport(report(), facts, attributor);
+  assert.ok(second.suspects.every((s) => s.candidates.length === 2));
+  assert.ok(Number.isFinite(attributor.parseBudget) === false, 'direct attribute() calls are not limited');
+});
+
+test('the profiler reads a script that is not on disk through the inspector, by the scriptId its profile gives', () => {
+  const vm = require('node:vm');
+  const { AllocationProfiler } = require('../lib/sampler/allocation-profiler');
+  const file = path.join(os.tmpdir(), 'leakguard-not-on-disk', 'virtual.js');
+  const source = ['const held = [];', 'function fill(n) {', '  for (let i = 0; i < n; i++) held.push({ i, pad: new Array(32).fill(i) });', '}', 'fill'].join('\n');
+  const profiler = new AllocationProfiler({ samplingIntervalBytes: 4096 });
+  try {
+    assert.equal(profiler.available, true);
+    let profile;
+    profiler.session.post('HeapProfiler.startSampling', { samplingInterval: 4096 }, () => {});
+    vm.runInThisContext(source, { filename: file })(5000);
+    profiler.session.post('HeapProfiler.getSamplingProfile', {}, (err, r) => (profile = r.profile));
+    profiler.session.post('HeapProfiler.stopSampling', {}, () => {});
+    const [s] = allocationSuspects(profile, null, 1).filter((x) => x.site.file === file);
+    assert.ok(s, 'the vm script allocated');
+    assert.equal(profiler.scriptSource(s.facts.scriptId), source);
+    const a = new Attributor({ getScriptSource: (id) => profiler.scriptSource(id) }).attribute(s.facts);
+    assert.equal(a.candidates[0].line, 3);
+    assert.equal(a.candidates[0].container, 'held');
+  } finally {
+    profiler.close();
+  }
+});

@@ -1,0 +1,503 @@
+'use strict';
+// From a V8 sampling heap profile to attributed allocation suspects.
+//
+// profileSites(profile) charges each sampled node's live bytes to its nearest
+// user frame (builtins, Node internals and leakguard itself are skipped;
+// node_modules frames are marked) and keeps, per site, its whole allocation
+// stack (builtin frames such as `set` named `Map.prototype.set`, nearest
+// first) and the bytes allocated through each builtin the site called.
+// allocationSuspects(profile, previous, seconds) turns two profiles into
+// growth per site.
+//
+// Attributor.attribute(facts) reads the site's function source (from disk by
+// its url, or by scriptId through the inspector for code not on disk), parses
+// the whole file (lib/sampler/candidates.js) and lists the candidate lines.
+// It runs only when a report is built (report(), onLeak, stop), never per
+// sample: parsed files are cached by path, mtime and size, and each suspect's
+// result by its site. Source-mapped code is reported at its original file and
+// line (lib/internal/source-map.js).
+//
+// Never throws: a file that cannot be read or parsed yields a suspect without
+// candidates.
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { parseFrame, toSite } = require('../internal/callsite');
+const { analyse, findCandidates } = require('./candidates');
+const sourceMap = require('../internal/source-map');
+
+const MAX_USER_STACK = 8;
+const MAX_WHOLE_STACK = 16;
+const MAX_SUSPECTS = 10;
+// Callers searched when the allocating function itself grows no container (a
+// factory, or a callback given to Array.from / map: its caller stores what it made).
+const MAX_CALLERS = 3;
+// Parsed files kept (path + mtime + size); a file is parsed once while unchanged.
+// What is kept of a parse (lib/sampler/candidates.js keeps the source and
+// compact records, not the syntax tree) measured up to ~10 bytes of heap per
+// source byte: the kept files total at most MAX_CACHED_SOURCE_BYTES of source
+// (~10 MB of heap at most); a larger file is parsed for each new suspect in
+// it, and not kept.
+const MAX_FILES = 32;
+const MAX_CACHED_SOURCE_BYTES = 1024 * 1024;
+// Results kept per suspect site.
+const MAX_RESULTS = 64;
+// New files parsed per report (each costs milliseconds per 10 kB of source);
+// suspects whose files are left over are named by a later report.
+const MAX_PARSES_PER_REPORT = 4;
+const DEFERRED = Symbol('deferred');
+// Larger files are not parsed (a bundle of several MB costs tens of ms).
+const MAX_SOURCE_BYTES = 8 * 1024 * 1024;
+
+// Readable names of the builtins a profile names by their bare function name.
+const BUILTIN_NAMES = {
+  set: 'Map.prototype.set',
+  add: 'Set.prototype.add',
+  push: 'Array.prototype.push',
+  unshift: 'Array.prototype.unshift',
+  splice: 'Array.prototype.splice',
+  concat: 'Array.prototype.concat',
+  assign: 'Object.assign',
+  fill: 'Array.prototype.fill',
+  from: 'Array.from',
+  map: 'Array.prototype.map',
+  filter: 'Array.prototype.filter',
+  join: 'Array.prototype.join',
+  repeat: 'String.prototype.repeat',
+  padEnd: 'String.prototype.padEnd',
+  padStart: 'String.prototype.padStart',
+  split: 'String.prototype.split',
+  replace: 'String.prototype.replace',
+  stringify: 'JSON.stringify',
+  parse: 'JSON.parse',
+  fromEntries: 'Object.fromEntries',
+  entries: 'Object.entries',
+  keys: 'Object.keys',
+  toISOString: 'Date.prototype.toISOString',
+};
+// Builtins that add to a container (the rest only allocate values).
+const GROWING = new Set(['set', 'add', 'push', 'unshift', 'splice', 'concat', 'assign']);
+
+function isBuiltin(cf) {
+  return cf.url === '' && cf.functionName !== '' && !cf.functionName.startsWith('(');
+}
+
+const OWN_WORK = [path.join(__dirname, 'attribution.js'), path.join(__dirname, 'candidates.js')];
+function isAttributionFrame(cf) {
+  if (cf.url === '') return false;
+  for (const f of OWN_WORK) if (cf.url === f || cf.url.endsWith(f)) return true;
+  return false;
+}
+
+function builtinName(functionName) {
+  return BUILTIN_NAMES[functionName] ?? functionName;
+}
+
+/** A user frame for a profile call frame, or null (builtins, internals, leakguard). */
+function userFrame(cf, cache) {
+  const key = `${cf.url}:${cf.lineNumber}:${cf.columnNumber}:${cf.functionName}`;
+  if (cache.has(key)) return cache.get(key);
+  let frame = null;
+  if (cf.url !== '' && cf.lineNumber >= 0) {
+    const name = cf.functionName === '' ? '<anonymous>' : cf.functionName;
+    const parsed = parseFrame(`    at ${name} (${cf.url}:${cf.lineNumber + 1}:${cf.columnNumber + 1})`);
+    if (parsed !== null && !parsed.internal && !parsed.own) {
+      frame = toSite(parsed);
+      if (frame.functionName === '<anonymous>') frame.functionName = null;
+    }
+  }
+  cache.set(key, frame);
+  return frame;
+}
+
+/** One frame of a whole allocation stack. */
+function wholeFrame(cf, user) {
+  if (user !== null) return { functionName: user.functionName, file: user.file, line: user.line, column: user.column, kind: user.nodeModules ? 'dependency' : 'user' };
+  if (isBuiltin(cf)) return { functionName: builtinName(cf.functionName), file: null, line: null, column: null, kind: 'builtin' };
+  const named = cf.functionName === '' ? null : cf.functionName;
+  const file = cf.url === '' ? null : cf.url;
+  return { functionName: named, file, line: cf.lineNumber >= 0 ? cf.lineNumber + 1 : null, column: cf.columnNumber >= 0 ? cf.columnNumber + 1 : null, kind: 'internal' };
+}
+
+function siteKey(site) {
+  return `${site.file}:${site.line}:${site.column}:${site.functionName}`;
+}
+
+/**
+ * Live sampled bytes per nearest user frame: Map<key, { site, stack, bytes,
+ * count, builtins: Map<name, bytes>, allocationStack, scriptId, url }>.
+ * `stack` holds user frames (nearest first), `allocationStack` the whole
+ * stack of the site's largest sampled node (builtins and Node frames too),
+ * `builtinStacks` the same per container-growing builtin it called.
+ */
+function profileSites(profile) {
+  const cache = new Map();
+  const bySite = new Map();
+  const nodeSite = new Map();
+  const chain = []; // the nodes from the root to the current one (one array, pushed and popped)
+  const walk = (node, userStack, owner) => {
+    const cf = node.callFrame;
+    // What leakguard's own attribution allocates (parsing) is not the application's.
+    if (isAttributionFrame(cf)) return;
+    const f = userFrame(cf, cache);
+    const stack = f === null ? userStack : [f, ...userStack].slice(0, MAX_USER_STACK);
+    chain.push(node);
+    const at = f !== null ? chain.length - 1 : owner;
+    if (stack.length > 0) {
+      const site = stack[0];
+      const key = siteKey(site);
+      nodeSite.set(node.id, key);
+      if (node.selfSize > 0) {
+        let e = bySite.get(key);
+        if (e === undefined) {
+          const ocf = chain[at].callFrame;
+          e = { site, stack, bytes: 0, count: 0, builtins: new Map(), builtinStacks: new Map(), allocationStack: null, largest: 0, scriptId: ocf.scriptId, url: ocf.url, line0: ocf.lineNumber, column0: ocf.columnNumber, callers: callersOf(chain, at, cache) };
+          bySite.set(key, e);
+        }
+        e.bytes += node.selfSize;
+        // The builtin the user frame called directly (the first frame above it).
+        const called = chain[at + 1];
+        const through = called !== undefined && isBuiltin(called.callFrame) ? called.callFrame.functionName : null;
+        if (through !== null) e.builtins.set(through, (e.builtins.get(through) ?? 0) + node.selfSize);
+        if (node.selfSize > e.largest) {
+          e.largest = node.selfSize;
+          e.allocationStack = wholeStack(chain, cache);
+        }
+        // The largest allocation through each container-growing builtin: the stack a report shows with it.
+        if (through !== null && GROWING.has(through)) {
+          const kept = e.builtinStacks.get(through);
+          if (kept === undefined || node.selfSize > kept.largest) e.builtinStacks.set(through, { largest: node.selfSize, stack: wholeStack(chain, cache) });
+        }
+      }
+    }
+    for (const child of node.children) walk(child, stack, at);
+    chain.pop();
+  };
+  walk(profile.head, [], -1);
+  for (const s of profile.samples || []) {
+    const e = bySite.get(nodeSite.get(s.nodeId));
+    if (e !== undefined) e.count += 1;
+  }
+  return bySite;
+}
+
+/** The whole stack of chain's last node, nearest first (the root left out). */
+function wholeStack(chain, cache) {
+  const whole = [];
+  for (let i = chain.length - 1; i >= 1 && whole.length < MAX_WHOLE_STACK; i--) whole.push(wholeFrame(chain[i].callFrame, userFrame(chain[i].callFrame, cache)));
+  return whole;
+}
+
+/** The user functions below chain[at] (its callers, nearest first), as profile positions. */
+function callersOf(chain, at, cache) {
+  const out = [];
+  for (let i = at - 1; i >= 0 && out.length < MAX_CALLERS; i--) {
+    const cf = chain[i].callFrame;
+    const f = userFrame(cf, cache);
+    if (f === null) continue;
+    out.push({ url: cf.url, scriptId: cf.scriptId, line0: cf.lineNumber, column0: cf.columnNumber, functionName: f.functionName, generatedFile: fileOf(cf.url) ?? f.file });
+  }
+  return out;
+}
+
+/** The container-growing builtin under a site with the most bytes (growth when a previous entry is given), or null. */
+function growingBuiltin(entry, previous) {
+  let best = null;
+  let bestBytes = 0;
+  for (const [name, bytes] of entry.builtins) {
+    if (!GROWING.has(name)) continue;
+    const grown = bytes - (previous && previous.builtins ? previous.builtins.get(name) ?? 0 : 0);
+    if (grown > bestBytes) {
+      best = name;
+      bestBytes = grown;
+    }
+  }
+  return best;
+}
+
+/** The facts a suspect carries from its profile entry (no parsing). */
+function factsOf(entry, previous) {
+  const builtin = growingBuiltin(entry, previous) ?? growingBuiltin(entry, null);
+  return {
+    key: siteKey(entry.site),
+    site: entry.site,
+    // Profile positions are in the generated file even when the site is mapped.
+    generatedFile: fileOf(entry.url) ?? entry.site.file,
+    url: entry.url,
+    scriptId: entry.scriptId,
+    line0: entry.line0,
+    column0: entry.column0,
+    builtin,
+    // Through the growing builtin when there is one, else the largest sampled allocation.
+    allocationStack: (builtin !== null && entry.builtinStacks?.get(builtin)?.stack) || entry.allocationStack || [],
+    callers: entry.callers ?? [],
+  };
+}
+
+/**
+ * Allocation suspects from a profile and the previous one (V8's
+ * SamplingHeapProfile shape), `seconds` apart: sites whose live sampled
+ * bytes grew, fastest first, each with its facts for attribution.
+ */
+function allocationSuspects(profile, previous, seconds, limit = MAX_SUSPECTS) {
+  const now = profileSites(profile);
+  const before = previous ? profileSites(previous) : new Map();
+  return diffSites(now, before, seconds, limit);
+}
+
+function diffSites(now, before, seconds, limit = MAX_SUSPECTS) {
+  const dt = Math.max(0.001, seconds);
+  const out = [];
+  for (const [key, e] of now) {
+    const prev = before.get(key);
+    const growth = (e.bytes - (prev ? prev.bytes : 0)) / dt;
+    if (growth > 0) out.push({ site: e.site, stack: e.stack, bytes: e.bytes, growth, count: e.count, facts: factsOf(e, prev) });
+  }
+  out.sort((a, b) => b.growth - a.growth);
+  return out.slice(0, limit);
+}
+
+function fileOf(url) {
+  if (url.startsWith('file://')) {
+    const parsed = parseFrame(`    at x (${url}:1:1)`);
+    return parsed ? parsed.file : null;
+  }
+  return path.isAbsolute(url) ? url : null;
+}
+
+function remember(map, key, value, max) {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > max) map.delete(map.keys().next().value);
+}
+
+function rel(file) {
+  if (typeof file !== 'string') return '?';
+  const r = path.relative(process.cwd(), file);
+  return r !== '' && !r.startsWith('..') && !path.isAbsolute(r) ? r : file;
+}
+
+class Attributor {
+  /** @param {{ getScriptSource?: (scriptId: string) => string|null }} options */
+  constructor({ getScriptSource = null } = {}) {
+    this.getScriptSource = getScriptSource;
+    this.files = new Map(); // path + mtime + size (or scriptId) -> { analysis | null, size }
+    this.cachedBytes = 0;
+    this.parseBudget = Infinity; // files this report may still parse (attributeReport sets it)
+    this.results = new Map(); // suspect key + file version -> result
+  }
+
+  evictOldest() {
+    const [id, entry] = this.files.entries().next().value;
+    this.files.delete(id);
+    this.cachedBytes -= entry.size;
+  }
+
+  /** The parsed file behind a url (or scriptId), null, or DEFERRED when this report's parse budget is spent. */
+  analysisFor(url, scriptId) {
+    const file = fileOf(url);
+    let stat = null;
+    if (file !== null) {
+      try {
+        stat = fs.statSync(file);
+      } catch {
+        stat = null;
+      }
+    }
+    const id = stat !== null ? `${file}\0${stat.mtimeMs}\0${stat.size}` : `script\0${scriptId}`;
+    const cached = this.files.get(id);
+    if (cached !== undefined) {
+      this.files.delete(id);
+      this.files.set(id, cached); // most recently used last
+      return cached.analysis;
+    }
+    // Parsing blocks the main thread: a report parses a few files, the next one more.
+    if (this.parseBudget <= 0) return DEFERRED;
+    this.parseBudget -= 1;
+    let source = null;
+    if (stat !== null && stat.size <= MAX_SOURCE_BYTES) {
+      try {
+        source = fs.readFileSync(file, 'utf8');
+      } catch {
+        source = null;
+      }
+    }
+    if (source === null && stat === null && this.getScriptSource !== null && scriptId !== undefined && scriptId !== '0') {
+      source = this.getScriptSource(String(scriptId));
+    }
+    let analysis = null;
+    if (typeof source === 'string' && source.length <= MAX_SOURCE_BYTES) {
+      try {
+        analysis = analyse(source, { module: /\.mjs$/.test(url) });
+        analysis.id = id;
+      } catch {
+        analysis = null; // not JavaScript acorn reads
+      }
+    }
+    const size = analysis === null ? 0 : analysis.size;
+    if (size <= MAX_CACHED_SOURCE_BYTES) {
+      this.files.set(id, { analysis, size });
+      this.cachedBytes += size;
+      while (this.cachedBytes > MAX_CACHED_SOURCE_BYTES || this.files.size > MAX_FILES) this.evictOldest();
+    }
+    return analysis;
+  }
+
+  /** findCandidates for a caller's profile position, or null. */
+  candidatesOf(frame, builtin) {
+    try {
+      const analysis = this.analysisFor(frame.url, frame.scriptId);
+      if (analysis === DEFERRED) return DEFERRED;
+      return analysis === null ? null : findCandidates(analysis, { line0: frame.line0, column0: frame.column0, builtin });
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * The attribution of one suspect's facts: { candidates, growingBuiltin,
+   * allocationStack, inlinedNote, function, line } (see Suspect in
+   * lib/sampler/index.d.ts), or null when a file it needs is left for a
+   * later report (the parse budget). Never throws.
+   */
+  attribute(facts) {
+    let analysis;
+    try {
+      analysis = this.analysisFor(facts.url, facts.scriptId);
+    } catch {
+      analysis = null;
+    }
+    if (analysis === DEFERRED) return null;
+    const key = `${facts.key}\0${facts.builtin}\0${analysis ? analysis.id : ''}`;
+    const cached = this.results.get(key);
+    if (cached !== undefined) return { ...cached, allocationStack: facts.allocationStack };
+    let found = null;
+    if (analysis !== null) {
+      try {
+        found = findCandidates(analysis, { line0: facts.line0, column0: facts.column0, builtin: facts.builtin });
+      } catch {
+        found = null;
+      }
+    }
+    const file = facts.generatedFile;
+    let candidates = found === null ? [] : found.candidates.map((c) => mapCandidate(file, c, null));
+    const fn = found === null ? null : mapFunction(file, found.function);
+    // A function that makes objects without storing them (a factory, a
+    // callback of Array.from or map) hands them to its caller: search the callers.
+    for (const caller of candidates.length === 0 ? facts.callers : []) {
+      const up = this.candidatesOf(caller, facts.builtin);
+      if (up === DEFERRED) return null;
+      if (up === null || up.candidates.length === 0) continue;
+      const from = mapFunction(caller.generatedFile, up.function);
+      const by = { functionName: from.name ?? caller.functionName ?? '(anonymous)', line: from.line, endLine: from.endLine };
+      candidates = up.candidates.map((c) => mapCandidate(caller.generatedFile, c, by));
+      break;
+    }
+    const inlined = candidates.filter((c) => c.inlined !== null);
+    const result = {
+      growingBuiltin: facts.builtin === null ? null : builtinName(facts.builtin),
+      candidates,
+      function: fn,
+      inlinedNote:
+        inlined.length > 0 && inlined[0] === candidates[0]
+          ? `V8 may have inlined ${inlined[0].inlined.functionName} (${rel(inlined[0].file)}:${inlined[0].inlined.line}) into ${fn && fn.name ? fn.name : 'its caller'}: the profile charges an inlined callee's allocations to its caller`
+          : null,
+    };
+    remember(this.results, key, result, MAX_RESULTS);
+    return { ...result, allocationStack: facts.allocationStack };
+  }
+}
+
+function mapCandidate(file, c, caller) {
+  const at = sourceMap.mapPosition(file, c.line, c.column);
+  const inlined =
+    c.inlined === null
+      ? null
+      : { functionName: c.inlined.functionName, line: sourceMap.mapPosition(file, c.inlined.line, 1).line, endLine: sourceMap.mapPosition(file, c.inlined.endLine, 1).line };
+  return { file: at.file, line: at.line, column: at.column, text: c.text, container: c.container, scope: c.scope, scopeText: c.scopeText, method: c.method, builtinMatch: c.builtinMatch, inlined, caller };
+}
+
+function mapFunction(file, fn) {
+  const start = sourceMap.mapPosition(file, fn.line, 1);
+  const end = sourceMap.mapPosition(file, fn.endLine, 1);
+  return { name: fn.name, file: start.file, line: start.line, endLine: end.file === start.file ? end.line : start.line, topLevel: fn.topLevel };
+}
+
+/** "`inflight.set(id, ctx)` at server.js:15 (`inflight`: module scope)". */
+function describeCandidate(c) {
+  const inl = c.inlined ? `, possibly inlined ${c.inlined.functionName} at ${rel(c.file)}:${c.inlined.line}` : '';
+  const up = c.caller ? `, in the caller ${c.caller.functionName}` : '';
+  return `\`${c.text}\` at ${rel(c.file)}:${c.line} (\`${c.container}\`: ${c.scopeText}${up}${inl})`;
+}
+
+/** The headline of an attributed allocation suspect. */
+function describeAttributed(s, a) {
+  const fname = (a.function && a.function.name) || (s.site && s.site.functionName) || (a.function && a.function.topLevel ? 'the top level' : '(anonymous)');
+  const span = a.function ? `${rel(a.function.file)}:${a.function.line}–${a.function.endLine}` : s.site ? `${rel(s.site.file)}:${s.site.line}` : '?';
+  const top = a.candidates[0];
+  // "grown through" only when the builtin is the one the named line calls.
+  const through =
+    a.growingBuiltin && (top === undefined || top.builtinMatch)
+      ? `grown through ${a.growingBuiltin}, called from ${fname} (${span})`
+      : `allocated in ${fname} (${span})${a.growingBuiltin ? `, through ${a.growingBuiltin}` : ''}`;
+  if (top === undefined) return `${through}; no line in it adds to a longer-lived container`;
+  const lead = a.candidates.length === 1 ? '' : `, most likely of ${a.candidates.length} candidate lines`;
+  return `${describeCandidate(top)}${lead}; ${through}`;
+}
+
+const FIGURES = / hold ~.*$/;
+
+/**
+ * Adds the attribution to each allocation suspect of a report (in place) and
+ * returns the report: candidates, growingBuiltin, allocationStack,
+ * inlinedNote, function; with exactly one candidate, the site moves to its
+ * line (precision `line`). `factsByKey` is what the last profile read kept
+ * (Map<siteKey, facts>). Never throws.
+ */
+function attributeReport(report, factsByKey, attributor) {
+  if (report === null || typeof report !== 'object' || !Array.isArray(report.suspects) || !factsByKey || factsByKey.size === 0) return report;
+  attributor.parseBudget = MAX_PARSES_PER_REPORT;
+  try {
+    for (const s of report.suspects) {
+      if (s === null || typeof s !== 'object' || s.kind !== 'allocation' || !s.site) continue;
+      const facts = factsByKey.get(siteKey(s.site));
+      if (facts === undefined) continue;
+      let a;
+      try {
+        a = attributor.attribute(facts);
+      } catch {
+        continue;
+      }
+      if (a === null) continue; // its file waits for the next report
+      s.candidates = a.candidates;
+      s.growingBuiltin = a.growingBuiltin;
+      s.allocationStack = a.allocationStack;
+      s.inlinedNote = a.inlinedNote;
+      s.function = a.function;
+      const figures = typeof s.description === 'string' ? FIGURES.exec(s.description) : null;
+      s.description = `${describeAttributed(s, a)}${figures ? ` —${figures[0].slice(' hold'.length)}` : typeof s.description === 'string' ? `; ${s.description}` : ''}`;
+      if (a.candidates.length === 1) {
+        const c = a.candidates[0];
+        s.site = { ...s.site, file: c.file, line: c.line, column: c.column };
+        s.precision = 'line';
+      }
+    }
+  } finally {
+    attributor.parseBudget = Infinity;
+  }
+  return report;
+}
+
+module.exports = {
+  attributeReport,
+  profileSites,
+  allocationSuspects,
+  diffSites,
+  factsOf,
+  Attributor,
+  describeCandidate,
+  describeAttributed,
+  builtinName,
+  siteKey,
+  BUILTIN_NAMES,
+};

@@ -1,0 +1,500 @@
+'use strict';
+// Candidate lines for an allocation suspect: the expressions in one function
+// that add to a container living longer than the call.
+//
+// V8's sampling heap profiler names a function by its declaration position
+// (0-based line and column of its parameter list), never the line inside it
+// that allocated. This module parses the whole file with acorn, finds the
+// function at that position, and lists what in it grows a container declared
+// outside it:
+//   x.push(…) x.unshift(…) x.splice(…) x.set(…) x.add(…)       (calls)
+//   Array.prototype.push.apply(x, …) / .call(x, …)           (borrowed push)
+//   Object.assign(x, …)                                       (merge)
+//   x[k] = …  x.prop = …  x[k] ||= …                          (stores)
+//   x += …  x = x.concat(…)  x = [...x, …]  x = { ...x, … }   (grown in place)
+// where `x` (or the base of a member chain such as `a.b.c`, or `this`) is not
+// declared inside the function: a module-scope binding, a binding of an
+// enclosing function (a closure), `this`, a global, or a parameter (the
+// caller's container). Ranked: the builtin seen in the allocation stack first
+// (`set` → `.set(`), then module scope, global, closure, `this`, parameter.
+//
+// A function V8 inlined into its caller is charged to the caller, so the
+// functions the target calls by name in the same file are searched too, their
+// candidates marked `inlined`.
+//
+// Pure: takes source text, returns plain data. Parsed files are cached by the
+// caller (lib/sampler/attribution.js), not here.
+
+const acorn = require('acorn');
+
+const GROW_METHODS = new Set(['push', 'unshift', 'splice', 'set', 'add', 'append', 'concat']);
+// Builtin frame names (as the profile gives them) and the candidates they confirm.
+const BUILTIN_METHOD = { push: 'push', unshift: 'unshift', splice: 'splice', set: 'set', add: 'add', assign: 'assign', concat: 'concat' };
+// Globals that are not containers an application grows.
+const NOT_CONTAINERS = new Set(['console', 'Math', 'JSON', 'Reflect', 'Atomics', 'Intl', 'Number', 'String', 'Boolean', 'Symbol', 'Promise', 'Date', 'Error', 'module', 'exports', 'require']);
+const SCOPE_RANK = { module: 0, global: 1, closure: 2, this: 3, parameter: 4 };
+const MAX_TEXT = 100;
+const MAX_RIGHT = 40;
+const MAX_CANDIDATES = 8;
+// How deep calls are followed for inlined callees (caller → callee → its callee).
+const INLINE_DEPTH = 2;
+
+const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression']);
+
+/** Parses a whole file: script first (CommonJS), module on failure (or first for .mjs). Throws when neither parses. */
+function parseSource(source, { module = false } = {}) {
+  const base = { ecmaVersion: 'latest', locations: true, allowHashBang: true, allowReturnOutsideFunction: true };
+  const kinds = module ? ['module', 'script'] : ['script', 'module'];
+  let first = null;
+  for (const sourceType of kinds) {
+    try {
+      return acorn.parse(source, { ...base, sourceType, allowReturnOutsideFunction: sourceType === 'script', allowAwaitOutsideFunction: sourceType === 'module' ? undefined : true });
+    } catch (err) {
+      if (first === null) first = err;
+    }
+  }
+  throw first;
+}
+
+class Scope {
+  constructor(owner, parent, isFunction) {
+    this.owner = owner; // the function record for a function scope (and the program's), null for a block
+    this.parent = parent;
+    this.isFunction = isFunction; // the program counts as one (var hoists to it)
+    this.decls = new Map(); // name -> { kind, init: function record | null, initNode (during analysis only) }
+  }
+  functionScope() {
+    let s = this;
+    while (!s.isFunction) s = s.parent;
+    return s;
+  }
+  lookup(name) {
+    for (let s = this; s !== null; s = s.parent) {
+      const d = s.decls.get(name);
+      if (d !== undefined) return { scope: s, decl: d };
+    }
+    return null;
+  }
+}
+
+function children(node, out) {
+  for (const key in node) {
+    if (key === 'loc' || key === 'type' || key === 'start' || key === 'end') continue;
+    const v = node[key];
+    if (v === null || typeof v !== 'object') continue;
+    if (Array.isArray(v)) {
+      for (const c of v) if (c !== null && typeof c === 'object' && typeof c.type === 'string') out.push(c);
+    } else if (typeof v.type === 'string') out.push(v);
+  }
+  return out;
+}
+
+function declarePattern(scope, pattern, kind, initNode = null) {
+  if (pattern === null) return;
+  switch (pattern.type) {
+    case 'Identifier':
+      scope.decls.set(pattern.name, { kind, init: null, initNode });
+      break;
+    case 'ObjectPattern':
+      for (const p of pattern.properties) declarePattern(scope, p.type === 'RestElement' ? p.argument : p.value, kind);
+      break;
+    case 'ArrayPattern':
+      for (const e of pattern.elements) declarePattern(scope, e, kind);
+      break;
+    case 'RestElement':
+      declarePattern(scope, pattern.argument, kind);
+      break;
+    case 'AssignmentPattern':
+      declarePattern(scope, pattern.left, kind);
+      break;
+    default:
+      break;
+  }
+}
+
+/** The base of a member/call chain: an Identifier, a ThisExpression, or null. */
+function chainBase(node) {
+  let n = node;
+  for (;;) {
+    if (n.type === 'MemberExpression') n = n.object;
+    else if (n.type === 'CallExpression') n = n.callee;
+    else if (n.type === 'ChainExpression' || n.type === 'ParenthesizedExpression') n = n.expression;
+    else if (n.type === 'TSNonNullExpression') n = n.expression;
+    else break;
+  }
+  return n.type === 'Identifier' || n.type === 'ThisExpression' ? n : null;
+}
+
+function propertyName(member) {
+  if (member.type !== 'MemberExpression') return null;
+  if (!member.computed && member.property.type === 'Identifier') return member.property.name;
+  if (member.computed && member.property.type === 'Literal' && typeof member.property.value === 'string') return member.property.value;
+  return null;
+}
+
+function sameText(source, a, b) {
+  return source.slice(a.start, a.end).replace(/\s+/g, '') === source.slice(b.start, b.end).replace(/\s+/g, '');
+}
+
+/**
+ * Reads one node as a growth expression: { receiver, method } or null.
+ * `method` names the operation: a method name, 'index' (x[k] = …),
+ * 'property' (x.p = …), 'append' (x += …), 'assign' (Object.assign),
+ * 'concat' / 'spread' (grown and assigned back).
+ */
+function growthOf(node, source) {
+  if (node.type === 'CallExpression' && node.callee.type === 'MemberExpression') {
+    const callee = node.callee;
+    const name = propertyName(callee);
+    // Array.prototype.push.apply(x, …) / [].push.call(x, …)
+    if ((name === 'apply' || name === 'call') && node.arguments.length > 0) {
+      const inner = propertyName(callee.object);
+      if (inner !== null && GROW_METHODS.has(inner) && inner !== 'concat') return { receiver: node.arguments[0], method: inner };
+      return null;
+    }
+    if (name === 'assign' && callee.object.type === 'Identifier' && callee.object.name === 'Object' && node.arguments.length > 1) {
+      const target = node.arguments[0];
+      if (target.type === 'ObjectExpression' || target.type === 'ArrayExpression') return null; // a fresh copy
+      return { receiver: target, method: 'assign' };
+    }
+    if (name !== null && GROW_METHODS.has(name) && name !== 'concat') {
+      if (callee.object.type === 'ArrayExpression' || callee.object.type === 'Literal' || callee.object.type === 'TemplateLiteral') return null;
+      return { receiver: callee.object, method: name };
+    }
+    return null;
+  }
+  if (node.type === 'AssignmentExpression') {
+    const left = node.left;
+    const right = node.right;
+    if (left.type === 'MemberExpression') {
+      if (node.operator === '+=') return { receiver: left, method: 'append' };
+      if (node.operator !== '=' && node.operator !== '||=' && node.operator !== '??=' && node.operator !== '&&=') return null;
+      // A counter or a flag replaces a value; it grows nothing.
+      if (right.type === 'Literal' && typeof right.value !== 'string') return null;
+      if (right.type === 'UpdateExpression' || right.type === 'UnaryExpression') return null;
+      if (right.type === 'BinaryExpression' && right.operator !== '+') return null;
+      if (right.type === 'BinaryExpression' && right.left.type === 'MemberExpression' && sameText(source, right.left, left)) {
+        return { receiver: left, method: 'append' }; // x.log = x.log + …
+      }
+      if (right.type === 'CallExpression' && right.callee.type === 'MemberExpression' && propertyName(right.callee) === 'concat' && sameText(source, right.callee.object, left)) {
+        return { receiver: left, method: 'concat' };
+      }
+      return { receiver: left.object, method: left.computed ? 'index' : 'property', key: left };
+    }
+    if (left.type === 'Identifier') {
+      if (node.operator === '+=') return { receiver: left, method: 'append' };
+      if (node.operator !== '=') return null;
+      if (right.type === 'CallExpression' && right.callee.type === 'MemberExpression' && propertyName(right.callee) === 'concat' && right.callee.object.type === 'Identifier' && right.callee.object.name === left.name) {
+        return { receiver: left, method: 'concat' };
+      }
+      if (right.type === 'BinaryExpression' && right.operator === '+' && right.left.type === 'Identifier' && right.left.name === left.name) {
+        return { receiver: left, method: 'append' };
+      }
+      const spreads = right.type === 'ArrayExpression' ? right.elements : right.type === 'ObjectExpression' ? right.properties : [];
+      if (spreads.some((e) => e !== null && e.type === 'SpreadElement' && e.argument.type === 'Identifier' && e.argument.name === left.name)) {
+        return { receiver: left, method: 'spread' };
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * Everything the finder needs from one file, computed once per parse and
+ * kept without the syntax tree (which takes tens of bytes per source byte):
+ * function records { start, bodyStart, line, endLine, name, parent, scope },
+ * scopes with their declarations, growth expressions (text, container, base
+ * binding, scope, function) and calls by name, plus the line starts.
+ */
+function analyse(source, options = {}) {
+  const ast = parseSource(source, options);
+  const program = { start: 0, bodyStart: 0, line: 1, endLine: ast.loc.end.line, name: null, parent: null, scope: null, topLevel: true };
+  const root = new Scope(program, null, true);
+  program.scope = root;
+  const functions = [];
+  const growths = [];
+  const calls = [];
+  const scopes = [root];
+  const records = new Map(); // function node -> record, during the analysis only
+
+  const visit = (node, scope, fn, nameHint) => {
+    switch (node.type) {
+      case 'FunctionDeclaration':
+      case 'FunctionExpression':
+      case 'ArrowFunctionExpression': {
+        const name = node.id ? node.id.name : nameHint ?? null;
+        const rec = { start: node.start, bodyStart: node.body.start, line: node.loc.start.line, endLine: node.loc.end.line, name, parent: fn, scope: null, topLevel: false };
+        records.set(node, rec);
+        if (node.type === 'FunctionDeclaration' && node.id) scope.decls.set(node.id.name, { kind: 'function', init: rec, initNode: null });
+        const own = new Scope(rec, scope, true);
+        rec.scope = own;
+        scopes.push(own);
+        if (node.type === 'FunctionExpression' && node.id) own.decls.set(node.id.name, { kind: 'self', init: rec, initNode: null });
+        for (const p of node.params) declarePattern(own, p, 'parameter');
+        functions.push(rec);
+        for (const p of node.params) visit(p, own, rec, null);
+        // The body block shares the function's scope (parameters and top-level lets together).
+        if (node.body.type === 'BlockStatement') for (const st of node.body.body) visit(st, own, rec, null);
+        else visit(node.body, own, rec, null);
+        return;
+      }
+      case 'BlockStatement':
+      case 'StaticBlock':
+      case 'SwitchStatement':
+      case 'ForStatement':
+      case 'ForInStatement':
+      case 'ForOfStatement': {
+        const block = new Scope(null, scope, false);
+        scopes.push(block);
+        for (const c of children(node, [])) visit(c, block, fn, null);
+        return;
+      }
+      case 'CatchClause': {
+        const block = new Scope(null, scope, false);
+        scopes.push(block);
+        if (node.param) declarePattern(block, node.param, 'let');
+        visit(node.body, block, fn, null);
+        return;
+      }
+      case 'VariableDeclaration': {
+        const target = node.kind === 'var' ? scope.functionScope() : scope;
+        for (const d of node.declarations) {
+          declarePattern(target, d.id, node.kind, d.init);
+          if (d.init) visit(d.init, scope, fn, d.id.type === 'Identifier' ? d.id.name : null);
+        }
+        return;
+      }
+      case 'ClassDeclaration':
+        if (node.id) scope.decls.set(node.id.name, { kind: 'class', init: null, initNode: null });
+        break;
+      case 'ImportDeclaration':
+        for (const sp of node.specifiers) scope.decls.set(sp.local.name, { kind: 'import', init: null, initNode: null });
+        return;
+      case 'MethodDefinition':
+      case 'PropertyDefinition':
+      case 'Property': {
+        const key = node.key && !node.computed ? (node.key.type === 'Identifier' ? node.key.name : typeof node.key.value === 'string' ? node.key.value : null) : null;
+        if (node.computed && node.key) visit(node.key, scope, fn, null);
+        if (node.value) visit(node.value, scope, fn, key);
+        return;
+      }
+      case 'AssignmentExpression': {
+        const g = growthOf(node, source);
+        if (g !== null) growths.push(growthRecord(source, node, g, scope, fn));
+        const hint = node.left.type === 'Identifier' ? node.left.name : propertyName(node.left);
+        visit(node.left, scope, fn, null);
+        visit(node.right, scope, fn, hint);
+        return;
+      }
+      case 'CallExpression': {
+        const g = growthOf(node, source);
+        if (g !== null) growths.push(growthRecord(source, node, g, scope, fn));
+        if (node.callee.type === 'Identifier') calls.push({ name: node.callee.name, scope, fn });
+        break;
+      }
+      default:
+        break;
+    }
+    for (const c of children(node, [])) visit(c, scope, fn, null);
+  };
+  for (const st of ast.body) visit(st, root, program, null);
+  // `const helper = () => …`: the binding's function record; then no node is kept.
+  for (const sc of scopes) {
+    for (const d of sc.decls.values()) {
+      if (d.initNode !== null && d.initNode !== undefined && FUNCTION_TYPES.has(d.initNode.type)) d.init = records.get(d.initNode) ?? null;
+      d.initNode = null;
+    }
+  }
+  return { source, program, root, functions, growths, calls, lineStarts: lineStarts(source), size: source.length };
+}
+
+/**
+ * What a growth expression keeps: its position, the source ranges of its
+ * text and container (read when it is a candidate), and the container's base
+ * binding.
+ */
+function growthRecord(source, node, g, scope, fn) {
+  const base = chainBase(g.receiver);
+  const assign = node.type === 'AssignmentExpression';
+  return {
+    start: node.start,
+    end: node.end,
+    line: node.loc.start.line,
+    column: node.loc.start.column + 1,
+    // An assignment shows `left op right`: the ranges of both sides and the operator.
+    assign: assign ? { leftEnd: node.left.end, rightStart: node.right.start, operator: node.operator } : null,
+    receiverStart: g.receiver.start,
+    receiverEnd: g.receiver.end,
+    method: g.method,
+    base: base === null ? null : base.type === 'ThisExpression' ? { this: true, name: 'this' } : { this: false, name: base.name },
+    scope,
+    fn,
+  };
+}
+
+/** The one-line text of a growth record. */
+function growthText(source, g) {
+  if (g.assign === null) return oneLine(source.slice(g.start, g.end));
+  const left = oneLine(source.slice(g.start, g.assign.leftEnd));
+  const right = oneLine(source.slice(g.assign.rightStart, g.end));
+  return `${left} ${g.assign.operator} ${right.length > MAX_RIGHT ? '…' : right}`;
+}
+
+function lineStarts(source) {
+  const starts = [0];
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 10) starts.push(i + 1);
+    else if (c === 13 && source.charCodeAt(i + 1) !== 10) starts.push(i + 1);
+  }
+  return starts;
+}
+
+/**
+ * The function declared at a profile position (0-based line and column): the
+ * innermost function whose header (from its start to its body) holds the
+ * position; at 0:0 with none, the file's top level (the Program node).
+ */
+function functionAt(analysis, line0, column0) {
+  const starts = analysis.lineStarts;
+  if (line0 < 0 || line0 >= starts.length) return null;
+  const offset = starts[line0] + Math.max(0, column0);
+  let best = null;
+  for (const f of analysis.functions) {
+    if (f.start <= offset && offset <= f.bodyStart && (best === null || f.start >= best.start)) best = f;
+  }
+  if (best !== null) return best;
+  if (line0 === 0 && column0 === 0) return analysis.program;
+  return null;
+}
+
+function isInside(scope, fn) {
+  for (let s = scope; s !== null; s = s.parent) if (s.owner === fn) return true;
+  return false;
+}
+
+function isNestedIn(fn, target) {
+  for (let f = fn; f !== null; f = f.parent) if (f === target) return true;
+  return false;
+}
+
+/** Where the container of a growth expression lives, relative to the function `target`; null when it is local. */
+function containerScope(analysis, g, target) {
+  const base = g.base;
+  if (base === null) return null;
+  if (base.this) return { scope: 'this', text: '`this` member' };
+  const found = g.scope.lookup(base.name);
+  if (found === null) {
+    if (NOT_CONTAINERS.has(base.name)) return null;
+    return { scope: 'global', text: 'global' };
+  }
+  if (found.scope === analysis.root) return { scope: 'module', text: 'module scope' };
+  if (target.topLevel || isInside(found.scope, target)) {
+    // Declared in the function itself: a parameter is the caller's container; anything else is local.
+    if (found.scope.owner === target && found.decl.kind === 'parameter') {
+      return { scope: 'parameter', text: `parameter of ${target.name ?? 'the function'}` };
+    }
+    if (found.decl.kind === 'self') return { scope: 'closure', text: 'the function itself' };
+    return null;
+  }
+  const owner = found.scope.functionScope().owner;
+  return { scope: 'closure', text: `closure of ${owner && owner.name ? owner.name : '(anonymous)'}` };
+}
+
+function oneLine(text) {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > MAX_TEXT ? `${t.slice(0, MAX_TEXT - 1)}…` : t;
+}
+
+function candidatesIn(analysis, target, builtin, inlined) {
+  const out = [];
+  for (const g of analysis.growths) {
+    // The top level's own code only: its functions are searched as callees.
+    if (target.topLevel ? g.fn !== target : !isNestedIn(g.fn, target)) continue;
+    const where = containerScope(analysis, g, target);
+    if (where === null) continue;
+    // `res.statusCode = …` on a parameter sets a field of the caller's object; it grows nothing.
+    if (where.scope === 'parameter' && g.method === 'property') continue;
+    out.push({
+      key: g.start,
+      line: g.line,
+      column: g.column,
+      text: growthText(analysis.source, g),
+      container: oneLine(analysis.source.slice(g.receiverStart, g.receiverEnd)),
+      scope: where.scope,
+      scopeText: where.text,
+      method: g.method,
+      builtinMatch: builtin !== null && BUILTIN_METHOD[builtin] === g.method,
+      nested: g.fn !== target,
+      inlined,
+    });
+  }
+  return out;
+}
+
+function rankKey(c) {
+  return [c.builtinMatch ? 0 : 1, c.inlined === null ? 0 : 1, SCOPE_RANK[c.scope] ?? 9, c.method === 'property' ? 1 : 0, c.nested ? 1 : 0, c.line, c.column];
+}
+
+function compareCandidates(a, b) {
+  const ka = rankKey(a);
+  const kb = rankKey(b);
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] - kb[i];
+  return 0;
+}
+
+/** The functions `target` calls by a name bound to a function in the same file (callees V8 may inline). */
+function calleesOf(analysis, target) {
+  const seen = new Set();
+  const out = [];
+  for (const c of analysis.calls) {
+    if (target.topLevel ? c.fn !== target : !isNestedIn(c.fn, target)) continue;
+    const found = c.scope.lookup(c.name);
+    if (found === null) continue;
+    const init = found.decl.init;
+    if (init === null || init === undefined || init === target || seen.has(init)) continue;
+    seen.add(init);
+    out.push(init);
+  }
+  return out;
+}
+
+/**
+ * The candidate lines of the function declared at (line0, column0), 0-based
+ * as in a V8 profile. `builtin` is the growing builtin's profile name
+ * (`set`, `push`, …) or null. Returns null when no function is declared
+ * there, else { function: { name, line, endLine }, candidates: [...] }.
+ */
+function findCandidates(analysis, { line0, column0, builtin = null }) {
+  const target = functionAt(analysis, line0, column0);
+  if (target === null) return null;
+  const found = candidatesIn(analysis, target, builtin, null);
+  // Callees, and their callees (V8 inlines nested calls too), each searched once.
+  const searched = new Set([target]);
+  let level = [target];
+  for (let depth = 0; depth < INLINE_DEPTH; depth++) {
+    const next = [];
+    for (const fn of level) {
+      for (const callee of calleesOf(analysis, fn)) {
+        if (searched.has(callee)) continue;
+        searched.add(callee);
+        next.push(callee);
+        const from = { functionName: callee.name ?? '(anonymous)', line: callee.line, endLine: callee.endLine };
+        found.push(...candidatesIn(analysis, callee, builtin, from));
+      }
+    }
+    level = next;
+  }
+  const seen = new Set();
+  const all = found
+    .filter((c) => (seen.has(c.key) ? false : (seen.add(c.key), true)))
+    .sort(compareCandidates)
+    .slice(0, MAX_CANDIDATES)
+    .map(({ key: _key, ...c }) => c);
+  return {
+    function: { name: target.topLevel ? null : target.name, line: target.line, endLine: target.endLine, topLevel: target.topLevel },
+    candidates: all,
+  };
+}
+
+module.exports = { parseSource, analyse, findCandidates, functionAt, BUILTIN_METHOD };
