@@ -16,7 +16,7 @@
 // objects strongly (listener functions only as WeakMap keys).
 //
 // Where the cost goes. Capturing and formatting a stack costs tens of
-// microseconds here and Node adds listeners on every socket and request, so
+// microseconds and Node adds listeners on every socket and request, so
 // the site of an add is found through a cheap key and checked by sampling:
 //   1. the listener's function identity (WeakMap), for functions seen before;
 //   2. otherwise (a fresh closure or bound function, one per request) the
@@ -38,7 +38,7 @@
 // sites share a cheap key. Adds with no user frame on the stack (Node adding
 // on its own) are recognised by the same keys and skipped unless asked for.
 
-const { parseStack } = require('../internal/callsite');
+const { stackFrames } = require('../internal/callsite');
 const { CELLS, statsTable } = require('../internal/stats');
 
 const { ADDS, REMOVES, EMITTERS } = CELLS.site;
@@ -48,7 +48,7 @@ const STACK_LIMIT = 16;
 const FORWARDER = /(?:^|\.)(?:on|addListener|prependListener|once|prependOnceListener)$/;
 
 /** One (call site, event) row. Counters live in the shared table's cells. */
-class SiteRow {
+class ListenerSiteRow {
   constructor(site, stack, event, id, cells) {
     this.site = site;
     this.stack = stack;
@@ -80,24 +80,23 @@ class KeyState {
 }
 
 // A key whose checks keep finding the same site is checked less and less
-// often: stacks cost 25-50 µs of CPU each here, and Node's own per-request
-// keys (checked only to learn they stay Node's) would otherwise take one
-// every ~500 requests each, for ever.
+// often: a stack costs tens of microseconds, and Node's own per-request keys
+// (checked only to learn they stay Node's) would otherwise take one every
+// ~sampleEvery requests each, for ever.
 const MAX_BACKOFF = 7;
 // A class key (emitter class + event) is coarser than a function's identity
 // or name: its first hits are all checked, and every CLASS_RECHECK_TICKS
 // seconds its next hit is checked whatever its interval, so that a second
 // line adding fresh functions to the same class and event is found even when
-// both add rarely. (A faster back-off cap cost a loaded server ~20 stacks a
-// second, ~0.3% of its CPU.)
+// both add rarely, without lowering the back-off cap for every key.
 const CLASS_FIRST_CHECKS = 8;
 const CLASS_RECHECK_TICKS = 5;
 const CLASSES_PER_EVENT = 16;
 
 /**
  * The emitter's class (its `constructor`: a property load, where
- * Object.getPrototypeOf is a builtin call that cost ~15 ns here), or null
- * when that is not an object or a function; never throws.
+ * Object.getPrototypeOf is a builtin call), or null when that is not an
+ * object or a function; never throws.
  */
 function classOf(emitter) {
   try {
@@ -179,9 +178,9 @@ class Book {
  * FinalizationRegistry watches the cohort, not each emitter. Why: V8 keeps
  * every registered target and its registration alive through young-generation
  * GCs and each cleared registration until its cleanup task has run, so one
- * registration per emitter (every request, every socket) piled up ~300 bytes
- * per emitter in the old generation between major GCs — a heap that looked
- * like it grew by 0.5 MB/s at 1 000 requests/s. A cohort is referenced only by
+ * registration per emitter (every request, every socket) would pile up in the
+ * old generation between major GCs, and the heap of a busy server would look
+ * as if it grew. A cohort is referenced only by
  * its members' books; when the last member is collected the cohort is too,
  * and its `tallies` (the FinalizationRegistry's held value: rows and counts,
  * never a listener or an emitter) say what its members still had attached.
@@ -283,7 +282,7 @@ class ListenerLedger {
     this.refilledAt = Date.now();
     this.closed = false;
     this.table = statsTable();
-    this.rows = new Map(); // "file:line:column" → Map(event → SiteRow)
+    this.rows = new Map(); // "file:line:column" → Map(event → ListenerSiteRow)
     this.rowList = [];
     this.byFn = new WeakMap(); // listener function → KeyState, or Map(event → KeyState) when used for several events
     this.byName = new Map(); // event → Map(function name → KeyState)
@@ -531,15 +530,7 @@ class ListenerLedger {
 
   /** The row of the nearest user frame above `below` for `event`. */
   rowAt(event, below) {
-    const holder = {};
-    const saved = Error.stackTraceLimit;
-    Error.stackTraceLimit = STACK_LIMIT;
-    try {
-      Error.captureStackTrace(holder, below);
-    } finally {
-      Error.stackTraceLimit = saved;
-    }
-    const frames = parseStack(holder.stack).filter((f) => !f.own);
+    const frames = stackFrames(below, STACK_LIMIT).filter((f) => !f.own);
     const user = frames.filter((f) => !f.internal);
     // Your line first; then the dependency's; with no user frame at all (Node
     // adding on its own sockets), Node's own line.
@@ -557,10 +548,10 @@ class ListenerLedger {
       const internal = user.length === 0;
       if (internal && !this.internal) {
         // Known so the cheap keys can skip it; never counted, never reported.
-        row = new SiteRow(site, stack, event, -1, new Float64Array(8));
+        row = new ListenerSiteRow(site, stack, event, -1, new Float64Array(8));
       } else {
         const { id, cells } = this.table.acquire({ kind: 'listener', site, stack, detail: String(event) });
-        row = new SiteRow(site, stack, event, id, cells);
+        row = new ListenerSiteRow(site, stack, event, id, cells);
         this.rowList.push(row);
       }
       row.internal = internal;
@@ -822,4 +813,4 @@ class ListenerLedger {
   }
 }
 
-module.exports = { ListenerLedger, SiteRow };
+module.exports = { ListenerLedger, ListenerSiteRow };

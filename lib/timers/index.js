@@ -1,8 +1,21 @@
 'use strict';
-// patchTimers() / unpatchTimers() / timers(): installs leakguard's
-// setTimeout/setInterval/clearTimeout/clearInterval on globalThis and on
-// require('timers') (then syncs the ESM named exports), and lists live timers
-// by call site. The handles and the per-site rows live in lib/timers/registry.js.
+// The timers patch: patchTimers() / unpatchTimers() / timers().
+//
+// How and why
+// -----------
+// A leak through timers is a timer that stays live (an interval never
+// cleared, a timeout re-armed per request) or a handle that keeps what its
+// timer no longer needs. patchTimers() installs leakguard's setTimeout,
+// setInterval, clearTimeout and clearInterval on globalThis and on
+// require('timers') (then syncs the ESM named exports); each returns a
+// LeakguardTimeout (lib/timers/registry.js) that owns Node's real Timeout only
+// while it is live, and counts it in the row of its call site (found by
+// lib/timers/sites.js, mostly without a stack), a row of the shared stats
+// table that the Rust sampler reads. timers() lists the live ones by site.
+//
+// The create/clear path is the hot path: no closure and no Node-API call per
+// timer, nothing allocated but the handle and Node's own Timeout. Argument handling mirrors Node's
+// (a non-function callback reaches Node's own validation and error).
 //
 // Must never: call the real Timeout's Symbol.toPrimitive, touch setImmediate
 // or timers/promises, keep the process alive, or leave anything changed after
@@ -36,7 +49,7 @@ function setTimeout(callback, after, arg1, arg2, arg3) {
       for (let i = 5; i < arguments.length; i++) args.push(arguments[i]);
   }
   const r = registry;
-  const handle = new LeakguardTimeout(callback, timerDuration(after), args, false, r.rowFor(callback, false, setTimeout));
+  const handle = new LeakguardTimeout(callback, timerDuration(after), args, false, r.sites.rowFor(callback, false, setTimeout));
   handle.timer = r.native.setTimeout(onFire, handle.delay, handle);
   r.started(handle);
   return handle;
@@ -60,7 +73,7 @@ function setInterval(callback, repeat, arg1, arg2, arg3) {
       for (let i = 5; i < arguments.length; i++) args.push(arguments[i]);
   }
   const r = registry;
-  const handle = new LeakguardTimeout(callback, timerDuration(repeat), args, true, r.rowFor(callback, true, setInterval));
+  const handle = new LeakguardTimeout(callback, timerDuration(repeat), args, true, r.sites.rowFor(callback, true, setInterval));
   handle.timer = r.native.setInterval(onFire, handle.delay, handle);
   r.started(handle);
   return handle;
