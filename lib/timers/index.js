@@ -23,9 +23,15 @@
 
 const nodeTimers = require('node:timers');
 const { syncBuiltinESMExports } = require('node:module');
-const { createRegistry, LeakguardTimeout, timerDuration, onFire } = require('./registry');
+const { createRegistry, LeakguardTimeout, timerDuration, onFire, legacy } = require('./registry');
 
 const NAMES = ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval'];
+// Deprecated functions of require('timers') that take a timer object; wrapped
+// while patched so that, given a LeakguardTimeout, they act on it as on a
+// Node Timeout (registry.js, `legacy`) instead of enlisting the handle itself
+// in Node's timer lists. Anything else goes to Node's function untouched.
+const LEGACY = ['active', '_unrefActive', 'enroll', 'unenroll'];
+const legacyWrappers = new WeakMap(); // Node's function → its wrapper (one per original, reused)
 
 let registry = null;
 let saved = null; // { global: {name: fn}, module: {name: fn} } while patched
@@ -93,6 +99,44 @@ function clearInterval(timer) {
 
 const PATCHED = { setTimeout, setInterval, clearTimeout, clearInterval };
 
+// Each wrapper first calls Node's function on an inert item (one its guards
+// return early for, or a throwaway object), so that the deprecation warning,
+// its once-per-process rule, --no-deprecation and enroll's validation of
+// `msecs` are Node's own.
+function makeLegacy(name, original) {
+  switch (name) {
+    case 'active':
+    case '_unrefActive':
+      return function active(item) {
+        if (!(item instanceof LeakguardTimeout)) return Reflect.apply(original, this, arguments);
+        original({ _idleTimeout: -1 });
+        legacy.active(item, name === 'active');
+      };
+    case 'unenroll':
+      return function unenroll(item) {
+        if (!(item instanceof LeakguardTimeout)) return Reflect.apply(original, this, arguments);
+        original({ _destroyed: true });
+        legacy.unenroll(item);
+      };
+    default:
+      return function enroll(item, msecs) {
+        if (!(item instanceof LeakguardTimeout)) return Reflect.apply(original, this, arguments);
+        const probe = {};
+        original(probe, msecs);
+        legacy.enroll(item, probe._idleTimeout);
+      };
+  }
+}
+
+function legacyWrapper(name, original) {
+  let wrapper = legacyWrappers.get(original);
+  if (wrapper === undefined) {
+    wrapper = makeLegacy(name, original);
+    legacyWrappers.set(original, wrapper);
+  }
+  return wrapper;
+}
+
 // Mirror the originals' symbol-keyed extras (util.promisify.custom on
 // setTimeout resolves to timers/promises, which stays Node's own).
 function copySymbols(from, to) {
@@ -115,6 +159,7 @@ function patchTimers() {
     global[name] = globalThis[name];
     module[name] = nodeTimers[name];
   }
+  for (const name of LEGACY) if (typeof nodeTimers[name] === 'function') module[name] = nodeTimers[name];
   const native = {
     setTimeout: module.setTimeout,
     setInterval: module.setInterval,
@@ -129,6 +174,7 @@ function patchTimers() {
     globalThis[name] = PATCHED[name];
     nodeTimers[name] = PATCHED[name];
   }
+  for (const name of LEGACY) if (module[name] !== undefined) nodeTimers[name] = legacyWrapper(name, module[name]);
   syncBuiltinESMExports();
   registry.startClock();
   return true;
@@ -145,6 +191,7 @@ function unpatchTimers() {
     globalThis[name] = saved.global[name];
     nodeTimers[name] = saved.module[name];
   }
+  for (const name of LEGACY) if (saved.module[name] !== undefined) nodeTimers[name] = saved.module[name];
   saved = null;
   syncBuiltinESMExports();
   registry.stopClock();

@@ -357,9 +357,12 @@ class TimerRegistry {
 }
 
 let registry = null; // the registry of this thread, set by lib/timers/index.js
+let nodeTimeout = null; // Node's own Timeout.prototype (for methods called on something not ours)
+const NO_ARGS = Object.freeze([]);
 
 // The callback of every real Timeout leakguard creates: one function, no
-// closure per timer. `this` is the real Timeout.
+// closure per timer. `this` is the real Timeout. The user's callback is called
+// with Reflect.apply, as Node calls it: its own `.call` may have been replaced.
 function onFire(handle) {
   const flags = handle.flags;
   if ((flags & REPEAT) === 0) {
@@ -367,8 +370,7 @@ function onFire(handle) {
     handle.flags = flags | FIRED;
   }
   const args = handle.args;
-  if (args === undefined) handle.callback.call(handle);
-  else Reflect.apply(handle.callback, handle, args);
+  Reflect.apply(handle.callback, handle, args === undefined ? NO_ARGS : args);
 }
 
 /** Node's coercion of a timer delay: NaN, < 1 and > 2^31-1 become 1 (the last with a warning). */
@@ -381,6 +383,44 @@ function timerDuration(after) {
     after = 1;
   }
   return after;
+}
+
+/**
+ * Whether `real`, the live Timeout of a handle, is being fired now: Node takes
+ * a timer out of its list (`_idleNext` null) before calling it, and puts an
+ * interval back only after the call returns.
+ */
+function firing(real) {
+  return real._idleNext === null;
+}
+
+/**
+ * A live interval stops repeating (its `_repeat` or `_idleTimeout` was changed
+ * as on a Node Timeout): Node will not put its real Timeout back after the
+ * current fire, or after the next one when it is not being fired now. Either
+ * way the handle then ends as a fired one-shot does.
+ */
+function stopRepeating(handle) {
+  handle.flags &= ~REPEAT;
+  if (firing(handle.timer)) {
+    registry.ended(handle);
+    handle.flags |= FIRED;
+  }
+}
+
+/**
+ * A LeakguardTimeout method called on something else (`name`: the method's
+ * name, or Symbol.dispose): Node's own method for a Node Timeout or a
+ * non-object (same result, same TypeError); for any other object, what Node's
+ * method does with a plain object (nothing; hasRef() reads undefined), without
+ * its side effects (Node's ref() would count the object among the event
+ * loop's references).
+ */
+function foreign(name, self) {
+  if (self === null || typeof self !== 'object' || self instanceof nodeTimeout.constructor) {
+    return Reflect.apply(nodeTimeout[name], self, NO_ARGS);
+  }
+  return name === 'hasRef' || name === Symbol.dispose ? undefined : self;
 }
 
 /** What patched setTimeout/setInterval return: holds no Timeout, store or callback it no longer needs. */
@@ -397,44 +437,56 @@ class LeakguardTimeout {
     if (row.delay !== delay) row.delay = row.delay === undefined ? delay : null;
   }
 
+  // Each public method called on something that is not a LeakguardTimeout
+  // (`t.unref.call(other)`) does what Node's own Timeout method does with it
+  // (see foreign()): never throws where Node does not.
+
   ref() {
+    if (!(this instanceof LeakguardTimeout)) return foreign('ref', this);
     this.flags &= ~UNREFED;
     if (this.timer !== null) this.timer.ref();
     return this;
   }
 
   unref() {
+    if (!(this instanceof LeakguardTimeout)) return foreign('unref', this);
     this.flags |= UNREFED;
     if (this.timer !== null) this.timer.unref();
     return this;
   }
 
   hasRef() {
+    if (!(this instanceof LeakguardTimeout)) return foreign('hasRef', this);
     return (this.flags & UNREFED) === 0;
   }
 
   /** Restarts the countdown; a fired one-shot is re-armed (in the caller's async context). */
   refresh() {
+    if (!(this instanceof LeakguardTimeout)) return foreign('refresh', this);
     if (this.timer !== null) this.timer.refresh();
-    else if ((this.flags & (FIRED | CLEARED)) === FIRED) registry.arm(this);
+    else if ((this.flags & (FIRED | CLEARED)) === FIRED && this.delay >= 0) registry.arm(this);
     return this;
   }
 
   close() {
-    this.clear();
+    if (!(this instanceof LeakguardTimeout)) return foreign('close', this);
+    registry.clearHandle(this);
     return this;
   }
 
   /** Same as clearTimeout(this). */
   clear() {
-    registry.clearHandle(this);
+    if (this instanceof LeakguardTimeout) registry.clearHandle(this);
   }
 
   [Symbol.dispose]() {
-    this.clear();
+    if (this instanceof LeakguardTimeout) registry.clearHandle(this);
+    else foreign(Symbol.dispose, this);
   }
 
   [Symbol.toPrimitive]() {
+    // Node's own would file a plain object in its id table: never called on one.
+    if (!(this instanceof LeakguardTimeout)) return undefined;
     if ((this.flags & NUMBERED) === 0) {
       if (this.id === 0) this.id = registry.nextId++;
       this.flags |= NUMBERED;
@@ -449,39 +501,107 @@ class LeakguardTimeout {
     return `LeakguardTimeout ${inspect(shown, { ...options, depth: 0 })}`;
   }
 
-  // Node's own clearTimeout (captured before the patch) recognises a timer by
-  // `_onTimeout`, nulls it and unenrolls it: make that clear the handle, and
-  // `_destroyed` true so its unenroll stops there. Setters are no-ops
-  // otherwise: Node's strict-mode code assigns these fields.
+  // The fields of a Node Timeout that old code and Node's own functions read
+  // and write (docs/timers.md, "Legacy fields"). Each acts on the handle as it
+  // would on a Node Timeout: while live, through the real Timeout, whose own
+  // semantics then apply; after, on what the handle kept for refresh().
+
+  /** The user's callback; null or undefined cancels (as Node's clearTimeout does), a function replaces it. */
   get _onTimeout() {
     return this.callback;
   }
 
   set _onTimeout(value) {
-    if (value === null || value === undefined) this.clear();
+    if (value === null || value === undefined) registry.clearHandle(this);
+    else if ((this.flags & CLEARED) === 0) this.callback = value;
   }
 
+  /** True once fired (one-shot), stopped or cleared; setting it true is how Node's unenroll() starts: it stops the timer. */
   get _destroyed() {
     return this.timer === null;
   }
 
-  set _destroyed(value) {}
+  set _destroyed(value) {
+    if (value === true && this.timer !== null) legacy.unenroll(this);
+  }
 
+  /** The delay; -1 once cleared. Set: the delay of the next refresh() (-1: none, and an interval stops repeating). */
   get _idleTimeout() {
+    if (this.timer !== null) return this.timer._idleTimeout;
     return (this.flags & CLEARED) !== 0 ? -1 : this.delay;
   }
 
-  set _idleTimeout(value) {}
+  set _idleTimeout(value) {
+    if ((this.flags & CLEARED) !== 0) return;
+    this.delay = value;
+    const real = this.timer;
+    if (real === null) return;
+    real._idleTimeout = value;
+    if (value === -1 && (this.flags & REPEAT) !== 0) stopRepeating(this);
+  }
 
+  /** The repeat delay of an interval, else null. Set: a live timeout starts repeating, a live interval stops. */
   get _repeat() {
+    if (this.timer !== null) return this.timer._repeat;
     return (this.flags & REPEAT) !== 0 ? this.delay : null;
   }
 
-  set _repeat(value) {}
+  set _repeat(value) {
+    if ((this.flags & CLEARED) !== 0) return;
+    const real = this.timer;
+    if (real === null) {
+      this.flags = value ? this.flags | REPEAT : this.flags & ~REPEAT;
+      return;
+    }
+    real._repeat = value;
+    if (value) this.flags |= REPEAT;
+    else if ((this.flags & REPEAT) !== 0) stopRepeating(this);
+  }
 }
+
+/**
+ * timers.enroll/unenroll/active/_unrefActive (deprecated, but still in Node)
+ * applied to a LeakguardTimeout, as they act on a Node Timeout. Node's own
+ * functions would treat the handle as a bare timer-list item (and fire its
+ * callback beside its real timer): lib/timers/index.js routes handles here.
+ */
+const legacy = {
+  /** Stops a live one (keeping its callback, as Node does) with -1 as its delay, so active()/refresh() do not restart it until enroll() gives it one. */
+  unenroll(handle) {
+    if (handle.timer === null) return;
+    registry.native.clearTimeout(handle.timer);
+    registry.ended(handle);
+    handle.flags |= FIRED;
+    handle.delay = -1;
+  },
+
+  /** Stops it and sets its delay, without starting it (active() does); the callback is kept. */
+  enroll(handle, msecs) {
+    if ((handle.flags & CLEARED) !== 0) return;
+    if (handle.timer !== null) {
+      registry.native.clearTimeout(handle.timer);
+      registry.ended(handle);
+    }
+    handle.flags |= FIRED;
+    handle.delay = msecs;
+  },
+
+  /** Restarts its countdown (a stopped one too, unless its delay is -1), referenced or not. */
+  active(handle, refed) {
+    if ((handle.flags & CLEARED) !== 0 || !(handle.delay >= 0)) return;
+    if (refed) handle.ref();
+    else handle.unref();
+    handle.refresh();
+  },
+};
 
 function createRegistry(native) {
   registry = new TimerRegistry(native);
+  if (nodeTimeout === null) {
+    const probe = native.setTimeout(() => {}, 1);
+    native.clearTimeout(probe);
+    nodeTimeout = Object.getPrototypeOf(probe);
+  }
   return registry;
 }
 
@@ -511,4 +631,4 @@ const testing = {
   },
 };
 
-module.exports = { TimerRegistry, LeakguardTimeout, createRegistry, timerDuration, stateOf, onFire, testing };
+module.exports = { TimerRegistry, LeakguardTimeout, createRegistry, timerDuration, stateOf, onFire, legacy, testing };
