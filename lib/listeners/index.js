@@ -151,6 +151,26 @@ function captureOfRemove(options) {
   return options !== null && options !== undefined && options.capture === true;
 }
 
+// Node holds a listener weakly when its options carry its private `kWeak`
+// symbol (util.aborted, stream operators with a signal): Node then removes it
+// without a call we see once it is collected. The symbol is learnt from the
+// first such options object (Node's own are null-prototype objects); whether
+// the ledger holds a listener weakly does not depend on it (it always does),
+// only how soon a collected one is credited.
+let kWeak;
+
+function isWeak(options) {
+  if (kWeak !== undefined) return Boolean(options[kWeak]);
+  if (Object.getPrototypeOf(options) !== null) return false;
+  for (const symbol of Object.getOwnPropertySymbols(options)) {
+    if (symbol.description === 'kWeak') {
+      kWeak = symbol;
+      return Boolean(options[symbol]);
+    }
+  }
+  return false;
+}
+
 function makeAddEventListener(original) {
   function addEventListener(type, listener, options) {
     const active = ledger;
@@ -168,8 +188,8 @@ function makeAddEventListener(original) {
     try {
       const name = String(type);
       if (targetCount(this, name) > before) {
-        const once = options !== null && typeof options === 'object' && Boolean(options.once);
-        active.targetAdded(this, name, listener, captureOfAdd(options), once, addEventListener);
+        const unseen = options !== null && typeof options === 'object' && (Boolean(options.once) || isWeak(options));
+        active.targetAdded(this, name, listener, captureOfAdd(options), unseen, addEventListener);
       }
     } catch (err) {
       fail(err);

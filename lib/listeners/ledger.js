@@ -172,6 +172,17 @@ class Book {
   }
 }
 
+/** One tracked EventTarget listener: the listener only through a WeakRef. */
+class TargetEntry {
+  constructor(event, listener, capture, unseen, row) {
+    this.event = event;
+    this.listener = new WeakRef(listener);
+    this.capture = capture;
+    this.unseen = unseen; // may leave without a call we see: once, or held weakly by Node
+    this.row = row;
+  }
+}
+
 /**
  * Emitters whose first tracked listener came from the same row within about a
  * second (at most COHORT_MEMBERS of them) share one cohort, and the
@@ -293,7 +304,7 @@ class ListenerLedger {
     this.ticks = 0; // rotations so far
     this.books = new WeakMap(); // emitter → Book, only where the private field was refused
     this.weakBooks = false; // whether `books` holds anything (spares a lookup per removal)
-    this.onceTargets = new Set(); // WeakRef(EventTarget) with `{ once: true }` listeners not seen removed
+    this.onceTargets = new Set(); // WeakRef(EventTarget) with once or weak listeners not seen removed
     this.captures = 0;
     this.registry = new FinalizationRegistry((tallies) => this.collected(tallies));
     this.open = []; // rows whose `cohort` is still taking members
@@ -700,15 +711,21 @@ class ListenerLedger {
 
   // ---- EventTarget --------------------------------------------------------
 
-  /** An EventTarget listener was added (the target's count grew). */
-  targetAdded(target, event, listener, capture, once, below) {
+  /**
+   * An EventTarget listener was added (the target's count grew). `unseen`: it
+   * may leave without a removeEventListener call (`{ once: true }`, or held
+   * weakly by Node). The entry holds the listener through a WeakRef: Node
+   * holds some listeners weakly (util.aborted, stream operators with a
+   * signal), and the ledger must not be what keeps them.
+   */
+  targetAdded(target, event, listener, capture, unseen, below) {
     const row = this.resolve(event, listener, below, this.byFn.get(listener), target);
     if (row.ignored) return;
     const book = this.book(target);
     this.charge(book, row);
     if (book.targets === undefined) book.targets = [];
-    book.targets.push({ event, listener, capture, once, row });
-    if (once) {
+    book.targets.push(new TargetEntry(event, listener, capture, unseen, row));
+    if (unseen) {
       if (book.pendingOnce++ === 0) this.onceTargets.add(new WeakRef(target));
     }
   }
@@ -719,10 +736,10 @@ class ListenerLedger {
     if (entries === undefined) return;
     for (let i = entries.length - 1; i >= 0; i--) {
       const e = entries[i];
-      if (e.listener === listener && e.event === event && e.capture === capture) {
+      if (e.event === event && e.capture === capture && e.listener.deref() === listener) {
         for (let j = i; j < entries.length - 1; j++) entries[j] = entries[j + 1];
         entries.pop();
-        if (e.once) book.pendingOnce--;
+        if (e.unseen) book.pendingOnce--;
         this.credit(book, e.row);
         return;
       }
@@ -730,9 +747,10 @@ class ListenerLedger {
   }
 
   /**
-   * `{ once: true }` listeners leave an EventTarget inside Node without a call
-   * we can see. After a dispatch (and before a report) the ones no longer
-   * attached are credited. `present(event)` lists what is attached.
+   * `{ once: true }` and weakly held listeners leave an EventTarget inside
+   * Node without a call we can see. After a dispatch (and before a report)
+   * the ones no longer attached, or collected, are credited.
+   * `present(event)` lists what is attached.
    */
   settleOnce(book, event, present) {
     if (book.pendingOnce === 0 || book.targets === undefined) return;
@@ -740,13 +758,15 @@ class ListenerLedger {
     const entries = book.targets;
     for (let i = entries.length - 1; i >= 0; i--) {
       const e = entries[i];
-      if (!e.once || (event !== undefined && e.event !== event)) continue;
-      if (attached === undefined || attached.event !== e.event) attached = { event: e.event, set: new Set(present(e.event)) };
-      if (!attached.set.has(e.listener)) {
-        entries.splice(i, 1);
-        book.pendingOnce--;
-        this.credit(book, e.row);
+      if (!e.unseen || (event !== undefined && e.event !== event)) continue;
+      const listener = e.listener.deref();
+      if (listener !== undefined) {
+        if (attached === undefined || attached.event !== e.event) attached = { event: e.event, set: new Set(present(e.event)) };
+        if (attached.set.has(listener)) continue;
       }
+      entries.splice(i, 1);
+      book.pendingOnce--;
+      this.credit(book, e.row);
     }
   }
 
