@@ -23,7 +23,7 @@
 
 const nodeTimers = require('node:timers');
 const { syncBuiltinESMExports } = require('node:module');
-const { createRegistry, LeakguardTimeout, timerDuration, onFire, legacy } = require('./registry');
+const { createRegistry, LeakguardTimeout, timerDuration, startReal, legacy } = require('./registry');
 
 const NAMES = ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval'];
 // Deprecated functions of require('timers') that take a timer object; wrapped
@@ -56,7 +56,7 @@ function setTimeout(callback, after, arg1, arg2, arg3) {
   }
   const r = registry;
   const handle = new LeakguardTimeout(callback, timerDuration(after), args, false, r.sites.rowFor(callback, false, setTimeout));
-  handle.timer = r.native.setTimeout(onFire, handle.delay, handle);
+  startReal(r.native.setTimeout, handle);
   r.started(handle);
   return handle;
 }
@@ -80,7 +80,7 @@ function setInterval(callback, repeat, arg1, arg2, arg3) {
   }
   const r = registry;
   const handle = new LeakguardTimeout(callback, timerDuration(repeat), args, true, r.sites.rowFor(callback, true, setInterval));
-  handle.timer = r.native.setInterval(onFire, handle.delay, handle);
+  startReal(r.native.setInterval, handle);
   r.started(handle);
   return handle;
 }

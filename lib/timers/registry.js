@@ -79,6 +79,7 @@ const UNREFED = 2;
 const NUMBERED = 4; // converted to a number once: findable by id while live
 const FIRED = 8; // a one-shot that fired (kept for refresh())
 const CLEARED = 16;
+const ARGS = 32; // called with arguments (kept in extraArgs)
 
 /** 'active' | 'fired' | 'cleared' */
 function stateOf(handle) {
@@ -170,7 +171,7 @@ class TimerRegistry {
     handle.bucket = slot;
     this.pending[slot] = handle;
     this.pendingLive++;
-    if ((handle.flags & NUMBERED) !== 0) this.byId.set(String(handle.id), handle);
+    if ((handle.flags & NUMBERED) !== 0) this.byId.set(String(ids.get(handle)), handle);
     if ((this.pendingCount = slot + 1) >= this.pendingBound) this.drainPending(BOUND);
   }
 
@@ -250,9 +251,8 @@ class TimerRegistry {
     }
     const n = this.native;
     const flags = handle.flags;
-    const real = (flags & REPEAT) !== 0 ? n.setInterval(onFire, handle.delay, handle) : n.setTimeout(onFire, handle.delay, handle);
+    const real = startReal((flags & REPEAT) !== 0 ? n.setInterval : n.setTimeout, handle);
     if ((flags & UNREFED) !== 0) real.unref();
-    handle.timer = real;
     handle.flags = flags & ~FIRED;
     this.started(handle);
     return handle;
@@ -276,7 +276,7 @@ class TimerRegistry {
     if (bucket.live++ === 0 && bucket === row.oldest) row.cells[OLDEST_MS] = bucket.ms;
     handle.bucket = bucket;
     row.cells[ADDS]++;
-    if ((handle.flags & NUMBERED) !== 0) this.byId.set(String(handle.id), handle);
+    if ((handle.flags & NUMBERED) !== 0) this.byId.set(String(ids.get(handle)), handle);
   }
 
   /** Drops the real timer of live `handle` and counts it as ended in its row. */
@@ -295,7 +295,7 @@ class TimerRegistry {
       else if (bucket === row.oldest) row.cells[OLDEST_MS] = 0;
     }
     row.cells[REMOVES]++;
-    if ((handle.flags & NUMBERED) !== 0) this.byId.delete(String(handle.id));
+    if ((handle.flags & NUMBERED) !== 0) this.byId.delete(String(ids.get(handle)));
   }
 
   /** ended() of a handle never classified (and now never will be): only its slot goes. */
@@ -308,7 +308,7 @@ class TimerRegistry {
     } else {
       this.waiting[~slot] = null;
     }
-    if ((handle.flags & NUMBERED) !== 0) this.byId.delete(String(handle.id));
+    if ((handle.flags & NUMBERED) !== 0) this.byId.delete(String(ids.get(handle)));
   }
 
   /** Clears `handle` (clearTimeout, clearInterval, handle.close()): its timer, callback and arguments go. */
@@ -318,9 +318,9 @@ class TimerRegistry {
       this.native.clearTimeout(real);
       this.ended(handle);
     }
-    handle.flags |= CLEARED;
+    if ((handle.flags & ARGS) !== 0) extraArgs.delete(handle);
+    handle.flags = (handle.flags & ~ARGS) | CLEARED;
     handle.callback = null;
-    handle.args = undefined;
   }
 
   /** Clears the live handle converted to the number or string `id`; false when there is none. */
@@ -359,18 +359,62 @@ class TimerRegistry {
 let registry = null; // the registry of this thread, set by lib/timers/index.js
 let nodeTimeout = null; // Node's own Timeout.prototype (for methods called on something not ours)
 const NO_ARGS = Object.freeze([]);
+// What most timers never have lives beside the handle, not in it (every live
+// timer pays for each field of its handle): the arguments of a timer given
+// some (flag ARGS), the id of one converted to a number or inspected.
+const extraArgs = new WeakMap(); // handle → its callback's arguments
+const ids = new WeakMap(); // handle → its id, given at its first conversion or inspection
+
+function idOf(handle) {
+  let id = ids.get(handle);
+  if (id === undefined) {
+    id = registry.nextId++;
+    ids.set(handle, id);
+  }
+  return id;
+}
+
+// Where a real Timeout points back to its handle. Node's Timeout has a slot
+// that only Node's own Symbol.toPrimitive and the code that undoes it read
+// (`kHasPrimitive`: set, the timer is filed in knownTimersById; cleared or
+// fired, Node deletes that entry, a no-op for a timer never filed), and
+// leakguard never converts a real Timeout: the handle is kept there, so no
+// argument array is allocated per timer. Found by its description on a probe
+// timer (createRegistry); on a Node without it the handle is passed as the
+// callback's argument instead, as Node's setTimeout(fn, ms, arg) does.
+let handleSlot;
+
+function findHandleSlot(probe) {
+  for (const symbol of Object.getOwnPropertySymbols(probe)) {
+    if (symbol.description === 'kHasPrimitive' && probe[symbol] === false) return symbol;
+  }
+  return undefined;
+}
+
+/** Starts the real Timeout of `handle` with Node's own setTimeout/setInterval (`start`); onFire is its callback. */
+function startReal(start, handle) {
+  let real;
+  if (handleSlot !== undefined) {
+    real = start(onFire, handle.delay);
+    real[handleSlot] = handle;
+  } else {
+    real = start(onFire, handle.delay, handle);
+  }
+  handle.timer = real;
+  return real;
+}
 
 // The callback of every real Timeout leakguard creates: one function, no
 // closure per timer. `this` is the real Timeout. The user's callback is called
 // with Reflect.apply, as Node calls it: its own `.call` may have been replaced.
-function onFire(handle) {
+function onFire(argument) {
+  const handle = handleSlot === undefined ? argument : this[handleSlot];
   const flags = handle.flags;
   if ((flags & REPEAT) === 0) {
     if (handle.timer !== null) registry.ended(handle);
     handle.flags = flags | FIRED;
   }
-  const args = handle.args;
-  Reflect.apply(handle.callback, handle, args === undefined ? NO_ARGS : args);
+  Reflect.apply(handle.callback, handle, (flags & ARGS) === 0 ? NO_ARGS : extraArgs.get(handle));
 }
 
 /** Node's coercion of a timer delay: NaN, < 1 and > 2^31-1 become 1 (the last with a warning). */
@@ -426,11 +470,13 @@ function foreign(name, self) {
 /** What patched setTimeout/setInterval return: holds no Timeout, store or callback it no longer needs. */
 class LeakguardTimeout {
   constructor(callback, delay, args, repeat, row) {
-    this.id = 0; // numbered at its first conversion to a number (or inspection): most timers never are
     this.flags = repeat ? REPEAT : 0;
     this.delay = delay;
     this.callback = callback;
-    this.args = args;
+    if (args !== undefined) {
+      this.flags |= ARGS;
+      extraArgs.set(this, args);
+    }
     this.row = row;
     this.timer = null;
     this.bucket = null; // the creation-time bucket of its row, while live
@@ -487,17 +533,15 @@ class LeakguardTimeout {
   [Symbol.toPrimitive]() {
     // Node's own would file a plain object in its id table: never called on one.
     if (!(this instanceof LeakguardTimeout)) return undefined;
-    if ((this.flags & NUMBERED) === 0) {
-      if (this.id === 0) this.id = registry.nextId++;
-      this.flags |= NUMBERED;
-      if (this.timer !== null) registry.byId.set(String(this.id), this);
-    }
-    return this.id;
+    if ((this.flags & NUMBERED) !== 0) return ids.get(this);
+    const id = idOf(this);
+    this.flags |= NUMBERED;
+    if (this.timer !== null) registry.byId.set(String(id), this);
+    return id;
   }
 
   [inspect.custom](depth, options) {
-    if (this.id === 0) this.id = registry.nextId++;
-    const shown = { id: this.id, kind: (this.flags & REPEAT) !== 0 ? 'interval' : 'timeout', delay: this.delay, state: stateOf(this), hasRef: this.hasRef() };
+    const shown = { id: idOf(this), kind: (this.flags & REPEAT) !== 0 ? 'interval' : 'timeout', delay: this.delay, state: stateOf(this), hasRef: this.hasRef() };
     return `LeakguardTimeout ${inspect(shown, { ...options, depth: 0 })}`;
   }
 
@@ -601,6 +645,7 @@ function createRegistry(native) {
     const probe = native.setTimeout(() => {}, 1);
     native.clearTimeout(probe);
     nodeTimeout = Object.getPrototypeOf(probe);
+    handleSlot = findHandleSlot(probe);
   }
   return registry;
 }
@@ -631,4 +676,4 @@ const testing = {
   },
 };
 
-module.exports = { TimerRegistry, LeakguardTimeout, createRegistry, timerDuration, stateOf, onFire, legacy, testing };
+module.exports = { TimerRegistry, LeakguardTimeout, createRegistry, timerDuration, stateOf, startReal, legacy, testing };
