@@ -14,9 +14,15 @@
 // `Timeout` only while the timer is live.
 //
 //   user code ──► LeakguardTimeout ──(while live)──► real Timeout ──► ALS store
-//                  flags, delay, callback, args        _onTimeout = onFire (shared)
-//                  row ──► TimerSiteRow                _timerArgs = [handle]
+//                  flags, delay, callback              _onTimeout = onFire (shared)
+//                  timer, bucket                       [kHasPrimitive] = handle (startReal)
+//                  row ──► TimerSiteRow
 //                          (stats row: ADDS / REMOVES / OLDEST_MS)
+//   beside it (WeakMaps, for the few that have them): its id, its arguments
+//
+// Every live timer pays for each field of its handle on top of Node's own
+// Timeout, so the handle has six and nothing per timer is allocated besides it
+// and the real Timeout (docs/timers.md, "Memory").
 //
 // The moment a one-shot fires, or any timer is cleared, the handle drops the
 // real `Timeout` (and with it the ALS store); a clear also drops the callback
@@ -72,8 +78,7 @@ const BOUND = 0; // the pending array is full: keep them unless more than half o
 const TICK = 1; // a clock tick: classify them; unknown texts wait up to WAIT_TICKS
 const LIST = 2; // timers(), stopClock(): classify them; unknown texts go to the unclassified row now
 
-// LeakguardTimeout.flags (one small integer keeps the handle small: every
-// live timer pays for its handle on top of Node's own Timeout).
+// LeakguardTimeout.flags (one small integer rather than a field each).
 const REPEAT = 1; // an interval
 const UNREFED = 2;
 const NUMBERED = 4; // converted to a number once: findable by id while live
@@ -279,6 +284,12 @@ class TimerRegistry {
     if ((handle.flags & NUMBERED) !== 0) this.byId.set(String(ids.get(handle)), handle);
   }
 
+  /** Clears live real Timeout `real` (its handle's pointer first: see releaseReal). */
+  stopReal(real) {
+    releaseReal(real);
+    this.native.clearTimeout(real);
+  }
+
   /** Drops the real timer of live `handle` and counts it as ended in its row. */
   ended(handle) {
     handle.timer = null;
@@ -315,7 +326,7 @@ class TimerRegistry {
   clearHandle(handle) {
     const real = handle.timer;
     if (real !== null) {
-      this.native.clearTimeout(real);
+      this.stopReal(real);
       this.ended(handle);
     }
     if ((handle.flags & ARGS) !== 0) extraArgs.delete(handle);
@@ -391,6 +402,16 @@ function findHandleSlot(probe) {
   return undefined;
 }
 
+/**
+ * Puts `false` back in the slot of real Timeout `real` before Node ends it:
+ * Node's clearTimeout and its end of a fired timer delete the timer's entry
+ * from knownTimersById when the slot is truthy, a runtime call per timer
+ * for an entry that does not exist.
+ */
+function releaseReal(real) {
+  if (handleSlot !== undefined) real[handleSlot] = false;
+}
+
 /** Starts the real Timeout of `handle` with Node's own setTimeout/setInterval (`start`); onFire is its callback. */
 function startReal(start, handle) {
   let real;
@@ -411,7 +432,10 @@ function onFire(argument) {
   const handle = handleSlot === undefined ? argument : this[handleSlot];
   const flags = handle.flags;
   if ((flags & REPEAT) === 0) {
-    if (handle.timer !== null) registry.ended(handle);
+    if (handle.timer !== null) {
+      releaseReal(this);
+      registry.ended(handle);
+    }
     handle.flags = flags | FIRED;
   }
   Reflect.apply(handle.callback, handle, (flags & ARGS) === 0 ? NO_ARGS : extraArgs.get(handle));
@@ -447,6 +471,7 @@ function firing(real) {
 function stopRepeating(handle) {
   handle.flags &= ~REPEAT;
   if (firing(handle.timer)) {
+    releaseReal(handle.timer);
     registry.ended(handle);
     handle.flags |= FIRED;
   }
@@ -613,7 +638,7 @@ const legacy = {
   /** Stops a live one (keeping its callback, as Node does) with -1 as its delay, so active()/refresh() do not restart it until enroll() gives it one. */
   unenroll(handle) {
     if (handle.timer === null) return;
-    registry.native.clearTimeout(handle.timer);
+    registry.stopReal(handle.timer);
     registry.ended(handle);
     handle.flags |= FIRED;
     handle.delay = -1;
@@ -623,7 +648,7 @@ const legacy = {
   enroll(handle, msecs) {
     if ((handle.flags & CLEARED) !== 0) return;
     if (handle.timer !== null) {
-      registry.native.clearTimeout(handle.timer);
+      registry.stopReal(handle.timer);
       registry.ended(handle);
     }
     handle.flags |= FIRED;
