@@ -2,6 +2,14 @@
 // trackListeners() / untrackListeners() / listeners(): the public face of the
 // listener ledger (lib/listeners/ledger.js holds the books).
 //
+// How and why
+// -----------
+// A listener leak is a line that adds listeners faster than anything removes
+// them, usually one per request on a long-lived emitter. Node offers no hook
+// for adds and removals, so the ledger sees them by wrapping the prototype
+// methods every emitter and target inherits; and it must stay invisible: the
+// same results, errors, events and object identities as without it.
+//
 // It owns the wrappers installed on EventEmitter.prototype (on/addListener,
 // prependListener, off/removeListener, removeAllListeners) and on
 // EventTarget.prototype (addEventListener, removeEventListener, dispatchEvent).

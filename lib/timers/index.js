@@ -61,6 +61,9 @@ function setTimeout(callback, after, arg1, arg2, arg3) {
   return handle;
 }
 
+// The same shape as setTimeout, kept apart on purpose: each reads its own
+// `arguments` (handing it to a shared helper would materialise it on every
+// call), and each keeps its own type feedback on the hot path.
 function setInterval(callback, repeat, arg1, arg2, arg3) {
   if (typeof callback !== 'function') return registry.native.setInterval(callback);
   let args;

@@ -486,7 +486,7 @@ function stopRepeating(handle) {
  * loop's references).
  */
 function foreign(name, self) {
-  if (self === null || typeof self !== 'object' || self instanceof nodeTimeout.constructor) {
+  if (nodeTimeout !== null && (self === null || typeof self !== 'object' || self instanceof nodeTimeout.constructor)) {
     return Reflect.apply(nodeTimeout[name], self, NO_ARGS);
   }
   return name === 'hasRef' || name === Symbol.dispose ? undefined : self;
