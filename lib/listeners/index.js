@@ -160,23 +160,26 @@ function captureOfRemove(options) {
 }
 
 // Node holds a listener weakly when its options carry its private `kWeak`
-// symbol (util.aborted, stream operators with a signal): Node then removes it
-// without a call we see once it is collected. The symbol is learnt from the
-// first such options object (Node's own are null-prototype objects); whether
-// the ledger holds a listener weakly does not depend on it (it always does),
-// only how soon a collected one is credited.
+// symbol (util.aborted, stream operators with a signal), and removes it
+// without a call we see once it is collected: the ledger must then hold it
+// weakly too. Node's own options are null-prototype objects; the symbol is
+// learnt from the first one that carries it, and until then (or if a Node
+// version names it otherwise) any null-prototype options object with a
+// symbol key counts as weak: a WeakRef too many costs an allocation, one too
+// few would keep the listener alive.
 let kWeak;
 
 function isWeak(options) {
-  if (kWeak !== undefined) return Boolean(options[kWeak]);
+  if (kWeak !== undefined && options[kWeak]) return true;
   if (Object.getPrototypeOf(options) !== null) return false;
-  for (const symbol of Object.getOwnPropertySymbols(options)) {
+  const symbols = Object.getOwnPropertySymbols(options);
+  for (const symbol of symbols) {
     if (symbol.description === 'kWeak') {
       kWeak = symbol;
       return Boolean(options[symbol]);
     }
   }
-  return false;
+  return symbols.length !== 0;
 }
 
 function makeAddEventListener(original) {

@@ -172,14 +172,25 @@ class Book {
   }
 }
 
-/** One tracked EventTarget listener: the listener only through a WeakRef. */
+/**
+ * One tracked EventTarget listener. A listener that may leave without a call
+ * the ledger sees (`unseen`: once, or held weakly by Node) is held through a
+ * WeakRef; any other one stays attached, held strongly by its target, until a
+ * removeEventListener the ledger sees drops this entry, so holding it here
+ * never extends its life (and spares a WeakRef per add).
+ */
 class TargetEntry {
   constructor(event, listener, capture, unseen, row) {
     this.event = event;
-    this.listener = new WeakRef(listener);
+    this.held = unseen ? new WeakRef(listener) : listener;
     this.capture = capture;
-    this.unseen = unseen; // may leave without a call we see: once, or held weakly by Node
+    this.unseen = unseen;
     this.row = row;
+  }
+
+  /** The listener, or undefined once collected. */
+  listener() {
+    return this.unseen ? this.held.deref() : this.held;
   }
 }
 
@@ -714,9 +725,8 @@ class ListenerLedger {
   /**
    * An EventTarget listener was added (the target's count grew). `unseen`: it
    * may leave without a removeEventListener call (`{ once: true }`, or held
-   * weakly by Node). The entry holds the listener through a WeakRef: Node
-   * holds some listeners weakly (util.aborted, stream operators with a
-   * signal), and the ledger must not be what keeps them.
+   * weakly by Node: util.aborted, stream operators with a signal); the entry
+   * then holds it through a WeakRef, so the ledger is never what keeps it.
    */
   targetAdded(target, event, listener, capture, unseen, below) {
     const row = this.resolve(event, listener, below, this.byFn.get(listener), target);
@@ -736,7 +746,7 @@ class ListenerLedger {
     if (entries === undefined) return;
     for (let i = entries.length - 1; i >= 0; i--) {
       const e = entries[i];
-      if (e.event === event && e.capture === capture && e.listener.deref() === listener) {
+      if (e.event === event && e.capture === capture && e.listener() === listener) {
         for (let j = i; j < entries.length - 1; j++) entries[j] = entries[j + 1];
         entries.pop();
         if (e.unseen) book.pendingOnce--;
@@ -759,7 +769,7 @@ class ListenerLedger {
     for (let i = entries.length - 1; i >= 0; i--) {
       const e = entries[i];
       if (!e.unseen || (event !== undefined && e.event !== event)) continue;
-      const listener = e.listener.deref();
+      const listener = e.listener();
       if (listener !== undefined) {
         if (attached === undefined || attached.event !== e.event) attached = { event: e.event, set: new Set(present(e.event)) };
         if (attached.set.has(listener)) continue;
