@@ -3,7 +3,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const fs = require('node:fs');
-const { parseFrame, parseStack, captureSite, formatSite } = require('../lib/internal/callsite');
+const { parseFrame, parseStack, userFrames, captureSite, formatSite } = require('../lib/internal/callsite');
 
 test('parses the frame shapes V8 prints', () => {
   assert.deepEqual(parseFrame('    at Server.handle (/srv/app.js:10:5)'), {
@@ -39,4 +39,61 @@ test('captureSite names the calling line of user code, 1-based, absolute', () =>
   assert.ok(path.isAbsolute(site.file));
   assert.ok(stack.length >= 1);
   assert.match(formatSite(site), new RegExp(`callsite\\.test\\.js:${line}:\\d+$`));
+});
+
+test("a frame in any file of leakguard's lib/ (every subfolder) is leakguard's own, never the user's site", () => {
+  // The package root as this test knows it, independent of how callsite.js
+  // computes its own: moving lib/ into subfolders must not turn its frames
+  // into "user" frames.
+  const lib = path.resolve(__dirname, '..', 'lib');
+  const files = fs.readdirSync(lib, { recursive: true }).filter((f) => f.endsWith('.js')).map((f) => path.join(lib, f));
+  assert.ok(files.some((f) => path.dirname(f) !== lib), 'lib/ has subfolders (else this shows nothing)');
+  for (const file of files) {
+    const frame = parseFrame(`    at Registry.method (${file}:12:3)`);
+    assert.equal(frame.own, true, `${path.relative(lib, file)} is leakguard's own`);
+    assert.deepEqual(userFrames([frame]), [], `${path.relative(lib, file)} is never a user frame`);
+  }
+  const user = parseFrame(`    at main (${path.join(__dirname, 'app.js')}:1:1)`);
+  assert.equal(user.own, false, "leakguard's tests are user code");
+});
+
+test('a site captured through leakguard (a patched setTimeout) names the user line, not lib/', () => {
+  const { patchTimers, unpatchTimers, timers } = require('../lib/timers');
+  patchTimers();
+  try {
+    const t = setTimeout(() => 'site', 60_000); // MARK: timer here
+    const row = timers().find((r) => r.site !== null && r.site.file === __filename);
+    clearTimeout(t);
+    assert.ok(row, `a row at this file: ${JSON.stringify(timers().map((r) => r.site))}`);
+    assert.equal(row.site.line, lineOf('MARK: timer here'));
+    for (const frame of row.stack) assert.ok(!frame.file.startsWith(path.resolve(__dirname, '..', 'lib')), frame.file);
+  } finally {
+    unpatchTimers();
+  }
+});
+
+test('captureSite and callerLocation tolerate a frozen Error (no throw; the site is still found)', () => {
+  const { callerLocation } = require('../lib/internal/callsite');
+  const { execFileSync } = require('node:child_process');
+  const os = require('node:os');
+  // In a child (freezing Error is for good), from a file (an -e script has no user frame).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-callsite-'));
+  const file = path.join(dir, 'frozen.js');
+  fs.writeFileSync(file, `
+    'use strict';
+    const { captureSite, callerLocation } = require(${JSON.stringify(path.resolve(__dirname, '..', 'lib', 'internal', 'callsite.js'))});
+    Object.freeze(Error);
+    function f() { return [captureSite(f), callerLocation(f)]; }
+    const [site, loc] = f();
+    process.stdout.write(JSON.stringify({ line: site && site.site.line, loc }));
+  `);
+  let out;
+  try {
+    out = JSON.parse(execFileSync(process.execPath, [file], { encoding: 'utf8' }));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  assert.equal(out.line, 6);
+  assert.match(out.loc, /frozen\.js:6:\d+$/);
+  assert.equal(typeof callerLocation(() => {}), 'string');
 });

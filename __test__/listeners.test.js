@@ -328,6 +328,28 @@ async function collect(until) {
 }
 
 test(
+  'weak EventTarget listeners stay weak: util.aborted with dead resources leaves no listener after a GC, and the ledger credits them',
+  tracked(
+    async () => {
+      const util = require('node:util');
+      const signal = new AbortController().signal;
+      const events = require('node:events');
+      events.setMaxListeners(0, signal);
+      (function add() {
+        for (let i = 0; i < 1000; i++) util.aborted(signal, {}); // each resource dies at once
+      })();
+      assert.equal(getEventListeners(signal, 'abort').length, 1000);
+      const abortRows = () => listeners().filter((s) => s.event === 'abort');
+      assert.equal(abortRows().reduce((n, s) => n + s.live, 0), 1000, 'counted while attached');
+      await collect(() => getEventListeners(signal, 'abort').length === 0);
+      assert.equal(getEventListeners(signal, 'abort').length, 0, 'Node dropped every weak listener (the ledger held none)');
+      assert.equal(abortRows().reduce((n, s) => n + s.live, 0), 0, 'and the ledger credited them');
+    },
+    { sampleEvery: 1, capturesPerSecond: Infinity, internal: true },
+  ),
+);
+
+test(
   'a garbage-collected emitter releases its bookkeeping, and the tracker holds no emitter alive',
   tracked(async () => {
     let ref;

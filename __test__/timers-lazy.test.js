@@ -3,7 +3,7 @@
 // seen (a fresh closure per call) is created without reading its source text
 // and waits in a pending row; only the ones still live at a drain (pending
 // array full, clock tick, timers()) are classified. These tests force lazy
-// mode with the registry's internal knob and check what a user relies on:
+// mode through the registry's test seam (`testing`) and check what a user relies on:
 // exact lines and live counts, cleared timers never counted live, the
 // sampler's rows right after a classification, texts first seen in lazy mode
 // still found at their line, nothing retained, handles that keep working.
@@ -16,7 +16,7 @@ const { within, collect, alive, inStore } = require('./support/retention');
 const native = { setTimeout, setInterval, clearTimeout, clearInterval };
 const { patchTimers, unpatchTimers, timers } = require('../lib/timers');
 const { lineHere, linesOf } = require('./support/timer-lines');
-const { currentRegistry } = require('../lib/timers/registry');
+const { testing } = require('../lib/timers/registry');
 const { statsTable, CELLS } = require('../lib/internal/stats');
 
 const { rowAt, live } = linesOf(__filename);
@@ -31,18 +31,17 @@ function sampled(line, kind) {
 
 /** Live count of the unclassified row of `kind` (site null). */
 function unclassified(kind) {
-  const registry = currentRegistry();
-  const row = registry.rows.get(`${kind}|<unclassified>`);
+  const row = testing.registry().sites.rows.get(`${kind}|<unclassified>`);
   return row === undefined ? 0 : row.cells[CELLS.site.ADDS] - row.cells[CELLS.site.REMOVES];
 }
 
 /** Runs `body` with lazy classification set to `options`, then puts it back. */
 async function withLazy(options, body) {
-  const previous = currentRegistry().setLazy(options);
+  const previous = testing.configure(options);
   try {
-    return await body(currentRegistry());
+    return await body(testing.registry());
   } finally {
-    currentRegistry().setLazy(previous);
+    testing.configure(previous);
   }
 }
 
@@ -53,7 +52,7 @@ test('lazy: fresh closures from two lines are counted at their exact lines with 
   const made = [];
   let lineA;
   let lineB;
-  await withLazy({ mode: 'lazy', sampleEvery: 8 }, (registry) => {
+  await withLazy({ lazyMode: 'lazy', sampleEvery: 8 }, (registry) => {
     let heldPending = 0;
     for (let i = 0; i < 300; i++) {
       lineA = lineHere(); made.push(setTimeout(() => `a${i}`, 60_000).unref());
@@ -88,11 +87,11 @@ test('lazy: callbacks seen before wait pending too and are classified by identit
   const fromB = () => {
     lineB = lineHere(); made.push(setTimeout(onB, 60_000).unref());
   };
-  await withLazy({ mode: 'eager' }, () => {
+  await withLazy({ lazyMode: 'eager' }, () => {
     fromA();
     fromB();
   });
-  await withLazy({ mode: 'lazy', sampleEvery: 1e9 }, (registry) => {
+  await withLazy({ lazyMode: 'lazy', sampleEvery: 1e9 }, (registry) => {
     const pendingBefore = registry.pendingLive;
     for (let i = 0; i < 20; i++) {
       fromA();
@@ -108,27 +107,27 @@ test('lazy: callbacks seen before wait pending too and are classified by identit
   const shared = function sharedCallback() {};
   let lineS;
   let lineT;
-  await withLazy({ mode: 'eager' }, (registry) => {
-    const previous = registry.setTextChecks({ every: 1, first: 1e9 });
+  await withLazy({ lazyMode: 'eager' }, (registry) => {
+    const previous = testing.configure({ textCheckEvery: 1, firstChecks: 1e9 });
     try {
       lineS = lineHere(); made.push(setTimeout(shared, 60_000).unref());
       for (let i = 0; i < 2; i++) {
         // Both lines re-read (the budget of verifications is per tick).
-        registry.verifyCountdown = 1;
-        registry.verifyBudget = 8;
+        registry.sites.verifyCountdown = 1;
+        registry.sites.verifyBudget = 8;
         lineT = lineHere(); made.push(setTimeout(shared, 60_000).unref());
       }
     } finally {
-      registry.setTextChecks(previous);
+      testing.configure(previous);
     }
   });
   assert.equal(live(lineS, 'timeout'), 1);
   assert.equal(live(lineT, 'timeout'), 2);
   const before = unclassified('timeout');
-  await withLazy({ mode: 'lazy', sampleEvery: 1e9 }, (registry) => {
+  await withLazy({ lazyMode: 'lazy', sampleEvery: 1e9 }, (registry) => {
     made.push(setTimeout(shared, 60_000).unref());
-    registry.classifyPending();
-    assert.ok(registry.eagerUntil[0] > registry.tick, 'timeouts stay eager for a few ticks (in auto mode)');
+    testing.tick();
+    assert.ok(registry.sites.eagerUntil[0] > registry.sites.tick, 'timeouts stay eager for a few ticks (in auto mode)');
   });
   assert.equal(unclassified('timeout'), before + 1);
   for (const t of made) clearTimeout(t);
@@ -141,9 +140,9 @@ test('lazy: timers cleared while pending are never counted live nor classified, 
     line = lineHere(); return setTimeout(() => i * 7, 60_000).unref();
   };
   const keep = [];
-  await withLazy({ mode: 'eager' }, () => keep.push(make(-1))); // learns the text at its line
+  await withLazy({ lazyMode: 'eager' }, () => keep.push(make(-1))); // learns the text at its line
   assert.equal(rowAt(line, 'timeout').created, 1);
-  await withLazy({ mode: 'lazy', sampleEvery: 1e9, bound: 64 }, (registry) => {
+  await withLazy({ lazyMode: 'lazy', sampleEvery: 1e9, pendingBound: 64 }, (registry) => {
     for (let i = 0; i < 5000; i++) {
       clearTimeout(make(i));
       if (i % 250 === 0) keep.push(make(i));
@@ -166,12 +165,12 @@ test('lazy: long-lived pending intervals reach the stats row at a classification
     line = lineHere(); return setInterval(() => name.length, 60_000).unref();
   };
   const tenants = [];
-  await withLazy({ mode: 'eager' }, () => tenants.push(addTenant('first')));
-  await withLazy({ mode: 'lazy', sampleEvery: 1e9 }, async (registry) => {
+  await withLazy({ lazyMode: 'eager' }, () => tenants.push(addTenant('first')));
+  await withLazy({ lazyMode: 'lazy', sampleEvery: 1e9 }, async (registry) => {
     for (let i = 0; i < 50; i++) tenants.push(addTenant(`tenant-${i}`));
     assert.equal(registry.pendingLive, 50);
     assert.equal(sampled(line, 'interval'), 1, 'pending intervals are not in the stats row yet');
-    registry.classifyPending();
+    testing.tick();
     assert.equal(registry.pendingLive, 0);
     assert.equal(sampled(line, 'interval'), 51, 'classified: the sampler sees all of them');
     // And the real clock tick does the same by itself.
@@ -198,27 +197,27 @@ test('lazy: a text first seen in lazy mode is still found at its line', async ()
   // waits; its kind goes eager, the next timer from that line teaches the
   // text, and the waiting one is then counted there.
   let line;
-  await withLazy({ mode: 'auto', after: 1, perTick: 0, sampleEvery: 1e9 }, (registry) => {
+  await withLazy({ lazyMode: 'auto', lazyAfter: 1, lazyMinPerTick: 0, sampleEvery: 1e9 }, (registry) => {
     const known = () => setInterval(() => 'warm', 60_000).unref();
     made.push(known(), known(), known());
-    assert.notEqual(registry.lazyKinds & 2, 0, 'intervals went lazy');
+    assert.notEqual(registry.sites.lazyKinds & 2, 0, 'intervals went lazy');
     const poll = (i) => {
       line = lineHere(); return setInterval(() => `first seen lazily ${i}`, 60_000).unref();
     };
     const pendingBefore = registry.pendingLive;
     for (let i = 0; i < 5; i++) made.push(poll(i));
     assert.equal(registry.pendingLive, pendingBefore + 5);
-    registry.classifyPending();
-    assert.equal(registry.lazyKinds & 2, 0, 'an unknown text sent intervals back to eager');
+    testing.tick();
+    assert.equal(registry.sites.lazyKinds & 2, 0, 'an unknown text sent intervals back to eager');
     assert.equal(registry.waiting.filter((h) => h !== null).length, 5);
     for (let i = 5; i < 10; i++) made.push(poll(i));
-    registry.classifyPending();
+    testing.tick();
     assert.equal(registry.waiting.length, 0);
   });
   assert.equal(live(line, 'interval'), 10);
   // (2) Lazy mode with sampling: a sampled creation learns the text.
   let lineM;
-  await withLazy({ mode: 'lazy', sampleEvery: 4 }, () => {
+  await withLazy({ lazyMode: 'lazy', sampleEvery: 4 }, () => {
     for (let i = 0; i < 40; i++) {
       lineM = lineHere(); made.push(setInterval(() => `sampled ${i}`, 60_000).unref());
     }
@@ -227,7 +226,7 @@ test('lazy: a text first seen in lazy mode is still found at its line', async ()
   // (3) Never learned: counted, at the unclassified row (never lost).
   const before = unclassified('interval');
   let lineN;
-  await withLazy({ mode: 'lazy', sampleEvery: 1e9 }, () => {
+  await withLazy({ lazyMode: 'lazy', sampleEvery: 1e9 }, () => {
     for (let i = 0; i < 3; i++) {
       lineN = lineHere(); made.push(setInterval(() => `never learned ${i}`, 60_000).unref());
     }
@@ -247,8 +246,8 @@ test('lazy: a pending handle behaves like any other (ids, clear by id, unref, in
   const make = (ms) => {
     line = lineHere(); return setTimeout(function () { thisValues.push(this); calls++; fired(); }, ms); // prettier-ignore
   };
-  await withLazy({ mode: 'eager' }, () => clearTimeout(make(60_000))); // learns the text at its line
-  await withLazy({ mode: 'lazy', sampleEvery: 1e9 }, async (registry) => {
+  await withLazy({ lazyMode: 'eager' }, () => clearTimeout(make(60_000))); // learns the text at its line
+  await withLazy({ lazyMode: 'lazy', sampleEvery: 1e9 }, async (registry) => {
     const a = make(60_000).unref();
     assert.equal(a.row.pending, true, 'took the lazy path');
     assert.equal(a.hasRef(), false);
@@ -282,8 +281,8 @@ test('lazy: unpatchTimers() with pending handles classifies them; they keep work
     line = lineHere(); return setInterval(() => i + 11, 60_000).unref();
   };
   const made = [];
-  await withLazy({ mode: 'eager' }, () => made.push(make(0)));
-  await withLazy({ mode: 'lazy', sampleEvery: 1e9 }, (registry) => {
+  await withLazy({ lazyMode: 'eager' }, () => made.push(make(0)));
+  await withLazy({ lazyMode: 'lazy', sampleEvery: 1e9 }, (registry) => {
     for (let i = 1; i < 20; i++) made.push(make(i));
     assert.equal(registry.pendingLive, 19);
     unpatchTimers();
@@ -322,7 +321,7 @@ function timersInStores(als, callbackFor, make) {
 }
 
 test('lazy retention: pending handles cleared or fired retain no store and no callback; dropped handles are collected', async () => {
-  await withLazy({ mode: 'lazy', sampleEvery: 1e9 }, async (registry) => {
+  await withLazy({ lazyMode: 'lazy', sampleEvery: 1e9 }, async (registry) => {
     const als = new AsyncLocalStorage();
     // Cleared while pending (unref: a failed assertion must not keep the test process alive).
     const { stores, callbacks, handles } = timersInStores(
@@ -364,8 +363,8 @@ test('lazy retention: classified and waiting handles release their store and cal
   const make = (cb) => {
     line = lineHere(); return setInterval(cb, 60_000).unref();
   };
-  await withLazy({ mode: 'eager' }, () => clearInterval(make(() => 'learn')));
-  await withLazy({ mode: 'lazy', sampleEvery: 1e9 }, async (registry) => {
+  await withLazy({ lazyMode: 'eager' }, () => clearInterval(make(() => 'learn')));
+  await withLazy({ lazyMode: 'lazy', sampleEvery: 1e9 }, async (registry) => {
     const als = new AsyncLocalStorage();
     // Half share the learned text (classified), half have a text never seen (they wait).
     const { stores, callbacks, handles } = timersInStores(
@@ -373,7 +372,7 @@ test('lazy retention: classified and waiting handles release their store and cal
       (i) => (i % 2 === 0 ? () => 'learn' : () => `unknown ${i}`),
       (cb, i) => (i % 2 === 0 ? make(cb) : setInterval(cb, 60_000).unref()),
     );
-    registry.classifyPending();
+    testing.tick();
     assert.equal(sampled(line, 'interval'), N / 2);
     assert.equal(registry.waiting.length, N / 2);
     await collect();
@@ -383,7 +382,7 @@ test('lazy retention: classified and waiting handles release their store and cal
     assert.equal(alive(stores), 0);
     assert.equal(alive(callbacks), 0);
     assert.equal(sampled(line, 'interval'), 0);
-    registry.classifyPending();
+    testing.tick();
     assert.equal(registry.waiting.length, 0);
   });
 });

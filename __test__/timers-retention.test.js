@@ -175,7 +175,7 @@ test('a reused callback that leakguard keeps as its last lookup is released with
   // The registry remembers the last callback found in its WeakMap, so that
   // the next timer with it costs a comparison; it must not keep it (nor
   // what the closure holds) longer than one 500 ms tick.
-  const { currentRegistry } = require('../lib/timers/registry');
+  const { testing } = require('../lib/timers/registry');
   patchTimers();
   try {
     const refs = [];
@@ -186,7 +186,7 @@ test('a reused callback that leakguard keeps as its last lookup is released with
       for (let k = 0; k < 3; k++) clearTimeout(setTimeout(onTimeout, 60_000));
     };
     schedule(1);
-    assert.notEqual(currentRegistry().lastTimeout, null, 'the callback is remembered (else this test shows nothing)');
+    assert.notEqual(testing.registry().sites.lastTimeout, null, 'the callback is remembered (else this test shows nothing)');
     await within(
       (async () => {
         while (alive(refs) !== 0) await collect();

@@ -8,18 +8,18 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { patchTimers, unpatchTimers } = require('../lib/timers');
 const { lineHere, linesOf } = require('./support/timer-lines');
-const { currentRegistry } = require('../lib/timers/registry');
+const { testing } = require('../lib/timers/registry');
 const { statsTable, CELLS } = require('../lib/internal/stats');
 
 const { rowAt, live } = linesOf(__filename);
 
 /** Runs `body` with the registry's source-text checks set to `checks`, then puts them back. */
 function withTextChecks(checks, body) {
-  const previous = currentRegistry().setTextChecks(checks);
+  const previous = testing.configure(checks);
   try {
     body();
   } finally {
-    currentRegistry().setTextChecks(previous);
+    testing.configure(previous);
   }
 }
 
@@ -30,7 +30,7 @@ test('identical closure texts at two lines are split as soon as a check sees the
   const made = [];
   let lineA;
   let lineB;
-  withTextChecks({ every: 1, perTick: 0 }, () => {
+  withTextChecks({ textCheckEvery: 1, checksPerTick: 0 }, () => {
     for (let i = 0; i < 50; i++) {
       lineA = lineHere(); made.push(setInterval(() => i + 1, 60_000).unref());
     }
@@ -56,7 +56,7 @@ test('with sampled checks (1 in 16, no per-tick budget) identical texts are spli
   const atB = () => {
     lineB = lineHere(); made.push(setTimeout(() => made.length + 2, 60_000).unref());
   };
-  withTextChecks({ every: 16, perTick: 0, first: 0 }, () => {
+  withTextChecks({ textCheckEvery: 16, checksPerTick: 0, firstChecks: 0 }, () => {
     for (let i = 0; i < 100; i++) atA();
     for (let i = 0; i < 100; i++) atB();
     const a = live(lineA, 'timeout');
@@ -77,14 +77,14 @@ test('with sampled checks (1 in 16, no per-tick budget) identical texts are spli
 test('a text seen often stops spending the per-tick check budget: one hot text re-reads a few stacks a tick, not the whole budget', () => {
   const made = [];
   let line;
-  const registry = currentRegistry();
-  withTextChecks({ every: 1e9, perTick: 128, first: 64 }, () => {
+  const sites = testing.registry().sites;
+  withTextChecks({ textCheckEvery: 1e9, checksPerTick: 128, firstChecks: 64 }, () => {
     for (let i = 0; i < 1000; i++) {
       line = lineHere(); made.push(setTimeout(() => i * 3, 60_000).unref());
     }
     // Its first 64 hits are checked without the budget; then at most 4 a tick
     // come out of it (a heartbeat in between refills it: never below 124).
-    assert.ok(registry.checkBudget >= 124, `budget left ${registry.checkBudget}`);
+    assert.ok(sites.checkBudget >= 124, `budget left ${sites.checkBudget}`);
   });
   assert.equal(live(line, 'timeout'), 1000);
   for (const t of made) clearTimeout(t);
@@ -98,7 +98,7 @@ test('a setInterval per tenant with a fresh closure each counts every live inter
   const polled = [];
   const tenants = [];
   // Past the per-tick budget and between sampled checks: the source-text path.
-  withTextChecks({ every: 1024, perTick: 0, first: 0 }, () => {
+  withTextChecks({ textCheckEvery: 1024, checksPerTick: 0, firstChecks: 0 }, () => {
     for (let i = 0; i < 5000; i++) tenants.push(addTenant(`tenant-${i}`, (n) => polled.push(n)).unref());
   });
   const row = rowAt(line, 'interval');
@@ -120,7 +120,7 @@ test('long closure texts sharing a prefix but not a length stay on their own lin
   const made = [];
   let lineA;
   let lineB;
-  withTextChecks({ every: 1e9, perTick: 0, first: 0 }, () => {
+  withTextChecks({ textCheckEvery: 1e9, checksPerTick: 0, firstChecks: 0 }, () => {
     for (let i = 0; i < 40; i++) {
       lineA = lineHere(); made.push(setTimeout(() => { const padding = 'a long callback body that goes on well past the key prefix'; return padding + i; }, 60_000).unref()); // prettier-ignore
       lineB = lineHere(); made.push(setTimeout(() => { const padding = 'a long callback body that goes on well past the key prefix'; return padding + i + 1; }, 60_000).unref()); // prettier-ignore
@@ -136,7 +136,7 @@ test('bound and native callbacks (whose text says nothing) are counted at their 
   let lineA;
   let lineB;
   function tick() {}
-  withTextChecks({ every: 1e9, perTick: 0, first: 0 }, () => {
+  withTextChecks({ textCheckEvery: 1e9, checksPerTick: 0, firstChecks: 0 }, () => {
     for (let i = 0; i < 20; i++) {
       lineA = lineHere(); made.push(setTimeout(tick.bind(null, i), 60_000).unref());
       lineB = lineHere(); made.push(setTimeout(tick.bind(null, i), 60_000).unref());
@@ -149,7 +149,7 @@ test('bound and native callbacks (whose text says nothing) are counted at their 
   let lineC;
   let lineD;
   const waits = [];
-  withTextChecks({ every: 1e9, perTick: 0, first: 0 }, () => {
+  withTextChecks({ textCheckEvery: 1e9, checksPerTick: 0, firstChecks: 0 }, () => {
     for (let i = 0; i < 10; i++) {
       waits.push(new Promise((r) => { lineC = lineHere(); setTimeout(r, 1); })); // prettier-ignore
       waits.push(new Promise((r) => { lineD = lineHere(); setTimeout(r, 1); })); // prettier-ignore

@@ -8,8 +8,9 @@ patchTimers();
 const patched = { setTimeout, clearTimeout, setInterval, clearInterval };
 unpatchTimers();
 
-// The least any handle-returning patch pays: a handle object of the same
-// shape, the real timer started with the handle as its argument, and a
+// The least a handle-returning patch of the simplest kind pays: a handle
+// object of eight fields, the real timer started with the handle as its
+// argument (leakguard's handle has six and needs no argument array), and a
 // callback that drops the real timer and calls the user's with the handle as
 // `this`. No registry, no call site, no counts. Shown so the cost of the
 // handle itself (which issue #4 requires) is told apart from leakguard's own.

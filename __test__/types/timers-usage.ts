@@ -17,3 +17,11 @@ for (const row of rows) {
 const removed: boolean = unpatchTimers();
 const viaDefault: TimerSiteCount[] = leakguard.timers();
 void [installed, removed, viaDefault];
+
+// Node's legacy fields, typed (deprecated) on the handle.
+declare const handle: import('../../lib/timers').LeakguardTimeout;
+handle._onTimeout = (reason: string) => void reason;
+handle._repeat = null;
+const legacyDelay: number = handle._idleTimeout;
+const destroyed: boolean = handle._destroyed;
+void [legacyDelay, destroyed];

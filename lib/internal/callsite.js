@@ -87,20 +87,77 @@ function toSite(frame) {
 }
 
 /**
+ * The one stack capture: `Error.captureStackTrace(holder, below)` with
+ * `Error.stackTraceLimit` set to `limit` (and `Error.prepareStackTrace` to
+ * `prepare`, when given) for the capture only, then put back. Returns what
+ * `holder.stack` reads (text, or what `prepare` returned), or undefined when
+ * nothing could be captured. Tolerates a frozen or locked-down `Error` (the
+ * capture then uses whatever limit and formatter are in place): leakguard
+ * must never fail a user's call because a stack could not be read.
+ */
+function captureStack(below, limit, prepare) {
+  const holder = {};
+  let savedLimit;
+  let savedPrepare;
+  let changed = false;
+  try {
+    savedLimit = Error.stackTraceLimit;
+    savedPrepare = Error.prepareStackTrace;
+    changed = true;
+    if (prepare !== undefined) Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  } catch {
+    // Error is frozen (or its fields are read-only): capture as it is.
+  }
+  try {
+    Error.captureStackTrace(holder, below);
+    // Read here: the stack is formatted on first read, with the formatter in place then.
+    return holder.stack;
+  } catch {
+    return undefined;
+  } finally {
+    if (changed) {
+      try {
+        Error.stackTraceLimit = savedLimit;
+        if (prepare !== undefined) Error.prepareStackTrace = savedPrepare;
+      } catch {
+        // Nothing was changed that needs putting back.
+      }
+    }
+  }
+}
+
+const structured = (_, callSites) => callSites;
+
+/**
+ * "file:line:column" of the frame that called `below` (one structured frame,
+ * no text formatting), or '<unknown>' when it cannot be read. A key, not a
+ * site: only compared with other keys of this process.
+ */
+function callerLocation(below) {
+  const frames = captureStack(below, 1, structured);
+  if (Array.isArray(frames)) {
+    const frame = frames[0];
+    if (frame === undefined) return '<unknown>';
+    return `${frame.getFileName()}:${frame.getLineNumber()}:${frame.getColumnNumber()}`;
+  }
+  // A frozen Error kept its own formatter: read the text instead.
+  const frame = parseStack(frames)[0];
+  return frame === undefined ? '<unknown>' : `${frame.file}:${frame.line}:${frame.column}`;
+}
+
+/** The frames of the current stack above `below` (at most `limit`), leakguard's own included. */
+function stackFrames(below, limit = 16) {
+  return parseStack(captureStack(below, limit));
+}
+
+/**
  * Captures the current stack (above `below`, a function) and returns
  * { site, stack } for the nearest user frame, or null when there is none.
  * Costs microseconds: call once per distinct thing, not per operation.
  */
 function captureSite(below, limit = 16) {
-  const holder = {};
-  const saved = Error.stackTraceLimit;
-  Error.stackTraceLimit = limit;
-  try {
-    Error.captureStackTrace(holder, below);
-  } finally {
-    Error.stackTraceLimit = saved;
-  }
-  const frames = userFrames(parseStack(holder.stack));
+  const frames = userFrames(stackFrames(below, limit));
   if (frames.length === 0) return null;
   // Prefer the first frame outside node_modules: "your code called the
   // dependency that leaked" is the line a user can change.
@@ -113,4 +170,4 @@ function formatSite(site) {
   return site ? `${site.file}:${site.line}:${site.column}` : '<unknown>';
 }
 
-module.exports = { parseFrame, parseStack, userFrames, toSite, captureSite, formatSite, ROOT };
+module.exports = { parseFrame, parseStack, userFrames, toSite, captureStack, callerLocation, stackFrames, captureSite, formatSite, ROOT };

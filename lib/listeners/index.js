@@ -2,6 +2,14 @@
 // trackListeners() / untrackListeners() / listeners(): the public face of the
 // listener ledger (lib/listeners/ledger.js holds the books).
 //
+// How and why
+// -----------
+// A listener leak is a line that adds listeners faster than anything removes
+// them, usually one per request on a long-lived emitter. Node offers no hook
+// for adds and removals, so the ledger sees them by wrapping the prototype
+// methods every emitter and target inherits; and it must stay invisible: the
+// same results, errors, events and object identities as without it.
+//
 // It owns the wrappers installed on EventEmitter.prototype (on/addListener,
 // prependListener, off/removeListener, removeAllListeners) and on
 // EventTarget.prototype (addEventListener, removeEventListener, dispatchEvent).
@@ -151,6 +159,29 @@ function captureOfRemove(options) {
   return options !== null && options !== undefined && options.capture === true;
 }
 
+// Node holds a listener weakly when its options carry its private `kWeak`
+// symbol (util.aborted, stream operators with a signal), and removes it
+// without a call we see once it is collected: the ledger must then hold it
+// weakly too. Node's own options are null-prototype objects; the symbol is
+// learnt from the first one that carries it, and until then (or if a Node
+// version names it otherwise) any null-prototype options object with a
+// symbol key counts as weak: a WeakRef too many costs an allocation, one too
+// few would keep the listener alive.
+let kWeak;
+
+function isWeak(options) {
+  if (kWeak !== undefined && options[kWeak]) return true;
+  if (Object.getPrototypeOf(options) !== null) return false;
+  const symbols = Object.getOwnPropertySymbols(options);
+  for (const symbol of symbols) {
+    if (symbol.description === 'kWeak') {
+      kWeak = symbol;
+      return Boolean(options[symbol]);
+    }
+  }
+  return symbols.length !== 0;
+}
+
 function makeAddEventListener(original) {
   function addEventListener(type, listener, options) {
     const active = ledger;
@@ -168,8 +199,8 @@ function makeAddEventListener(original) {
     try {
       const name = String(type);
       if (targetCount(this, name) > before) {
-        const once = options !== null && typeof options === 'object' && Boolean(options.once);
-        active.targetAdded(this, name, listener, captureOfAdd(options), once, addEventListener);
+        const unseen = options !== null && typeof options === 'object' && (Boolean(options.once) || isWeak(options));
+        active.targetAdded(this, name, listener, captureOfAdd(options), unseen, addEventListener);
       }
     } catch (err) {
       fail(err);

@@ -16,7 +16,7 @@
 // objects strongly (listener functions only as WeakMap keys).
 //
 // Where the cost goes. Capturing and formatting a stack costs tens of
-// microseconds here and Node adds listeners on every socket and request, so
+// microseconds and Node adds listeners on every socket and request, so
 // the site of an add is found through a cheap key and checked by sampling:
 //   1. the listener's function identity (WeakMap), for functions seen before;
 //   2. otherwise (a fresh closure or bound function, one per request) the
@@ -38,7 +38,7 @@
 // sites share a cheap key. Adds with no user frame on the stack (Node adding
 // on its own) are recognised by the same keys and skipped unless asked for.
 
-const { parseStack } = require('../internal/callsite');
+const { stackFrames } = require('../internal/callsite');
 const { CELLS, statsTable } = require('../internal/stats');
 
 const { ADDS, REMOVES, EMITTERS } = CELLS.site;
@@ -48,7 +48,7 @@ const STACK_LIMIT = 16;
 const FORWARDER = /(?:^|\.)(?:on|addListener|prependListener|once|prependOnceListener)$/;
 
 /** One (call site, event) row. Counters live in the shared table's cells. */
-class SiteRow {
+class ListenerSiteRow {
   constructor(site, stack, event, id, cells) {
     this.site = site;
     this.stack = stack;
@@ -80,24 +80,23 @@ class KeyState {
 }
 
 // A key whose checks keep finding the same site is checked less and less
-// often: stacks cost 25-50 µs of CPU each here, and Node's own per-request
-// keys (checked only to learn they stay Node's) would otherwise take one
-// every ~500 requests each, for ever.
+// often: a stack costs tens of microseconds, and Node's own per-request keys
+// (checked only to learn they stay Node's) would otherwise take one every
+// ~sampleEvery requests each, for ever.
 const MAX_BACKOFF = 7;
 // A class key (emitter class + event) is coarser than a function's identity
 // or name: its first hits are all checked, and every CLASS_RECHECK_TICKS
 // seconds its next hit is checked whatever its interval, so that a second
 // line adding fresh functions to the same class and event is found even when
-// both add rarely. (A faster back-off cap cost a loaded server ~20 stacks a
-// second, ~0.3% of its CPU.)
+// both add rarely, without lowering the back-off cap for every key.
 const CLASS_FIRST_CHECKS = 8;
 const CLASS_RECHECK_TICKS = 5;
 const CLASSES_PER_EVENT = 16;
 
 /**
  * The emitter's class (its `constructor`: a property load, where
- * Object.getPrototypeOf is a builtin call that cost ~15 ns here), or null
- * when that is not an object or a function; never throws.
+ * Object.getPrototypeOf is a builtin call), or null when that is not an
+ * object or a function; never throws.
  */
 function classOf(emitter) {
   try {
@@ -174,14 +173,36 @@ class Book {
 }
 
 /**
+ * One tracked EventTarget listener. A listener that may leave without a call
+ * the ledger sees (`unseen`: once, or held weakly by Node) is held through a
+ * WeakRef; any other one stays attached, held strongly by its target, until a
+ * removeEventListener the ledger sees drops this entry, so holding it here
+ * never extends its life (and spares a WeakRef per add).
+ */
+class TargetEntry {
+  constructor(event, listener, capture, unseen, row) {
+    this.event = event;
+    this.held = unseen ? new WeakRef(listener) : listener;
+    this.capture = capture;
+    this.unseen = unseen;
+    this.row = row;
+  }
+
+  /** The listener, or undefined once collected. */
+  listener() {
+    return this.unseen ? this.held.deref() : this.held;
+  }
+}
+
+/**
  * Emitters whose first tracked listener came from the same row within about a
  * second (at most COHORT_MEMBERS of them) share one cohort, and the
  * FinalizationRegistry watches the cohort, not each emitter. Why: V8 keeps
  * every registered target and its registration alive through young-generation
  * GCs and each cleared registration until its cleanup task has run, so one
- * registration per emitter (every request, every socket) piled up ~300 bytes
- * per emitter in the old generation between major GCs — a heap that looked
- * like it grew by 0.5 MB/s at 1 000 requests/s. A cohort is referenced only by
+ * registration per emitter (every request, every socket) would pile up in the
+ * old generation between major GCs, and the heap of a busy server would look
+ * as if it grew. A cohort is referenced only by
  * its members' books; when the last member is collected the cohort is too,
  * and its `tallies` (the FinalizationRegistry's held value: rows and counts,
  * never a listener or an emitter) say what its members still had attached.
@@ -283,7 +304,7 @@ class ListenerLedger {
     this.refilledAt = Date.now();
     this.closed = false;
     this.table = statsTable();
-    this.rows = new Map(); // "file:line:column" → Map(event → SiteRow)
+    this.rows = new Map(); // "file:line:column" → Map(event → ListenerSiteRow)
     this.rowList = [];
     this.byFn = new WeakMap(); // listener function → KeyState, or Map(event → KeyState) when used for several events
     this.byName = new Map(); // event → Map(function name → KeyState)
@@ -294,7 +315,7 @@ class ListenerLedger {
     this.ticks = 0; // rotations so far
     this.books = new WeakMap(); // emitter → Book, only where the private field was refused
     this.weakBooks = false; // whether `books` holds anything (spares a lookup per removal)
-    this.onceTargets = new Set(); // WeakRef(EventTarget) with `{ once: true }` listeners not seen removed
+    this.onceTargets = new Set(); // WeakRef(EventTarget) with once or weak listeners not seen removed
     this.captures = 0;
     this.registry = new FinalizationRegistry((tallies) => this.collected(tallies));
     this.open = []; // rows whose `cohort` is still taking members
@@ -531,15 +552,7 @@ class ListenerLedger {
 
   /** The row of the nearest user frame above `below` for `event`. */
   rowAt(event, below) {
-    const holder = {};
-    const saved = Error.stackTraceLimit;
-    Error.stackTraceLimit = STACK_LIMIT;
-    try {
-      Error.captureStackTrace(holder, below);
-    } finally {
-      Error.stackTraceLimit = saved;
-    }
-    const frames = parseStack(holder.stack).filter((f) => !f.own);
+    const frames = stackFrames(below, STACK_LIMIT).filter((f) => !f.own);
     const user = frames.filter((f) => !f.internal);
     // Your line first; then the dependency's; with no user frame at all (Node
     // adding on its own sockets), Node's own line.
@@ -557,10 +570,10 @@ class ListenerLedger {
       const internal = user.length === 0;
       if (internal && !this.internal) {
         // Known so the cheap keys can skip it; never counted, never reported.
-        row = new SiteRow(site, stack, event, -1, new Float64Array(8));
+        row = new ListenerSiteRow(site, stack, event, -1, new Float64Array(8));
       } else {
         const { id, cells } = this.table.acquire({ kind: 'listener', site, stack, detail: String(event) });
-        row = new SiteRow(site, stack, event, id, cells);
+        row = new ListenerSiteRow(site, stack, event, id, cells);
         this.rowList.push(row);
       }
       row.internal = internal;
@@ -709,15 +722,20 @@ class ListenerLedger {
 
   // ---- EventTarget --------------------------------------------------------
 
-  /** An EventTarget listener was added (the target's count grew). */
-  targetAdded(target, event, listener, capture, once, below) {
+  /**
+   * An EventTarget listener was added (the target's count grew). `unseen`: it
+   * may leave without a removeEventListener call (`{ once: true }`, or held
+   * weakly by Node: util.aborted, stream operators with a signal); the entry
+   * then holds it through a WeakRef, so the ledger is never what keeps it.
+   */
+  targetAdded(target, event, listener, capture, unseen, below) {
     const row = this.resolve(event, listener, below, this.byFn.get(listener), target);
     if (row.ignored) return;
     const book = this.book(target);
     this.charge(book, row);
     if (book.targets === undefined) book.targets = [];
-    book.targets.push({ event, listener, capture, once, row });
-    if (once) {
+    book.targets.push(new TargetEntry(event, listener, capture, unseen, row));
+    if (unseen) {
       if (book.pendingOnce++ === 0) this.onceTargets.add(new WeakRef(target));
     }
   }
@@ -728,10 +746,10 @@ class ListenerLedger {
     if (entries === undefined) return;
     for (let i = entries.length - 1; i >= 0; i--) {
       const e = entries[i];
-      if (e.listener === listener && e.event === event && e.capture === capture) {
+      if (e.event === event && e.capture === capture && e.listener() === listener) {
         for (let j = i; j < entries.length - 1; j++) entries[j] = entries[j + 1];
         entries.pop();
-        if (e.once) book.pendingOnce--;
+        if (e.unseen) book.pendingOnce--;
         this.credit(book, e.row);
         return;
       }
@@ -739,9 +757,10 @@ class ListenerLedger {
   }
 
   /**
-   * `{ once: true }` listeners leave an EventTarget inside Node without a call
-   * we can see. After a dispatch (and before a report) the ones no longer
-   * attached are credited. `present(event)` lists what is attached.
+   * `{ once: true }` and weakly held listeners leave an EventTarget inside
+   * Node without a call we can see. After a dispatch (and before a report)
+   * the ones no longer attached, or collected, are credited.
+   * `present(event)` lists what is attached.
    */
   settleOnce(book, event, present) {
     if (book.pendingOnce === 0 || book.targets === undefined) return;
@@ -749,13 +768,15 @@ class ListenerLedger {
     const entries = book.targets;
     for (let i = entries.length - 1; i >= 0; i--) {
       const e = entries[i];
-      if (!e.once || (event !== undefined && e.event !== event)) continue;
-      if (attached === undefined || attached.event !== e.event) attached = { event: e.event, set: new Set(present(e.event)) };
-      if (!attached.set.has(e.listener)) {
-        entries.splice(i, 1);
-        book.pendingOnce--;
-        this.credit(book, e.row);
+      if (!e.unseen || (event !== undefined && e.event !== event)) continue;
+      const listener = e.listener();
+      if (listener !== undefined) {
+        if (attached === undefined || attached.event !== e.event) attached = { event: e.event, set: new Set(present(e.event)) };
+        if (attached.set.has(listener)) continue;
       }
+      entries.splice(i, 1);
+      book.pendingOnce--;
+      this.credit(book, e.row);
     }
   }
 
@@ -822,4 +843,4 @@ class ListenerLedger {
   }
 }
 
-module.exports = { ListenerLedger, SiteRow };
+module.exports = { ListenerLedger, ListenerSiteRow };

@@ -56,6 +56,14 @@ export interface LeakguardTimeout {
   close(): this;
   [Symbol.toPrimitive](): number;
   [Symbol.dispose](): void;
+  /** @deprecated Node's legacy field: the callback (`null` once cleared); assigning `null` cancels, a function replaces it. See docs/timers.md. */
+  _onTimeout: ((...args: never[]) => unknown) | null;
+  /** @deprecated Node's legacy field: `true` once fired (one-shot), stopped or cleared; assigning `true` stops the timer. */
+  _destroyed: boolean;
+  /** @deprecated Node's legacy field: the delay (`-1` once cleared or unenrolled); `-1` also stops an interval repeating. */
+  _idleTimeout: number;
+  /** @deprecated Node's legacy field: an interval's delay, else `null`; a number makes a live timeout repeat, `null` stops a live interval. */
+  _repeat: number | null;
 }
 
 /**

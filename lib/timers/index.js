@@ -1,8 +1,21 @@
 'use strict';
-// patchTimers() / unpatchTimers() / timers(): installs leakguard's
-// setTimeout/setInterval/clearTimeout/clearInterval on globalThis and on
-// require('timers') (then syncs the ESM named exports), and lists live timers
-// by call site. The handles and the per-site rows live in lib/timers/registry.js.
+// The timers patch: patchTimers() / unpatchTimers() / timers().
+//
+// How and why
+// -----------
+// A leak through timers is a timer that stays live (an interval never
+// cleared, a timeout re-armed per request) or a handle that keeps what its
+// timer no longer needs. patchTimers() installs leakguard's setTimeout,
+// setInterval, clearTimeout and clearInterval on globalThis and on
+// require('timers') (then syncs the ESM named exports); each returns a
+// LeakguardTimeout (lib/timers/registry.js) that owns Node's real Timeout only
+// while it is live, and counts it in the row of its call site (found by
+// lib/timers/sites.js, mostly without a stack), a row of the shared stats
+// table that the Rust sampler reads. timers() lists the live ones by site.
+//
+// The create/clear path is the hot path: no closure and no Node-API call per
+// timer, nothing allocated but the handle and Node's own Timeout. Argument handling mirrors Node's
+// (a non-function callback reaches Node's own validation and error).
 //
 // Must never: call the real Timeout's Symbol.toPrimitive, touch setImmediate
 // or timers/promises, keep the process alive, or leave anything changed after
@@ -10,9 +23,15 @@
 
 const nodeTimers = require('node:timers');
 const { syncBuiltinESMExports } = require('node:module');
-const { createRegistry, LeakguardTimeout, timerDuration, onFire } = require('./registry');
+const { createRegistry, LeakguardTimeout, timerDuration, startReal, legacy } = require('./registry');
 
 const NAMES = ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval'];
+// Deprecated functions of require('timers') that take a timer object; wrapped
+// while patched so that, given a LeakguardTimeout, they act on it as on a
+// Node Timeout (registry.js, `legacy`) instead of enlisting the handle itself
+// in Node's timer lists. Anything else goes to Node's function untouched.
+const LEGACY = ['active', '_unrefActive', 'enroll', 'unenroll'];
+const legacyWrappers = new WeakMap(); // Node's function → its wrapper (one per original, reused)
 
 let registry = null;
 let saved = null; // { global: {name: fn}, module: {name: fn} } while patched
@@ -36,12 +55,15 @@ function setTimeout(callback, after, arg1, arg2, arg3) {
       for (let i = 5; i < arguments.length; i++) args.push(arguments[i]);
   }
   const r = registry;
-  const handle = new LeakguardTimeout(callback, timerDuration(after), args, false, r.rowFor(callback, false, setTimeout));
-  handle.timer = r.native.setTimeout(onFire, handle.delay, handle);
+  const handle = new LeakguardTimeout(callback, timerDuration(after), args, false, r.sites.rowFor(callback, false, setTimeout));
+  startReal(r.native.setTimeout, handle);
   r.started(handle);
   return handle;
 }
 
+// The same shape as setTimeout, kept apart on purpose: each reads its own
+// `arguments` (handing it to a shared helper would materialise it on every
+// call), and each keeps its own type feedback on the hot path.
 function setInterval(callback, repeat, arg1, arg2, arg3) {
   if (typeof callback !== 'function') return registry.native.setInterval(callback);
   let args;
@@ -60,8 +82,8 @@ function setInterval(callback, repeat, arg1, arg2, arg3) {
       for (let i = 5; i < arguments.length; i++) args.push(arguments[i]);
   }
   const r = registry;
-  const handle = new LeakguardTimeout(callback, timerDuration(repeat), args, true, r.rowFor(callback, true, setInterval));
-  handle.timer = r.native.setInterval(onFire, handle.delay, handle);
+  const handle = new LeakguardTimeout(callback, timerDuration(repeat), args, true, r.sites.rowFor(callback, true, setInterval));
+  startReal(r.native.setInterval, handle);
   r.started(handle);
   return handle;
 }
@@ -79,6 +101,44 @@ function clearInterval(timer) {
 }
 
 const PATCHED = { setTimeout, setInterval, clearTimeout, clearInterval };
+
+// Each wrapper first calls Node's function on an inert item (one its guards
+// return early for, or a throwaway object), so that the deprecation warning,
+// its once-per-process rule, --no-deprecation and enroll's validation of
+// `msecs` are Node's own.
+function makeLegacy(name, original) {
+  switch (name) {
+    case 'active':
+    case '_unrefActive':
+      return function active(item) {
+        if (!(item instanceof LeakguardTimeout)) return Reflect.apply(original, this, arguments);
+        original({ _idleTimeout: -1 });
+        legacy.active(item, name === 'active');
+      };
+    case 'unenroll':
+      return function unenroll(item) {
+        if (!(item instanceof LeakguardTimeout)) return Reflect.apply(original, this, arguments);
+        original({ _destroyed: true });
+        legacy.unenroll(item);
+      };
+    default:
+      return function enroll(item, msecs) {
+        if (!(item instanceof LeakguardTimeout)) return Reflect.apply(original, this, arguments);
+        const probe = {};
+        original(probe, msecs);
+        legacy.enroll(item, probe._idleTimeout);
+      };
+  }
+}
+
+function legacyWrapper(name, original) {
+  let wrapper = legacyWrappers.get(original);
+  if (wrapper === undefined) {
+    wrapper = makeLegacy(name, original);
+    legacyWrappers.set(original, wrapper);
+  }
+  return wrapper;
+}
 
 // Mirror the originals' symbol-keyed extras (util.promisify.custom on
 // setTimeout resolves to timers/promises, which stays Node's own).
@@ -102,6 +162,7 @@ function patchTimers() {
     global[name] = globalThis[name];
     module[name] = nodeTimers[name];
   }
+  for (const name of LEGACY) if (typeof nodeTimers[name] === 'function') module[name] = nodeTimers[name];
   const native = {
     setTimeout: module.setTimeout,
     setInterval: module.setInterval,
@@ -116,6 +177,7 @@ function patchTimers() {
     globalThis[name] = PATCHED[name];
     nodeTimers[name] = PATCHED[name];
   }
+  for (const name of LEGACY) if (module[name] !== undefined) nodeTimers[name] = legacyWrapper(name, module[name]);
   syncBuiltinESMExports();
   registry.startClock();
   return true;
@@ -132,6 +194,7 @@ function unpatchTimers() {
     globalThis[name] = saved.global[name];
     nodeTimers[name] = saved.module[name];
   }
+  for (const name of LEGACY) if (saved.module[name] !== undefined) nodeTimers[name] = saved.module[name];
   saved = null;
   syncBuiltinESMExports();
   registry.stopClock();

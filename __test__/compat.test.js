@@ -1,0 +1,50 @@
+'use strict';
+// Node's own semantics with and without leakguard. Every case of
+// fixtures/compat-cases.js (timers, EventEmitter, EventTarget: what Node's
+// documentation promises, and Node's behaviour where it is silent) runs in a
+// child process bare and in one started with `-r register.js` (timers patched,
+// listener ledger on); each test compares the two records of one case, which
+// must be identical.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { execFile } = require('node:child_process');
+const { cases } = require('./fixtures/compat-cases');
+
+const ROOT = path.resolve(__dirname, '..');
+const RUNNER = path.join(__dirname, 'fixtures', 'compat-run.js');
+
+function run(preload) {
+  return new Promise((resolve, reject) => {
+    const args = [...preload, '--expose-gc', RUNNER];
+    const env = { ...process.env, LEAKGUARD_REPORT: 'none' };
+    for (const name of ['LEAKGUARD_DISABLE', 'LEAKGUARD_TIMERS', 'LEAKGUARD_LISTENERS']) delete env[name];
+    execFile(process.execPath, args, { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const line = stdout.trim().split('\n').pop();
+      try {
+        resolve(JSON.parse(line));
+      } catch {
+        reject(new Error(`node ${args.join(' ')} gave no result (${err ? err.message : 'no error'}):\n${stderr.slice(-4000)}`));
+      }
+    });
+  });
+}
+
+let bare;
+let patched;
+
+test.before(async () => {
+  [bare, patched] = await Promise.all([run([]), run(['-r', './register.js'])]);
+});
+
+test('the bare run is bare and the patched run is patched', () => {
+  assert.equal(bare.patched, false);
+  assert.equal(patched.patched, true);
+});
+
+for (const name of Object.keys(cases)) {
+  test(`compat: ${name}`, () => {
+    assert.ok(name in bare.results, 'the bare run recorded it');
+    assert.deepEqual(patched.results[name], bare.results[name]);
+  });
+}
