@@ -16,7 +16,8 @@
 // owns no timer or handle).
 
 const { CELLS } = require('../internal/stats');
-const { CODES, validateOptions, validateInteger, validateBoolean, callUser } = require('../internal/errors');
+const { CODES, callUser } = require('../internal/errors');
+const { checkOptions, validateInteger, validateBoolean } = require('../internal/options');
 
 const DEFAULTS = Object.freeze({ topSites: 10, topCaches: 20, standardNames: false });
 const OTHER = '_other';
@@ -354,8 +355,9 @@ function renderPrometheus(families) {
 
 // --- options ---
 
+// `what` is the entry's key in OPTION_NAMES (lib/internal/options.js).
 function resolveOptions(options, what) {
-  const o = validateOptions(options, `${what} options`);
+  const o = checkOptions(what, options, `${what} options`);
   return {
     topSites: validateInteger('topSites', o.topSites, { min: 1, max: 1000 }) ?? DEFAULTS.topSites,
     topCaches: validateInteger('topCaches', o.topCaches, { min: 1, max: 1000 }) ?? DEFAULTS.topCaches,

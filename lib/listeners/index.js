@@ -21,7 +21,7 @@
 const EventEmitter = require('node:events');
 const { getEventListeners } = EventEmitter;
 const { ListenerLedger } = require('./ledger');
-const { validateOptions, validateInteger, validateBoolean } = require('../internal/errors');
+const { checkOptions, validateInteger, validateBoolean } = require('../internal/options');
 
 const EEProto = EventEmitter.prototype;
 const ETProto = EventTarget.prototype;
@@ -231,7 +231,7 @@ function named(fn, original) {
  * tracking changes nothing (its options are ignored) and returns false.
  */
 function trackListeners(options) {
-  const opts = validateOptions(options);
+  const opts = checkOptions('trackListeners', options);
   const sampleEvery =
     validateInteger('sampleEvery', opts.sampleEvery, { min: 1, max: 2 ** 31 - 1 }) ?? DEFAULT_SAMPLE_EVERY;
   const capturesPerSecond =
