@@ -372,3 +372,45 @@ test('the JavaScript and Rust error-code tables list the same codes', () => {
   assert.deepEqual(lg.errorCodes, CODES);
   assert.equal(CODES.INVALID_CLOCK, CLOCK);
 });
+
+// ---- options given to an entry that is already running -------------------------
+
+function captureWarnings() {
+  const seen = [];
+  const emitWarning = process.emitWarning;
+  process.emitWarning = (message, options) => seen.push({ message: String(message), code: options && options.code });
+  return { seen, restore: () => (process.emitWarning = emitWarning) };
+}
+
+test('options given to start() or trackListeners() while running are not dropped silently: a warning says so', () => {
+  const w = captureWarnings();
+  try {
+    assert.equal(lg.trackListeners(), true);
+    try {
+      assert.equal(lg.trackListeners(), false);
+      assert.equal(w.seen.length, 0, 'no options, nothing to say');
+      assert.equal(lg.trackListeners({ sampleEvery: 1 }), false);
+      assert.equal(w.seen.length, 1);
+      assert.equal(w.seen[0].code, 'LEAKGUARD_ALREADY_STARTED');
+      assert.match(w.seen[0].message, /sampleEvery/);
+      assert.throws(() => lg.trackListeners({ sampleEvry: 1 }), { code: INVALID }, 'still validated');
+    } finally {
+      lg.untrackListeners();
+    }
+    w.seen.length = 0;
+    lg.start({ timers: false, listeners: false });
+    try {
+      lg.start();
+      assert.equal(w.seen.length, 0);
+      lg.start({ onLeak() {} });
+      assert.equal(w.seen.length, 1);
+      assert.equal(w.seen[0].code, 'LEAKGUARD_ALREADY_STARTED');
+      assert.match(w.seen[0].message, /onLeak/);
+      assert.throws(() => lg.start({ onleak() {} }), { code: INVALID }, 'still validated');
+    } finally {
+      lg.stop();
+    }
+  } finally {
+    w.restore();
+  }
+});

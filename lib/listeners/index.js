@@ -228,7 +228,8 @@ function named(fn, original) {
 /**
  * Starts the listener ledger: wraps the EventEmitter and EventTarget prototype
  * methods that add and remove listeners. Idempotent: a second call while
- * tracking changes nothing (its options are ignored) and returns false.
+ * tracking changes nothing and returns false (its options are validated but
+ * not applied, and a LEAKGUARD_ALREADY_STARTED warning says so).
  */
 function trackListeners(options) {
   const opts = checkOptions('trackListeners', options);
@@ -238,7 +239,15 @@ function trackListeners(options) {
     validateInteger('capturesPerSecond', opts.capturesPerSecond, { min: 0, max: 1e9, allowInfinity: true }) ??
     DEFAULT_CAPTURES_PER_SECOND;
   const internal = validateBoolean('internal', opts.internal) ?? false;
-  if (originals !== null) return false;
+  if (originals !== null) {
+    if (options !== undefined && Object.keys(options).length > 0) {
+      process.emitWarning(
+        `leakguard: trackListeners() while already tracking: its options (${Object.keys(options).join(', ')}) were not applied; call untrackListeners() first to change them`,
+        { code: 'LEAKGUARD_ALREADY_STARTED' },
+      );
+    }
+    return false;
+  }
 
   const saved = {
     on: EEProto.on,

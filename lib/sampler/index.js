@@ -60,10 +60,23 @@ function resolveOptions(options) {
   };
 }
 
-/** Starts guarding. Calling it while running does nothing. */
+/**
+ * Starts guarding. Calling it while running changes nothing; when that call
+ * gave options (say `start({ onLeak })` in a process already started by
+ * leakguard/register) a LEAKGUARD_ALREADY_STARTED warning says they were not
+ * applied, rather than dropping them silently.
+ */
 function start(options) {
   const o = resolveOptions(options);
-  if (state !== null) return;
+  if (state !== null) {
+    if (options !== undefined && Object.keys(options).length > 0) {
+      process.emitWarning(
+        `leakguard: start() while already running: its options (${Object.keys(options).join(', ')}) were not applied; call stop() first to change them`,
+        { code: 'LEAKGUARD_ALREADY_STARTED' },
+      );
+    }
+    return;
+  }
   const token = {};
   const onReport = (json) => {
     // A report queued before stop() must not reach a later start()'s caller.
