@@ -90,6 +90,9 @@ test('an unknown LEAKGUARD_* variable is warned about, naming the known ones', (
   assert.equal(r.warnings.length, 1, r.warnings.join('\n'));
   assert.match(r.warnings[0], /LEAKGUARD_INTERVAL\b/);
   for (const name of REGISTER_VARS) assert.ok(r.warnings[0].includes(name), `lists ${name}`);
+  const lower = read({ leakguard_interval_ms: '250' });
+  assert.deepEqual(lower.options, {}, 'names are case-sensitive');
+  assert.match(lower.warnings[0], /unknown variable leakguard_interval_ms .*did you mean LEAKGUARD_INTERVAL_MS\?/);
 });
 
 function runRegistered(env) {

@@ -132,7 +132,9 @@ function readEnv(env, resolve) {
 
   for (const name of Object.keys(env)) {
     if (/^leakguard_/i.test(name) && !ENV_NAMES.includes(name)) {
-      warnings.push(`unknown variable ${name} ignored (known: ${REGISTER_VARS.join(', ')})`);
+      const near = ENV_NAMES.find((known) => known === name.toUpperCase());
+      const hint = near === undefined ? '' : `; did you mean ${near}?`;
+      warnings.push(`unknown variable ${name} ignored (known: ${REGISTER_VARS.join(', ')})${hint}`);
     }
   }
   return { disabled, options, output, warnings };
