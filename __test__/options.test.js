@@ -145,6 +145,25 @@ test('an unknown option name is refused by every entry, naming it and the known 
   }
 });
 
+test('every accepted name is read and validated: a value of no valid type (a Symbol) is refused for each', (t) => {
+  // An accepted name that no validator reads would be silently ignored: this
+  // is the drift between the name lists and the validators that must not happen.
+  for (const e of entries(t)) {
+    for (const name of OPTION_NAMES[e.name]) {
+      assert.throws(
+        () => e.call({ [name]: Symbol('not a setting') }),
+        (err) => {
+          assert.ok(['ERR_LEAKGUARD_INVALID_OPTION', 'ERR_LEAKGUARD_INVALID_SIZE'].includes(err.code), `${e.name} ${name}: ${err.code}`);
+          assert.ok(err.message.includes(name), `${e.name}: the error names ${name}: ${err.message}`);
+          return true;
+        },
+        `${e.name} reads and validates ${name}`,
+      );
+      if (e.unchanged) e.unchanged();
+    }
+  }
+});
+
 test('a name in the wrong case is refused and the right one is suggested', () => {
   assert.throws(() => lg.start({ intervalMS: 50 }), { code: INVALID, message: /"intervalMS".*did you mean "intervalMs"/ });
   assert.throws(() => lg.start({ onleak() {} }), { code: INVALID, message: /did you mean "onLeak"/ });
