@@ -62,7 +62,7 @@ const START = Object.freeze([
 /** trackListeners(options): lib/listeners/index.js, docs/listeners.md. */
 const TRACK_LISTENERS = Object.freeze(['sampleEvery', 'capturesPerSecond', 'internal']);
 
-/** patchTimers(options): takes none today; docs/timers.md. */
+/** patchTimers(options): it takes none, so any name is refused; docs/timers.md. */
 const PATCH_TIMERS = Object.freeze([]);
 
 /** metrics.prometheus(options) and metrics.register(registry, options): lib/export/metrics.js, docs/export.md. */
