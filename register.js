@@ -4,7 +4,7 @@
 // from environment variables and prints the report to stderr when the verdict
 // turns leaking (and again when it changes materially).
 //
-//   LEAKGUARD_DISABLE=1             do nothing
+//   LEAKGUARD_DISABLE=1|true        do nothing (one line on stderr says so)
 //   LEAKGUARD_INTERVAL_MS=1000      sampling period, ms (10 .. 600000)
 //   LEAKGUARD_WINDOW_MS             short horizon, ms (default max(8000, 32 x interval))
 //   LEAKGUARD_WARMUP_MS             samples this long after start are never judged, ms (default = window)
@@ -14,51 +14,31 @@
 //   LEAKGUARD_ALLOCATIONS=0         never run the sampling heap profiler
 //   LEAKGUARD_REPORT=stderr|json|none   what to print on a leak (default stderr)
 //
-// A malformed variable is reported as a process warning (LEAKGUARD_BAD_ENV)
-// and ignored, and leakguard failing to start at all (the native addon not
-// built for this platform, a worker's resource limits, …) is reported as one
-// (LEAKGUARD_START_FAILED) and the application runs without it: a preload
-// must never stop the application from starting.
+// The grammar and the table of names are in lib/internal/env.js (docs:
+// docs/register.md). Each malformed, out-of-range or unknown variable is
+// reported as a process warning (LEAKGUARD_BAD_ENV) and dropped alone: the
+// other variables still apply. leakguard failing to start at all (the native
+// addon not built for this platform, a worker's resource limits, …) is
+// reported as one (LEAKGUARD_START_FAILED) and the application runs without
+// it: a preload must never stop the application from starting.
 
-
-const INTEGER_VARS = {
-  LEAKGUARD_INTERVAL_MS: 'intervalMs',
-  LEAKGUARD_WINDOW_MS: 'windowMs',
-  LEAKGUARD_WARMUP_MS: 'warmupMs',
-  LEAKGUARD_MIN_GROWTH_BYTES: 'minGrowthBytes',
-};
-const BOOLEAN_VARS = {
-  LEAKGUARD_TIMERS: 'timers',
-  LEAKGUARD_LISTENERS: 'listeners',
-  LEAKGUARD_ALLOCATIONS: 'allocations',
-};
+const { readEnv } = require('./lib/internal/env');
 
 function warn(message, code = 'LEAKGUARD_BAD_ENV') {
   process.emitWarning(`leakguard/register: ${message}`, { code });
 }
 
-/** Options for start() from an environment; bad values are warned about and skipped. */
+function resolveStartOptions(options) {
+  return require('./lib/sampler').resolveOptions(options);
+}
+
+/**
+ * Options for start() from an environment (with onLeak printing the report
+ * as LEAKGUARD_REPORT says); each bad variable is warned about and skipped.
+ */
 function optionsFromEnv(env, formatReport = require('./lib/sampler').formatReport) {
-  const options = {};
-  for (const [name, option] of Object.entries(INTEGER_VARS)) {
-    const raw = env[name];
-    if (raw === undefined || raw === '') continue;
-    const n = Number(raw);
-    if (!Number.isInteger(n)) warn(`${name}=${JSON.stringify(raw)} is not an integer; ignored`);
-    else options[option] = n;
-  }
-  for (const [name, option] of Object.entries(BOOLEAN_VARS)) {
-    const raw = env[name];
-    if (raw === undefined || raw === '') continue;
-    if (raw === '0' || raw === 'false') options[option] = false;
-    else if (raw === '1' || raw === 'true') options[option] = true;
-    else warn(`${name}=${JSON.stringify(raw)} is not 0/1; ignored`);
-  }
-  let output = env.LEAKGUARD_REPORT || 'stderr';
-  if (!['stderr', 'json', 'none'].includes(output)) {
-    warn(`LEAKGUARD_REPORT=${JSON.stringify(output)} is not stderr, json or none; using stderr`);
-    output = 'stderr';
-  }
+  const { options, output, warnings } = readEnv(env, resolveStartOptions);
+  for (const message of warnings) warn(message);
   if (output !== 'none') {
     options.onLeak = (report) => {
       process.stderr.write(output === 'json' ? `${JSON.stringify(report)}\n` : formatReport(report));
@@ -70,22 +50,19 @@ function optionsFromEnv(env, formatReport = require('./lib/sampler').formatRepor
 /** start() from the environment; every failure becomes a warning, never a throw. */
 function startFromEnv(env) {
   try {
-    const { start, formatReport } = require('./lib/sampler');
-    const options = optionsFromEnv(env, formatReport);
-    try {
-      start(options);
-    } catch (err) {
-      if (!err || err.code !== 'ERR_LEAKGUARD_INVALID_OPTION') throw err;
-      // An out-of-range value: warn and start with the defaults for it.
-      warn(`${err.message}; starting with defaults`);
-      const { onLeak, timers, listeners, allocations } = options;
-      start({ onLeak, timers, listeners, allocations });
+    const { disabled, warnings } = readEnv(env, resolveStartOptions);
+    if (disabled) {
+      for (const message of warnings) warn(message);
+      process.stderr.write(`leakguard: off (LEAKGUARD_DISABLE=${env.LEAKGUARD_DISABLE}); not started\n`);
+      return;
     }
+    const { start, formatReport } = require('./lib/sampler');
+    start(optionsFromEnv(env, formatReport));
   } catch (err) {
     warn(`leakguard did not start and the application runs without it: ${err && err.stack ? err.stack : err}`, 'LEAKGUARD_START_FAILED');
   }
 }
 
-if (process.env.LEAKGUARD_DISABLE !== '1') startFromEnv(process.env);
+startFromEnv(process.env);
 
 module.exports = { optionsFromEnv };

@@ -105,6 +105,20 @@ test('run writes report.json and report.html for a leaking program and passes it
   assert.ok(page.includes(path.basename(app)), 'the command is named in the page');
 });
 
+test('run guards the program even with LEAKGUARD_DISABLE=1 in the environment, without saying it is off', (t) => {
+  const dir = tmpdir(t);
+  const app = path.join(dir, 'env.js');
+  fs.writeFileSync(app, "console.log(JSON.stringify({ disable: process.env.LEAKGUARD_DISABLE }));");
+  const json = path.join(dir, 'report.json');
+  const out = leakguardCli(['run', '--no-status', '--json', json, '--', process.execPath, app], {
+    env: { ...process.env, LEAKGUARD_DISABLE: '1' },
+  });
+  assert.equal(out.status, 0, out.stderr);
+  assert.doesNotMatch(out.stderr, /leakguard: off/);
+  assert.deepEqual(JSON.parse(out.stdout), { disable: '1' }, "the program's environment is left as it was");
+  assert.equal(typeof JSON.parse(fs.readFileSync(json, 'utf8')).leaking, 'boolean', 'a report was written');
+});
+
 test('SIGINT to leakguard is forwarded; the reports are still written; exit code 130', async (t) => {
   const dir = tmpdir(t);
   const app = path.join(dir, 'forever.js');

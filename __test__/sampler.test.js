@@ -58,7 +58,16 @@ test('start() twice is harmless, report() is live, stop() is idempotent and rest
   };
   lg.start({ intervalMs: 50 });
   try {
-    lg.start({ intervalMs: 50 });
+    // A second start() changes nothing; options given to it are not applied and a warning says so.
+    const seen = [];
+    const emitWarning = process.emitWarning;
+    process.emitWarning = (message, options) => seen.push(options && options.code);
+    try {
+      lg.start({ intervalMs: 50 });
+    } finally {
+      process.emitWarning = emitWarning;
+    }
+    assert.deepEqual(seen, ['LEAKGUARD_ALREADY_STARTED']);
     assert.notEqual(globalThis.setTimeout, before.setTimeout, 'timers patched');
     assert.notEqual(EventEmitter.prototype.on, before.on, 'listener ledger on');
     assert.ok(sampler.flush());

@@ -10,6 +10,9 @@ pub enum ErrorCode {
     InvalidSize,
     /// A value of a type the store cannot hold.
     InvalidValue,
+    /// An injected clock's `now()` threw or returned something other than a
+    /// finite number of milliseconds >= 0 (raised by the JS half of the caches).
+    InvalidClock,
     /// A cache was configured with no bound at all.
     Unbounded,
     /// A second opener of a shared store asked for different options.
@@ -27,6 +30,7 @@ impl ErrorCode {
             ErrorCode::InvalidOption => "ERR_LEAKGUARD_INVALID_OPTION",
             ErrorCode::InvalidSize => "ERR_LEAKGUARD_INVALID_SIZE",
             ErrorCode::InvalidValue => "ERR_LEAKGUARD_INVALID_VALUE",
+            ErrorCode::InvalidClock => "ERR_LEAKGUARD_INVALID_CLOCK",
             ErrorCode::Unbounded => "ERR_LEAKGUARD_UNBOUNDED",
             ErrorCode::CacheMismatch => "ERR_LEAKGUARD_CACHE_MISMATCH",
             ErrorCode::Native => "ERR_LEAKGUARD_NATIVE",
@@ -70,6 +74,7 @@ mod tests {
             ErrorCode::InvalidOption,
             ErrorCode::InvalidSize,
             ErrorCode::InvalidValue,
+            ErrorCode::InvalidClock,
             ErrorCode::Unbounded,
             ErrorCode::CacheMismatch,
             ErrorCode::Native,

@@ -5,4 +5,5 @@ import leakguard, { version, errorCodes } from 'leakguard';
 const v: string = version;
 const code: 'ERR_LEAKGUARD_UNBOUNDED' = errorCodes.UNBOUNDED;
 const same: string = leakguard.version;
-void [v, code, same];
+const clockCode: 'ERR_LEAKGUARD_INVALID_CLOCK' = errorCodes.INVALID_CLOCK;
+void [v, code, same, clockCode];

@@ -4,7 +4,12 @@
 /** Why an entry left the cache (or its value was replaced). */
 export type LruCacheDisposeReason = 'evict' | 'expire' | 'set' | 'delete' | 'clear';
 
-/** A clock in milliseconds; must never go backwards. */
+/**
+ * A clock in milliseconds; must never go backwards. `now()` must return a
+ * finite number >= 0: it is called once when the cache is made (anything else
+ * is refused with ERR_LEAKGUARD_INVALID_OPTION), and a later bad reading or a
+ * throw makes the operation throw ERR_LEAKGUARD_INVALID_CLOCK, cache unchanged.
+ */
 export interface LruCacheClock {
   now(): number;
 }

@@ -36,7 +36,8 @@
 // User callbacks (dispose) run only after the cache's structure is complete;
 // a throw becomes a process warning (callUser), never an exception here.
 
-const { callUser, validateInteger, invalidOption } = require('../internal/errors');
+const { callUser, invalidOption } = require('../internal/errors');
+const { validateInteger, checkedClock } = require('../internal/options');
 const { statsTable, CELLS } = require('../internal/stats');
 const { captureSite } = require('../internal/callsite');
 const {
@@ -123,7 +124,10 @@ class LruCache {
     if (this.#sized) this.#sizes = [];
     this.#sizeCalculation = o.sizeCalculation;
     this.#ttl = o.ttl;
-    this.#clock = o.clock ?? defaultClock;
+    // An injected clock is read through checkedClock: a reading that is not a
+    // finite number >= 0 throws ERR_LEAKGUARD_INVALID_CLOCK, and every
+    // operation reads the clock before it changes anything.
+    this.#clock = o.clock === undefined ? defaultClock : checkedClock(o.clock, 'LruCache');
     this.#updateAgeOnGet = o.updateAgeOnGet;
     this.#autopurge = o.ttlAutopurge;
     this.#dispose = o.dispose;
@@ -248,12 +252,12 @@ class LruCache {
     } else if (o !== undefined && o.size !== undefined) {
       validateEntrySize(o.size, Infinity, 'size');
     }
-    if (ttl > 0 && !this.#ttlOn) this.#enableTtl();
+    const ttlOn = this.#ttlOn || ttl > 0;
+    const now = ttlOn ? this.#clock.now() : 0;
+    if (ttlOn && !this.#ttlOn) this.#enableTtl();
 
     // From here on nothing throws.
     const cells = this.#cells;
-    const ttlOn = this.#ttlOn;
-    const now = ttlOn ? this.#clock.now() : 0;
     const pending = this.#dispose === undefined ? null : [];
     const map = this.#map;
     cells[SETS]++;
@@ -384,9 +388,9 @@ class LruCache {
   resize(max) {
     if (max === undefined) throw invalidOption('max', 'an integer from 1', max);
     validateInteger('max', max, { min: 1 });
+    const now = this.#ttlOn ? this.#clock.now() : 0;
     this.#max = max;
     const pending = this.#dispose === undefined ? null : [];
-    const now = this.#ttlOn ? this.#clock.now() : 0;
     while (this.#map.size > max) this.#evictOne(now, pending);
     this.#cells[SIZE] = this.#map.size;
     this.#cells[CALCULATED_SIZE] = this.#calc;

@@ -1,46 +1,27 @@
 'use strict';
-// Option and argument validation for leakguard's bounded caches (LruCache now,
-// OffHeapCache later): one place decides what a valid bound, ttl, entry size
-// and per-set option is, and which error code a bad one gets. It validates
-// only; it never touches a cache's state, so a rejected call leaves the cache
-// exactly as it was.
+// Option and argument validation for LruCache: what a valid bound, ttl,
+// entry size and per-set option is, and which error code a bad one gets, on
+// top of the shared validators of lib/internal/options.js (which OffHeapCache
+// uses too). It validates only; it never touches a cache's state, so a
+// rejected call leaves the cache exactly as it was.
 
+const { CODES, leakguardError, invalidOption } = require('../internal/errors');
 const {
-  CODES,
-  leakguardError,
-  invalidOption,
+  OPTION_NAMES,
+  refuseUnknown,
   validateOptions,
   validateInteger,
   validateFunction,
   validateBoolean,
   validateString,
-} = require('../internal/errors');
+  validateTtl,
+  validateClock,
+} = require('../internal/options');
 
-const CACHE_OPTION_NAMES = Object.freeze([
-  'max',
-  'maxSize',
-  'sizeCalculation',
-  'ttl',
-  'updateAgeOnGet',
-  'ttlAutopurge',
-  'clock',
-  'dispose',
-  'name',
-]);
-
-const SET_OPTION_NAMES = Object.freeze(['ttl', 'size']);
-
-function refuseUnknown(options, known, what) {
-  for (const name of Object.keys(options)) {
-    if (!known.includes(name)) {
-      throw leakguardError(
-        TypeError,
-        CODES.INVALID_OPTION,
-        `unknown ${what} option "${name}" (known: ${known.join(', ')})`,
-      );
-    }
-  }
-}
+// The accepted names are OPTION_NAMES.LruCache and OPTION_NAMES['LruCache#set']
+// in lib/internal/options.js (one list per entry, shared with the docs check).
+const CACHE_OPTION_NAMES = OPTION_NAMES.LruCache;
+const SET_OPTION_NAMES = OPTION_NAMES['LruCache#set'];
 
 /**
  * Validates a cache's construction options and returns them normalised:
@@ -77,10 +58,7 @@ function validateCacheOptions(options, { what = 'LruCache', allowed = CACHE_OPTI
   const ttl = validateTtl('ttl', o.ttl) ?? 0;
   const updateAgeOnGet = validateBoolean('updateAgeOnGet', o.updateAgeOnGet) ?? false;
   const ttlAutopurge = validateBoolean('ttlAutopurge', o.ttlAutopurge) ?? false;
-  const clock = o.clock;
-  if (clock !== undefined && (clock === null || typeof clock !== 'object' || typeof clock.now !== 'function')) {
-    throw invalidOption('clock', 'an object with a now() method returning milliseconds', clock);
-  }
+  const clock = validateClock('clock', o.clock);
   const dispose = validateFunction('dispose', o.dispose);
   const name = validateString('name', o.name);
   return {
@@ -96,16 +74,11 @@ function validateCacheOptions(options, { what = 'LruCache', allowed = CACHE_OPTI
   };
 }
 
-/** A ttl in whole milliseconds, 0 = never expires; `undefined` passes through. */
-function validateTtl(name, value) {
-  return validateInteger(name, value, { min: 0 });
-}
-
 /** Validates the optional third argument of set(); returns it or undefined. */
 function validateSetOptions(options) {
   if (options === undefined) return undefined;
   const o = validateOptions(options, 'set options');
-  refuseUnknown(o, SET_OPTION_NAMES, 'set');
+  refuseUnknown(o, SET_OPTION_NAMES, 'LruCache#set');
   validateTtl('ttl', o.ttl);
   return o;
 }

@@ -13,6 +13,7 @@
 //   and its timer never keeps the process alive.
 
 const { performance } = require('node:perf_hooks');
+const { callUser } = require('../internal/errors');
 
 const READS_PER_READING = 64;
 let reading = 0;
@@ -85,7 +86,9 @@ class AutopurgeSchedule {
         this.caches.delete(ref);
         continue;
       }
-      const delay = cache[PURGE]();
+      // A cache whose injected clock fails (ERR_LEAKGUARD_INVALID_CLOCK) must
+      // not throw out of this timer: warned about, and skipped this round.
+      const delay = callUser('LruCache autopurge', cache[PURGE], cache);
       if (delay < next) next = delay;
     }
     if (next !== Infinity) this.wake(next);

@@ -51,7 +51,16 @@ function startAgent() {
   let sampler;
   let startError = null;
   try {
-    require(path.join(ROOT, 'register.js'));
+    // This run asked for leakguard: a LEAKGUARD_DISABLE inherited from the
+    // environment must not make register.js print that it is off (the
+    // program's own environment is left as it was).
+    const disable = process.env.LEAKGUARD_DISABLE;
+    delete process.env.LEAKGUARD_DISABLE;
+    try {
+      require(path.join(ROOT, 'register.js'));
+    } finally {
+      if (disable !== undefined) process.env.LEAKGUARD_DISABLE = disable;
+    }
     sampler = require('../sampler');
     // register.js starts the sampler from LEAKGUARD_* variables; make sure it
     // runs even where the environment turned it off: this run asked for it.

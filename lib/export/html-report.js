@@ -13,7 +13,8 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { validateOptions, validateString, invalidOption } = require('../internal/errors');
+const { invalidOption } = require('../internal/errors');
+const { checkOptions, validateString } = require('../internal/options');
 const { formatBytes, formatRate, MB } = require('../internal/units');
 
 const MAX_POINTS = 600; // points per drawn series; longer histories are bucketed
@@ -465,13 +466,13 @@ function writeFileAtomic(file, text) {
 function writeHtmlReport(file, options) {
   validateString('path', file);
   if (file === undefined || file === '') throw invalidOption('path', 'a file path', file);
-  const o = validateOptions(options);
-  validateString('title', o.title);
-  validateString('subtitle', o.subtitle);
+  const o = checkOptions('writeHtmlReport', options);
+  const title = validateString('title', o.title);
+  const subtitle = validateString('subtitle', o.subtitle);
   const sampler = require('../sampler');
   const report = sampler.report();
   const history = typeof sampler.history === 'function' ? sampler.history() : [];
-  return writeFileAtomic(file, renderHtmlReport(report, history, o));
+  return writeFileAtomic(file, renderHtmlReport(report, history, { title, subtitle }));
 }
 
 /**

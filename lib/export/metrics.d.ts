@@ -20,7 +20,7 @@ export interface MetricsOptions {
    * `process_resident_memory_bytes`, `nodejs_external_memory_bytes`,
    * `nodejs_eventloop_lag_{p50,p99,max}_seconds`) instead of `leakguard_*`.
    * Leave it off when prom-client's `collectDefaultMetrics()` runs in the same
-   * registry. Ignored by `otel()`, which always uses semantic-convention names.
+   * registry. Refused by `otel()`, which always uses semantic-convention names.
    * The default value is false.
    */
   standardNames?: boolean;

@@ -17,7 +17,8 @@
 
 const { CELLS } = require('../internal/stats');
 const path = require('node:path');
-const { CODES, leakguardError, validateOptions, validateInteger, validateBoolean, callUser } = require('../internal/errors');
+const { CODES, leakguardError, callUser } = require('../internal/errors');
+const { checkOptions, validateInteger, validateBoolean } = require('../internal/options');
 
 const DEFAULTS = Object.freeze({ topSites: 10, topCaches: 20, standardNames: false });
 const OTHER = '_other';
@@ -355,8 +356,9 @@ function renderPrometheus(families) {
 
 // --- options ---
 
+// `what` is the entry's key in OPTION_NAMES (lib/internal/options.js).
 function resolveOptions(options, what) {
-  const o = validateOptions(options, `${what} options`);
+  const o = checkOptions(what, options, `${what} options`);
   return {
     topSites: validateInteger('topSites', o.topSites, { min: 1, max: 1000 }) ?? DEFAULTS.topSites,
     topCaches: validateInteger('topCaches', o.topCaches, { min: 1, max: 1000 }) ?? DEFAULTS.topCaches,

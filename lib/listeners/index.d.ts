@@ -50,7 +50,8 @@ export interface TrackListenersOptions {
 /**
  * Starts the listener ledger (wraps the EventEmitter and EventTarget prototype
  * methods). Returns true when it installed the ledger, false when it was
- * already installed (options of the second call are ignored).
+ * already installed (the second call's options are validated but not
+ * applied, and a LEAKGUARD_ALREADY_STARTED warning says so).
  */
 export declare function trackListeners(options?: TrackListenersOptions): boolean;
 

@@ -29,7 +29,7 @@
 const EventEmitter = require('node:events');
 const { getEventListeners } = EventEmitter;
 const { ListenerLedger } = require('./ledger');
-const { validateOptions, validateInteger, validateBoolean } = require('../internal/errors');
+const { checkOptions, validateInteger, validateBoolean } = require('../internal/options');
 
 const EEProto = EventEmitter.prototype;
 const ETProto = EventTarget.prototype;
@@ -259,17 +259,26 @@ function named(fn, original) {
 /**
  * Starts the listener ledger: wraps the EventEmitter and EventTarget prototype
  * methods that add and remove listeners. Idempotent: a second call while
- * tracking changes nothing (its options are ignored) and returns false.
+ * tracking changes nothing and returns false (its options are validated but
+ * not applied, and a LEAKGUARD_ALREADY_STARTED warning says so).
  */
 function trackListeners(options) {
-  const opts = validateOptions(options);
+  const opts = checkOptions('trackListeners', options);
   const sampleEvery =
     validateInteger('sampleEvery', opts.sampleEvery, { min: 1, max: 2 ** 31 - 1 }) ?? DEFAULT_SAMPLE_EVERY;
   const capturesPerSecond =
     validateInteger('capturesPerSecond', opts.capturesPerSecond, { min: 0, max: 1e9, allowInfinity: true }) ??
     DEFAULT_CAPTURES_PER_SECOND;
   const internal = validateBoolean('internal', opts.internal) ?? false;
-  if (originals !== null) return false;
+  if (originals !== null) {
+    if (options !== undefined && Object.keys(options).length > 0) {
+      process.emitWarning(
+        `leakguard: trackListeners() while already tracking: its options (${Object.keys(options).join(', ')}) were not applied; call untrackListeners() first to change them`,
+        { code: 'LEAKGUARD_ALREADY_STARTED' },
+      );
+    }
+    return false;
+  }
 
   const saved = {
     on: EEProto.on,

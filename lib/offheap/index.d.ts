@@ -13,14 +13,20 @@ export interface OffHeapCacheOptions {
    * Required; a positive integer.
    */
   maxSize: number;
-  /** Time to live of an entry after its last `set`, in milliseconds; 0 (the default) = forever. */
+  /** Time to live of an entry after its last `set`, in milliseconds (integer ≥ 0, as LruCache's); 0 (the default) = forever. */
   ttl?: number;
   /**
    * Share the store with every OffHeapCache of this name in the process (any
    * worker thread). A second opener must give the same `maxSize` and `ttl`.
    */
   name?: string;
-  /** Clock for `ttl`, in milliseconds (tests). The default is a monotonic clock shared by all threads. */
+  /**
+   * Clock for `ttl`, in milliseconds (tests). The default is a monotonic clock
+   * shared by all threads. `now()` must return a finite number >= 0: checked
+   * once at construction (ERR_LEAKGUARD_INVALID_OPTION), and a later bad
+   * reading or throw makes the operation throw ERR_LEAKGUARD_INVALID_CLOCK
+   * before the store is touched.
+   */
   clock?: { now(): number };
 }
 

@@ -26,7 +26,17 @@ const { inspect } = require('node:util');
 const native = require('../internal/native');
 const { CELLS, statsTable } = require('../internal/stats');
 const { captureSite } = require('../internal/callsite');
-const { CODES, leakguardError, invalidOption, validateOptions, validateInteger, validateNumber, validateString } = require('../internal/errors');
+const { CODES, leakguardError, invalidOption } = require('../internal/errors');
+const {
+  OPTION_NAMES,
+  refuseUnknown,
+  validateOptions,
+  validateInteger,
+  validateString,
+  validateTtl,
+  validateClock,
+  checkedClock,
+} = require('../internal/options');
 
 const { HITS, MISSES, SETS, DELETES } = CELLS.cache;
 
@@ -75,22 +85,22 @@ function decode(r) {
   return typeof r === 'number' ? bytesOut(r) : r;
 }
 
+// The accepted names are OPTION_NAMES.OffHeapCache (lib/internal/options.js);
+// ttl and clock are validated exactly as LruCache's are.
 function validate(options) {
   const o = validateOptions(options);
-  if (o.maxSize === undefined) {
-    throw leakguardError(TypeError, CODES.UNBOUNDED, 'OffHeapCache needs option "maxSize" (a bound in bytes)');
-  }
   if (o.max !== undefined) {
     throw invalidOption('max', 'left out: an OffHeapCache is bounded in bytes by "maxSize"', o.max);
   }
+  refuseUnknown(o, OPTION_NAMES.OffHeapCache, 'OffHeapCache');
+  if (o.maxSize === undefined) {
+    throw leakguardError(TypeError, CODES.UNBOUNDED, 'OffHeapCache needs option "maxSize" (a bound in bytes)');
+  }
   const maxSize = validateInteger('maxSize', o.maxSize, { min: 1 });
-  const ttl = validateNumber('ttl', o.ttl, { min: 0 }) ?? 0;
+  const ttl = validateTtl('ttl', o.ttl) ?? 0;
   const name = validateString('name', o.name);
   if (name !== undefined && name.length === 0) throw invalidOption('name', 'a non-empty string', name);
-  const clock = o.clock;
-  if (clock !== undefined && (clock === null || typeof clock !== 'object' || typeof clock.now !== 'function')) {
-    throw invalidOption('clock', 'an object with a now() method', clock);
-  }
+  const clock = validateClock('clock', o.clock);
   return { maxSize, ttl, name, clock };
 }
 
@@ -111,7 +121,10 @@ class OffHeapCache {
   constructor(options, entries) {
     const o = validate(options);
     this.#ttl = o.ttl;
-    this.#clock = o.clock ?? null;
+    // An injected clock is read through checkedClock: a reading that is not a
+    // finite number >= 0 throws ERR_LEAKGUARD_INVALID_CLOCK before the store is
+    // touched (the addon would otherwise take it for "use the store's clock").
+    this.#clock = o.clock === undefined ? null : checkedClock(o.clock, 'OffHeapCache');
     this.#maxSize = o.maxSize;
     this.#name = o.name ?? null;
     const captured = captureSite(OffHeapCache);

@@ -181,11 +181,16 @@ export interface StartOptions {
   listeners?: boolean;
 }
 
-/** Starts guarding; calling it while running does nothing. */
+/**
+ * Starts guarding. Unknown option names, wrong types and out-of-range values
+ * throw ERR_LEAKGUARD_INVALID_OPTION. Calling it while running changes
+ * nothing (options given then are not applied: a LEAKGUARD_ALREADY_STARTED
+ * warning says so).
+ */
 export declare function start(options?: StartOptions): void;
 /** Stops guarding and restores what start() changed. Idempotent. */
 export declare function stop(): void;
 /** The current report (the last one after stop()). */
 export declare function report(): Report;
-/** The human text form of a report. */
+/** The human text form of a report; a field of the wrong type throws ERR_LEAKGUARD_INVALID_OPTION naming it. */
 export declare function formatReport(report: Report): string;

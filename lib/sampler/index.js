@@ -11,7 +11,7 @@
 // through a weak thread-safe function), never let a throwing onLeak stop
 // anything, and stop() must put back everything start() changed.
 //
-// Defaults (all overridable, see README "## Sampler"):
+// Defaults (all overridable, see docs/sampler.md):
 //   intervalMs 1000 · windowMs max(8000, 32 × intervalMs) · longWindowFactor 8
 //   warmupMs = windowMs · minGrowthBytes 4 MiB · minRssGrowthBytes 16 MiB
 //   minSiteGrowth 20 · minGcGapMs max(1000, 4 × intervalMs)
@@ -25,13 +25,8 @@ const { Attributor, attributeReport } = require('./attribution');
 const { formatReport } = require('./report-format');
 const timers = require('../timers');
 const listeners = require('../listeners');
-const {
-  validateOptions,
-  validateInteger,
-  validateFunction,
-  validateBoolean,
-  callUser,
-} = require('../internal/errors');
+const { callUser } = require('../internal/errors');
+const { checkOptions, validateInteger, validateFunction, validateBoolean } = require('../internal/options');
 
 const MiB = 1024 * 1024;
 const DEFAULT_INTERVAL_MS = 1000;
@@ -41,8 +36,12 @@ let state = null;
 let lastReport = null;
 let lastHistory = [];
 
+/**
+ * start()'s options, validated (unknown names refused: the accepted names are
+ * OPTION_NAMES.start in lib/internal/options.js) and with defaults filled in.
+ */
 function resolveOptions(options) {
-  const o = validateOptions(options);
+  const o = checkOptions('start', options);
   const intervalMs = validateInteger('intervalMs', o.intervalMs, { min: 10, max: 600_000 }) ?? DEFAULT_INTERVAL_MS;
   const windowMs =
     validateInteger('windowMs', o.windowMs, { min: 4 * intervalMs, max: 86_400_000 }) ?? Math.max(8000, 32 * intervalMs);
@@ -70,10 +69,23 @@ function attributed(report, s) {
   return attributeReport(report, s.profiler.facts, s.attributor);
 }
 
-/** Starts guarding. Calling it while running does nothing. */
+/**
+ * Starts guarding. Calling it while running changes nothing; when that call
+ * gave options (say `start({ onLeak })` in a process already started by
+ * leakguard/register) a LEAKGUARD_ALREADY_STARTED warning says they were not
+ * applied, rather than dropping them silently.
+ */
 function start(options) {
   const o = resolveOptions(options);
-  if (state !== null) return;
+  if (state !== null) {
+    if (options !== undefined && Object.keys(options).length > 0) {
+      process.emitWarning(
+        `leakguard: start() while already running: its options (${Object.keys(options).join(', ')}) were not applied; call stop() first to change them`,
+        { code: 'LEAKGUARD_ALREADY_STARTED' },
+      );
+    }
+    return;
+  }
   const token = {};
   const onReport = (json) => {
     // A report queued before stop() must not reach a later start()'s caller.

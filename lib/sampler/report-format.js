@@ -1,13 +1,100 @@
 'use strict';
 // The human text form of a sampler report (`formatReport`): what
 // leakguard/register prints to stderr when a leak is found. Pure: reads only
-// the report it is given; never throws on a report with missing fields.
+// the report it is given. A missing field (or a null figure: JSON has no NaN)
+// is printed as absent; a field of the wrong type (a report that was not made
+// by report(), or was mangled on the way) is refused with TypeError
+// ERR_LEAKGUARD_INVALID_OPTION naming the field, before anything is formatted.
 
 const { invalidOption } = require('../internal/errors');
-
 const { formatBytes } = require('../internal/units');
 
 const mb = (bytes) => formatBytes(bytes, '?');
+
+const HEAP_NUMBERS = [
+  'usedBytes',
+  'totalBytes',
+  'rssBytes',
+  'externalBytes',
+  'baselineBytes',
+  'slopeBytesPerSec',
+  'externalSlopeBytesPerSec',
+  'rssSlopeBytesPerSec',
+  'windowMs',
+];
+const LAG_NUMBERS = ['p50Ms', 'p99Ms', 'maxMs'];
+const GC_NUMBERS = ['p50Ms', 'p99Ms', 'maxMs', 'count'];
+
+function absent(v) {
+  return v === undefined || v === null;
+}
+
+function isObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function expect(ok, field, expected, value) {
+  if (!ok) throw invalidOption(field, expected, value);
+}
+
+function checkNumbers(obj, names, prefix) {
+  for (const name of names) {
+    const v = obj[name];
+    expect(absent(v) || typeof v === 'number', `${prefix}.${name}`, 'a number', v);
+  }
+}
+
+function checkSite(site, field) {
+  expect(isObject(site), field, 'a site object { file, line, column, functionName }', site);
+  expect(absent(site.file) || typeof site.file === 'string', `${field}.file`, 'a string', site.file);
+  expect(absent(site.functionName) || typeof site.functionName === 'string', `${field}.functionName`, 'a string', site.functionName);
+  expect(absent(site.line) || typeof site.line === 'number', `${field}.line`, 'a number', site.line);
+  expect(absent(site.column) || typeof site.column === 'number', `${field}.column`, 'a number', site.column);
+}
+
+/** Throws for the first field formatReport reads that has the wrong type. */
+function checkReport(report) {
+  expect(isObject(report), 'report', 'a report object from report()', report);
+  expect(absent(report.leaking) || typeof report.leaking === 'boolean', 'report.leaking', 'a boolean', report.leaking);
+  expect(absent(report.since) || typeof report.since === 'number', 'report.since', 'a number or null', report.since);
+  for (const [key, numbers] of [
+    ['heap', HEAP_NUMBERS],
+    ['eventLoopLag', LAG_NUMBERS],
+    ['gcPause', GC_NUMBERS],
+  ]) {
+    const part = report[key];
+    if (absent(part)) continue;
+    expect(isObject(part), `report.${key}`, 'an object', part);
+    checkNumbers(part, numbers, `report.${key}`);
+  }
+  const growing = report.heap && report.heap.growing;
+  if (!absent(growing)) {
+    expect(Array.isArray(growing) && growing.every((g) => typeof g === 'string'), 'report.heap.growing', 'an array of strings', growing);
+  }
+  if (!absent(report.suspects)) {
+    expect(Array.isArray(report.suspects), 'report.suspects', 'an array', report.suspects);
+    report.suspects.forEach((s, i) => {
+      const field = `report.suspects[${i}]`;
+      expect(isObject(s), field, 'a suspect object', s);
+      expect(absent(s.kind) || typeof s.kind === 'string', `${field}.kind`, 'a string', s.kind);
+      expect(absent(s.description) || typeof s.description === 'string', `${field}.description`, 'a string', s.description);
+      if (!absent(s.site)) checkSite(s.site, `${field}.site`);
+      if (!absent(s.stack)) {
+        expect(Array.isArray(s.stack), `${field}.stack`, 'an array', s.stack);
+        s.stack.forEach((f, j) => checkSite(f, `${field}.stack[${j}]`));
+      }
+    });
+  }
+  const sampler = report.sampler;
+  if (!absent(sampler)) {
+    expect(isObject(sampler), 'report.sampler', 'an object', sampler);
+    if (!absent(sampler.overhead)) {
+      expect(isObject(sampler.overhead), 'report.sampler.overhead', 'an object', sampler.overhead);
+      checkNumbers(sampler.overhead, ['threadPercent', 'jsPercent'], 'report.sampler.overhead');
+    }
+  }
+}
+
 
 function ms(v) {
   if (typeof v !== 'number' || !Number.isFinite(v)) return '?';
@@ -51,9 +138,7 @@ function allocationLines(s) {
 
 /** The report as text, one fact per line, suspects ranked with their stacks. */
 function formatReport(report) {
-  if (report === null || typeof report !== 'object' || Array.isArray(report)) {
-    throw invalidOption('report', 'a report object from report()', report);
-  }
+  checkReport(report);
   const heap = report.heap || {};
   const lag = report.eventLoopLag || {};
   const gc = report.gcPause || {};

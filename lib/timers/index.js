@@ -24,6 +24,7 @@
 const nodeTimers = require('node:timers');
 const { syncBuiltinESMExports } = require('node:module');
 const { createRegistry, LeakguardTimeout, timerDuration, startReal, legacy } = require('./registry');
+const { checkOptions } = require('../internal/options');
 
 const NAMES = ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval'];
 // Deprecated functions of require('timers') that take a timer object; wrapped
@@ -152,9 +153,11 @@ function copySymbols(from, to) {
 
 /**
  * Installs the patch (idempotent). Returns true when this call installed it,
- * false when it was already installed.
+ * false when it was already installed. It takes no options: an options object
+ * with any name in it is refused rather than ignored.
  */
-function patchTimers() {
+function patchTimers(options) {
+  checkOptions('patchTimers', options);
   if (saved !== null) return false;
   const global = {};
   const module = {};
