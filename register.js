@@ -1,8 +1,9 @@
 'use strict';
 // The preload entry: `node -r leakguard/register app.js` (or `--import
 // leakguard/register` for ESM, through register.mjs). Calls start() configured
-// from environment variables and prints the report to stderr when the verdict
-// turns leaking (and again when it changes materially).
+// from environment variables, prints one line to stderr saying what is on and
+// when a first verdict can come, and prints the report to stderr when the
+// verdict turns leaking (and again when it changes materially).
 //
 //   LEAKGUARD_DISABLE=1             do nothing
 //   LEAKGUARD_INTERVAL_MS=1000      sampling period, ms (10 .. 600000)
@@ -13,6 +14,8 @@
 //   LEAKGUARD_LISTENERS=0           leave the listener ledger off
 //   LEAKGUARD_ALLOCATIONS=0         never run the sampling heap profiler
 //   LEAKGUARD_REPORT=stderr|json|none   what to print on a leak (default stderr)
+//   LEAKGUARD_REPORT_FILE=path      also write each leak report there, synchronously
+//   LEAKGUARD_QUIET=1               no start-up line
 //
 // A malformed variable is reported as a process warning (LEAKGUARD_BAD_ENV)
 // and ignored, and leakguard failing to start at all (the native addon not
@@ -59,6 +62,7 @@ function optionsFromEnv(env, formatReport = require('./lib/sampler').formatRepor
     warn(`LEAKGUARD_REPORT=${JSON.stringify(output)} is not stderr, json or none; using stderr`);
     output = 'stderr';
   }
+  if (env.LEAKGUARD_REPORT_FILE) options.reportFile = env.LEAKGUARD_REPORT_FILE;
   if (output !== 'none') {
     options.onLeak = (report) => {
       process.stderr.write(output === 'json' ? `${JSON.stringify(report)}\n` : formatReport(report));
@@ -67,10 +71,26 @@ function optionsFromEnv(env, formatReport = require('./lib/sampler').formatRepor
   return options;
 }
 
+/** The start-up line: what is on, and when the first verdict can come. */
+function startupLine(o) {
+  const { firstVerdictMs } = require('./lib/sampler/defaults');
+  const on = ['sampler'];
+  if (o.timers) on.push('timers');
+  if (o.listeners) on.push('listeners');
+  if (o.allocations) on.push(`allocation sampling every ${Math.round(o.samplingIntervalBytes / 1024)} KiB`);
+  const f = firstVerdictMs(o);
+  const s = (ms) => `${Math.round(ms / 100) / 10} s`;
+  return (
+    `leakguard: on (${on.join(', ')}; every ${o.intervalMs} ms, pid ${process.pid}). ` +
+    `A leak is reported ~${s(f.afterLeakStartMs)} after it starts (warm-up at most ${s(f.warmupAtMostMs)}), ` +
+    `at once near the heap limit. LEAKGUARD_QUIET=1 hides this line.\n`
+  );
+}
+
 /** start() from the environment; every failure becomes a warning, never a throw. */
 function startFromEnv(env) {
   try {
-    const { start, formatReport } = require('./lib/sampler');
+    const { start, formatReport, runningOptions } = require('./lib/sampler');
     const options = optionsFromEnv(env, formatReport);
     try {
       start(options);
@@ -78,9 +98,11 @@ function startFromEnv(env) {
       if (!err || err.code !== 'ERR_LEAKGUARD_INVALID_OPTION') throw err;
       // An out-of-range value: warn and start with the defaults for it.
       warn(`${err.message}; starting with defaults`);
-      const { onLeak, timers, listeners, allocations } = options;
-      start({ onLeak, timers, listeners, allocations });
+      const { onLeak, timers, listeners, allocations, reportFile } = options;
+      start({ onLeak, timers, listeners, allocations, reportFile });
     }
+    const o = runningOptions();
+    if (o !== null && env.LEAKGUARD_QUIET !== '1' && env.LEAKGUARD_QUIET !== 'true') process.stderr.write(startupLine(o));
   } catch (err) {
     warn(`leakguard did not start and the application runs without it: ${err && err.stack ? err.stack : err}`, 'LEAKGUARD_START_FAILED');
   }
@@ -88,4 +110,4 @@ function startFromEnv(env) {
 
 if (process.env.LEAKGUARD_DISABLE !== '1') startFromEnv(process.env);
 
-module.exports = { optionsFromEnv };
+module.exports = { optionsFromEnv, startupLine };

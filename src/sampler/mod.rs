@@ -75,7 +75,9 @@ pub struct Settings {
     pub window_ms: f64,
     /// Long horizon = `window_ms * long_factor`.
     pub long_factor: f64,
-    /// Samples from this long after start are never judged, in milliseconds.
+    /// Longest warm-up, in milliseconds: samples before its end are never
+    /// judged. It ends earlier, once the heap stopped rising for half a
+    /// window (start-up no longer dominates).
     pub warmup_ms: f64,
     /// Minimum heap/external growth over a horizon, in bytes.
     pub min_growth_bytes: f64,
@@ -90,23 +92,47 @@ pub struct Settings {
     pub allocations: bool,
     /// Entries kept by `history()`.
     pub history_len: usize,
+    /// Longest wait for suspects before the first leak report is delivered
+    /// without any, in milliseconds.
+    pub suspect_wait_ms: f64,
+    /// A timer/listener/unbounded-cache row rising this fast (items/s) ...
+    pub registry_min_rate: f64,
+    /// ... with this many live items is a leak verdict by itself.
+    pub registry_min_live: f64,
+    /// No forced GC expected to pause longer than this, in milliseconds.
+    pub max_forced_gc_pause_ms: f64,
+    /// Forced GCs take at most this share of wall time, in percent.
+    pub forced_gc_percent: f64,
 }
 
+/// Full-GC time assumed per MiB of used heap before one has been measured
+/// (a profile read through `node:inspector` measured 1.3–1.6 ms/MiB).
+const GC_MS_PER_MIB: f64 = 1.5;
+
+/// Bytes per entry a filling cache without size accounting may explain.
+const FILLING_ENTRY_BYTES: f64 = 16.0 * 1024.0;
+
 impl Settings {
-    /// Defaults for a given interval (mirrors `lib/sampler/index.js`).
-    pub fn for_interval(interval_ms: f64) -> Self {
-        let window_ms = (32.0 * interval_ms).max(8000.0);
+    /// Fixed settings for the Rust tests. The defaults users get are set in
+    /// one place, `lib/sampler/defaults.js`; these are test data.
+    #[cfg(test)]
+    pub fn for_tests(interval_ms: f64) -> Self {
         Settings {
             interval_ms,
-            window_ms,
+            window_ms: 8000.0,
             long_factor: 8.0,
-            warmup_ms: window_ms,
+            warmup_ms: 8000.0,
             min_growth_bytes: 4.0 * 1024.0 * 1024.0,
             min_rss_growth_bytes: 16.0 * 1024.0 * 1024.0,
             min_site_growth: 20.0,
-            min_gc_gap_ms: (4.0 * interval_ms).max(1000.0),
+            min_gc_gap_ms: 1000.0,
             allocations: true,
             history_len: 600,
+            suspect_wait_ms: 2000.0,
+            registry_min_rate: 100.0,
+            registry_min_live: 1000.0,
+            max_forced_gc_pause_ms: 500.0,
+            forced_gc_percent: 1.0,
         }
     }
 
@@ -141,7 +167,18 @@ struct Latest {
     heartbeat_t: f64,
     major_gcs: f64,
     forced_gc_ms: f64,
+    forced_gc_total_ms: f64,
+    heap_limit: f64,
     js_busy_ms: f64,
+}
+
+/// The near-heap-limit verdict: JS saw used heap past a high share of
+/// `heap_size_limit` and still rising (see `near_heap_limit`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct NearLimit {
+    t: f64,
+    used: f64,
+    limit: f64,
 }
 
 /// What one tick reads: the feed, RSS, and the registry rows.
@@ -181,9 +218,23 @@ pub struct SamplerCore {
     dropped: u64,
     forced_gcs: u64,
     last_gc_request: f64,
-    profile_until: f64,
     since: Option<f64>,
     notified: Option<String>,
+    /// The first report of a leak is held (at most `suspect_wait_ms`) until a
+    /// suspect is known; while held, a profile read is wanted.
+    want_attribution: bool,
+    /// When the adaptive warm-up ended.
+    warmup_ended: Option<f64>,
+    near_limit: Option<NearLimit>,
+    /// Registry rows that are a verdict by themselves (this tick).
+    evidence: Vec<Suspect>,
+    /// Bounded caches filling (this tick), and whether they explain the heap's growth.
+    filling: Vec<ranking::Filling>,
+    explained_by_caches: bool,
+    /// Forced GCs the budget refused.
+    forced_gcs_refused: u64,
+    /// Heap used at the last forced GC, to scale its duration to today's heap.
+    used_at_forced: f64,
     history: VecDeque<HistoryEntry>,
     now: f64,
     /// Milliseconds the sampler thread spent in its ticks, ever (wall time
@@ -222,9 +273,16 @@ impl SamplerCore {
             dropped: 0,
             forced_gcs: 0,
             last_gc_request: f64::NEG_INFINITY,
-            profile_until: f64::NEG_INFINITY,
             since: None,
             notified: None,
+            want_attribution: false,
+            warmup_ended: None,
+            near_limit: None,
+            evidence: Vec::new(),
+            filling: Vec::new(),
+            explained_by_caches: false,
+            forced_gcs_refused: 0,
+            used_at_forced: 0.0,
             history: VecDeque::new(),
             now: 0.0,
             thread_busy_ms: 0.0,
@@ -253,15 +311,25 @@ impl SamplerCore {
         self.dropped += f.dropped;
         self.latest.heartbeat_t = f.heartbeat_t;
         self.latest.major_gcs = f.major_gcs;
+        if f.forced_gc_ms != self.latest.forced_gc_ms {
+            self.used_at_forced = self.latest.sample.used;
+        }
         self.latest.forced_gc_ms = f.forced_gc_ms;
+        self.latest.forced_gc_total_ms = f.forced_gc_total_ms;
+        self.latest.heap_limit = f.heap_limit;
         self.latest.js_busy_ms = f.js_busy_ms;
 
         if let Some(s) = f.sample {
             self.samples += 1;
             self.latest.sample = s;
+            // All of the heap used: old-generation bytes alone rise in steps,
+            // one per scavenge that promotes, and a service allocating little
+            // garbage scavenges less often than once per segment. A segment's
+            // floor is its lowest sample (just after a scavenge when there is
+            // garbage), so young garbage does not raise it.
             self.heap.push(Point {
                 t: s.t,
-                v: surviving(s.old_used, s.used),
+                v: s.used,
                 post_gc: false,
             });
             self.external.push(Point {
@@ -310,10 +378,17 @@ impl SamplerCore {
                 });
             }
         }
+        self.end_warmup(now);
         self.heap.evaluate(now);
         self.external.evaluate(now);
         self.native.evaluate(now);
         self.rows.observe(now, &obs.rows);
+        self.evidence = self.rows.evidence(
+            self.settings.registry_min_rate,
+            self.settings.registry_min_live,
+        );
+        self.filling = self.rows.filling(now);
+        self.explained_by_caches = self.caches_explain_heap_growth();
 
         let leaking = self.leaking();
         if leaking {
@@ -326,35 +401,118 @@ impl SamplerCore {
         self.requests(now)
     }
 
+    /// The warm-up ends once the heap stopped rising for half a window (its
+    /// floor over the last quarter window no more than `min_growth / 16`
+    /// above the quarter before): start-up no longer dominates. It lasts at
+    /// most `warmup_ms` (a leak from the first second keeps it that long).
+    fn end_warmup(&mut self, now: f64) {
+        if self.warmup_ended.is_some() {
+            return;
+        }
+        let started = self.started_at.unwrap_or(now);
+        let seg = self.settings.window_ms / 4.0;
+        let ended = if now - started >= self.settings.warmup_ms {
+            true
+        } else if now - started >= 2.0 * seg {
+            let s = &self.heap.series;
+            match (
+                s.floor_between(now - 2.0 * seg, now - seg),
+                s.floor_between(now - seg, now),
+            ) {
+                (Some(a), Some(b)) => b - a < self.settings.min_growth_bytes / 16.0,
+                _ => false,
+            }
+        } else {
+            false
+        };
+        if ended {
+            self.warmup_ended = Some(now);
+            self.heap.end_warmup(now);
+            self.external.end_warmup(now);
+        }
+    }
+
+    /// Growth of the heap that bounded leakguard caches still filling can
+    /// explain: the heap's slope is no more than their entries per second
+    /// times a plausible entry size (their own accounting, else
+    /// `FILLING_ENTRY_BYTES`), and filling them to their bounds at the bytes
+    /// per entry actually seen fits in half the heap still free. A bound so
+    /// large that reaching it would exhaust the heap explains nothing.
+    fn caches_explain_heap_growth(&self) -> bool {
+        if self.filling.is_empty() || !self.heap.leaking() {
+            return false;
+        }
+        let slope = self
+            .heap
+            .growth()
+            .map_or_else(
+                || {
+                    self.heap
+                        .series
+                        .floor_slope(self.now, self.settings.window_ms)
+                },
+                |g| g.slope_per_sec,
+            )
+            .max(0.0);
+        let entries: f64 = self.filling.iter().map(|f| f.growth).sum();
+        let plausible: f64 = self
+            .filling
+            .iter()
+            .map(|f| f.growth * f.bytes_per_entry.map_or(FILLING_ENTRY_BYTES, |b| 2.0 * b))
+            .sum();
+        if entries <= 0.0 || slope > plausible {
+            return false;
+        }
+        let per_entry = slope / entries;
+        let headroom: f64 = self
+            .filling
+            .iter()
+            .map(|f| (f.max - f.size).max(0.0) * per_entry)
+            .sum();
+        let limit = self.latest.heap_limit;
+        let free = if limit > 0.0 {
+            (limit - self.latest.sample.used).max(0.0)
+        } else {
+            f64::INFINITY
+        };
+        headroom <= 0.5 * free
+    }
+
+    /// The forced-GC budget: at most `forced_gc_percent` of the wall time
+    /// since start (plus one pause, so that the first can happen), and no
+    /// single forced GC expected to pause longer than `max_forced_gc_pause_ms`
+    /// (the last one's duration scaled to today's heap, or `GC_MS_PER_MIB`
+    /// before one has been measured). Natural major GCs cost nothing here.
+    fn forced_gc_allowed(&self, now: f64) -> bool {
+        let s = &self.settings;
+        let used = self.latest.sample.used.max(1.0);
+        let expected = if self.latest.forced_gc_ms > 0.0 && self.used_at_forced > 0.0 {
+            self.latest.forced_gc_ms * used / self.used_at_forced
+        } else {
+            used / (1024.0 * 1024.0) * GC_MS_PER_MIB
+        };
+        let elapsed = now - self.started_at.unwrap_or(now);
+        let budget = s.forced_gc_percent / 100.0 * elapsed + s.max_forced_gc_pause_ms;
+        expected <= s.max_forced_gc_pause_ms
+            && self.latest.forced_gc_total_ms + expected <= budget
+            && now - self.last_gc_request >= s.min_gc_gap_ms
+    }
+
     fn requests(&mut self, now: f64) -> Requests {
-        let wants = self.heap.wants_gc() || self.external.wants_gc() || self.native.wants_gc();
-        // At most 1% of the time in forced GCs, but never fewer than two per
-        // window while a suspicion waits for confirmation: a slow GC (or a
-        // profile read, which it is timed with) must not starve the verdict.
-        let gap = self
-            .settings
-            .min_gc_gap_ms
-            .max(100.0 * self.latest.forced_gc_ms)
-            .min(self.settings.window_ms / 2.0);
-        let force_gc = wants && now - self.last_gc_request >= gap;
+        let wants = self.heap.wants_gc()
+            || self.external.wants_gc()
+            || self.native.wants_gc()
+            || (self.want_attribution && self.settings.allocations);
+        let force_gc = wants && self.forced_gc_allowed(now);
         if force_gc {
             self.last_gc_request = now;
+        } else if wants && now - self.last_gc_request >= self.settings.min_gc_gap_ms {
+            self.forced_gcs_refused += 1;
         }
-        let suspected = self.heap.suspected() || self.external.suspected();
-        if suspected {
-            self.profile_until = now + self.settings.window_ms;
+        Requests {
+            force_gc,
+            profile: self.settings.allocations,
         }
-        if !self.settings.allocations {
-            return Requests {
-                force_gc,
-                profile: false,
-            };
-        }
-        let profile = now < self.profile_until;
-        if !profile {
-            self.allocations.clear();
-        }
-        Requests { force_gc, profile }
     }
 
     fn record_history(&mut self, now: f64, leaking: bool) {
@@ -378,8 +536,32 @@ impl SamplerCore {
         self.allocations = allocations;
     }
 
+    /// Leaking: a series confirmed growing (the heap's only when bounded
+    /// caches filling do not explain it), registry evidence, or the heap near
+    /// its limit.
     pub fn leaking(&self) -> bool {
-        self.heap.leaking() || self.external.leaking() || self.native.leaking()
+        (self.heap.leaking() && !self.explained_by_caches)
+            || self.external.leaking()
+            || self.native.leaking()
+            || !self.evidence.is_empty()
+            || self.near_limit.is_some()
+    }
+
+    /// JS saw used heap past a high share of its limit and rising: leaking now,
+    /// and the report to hand to `onLeak` at once (it is also marked as
+    /// notified, so the thread does not deliver it a second time).
+    pub fn near_heap_limit(&mut self, now: f64, used: f64, limit: f64) -> String {
+        self.now = self.now.max(now);
+        self.near_limit = Some(NearLimit {
+            t: now,
+            used,
+            limit,
+        });
+        self.since.get_or_insert(now);
+        let suspects = self.suspects();
+        self.notified = Some(self.notification_key(&suspects));
+        self.want_attribution = false;
+        self.report_with(now, suspects).to_string()
     }
 
     /// The post-GC heap baseline: the last post-GC size, else the recent floor.
@@ -401,29 +583,45 @@ impl SamplerCore {
     }
 
     pub fn suspects(&self) -> Vec<Suspect> {
-        ranking::rank(self.rows.suspects(), &self.allocations)
+        let mut ranked = ranking::rank(self.rows.suspects(), &self.allocations);
+        // Registry evidence alone decided: its rows come first.
+        if !self.evidence.is_empty()
+            && !self.heap.leaking()
+            && !self.external.leaking()
+            && !self.native.leaking()
+        {
+            let is_evidence = |s: &Suspect| {
+                self.evidence
+                    .iter()
+                    .any(|e| e.kind == s.kind && e.site == s.site && e.detail == s.detail)
+            };
+            ranked.sort_by_key(|s| !is_evidence(s));
+        }
+        ranked
     }
 
-    /// The series whose verdict is leaking.
+    /// What is leaking: the series whose verdict is leaking, `registry` for
+    /// registry evidence, `heapLimit` near the heap limit.
     fn growing(&self) -> Vec<&'static str> {
-        [
+        let mut out: Vec<&'static str> = [
             ("heap", &self.heap),
             ("external", &self.external),
             ("rss", &self.native),
         ]
         .into_iter()
-        .filter(|(_, v)| v.leaking())
+        .filter(|(n, v)| v.leaking() && !(*n == "heap" && self.explained_by_caches))
         .map(|(n, _)| n)
-        .collect()
+        .collect();
+        if !self.evidence.is_empty() {
+            out.push("registry");
+        }
+        if self.near_limit.is_some() {
+            out.push("heapLimit");
+        }
+        out
     }
 
-    /// When the verdict turns leaking, or while leaking the growing series or
-    /// the top suspect change: the report to hand to `onLeak`.
-    pub fn take_notification(&mut self, generated_at: f64) -> Option<String> {
-        if !self.leaking() {
-            return None;
-        }
-        let suspects = self.suspects();
+    fn notification_key(&self, suspects: &[Suspect]) -> String {
         let top = suspects
             .first()
             .map(|s| {
@@ -435,7 +633,48 @@ impl SamplerCore {
                 format!("{}@{site}", s.kind)
             })
             .unwrap_or_default();
-        let key = format!("{:?}|{top}", self.growing());
+        format!("{:?}|{top}", self.growing())
+    }
+
+    /// Why no suspect could be named, for a report delivered without one.
+    fn no_suspect_reason(&self) -> String {
+        let mut why = format!(
+            "no suspect could be named within {} ms of the verdict: ",
+            self.settings.suspect_wait_ms
+        );
+        if self.external.leaking() || self.native.leaking() {
+            why.push_str("the growth is outside the V8 heap (Buffers, native memory), which the sampling heap profiler does not see");
+        } else if !self.settings.allocations {
+            why.push_str("allocation sampling is off (allocations: false)");
+        } else if self.forced_gcs_refused > 0 && self.allocations.is_empty() {
+            why.push_str("the forced-GC budget refused the profile read");
+        } else {
+            why.push_str("no allocation site, timer, listener or cache grew");
+        }
+        why
+    }
+
+    /// When the verdict turns leaking, or while leaking the growing series or
+    /// the top suspect change: the report to hand to `onLeak`.
+    ///
+    /// The first report of a leak waits for a suspect (a profile read is
+    /// requested meanwhile) for at most `suspect_wait_ms` after the verdict;
+    /// past that it is delivered with `note` saying why none was named.
+    pub fn take_notification(&mut self, generated_at: f64) -> Option<String> {
+        if !self.leaking() {
+            self.want_attribution = false;
+            return None;
+        }
+        let suspects = self.suspects();
+        if self.notified.is_none() && suspects.is_empty() {
+            let waited = self.now - self.since.unwrap_or(self.now);
+            if waited < self.settings.suspect_wait_ms {
+                self.want_attribution = true;
+                return None;
+            }
+        }
+        self.want_attribution = false;
+        let key = self.notification_key(&suspects);
         if self.notified.as_deref() == Some(key.as_str()) {
             return None;
         }
@@ -464,9 +703,34 @@ impl SamplerCore {
                 |g| g.slope_per_sec,
             )
         };
+        let leaking = self.leaking();
+        let note = (leaking && suspects.is_empty()).then(|| self.no_suspect_reason());
+        let filling: Vec<Value> = self
+            .filling
+            .iter()
+            .map(|f| {
+                json!({
+                    "name": f.name,
+                    "class": f.class,
+                    "site": f.site,
+                    "size": f.size,
+                    "max": f.max,
+                    "percent": f.percent(),
+                    "growthPerSec": f.growth,
+                    "description": f.description(),
+                })
+            })
+            .collect();
+        let near_limit = self
+            .near_limit
+            .map(|n| json!({ "at": n.t, "usedBytes": n.used, "limitBytes": n.limit }));
         json!({
-            "leaking": self.leaking(),
+            "leaking": leaking,
             "since": self.since,
+            "note": note,
+            "filling": filling,
+            "explainedByCaches": self.explained_by_caches,
+            "nearHeapLimit": near_limit,
             "generatedAt": generated_at,
             "heap": {
                 "usedBytes": self.latest.sample.used,
@@ -484,6 +748,10 @@ impl SamplerCore {
                 "samples": self.samples,
                 "majorGcs": self.latest.major_gcs,
                 "forcedGcs": self.forced_gcs,
+                "forcedGcMs": self.latest.forced_gc_total_ms,
+                "lastForcedGcMs": self.latest.forced_gc_ms,
+                "forcedGcsRefused": self.forced_gcs_refused,
+                "heapLimitBytes": self.latest.heap_limit,
                 "growing": self.growing(),
             },
             "eventLoopLag": {
@@ -501,6 +769,7 @@ impl SamplerCore {
             "suspects": suspects,
             "sampler": {
                 "intervalMs": s.interval_ms,
+                "warmupEndedAt": self.warmup_ended,
                 "droppedFeedEntries": self.dropped,
                 "trackedRows": self.rows.len(),
                 "startedAt": self.started_at,
@@ -800,7 +1069,7 @@ mod tests {
     /// Drives the core as the thread would, serving forced-GC requests.
     #[test]
     fn a_leak_turns_the_report_leaking_notifies_once_and_names_the_timer() {
-        let mut core = SamplerCore::new(Settings::for_interval(250.0));
+        let mut core = SamplerCore::new(Settings::for_tests(250.0));
         // Flat through the 8 s warm-up, then 2 MiB/s (and a growing timer site).
         let live = |t: f64| 30.0 * MB + 2.0 * MB * ((t - 8000.0) / 1000.0).max(0.0);
         let mut notes = Vec::new();
@@ -813,7 +1082,7 @@ mod tests {
                 t,
                 live(t - t0) + 3.0 * MB,
                 post,
-                vec![timer_row((t - t0) / 10.0)],
+                vec![timer_row((t - t0) / 40.0)],
             ));
             gc_next = req.force_gc;
             if let Some(n) = core.take_notification(t) {
@@ -840,7 +1109,7 @@ mod tests {
 
     #[test]
     fn a_constant_heap_is_quiet_and_a_stalled_loop_shows_in_the_lag() {
-        let mut core = SamplerCore::new(Settings::for_interval(250.0));
+        let mut core = SamplerCore::new(Settings::for_tests(250.0));
         let mut t = 0.0;
         while t < 20_000.0 {
             let req = core.observe(obs(t, 50.0 * MB, None, vec![]));
@@ -859,13 +1128,217 @@ mod tests {
         assert_eq!(r["suspects"].as_array().unwrap().len(), 0);
     }
 
+    fn cache_row(size: f64, max: Option<f64>) -> RowSnapshot {
+        let site = Site {
+            file: "/srv/catalogue.js".into(),
+            line: 9,
+            column: 1,
+            function_name: None,
+            node_modules: false,
+        };
+        let mut cells = [0.0; 8];
+        cells[crate::stats::layout::cache::SIZE] = size;
+        RowSnapshot {
+            id: 1,
+            generation: 1,
+            meta: Arc::new(RowMeta {
+                kind: Kind::Cache,
+                name: Some("catalogue".into()),
+                site: Some(site.clone()),
+                stack: vec![site],
+                max,
+                max_size: None,
+                detail: Some("LruCache".into()),
+            }),
+            cells,
+        }
+    }
+
+    /// Drives `core` for `ms` at 250 ms ticks, serving forced GCs; returns the notifications.
+    fn drive(
+        core: &mut SamplerCore,
+        ms: f64,
+        heap: impl Fn(f64) -> f64,
+        rows: impl Fn(f64) -> Vec<RowSnapshot>,
+    ) -> Vec<Value> {
+        let mut notes = Vec::new();
+        let mut gc_next = false;
+        let mut t = 0.0;
+        while t < ms {
+            let post = gc_next.then(|| heap(t));
+            let mut o = obs(1e6 + t, heap(t) + 3.0 * MB, post, rows(t));
+            o.feed.forced_gc_ms = 5.0;
+            o.feed.heap_limit = 4096.0 * MB;
+            gc_next = core.observe(o).force_gc;
+            if let Some(n) = core.take_notification(1e6 + t) {
+                notes.push(serde_json::from_str(&n).unwrap());
+            }
+            t += 250.0;
+        }
+        notes
+    }
+
+    #[test]
+    fn registry_growth_alone_is_a_verdict_with_its_row_first() {
+        let mut core = SamplerCore::new(Settings::for_tests(250.0));
+        // Flat heap; 500 intervals per second, never cleared.
+        let notes = drive(
+            &mut core,
+            20_000.0,
+            |_| 30.0 * MB,
+            |t| vec![timer_row(t / 2.0)],
+        );
+        assert!(core.leaking());
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0]["heap"]["growing"][0], "registry");
+        assert_eq!(notes[0]["suspects"][0]["kind"], "timer");
+        // 20 per second is a suspect, not a verdict.
+        let mut quiet = SamplerCore::new(Settings::for_tests(250.0));
+        let notes = drive(
+            &mut quiet,
+            20_000.0,
+            |_| 30.0 * MB,
+            |t| vec![timer_row(t / 50.0)],
+        );
+        assert!(notes.is_empty() && !quiet.leaking());
+    }
+
+    #[test]
+    fn a_bounded_cache_filling_explains_heap_growth_and_a_huge_bound_does_not() {
+        // 1 500 entries/s of ~2 KiB: 3 MiB/s of heap, below a 60 000 bound.
+        let heap = |t: f64| 30.0 * MB + 3.0 * MB * (t / 1000.0);
+        let mut core = SamplerCore::new(Settings::for_tests(250.0));
+        let notes = drive(&mut core, 20_000.0, heap, |t| {
+            vec![cache_row(1.5 * t, Some(60_000.0))]
+        });
+        assert!(notes.is_empty(), "{notes:?}");
+        assert!(!core.leaking());
+        let r = core.report(0.0);
+        assert_eq!(r["explainedByCaches"], true);
+        assert_eq!(r["filling"][0]["name"], "catalogue");
+        assert!(r["filling"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("% of max"));
+        // A bound of 10^9 entries at 2 KiB each would need ~2 TB: not an explanation.
+        let mut huge = SamplerCore::new(Settings::for_tests(250.0));
+        let notes = drive(&mut huge, 20_000.0, heap, |t| {
+            vec![cache_row(1.5 * t, Some(1e9))]
+        });
+        assert!(huge.leaking());
+        assert!(notes[0]["filling"][0]["name"] == "catalogue");
+    }
+
+    #[test]
+    fn the_warm_up_ends_when_the_heap_stops_rising_and_the_first_report_waits_for_suspects() {
+        let mut s = Settings::for_tests(250.0);
+        s.warmup_ms = 30_000.0;
+        let mut core = SamplerCore::new(s);
+        // Start-up growth for 2 s, flat, then a 2 MiB/s leak from 8 s.
+        let heap = |t: f64| {
+            20.0 * MB
+                + 5.0 * MB * (t / 2000.0).min(1.0)
+                + 2.0 * MB * ((t - 8000.0) / 1000.0).max(0.0)
+        };
+        let mut gc_next = false;
+        let mut t = 0.0;
+        let mut first: Option<(f64, Value)> = None;
+        let mut held = false;
+        while t < 30_000.0 {
+            let post = gc_next.then(|| heap(t));
+            let mut o = obs(t, heap(t) + 3.0 * MB, post, vec![]);
+            o.feed.forced_gc_ms = 5.0;
+            let req = core.observe(o);
+            gc_next = req.force_gc;
+            if core.leaking() && first.is_none() {
+                held = true;
+                // The profile read the hold asked for names the allocating function.
+                core.set_allocations(vec![Allocation {
+                    site: Site {
+                        file: "/srv/a.js".into(),
+                        line: 3,
+                        column: 1,
+                        function_name: Some("keep".into()),
+                        node_modules: false,
+                    },
+                    stack: vec![],
+                    bytes: 8.0 * MB,
+                    growth: 2.0 * MB,
+                    count: 16.0,
+                }]);
+            }
+            if let Some(n) = core.take_notification(t) {
+                first.get_or_insert((t, serde_json::from_str(&n).unwrap()));
+            }
+            t += 250.0;
+        }
+        let ended = core.report(0.0)["sampler"]["warmupEndedAt"]
+            .as_f64()
+            .unwrap();
+        assert!(ended < 8000.0, "warm-up ended at {ended}");
+        let (at, report) = first.expect("reported");
+        assert!(held);
+        assert!(at - 8000.0 <= 10_000.0, "reported {at}");
+        assert_eq!(report["suspects"][0]["kind"], "allocation");
+    }
+
+    #[test]
+    fn a_report_without_suspects_comes_after_the_wait_and_says_why() {
+        let mut core = SamplerCore::new(Settings::for_tests(250.0));
+        let heap = |t: f64| 20.0 * MB + 2.0 * MB * ((t - 6000.0) / 1000.0).max(0.0);
+        let notes = drive(&mut core, 25_000.0, heap, |_| vec![]);
+        assert_eq!(notes.len(), 1);
+        let since = notes[0]["since"].as_f64().unwrap();
+        let at = notes[0]["generatedAt"].as_f64().unwrap();
+        assert!(at - since >= 2000.0);
+        assert!(notes[0]["note"].as_str().unwrap().contains("no suspect"));
+    }
+
+    #[test]
+    fn near_the_heap_limit_the_report_is_immediate_and_not_repeated() {
+        let mut core = SamplerCore::new(Settings::for_tests(250.0));
+        drive(&mut core, 2000.0, |_| 30.0 * MB, |_| vec![]);
+        let r: Value =
+            serde_json::from_str(&core.near_heap_limit(1e6 + 2000.0, 60.0 * MB, 64.0 * MB))
+                .unwrap();
+        assert_eq!(r["leaking"], true);
+        assert_eq!(r["nearHeapLimit"]["limitBytes"], 64.0 * MB);
+        assert!(r["heap"]["growing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g == "heapLimit"));
+        assert!(
+            core.take_notification(1e6 + 2100.0).is_none(),
+            "already delivered"
+        );
+    }
+
+    #[test]
+    fn forced_gcs_stay_within_their_budget() {
+        let mut core = SamplerCore::new(Settings::for_tests(250.0));
+        core.observe(obs(0.0, 100.0 * MB, None, vec![]));
+        // 100 MiB at 1.5 ms/MiB = 150 ms expected: within a 500 ms pause.
+        assert!(core.forced_gc_allowed(2000.0));
+        // A 2 GiB heap is expected to pause ~3 s: refused.
+        core.observe(obs(250.0, 2048.0 * MB, None, vec![]));
+        assert!(!core.forced_gc_allowed(2000.0));
+        // 1% of 100 s is 1 s (+ one 500 ms pause): 1.4 s already spent, 150 ms more is too much.
+        core.observe(obs(99_750.0, 100.0 * MB, None, vec![]));
+        let mut o = obs(100_000.0, 100.0 * MB, None, vec![]);
+        o.feed.forced_gc_ms = 150.0;
+        o.feed.forced_gc_total_ms = 1400.0;
+        core.observe(o);
+        assert!(!core.forced_gc_allowed(100_000.0));
+    }
+
     #[test]
     fn the_thread_ticks_flushes_and_shuts_down_idempotently() {
         let registry = Arc::new(Registry::new());
         let (tx, rx) = mpsc::channel::<String>();
         let tx = Mutex::new(tx);
         let sampler = HeapSampler::start(
-            Settings::for_interval(50.0),
+            Settings::for_tests(50.0),
             registry,
             Box::new(move |s| {
                 let _ = tx.lock().send(s);
