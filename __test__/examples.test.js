@@ -8,6 +8,11 @@
 // timers, listeners and caches the exact line marked `// LEAK: <kind>` in the
 // example; for raw allocations the function that encloses the marked line.
 // Each control must never be reported as leaking.
+//
+// An example may declare, in a `// leakguard-example:` comment, `node-args=...`
+// (extra node flags, e.g. a small heap) and `dies=oom` (it is expected to die
+// of its leak: then the report must have reached onLeak before the exit, and
+// there is no end-of-run report line).
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -18,11 +23,17 @@ const { spawn } = require('node:child_process');
 const ROOT = path.resolve(__dirname, '..');
 const EXAMPLES = path.join(ROOT, 'examples');
 const MARKER = 'LEAKGUARD_EXAMPLE_REPORT ';
-const RUN_MS = 26_000; // the first verdict needs the 8 s warm-up plus one 8 s window of points, attribution a few seconds more
+const RUN_MS = 26_000; // a first verdict comes ~6-8 s after a leak starts at 250 ms (docs/sampler.md); the rest is margin for a loaded machine and for later, better-attributed reports
 
-// Leaks leakguard must detect but cannot name yet, and why (see README, Limits).
+// Leaks leakguard must detect but cannot name yet, and why (see README, Limits);
+// `offHeap`: the growth must be seen outside the V8 heap.
 const ATTRIBUTION_LIMITS = {
-  'buffer-array': "Buffer contents live outside the V8 heap, which V8's sampling heap profiler does not see",
+  'buffer-array': { offHeap: true, reason: "Buffer contents live outside the V8 heap, which V8's sampling heap profiler does not see" },
+  'inlined-helper': {
+    offHeap: false,
+    reason:
+      "once V8 inlines the helper, the sampling heap profiler charges its allocations to the caller it was inlined into (issue 16 turns those frames back into the helper's lines)",
+  },
 };
 const KILL_AFTER_MS = RUN_MS + 20_000;
 
@@ -36,7 +47,7 @@ function listExamples(folder) {
   const dir = path.join(EXAMPLES, folder);
   return fs
     .readdirSync(dir)
-    .filter((name) => name.endsWith('.js'))
+    .filter((name) => name.endsWith('.js') || name.endsWith('.mjs'))
     .sort()
     .map((name) => path.join(dir, name));
 }
@@ -57,10 +68,25 @@ function leakMarker(file) {
   return { kind, line: index + 1, functionName };
 }
 
+/** The `// leakguard-example:` settings of an example: { nodeArgs, dies }. */
+function exampleSettings(file) {
+  const m = /^\/\/ leakguard-example: (.*)$/m.exec(fs.readFileSync(file, 'utf8'));
+  const settings = { nodeArgs: [], dies: null };
+  if (m === null) return settings;
+  for (const part of m[1].trim().split(/\s+/)) {
+    const [key, value] = part.split('=');
+    if (key === 'node-args') settings.nodeArgs.push(...value.split(','));
+    else if (key === 'dies') settings.dies = value;
+  }
+  return settings;
+}
+
+const exampleName = (file) => path.basename(file).replace(/\.m?js$/, '');
+
 /** Runs one example under leakguard/register; resolves to { payload, code, stdout, stderr }. */
 function runUnderLeakguard(file) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-r', path.join(ROOT, 'register.js'), file], {
+    const child = spawn(process.execPath, [...exampleSettings(file).nodeArgs, '-r', path.join(ROOT, 'register.js'), file], {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -133,16 +159,29 @@ test('every leak example carries exactly one well-formed // LEAK: marker', () =>
 test('the leak corpus under leakguard/register (250 ms interval)', { concurrency: 2, timeout: 10 * 60_000 }, async (t) => {
   const runs = [];
   for (const file of listExamples('leaks')) {
-    const name = path.basename(file, '.js');
+    const name = exampleName(file);
     const marker = leakMarker(file);
+    const { dies } = exampleSettings(file);
     const where = marker.kind === 'allocation' ? `function ${marker.functionName}` : `line ${marker.line}`;
     runs.push(t.test(`leak ${name}: reported as a ${marker.kind} suspect at ${where}`, async (tt) => {
       const run = await runUnderLeakguard(file);
-      assertRan(run);
-      const { report } = run.payload;
+      assert.match(run.stderr, /^leakguard: on \(/m, 'register printed its start-up line');
+      if (dies === null || run.payload !== null) assertRan(run);
+      else {
+        // It died of its leak: the report must have come before.
+        assert.notEqual(run.code, 0, `expected to die of ${dies}\n${diagnostics(run)}`);
+        assert.ok(run.onLeakReports.length > 0, `died unreported\n${diagnostics(run)}`);
+        assert.ok(run.onLeakReports.every((r) => r.leaking === true));
+      }
+      const report = run.payload !== null ? run.payload.report : run.onLeakReports.at(-1);
       // Detected: onLeak fired, or the verdict was leaking when the example polled report().
       assert.ok(run.onLeakReports.length > 0 || run.payload.everLeaking, `never reported as leaking\n${diagnostics(run)}`);
-      const detectedAfter = [run.payload.firstLeakMs, ...run.onLeakReports.map((r) => (typeof r.since === 'number' ? r.since - run.payload.startedAt : null))]
+      // Every onLeak report names a suspect, or says why it cannot.
+      for (const r of run.onLeakReports) {
+        assert.ok(r.suspects.length > 0 || typeof r.note === 'string', `an onLeak report with no suspect and no note\n${diagnostics(run)}`);
+      }
+      const startedAt = run.payload !== null ? run.payload.startedAt : null;
+      const detectedAfter = [run.payload && run.payload.firstLeakMs, ...run.onLeakReports.map((r) => (typeof r.since === 'number' && startedAt !== null ? r.since - startedAt : null))]
         .filter((ms) => typeof ms === 'number')
         .reduce((a, b) => Math.min(a, b), Infinity);
       tt.diagnostic(`${name}: detected after ${Math.round(detectedAfter)} ms`);
@@ -159,13 +198,15 @@ test('the leak corpus under leakguard/register (250 ms interval)', { concurrency
       else {
         // Detection is required above; naming the site is a known limit, tracked as todo.
         const growing = run.onLeakReports.flatMap((r) => (r.heap && Array.isArray(r.heap.growing) ? r.heap.growing : []));
-        assert.ok(growing.includes('external') || growing.includes('rss'), `the leak was not seen as off-heap growth\n${diagnostics(run)}`);
-        await tt.test(`names ${where}`, { todo: ATTRIBUTION_LIMITS[name] }, attributed);
+        if (ATTRIBUTION_LIMITS[name].offHeap) {
+          assert.ok(growing.includes('external') || growing.includes('rss'), `the leak was not seen as off-heap growth\n${diagnostics(run)}`);
+        }
+        await tt.test(`names ${where}`, { todo: ATTRIBUTION_LIMITS[name].reason }, attributed);
       }
     }));
   }
   for (const file of listExamples('controls')) {
-    const name = path.basename(file, '.js');
+    const name = exampleName(file);
     const todo = KNOWN_FALSE_POSITIVES[name];
     runs.push(t.test(`control ${name}: never reported as leaking`, todo === undefined ? {} : { todo }, async () => {
       const run = await runUnderLeakguard(file);

@@ -54,7 +54,10 @@ function defaultsFor(intervalMs = DEFAULT_INTERVAL_MS, windowMs = Math.max(6000,
     registryMinLive: 1000,
     maxForcedGcPauseMs: 250,
     forcedGcPercent: 1,
-    nearHeapLimitFraction: 0.85,
+    // V8 gives up ("ineffective mark-compacts near heap limit") once the old
+    // generation is past 80% of its limit and GC leaves the program < 40% of
+    // the time: the alarm must ring before that.
+    nearHeapLimitFraction: 0.7,
     reportFile: undefined,
     timers: true,
     listeners: true,

@@ -180,7 +180,18 @@ impl RowTracker {
                 continue;
             }
             let growth = t.verdict.growth().map_or(0.0, |g| g.slope_per_sec.max(0.0));
-            if growth < min_rate || live(&t.meta, &t.cells) < min_live {
+            let count = live(&t.meta, &t.cells);
+            if growth < min_rate || count < min_live {
+                continue;
+            }
+            // About one listener per emitter (requests in flight, sockets):
+            // they live as long as their emitters, so what grows is whatever
+            // keeps the emitters alive; the heap verdict is the one to judge it.
+            let emitters = t.cells[layout::site::EMITTERS];
+            if t.meta.kind == Kind::Listener
+                && emitters > 1.0
+                && count <= SPREAD_PER_EMITTER * emitters
+            {
                 continue;
             }
             if let Some(s) = row_suspect(&t.meta, &t.cells, growth) {
