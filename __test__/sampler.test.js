@@ -41,7 +41,7 @@ test('defaults are documented values derived from intervalMs', () => {
   assert.equal(d.maxForcedGcPauseMs, 250);
   assert.equal(d.forcedGcPercent, 1);
   const t = sampler.resolveOptions({ intervalMs: 250 });
-  assert.equal(t.windowMs, 6000);
+  assert.equal(t.windowMs, 8000);
   assert.equal(t.minGcGapMs, 1000);
   assert.equal(t.suspectWaitMs, 2000);
   // One list of option names, one table of defaults.

@@ -35,7 +35,7 @@ const DEFAULT_INTERVAL_MS = 1000;
  * The defaults that depend on the sampling interval, in milliseconds unless
  * the name says otherwise.
  */
-function defaultsFor(intervalMs = DEFAULT_INTERVAL_MS, windowMs = Math.max(6000, 16 * intervalMs)) {
+function defaultsFor(intervalMs = DEFAULT_INTERVAL_MS, windowMs = Math.max(8000, 16 * intervalMs)) {
   return {
     intervalMs,
     windowMs,
