@@ -189,7 +189,9 @@ test('the leak corpus under leakguard/register (250 ms interval)', { concurrency
       for (const r of run.onLeakReports) {
         assert.ok(r.suspects.length > 0 || typeof r.note === 'string', `an onLeak report with no suspect and no note\n${diagnostics(run)}`);
       }
-      const startedAt = run.payload !== null ? run.payload.startedAt : null;
+      // Without an end-of-run line (it died), the sampler's own start time.
+      const first = run.onLeakReports[0];
+      const startedAt = run.payload !== null ? run.payload.startedAt : first && first.sampler ? first.sampler.startedAt : null;
       const detectedAfter = [run.payload && run.payload.firstLeakMs, ...run.onLeakReports.map((r) => (typeof r.since === 'number' && startedAt !== null ? r.since - startedAt : null))]
         .filter((ms) => typeof ms === 'number')
         .reduce((a, b) => Math.min(a, b), Infinity);
