@@ -102,7 +102,9 @@ function startFromEnv(env) {
       start({ onLeak, timers, listeners, allocations, reportFile });
     }
     const o = runningOptions();
-    if (o !== null && env.LEAKGUARD_QUIET !== '1' && env.LEAKGUARD_QUIET !== 'true') process.stderr.write(startupLine(o));
+    // One line per process: workers that load register stay silent.
+    const quiet = env.LEAKGUARD_QUIET === '1' || env.LEAKGUARD_QUIET === 'true' || !require('node:worker_threads').isMainThread;
+    if (o !== null && !quiet) process.stderr.write(startupLine(o));
   } catch (err) {
     warn(`leakguard did not start and the application runs without it: ${err && err.stack ? err.stack : err}`, 'LEAKGUARD_START_FAILED');
   }

@@ -114,8 +114,8 @@ class HeapFeed {
     const limit = v8.getHeapStatistics().heap_size_limit;
     this.cells[CELL.HEAP_LIMIT] = limit;
     // The old generation's own limit (where V8 aborts), and the alarm level.
-    const oldLimit = limit > 2 * youngReserve() ? limit - youngReserve() : limit / 2;
-    this.nearLimitBytes = nearHeapLimitFraction * oldLimit;
+    this.oldLimit = limit > 2 * youngReserve() ? limit - youngReserve() : limit / 2;
+    this.nearLimitBytes = nearHeapLimitFraction * this.oldLimit;
     this.nearLimitFired = false;
     this.lastOld = 0;
     this.timer = null;
@@ -155,12 +155,12 @@ class HeapFeed {
     const old = Math.max(1, m.heapUsed - youngBytes());
     c[CELL.OLD_USED] = old;
     c[CELL.SAMPLE_SEQ] += 1; // published last
-    this.checkLimit(old, m.heapUsed);
+    this.checkLimit(old);
     return m;
   }
 
   /** Old-generation bytes past the alarm level and rising: the verdict now. */
-  checkLimit(old, used) {
+  checkLimit(old) {
     const rising = old > this.lastOld;
     this.lastOld = old;
     if (this.nearLimitFired || old < this.nearLimitBytes || !rising) return;
@@ -179,8 +179,8 @@ class HeapFeed {
           this.cells[CELL.FORCED_GC_TOTAL_MS] += ms;
         });
       }
-      const limit = this.cells[CELL.HEAP_LIMIT];
-      this.onNearLimit(this.sampler.nearHeapLimitJson(used, limit));
+      // The old generation against its own limit: the figures V8 dies on.
+      this.onNearLimit(this.sampler.nearHeapLimitJson(old, this.oldLimit));
     } catch {
       // a torn-down sampler: nothing to report to
     }
@@ -206,7 +206,7 @@ class HeapFeed {
     c[CELL.POSTGC_OLD] = old;
     if (forced) c[CELL.POSTGC_FORCED] += 1;
     c[CELL.POSTGC_SEQ] += 1; // published last
-    this.checkLimit(old, m.heapUsed);
+    this.checkLimit(old);
   }
 
   beat() {

@@ -68,7 +68,7 @@ export interface Report {
   filling?: FillingCache[];
   /** True while those caches explain the heap's growth (which then does not make `leaking` true). */
   explainedByCaches?: boolean;
-  /** Set once the old generation passed `nearHeapLimitFraction` of its limit while rising. */
+  /** Set once the old generation passed `nearHeapLimitFraction` of its limit while rising: its bytes then, and that limit. */
   nearHeapLimit?: { at: number; usedBytes: number; limitBytes: number } | null;
   /** Epoch ms. */
   generatedAt: number;
