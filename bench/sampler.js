@@ -24,6 +24,8 @@
 //              defaults, for 0.5, 1, 2, 5 and 20 MB/s (arrays kept in a global
 //              list, from a named function), and whether each report named a
 //              suspect (and the leaking function first). Two children at a time.
+//              --rates 20 --config defaults --max-pause 1000: a subset, with
+//              maxForcedGcPauseMs set.
 //   --sampling-cost: the allocation-heavy loop (CPU per iteration) and the
 //              HTTP hello-world, each A/B/C interleaved: without leakguard,
 //              start() with allocations: false, start() with sampling at
@@ -197,13 +199,18 @@ function benchScenarios() {
 }
 
 // ---- verdict: time to onLeak by rate -------------------------------------------
-function verdictChild(mbPerSec, intervalMs, leakStartMs, waitMs) {
+function argValue(name) {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+function verdictChild(mbPerSec, intervalMs, leakStartMs, waitMs, maxPause) {
   // Each entry: an array of 128 numbers (~1 KiB on the heap), 20 ticks a second.
   const perTick = Math.max(1, Math.round((mbPerSec * 1e6) / 1040 / 20));
   return `
     const lg = require(${JSON.stringify(ROOT)});
     const t0 = Date.now() + ${leakStartMs};
-    lg.start({ ${intervalMs === null ? '' : `intervalMs: ${intervalMs}, `}onLeak(r) {
+    lg.start({ ${intervalMs === null ? '' : `intervalMs: ${intervalMs}, `}${maxPause === undefined ? '' : `maxForcedGcPauseMs: ${maxPause}, `}onLeak(r) {
       const top = r.suspects[0];
       console.log(JSON.stringify({ ms: Date.now() - t0, growing: r.heap.growing, suspects: r.suspects.length, top: top && top.site ? top.site.functionName : null, note: r.note || null }));
       process.exit(0);
@@ -240,12 +247,14 @@ function spawnJson(args, timeout) {
 }
 
 async function benchVerdict() {
-  const rates = [0.5, 1, 2, 5, 20];
+  const rates = argValue('--rates') ? argValue('--rates').split(',').map(Number) : [0.5, 1, 2, 5, 20];
   const rounds = quick ? 1 : 3;
+  const maxPause = argValue('--max-pause') === undefined ? undefined : Number(argValue('--max-pause'));
+  const suffix = maxPause === undefined ? '' : `, maxForcedGcPauseMs ${maxPause}`;
   const configs = [
-    { label: 'intervalMs 250', intervalMs: 250, leakStartMs: 8000, waitMs: 40_000 },
-    { label: 'defaults (1000 ms)', intervalMs: null, leakStartMs: 20_000, waitMs: 90_000 },
-  ];
+    { name: '250', label: `intervalMs 250${suffix}`, intervalMs: 250, leakStartMs: 8000, waitMs: 40_000 },
+    { name: 'defaults', label: `defaults (1000 ms)${suffix}`, intervalMs: null, leakStartMs: 20_000, waitMs: 90_000 },
+  ].filter((c) => argValue('--config') === undefined || c.name === argValue('--config'));
   const jobs = [];
   for (let i = 0; i < rounds; i++) for (const c of configs) for (const rate of rates) jobs.push({ c, rate });
   const results = new Map();
@@ -253,7 +262,7 @@ async function benchVerdict() {
   const worker = async () => {
     while (next < jobs.length) {
       const { c, rate } = jobs[next++];
-      const r = await spawnJson({ source: verdictChild(rate, c.intervalMs, c.leakStartMs, c.waitMs) }, c.leakStartMs + c.waitMs + 30_000);
+      const r = await spawnJson({ source: verdictChild(rate, c.intervalMs, c.leakStartMs, c.waitMs, maxPause) }, c.leakStartMs + c.waitMs + 30_000);
       const key = `${c.label}|${rate}`;
       if (!results.has(key)) results.set(key, { label: c.label, rate, runs: [] });
       results.get(key).runs.push(r);
