@@ -6,13 +6,14 @@
 //!   heartbeat (unref'd, every intervalMs) ──▶ Feed (shared f64 cells) ──┐
 //!   'gc' observer: pauses, post-GC sizes  ──▶   (plain stores, no call) │ every intervalMs
 //!   timers/listeners/caches ──▶ Registry rows ──────────────────────────┤ (recv_timeout)
-//!   allocation profiler (rare) ─ napi call ──▶ allocations ─────────────┤
+//!   profile read (on request) ─ napi call ──▶ allocations ─────────────┤
 //!                                              /proc/self/statm (RSS) ──┘
 //!                                                    │
 //!                              Verdicts (heap, external, RSS) + RowTracker
 //!                                    + histograms → report (JSON)
 //!   onLeak ◀── weak ThreadsafeFunction ◀── on a material change
-//!   forced GC / profiling ◀── request cells in the Feed (read by the heartbeat)
+//!   forced GC / profile read ◀── request cells in the Feed (read by the heartbeat)
+//!   near the heap limit: JS ─ napi call (`near_heap_limit`) ─▶ report, at once
 //! ```
 //!
 //! The loop waits on `recv_timeout`, which is both its clock and its control
@@ -23,21 +24,27 @@
 //! measuring the stall, while the event loop is blocked.
 //!
 //! Algorithm (see `verdict` for the details and the reasons):
-//! - series: heap used outside the young generation (JS samples + post-GC
-//!   points), external memory, and native memory (RSS minus the V8 heap's
+//! - series: heap used (JS samples; post-GC points count the old generation
+//!   only), external memory, and native memory (RSS minus the V8 heap's
 //!   committed size minus external memory; long horizon only);
 //! - each horizon (`windowMs`, and `longFactor` windows for slow leaks) is cut
 //!   in 4 segments; growth = every segment's minimum above the previous one by
 //!   `minGrowth/16`, and the last above the first by `0.75 * minGrowth`;
 //! - confirmed by a fresh post-GC point standing above an older point (post-GC
 //!   if possible) at half the minimum rate and by `minGrowth/8`; a missing
-//!   fresh point is obtained by a forced GC, requested at most every
-//!   `max(minGcGapMs, 100 x last forced GC duration)` (<= 1% of the time);
-//! - points from the first `warmupMs` are never judged, so the first verdict
-//!   needs a whole window of post-warm-up points (growth that ends within the
-//!   warm-up is never a leak); a leaking series stays leaking while the later
-//!   half of either horizon is above the earlier half;
-//! - `leaking` = any series leaking; suspects come from `ranking`.
+//!   fresh point is obtained by a forced GC (a profile read on the JS side)
+//!   within the budget (`forced_gc_allowed`: a share of wall time, a longest
+//!   expected pause, a least gap);
+//! - points before the warm-up's end are never judged; it ends once the
+//!   heap stopped rising for half a window, at most `warmupMs` after start,
+//!   so the first verdict needs a whole window of post-warm-up points; a
+//!   leaking series stays leaking while the later half of either horizon is
+//!   above the earlier half;
+//! - registry rows rising fast with many live items are evidence by
+//!   themselves; heap growth that bounded caches still filling explain is
+//!   not a leak; near the heap limit JS makes the verdict itself;
+//! - `leaking` = any of these; suspects come from `ranking`. The first
+//!   report waits (at most `suspect_wait_ms`) for a suspect.
 //!
 //! Never: call into JS from the thread (only the weak thread-safe function
 //! does), block the JS thread for more than a lock held during one tick, or

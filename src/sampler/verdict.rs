@@ -280,8 +280,9 @@ pub struct Tuning {
     pub long_factor: f64,
     /// Minimum rise over a horizon to count as growth.
     pub min_growth: f64,
-    /// Points from the first this-many milliseconds are never judged: the
-    /// first verdict needs a whole window of points taken after the warm-up,
+    /// Points from the first this-many milliseconds (or until `end_warmup`,
+    /// if earlier) are never judged: the first verdict needs a whole window
+    /// of points taken after the warm-up,
     /// so growth that ends within the warm-up (loading reference data, a cache
     /// filling to its bound, JIT and pools settling) can never be called a leak.
     pub warmup_ms: f64,
