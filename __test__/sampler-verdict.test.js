@@ -126,3 +126,23 @@ test('start() validates the new options', () => {
   assert.throws(() => lg.start({ forcedGcPercent: -1 }), { code: 'ERR_LEAKGUARD_INVALID_OPTION' });
   assert.equal(lg.report().running, false);
 });
+
+test('workers that load register share the process one sampler thread', { skip: !fs.existsSync('/proc/self/task') && 'needs /proc' }, async () => {
+  const src = `
+    const { Worker } = require('node:worker_threads');
+    const fs = require('node:fs');
+    const samplerThreads = () => fs.readdirSync('/proc/self/task').filter((t) => {
+      try { return fs.readFileSync('/proc/self/task/' + t + '/comm', 'utf8').trim() === 'leakguard-sampl'; } catch { return false; }
+    }).length;
+    const workers = Array.from({ length: 4 }, () => new Worker('require("node:worker_threads").parentPort.postMessage("up"); setInterval(() => {}, 1000);', { eval: true, execArgv: ['-r', ${JSON.stringify(path.join(ROOT, 'register.js'))}] }));
+    Promise.all(workers.map((w) => new Promise((r) => w.once('message', r)))).then(async () => {
+      const up = samplerThreads();
+      await Promise.all(workers.map((w) => w.terminate()));
+      console.log(JSON.stringify({ up, after: samplerThreads() }));
+    });`;
+  const out = await runChild(['-r', path.join(ROOT, 'register.js'), '-e', src], { env: { LEAKGUARD_QUIET: '1' } });
+  assert.equal(out.code, 0, out.stderr);
+  const r = JSON.parse(out.stdout.trim().split('\n').pop());
+  assert.equal(r.up, 1, 'five environments, one sampler thread');
+  assert.equal(r.after, 1, "the main thread's sampler still runs after the workers left");
+});

@@ -33,6 +33,9 @@
 //   --forced-gc: a clean HTTP service under light load for --seconds (default
 //              60) at the defaults: forced-GC count and time from report(),
 //              scaled to one hour.
+//   --workers: 16 workers started and terminated, bare vs every environment
+//              under leakguard/register (interleaved, 3 rounds each): start
+//              and exit time, threads of the process while they run.
 //   --profile-read: what one read of the sampling profile through
 //              node:inspector costs (it forces a full GC) at 50, 150, 300 MB.
 const path = require('node:path');
@@ -370,8 +373,45 @@ function benchProfileRead() {
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
+// ---- workers ---------------------------------------------------------------------
+const WORKERS_CHILD = `
+  const { Worker } = require('node:worker_threads');
+  const fs = require('node:fs');
+  const guarded = process.argv[1] === 'on';
+  const threads = () => fs.readdirSync('/proc/self/task').length;
+  const t0 = process.hrtime.bigint();
+  const ws = Array.from({ length: 16 }, () => new Worker('require("node:worker_threads").parentPort.postMessage("up"); setInterval(() => {}, 1000);', { eval: true, execArgv: guarded ? ['-r', ${JSON.stringify(path.join(ROOT, 'register.js'))}] : [] }));
+  Promise.all(ws.map((w) => new Promise((r) => w.once('message', r)))).then(async () => {
+    const startMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const running = threads();
+    const t1 = process.hrtime.bigint();
+    await Promise.all(ws.map((w) => w.terminate()));
+    console.log(JSON.stringify({ startMs, exitMs: Number(process.hrtime.bigint() - t1) / 1e6, threads: running }));
+  });`;
+
+function benchWorkers() {
+  const out = { off: [], on: [] };
+  for (let i = 0; i < 3; i++) {
+    for (const mode of i % 2 === 0 ? ['off', 'on'] : ['on', 'off']) {
+      const args = mode === 'on' ? ['-r', path.join(ROOT, 'register.js'), '-e', WORKERS_CHILD, 'on'] : ['-e', WORKERS_CHILD, 'off'];
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, LEAKGUARD_QUIET: '1' }, timeout: 120_000 });
+      out[mode].push(JSON.parse(r.stdout.trim().split('\n').pop()));
+    }
+  }
+  return out;
+}
+
 (async () => {
   const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  if (process.argv.includes('--workers')) {
+    console.log(`node ${process.version}, ${os.cpus().length} cpus, load ${load()}`);
+    const r = benchWorkers();
+    for (const [mode, runs] of Object.entries(r)) {
+      const f = (k) => runs.map((x) => Math.round(x[k])).join(', ');
+      console.log(`  16 workers, ${mode === 'on' ? 'every environment under register' : 'bare'}: start ${f('startMs')} ms, exit ${f('exitMs')} ms, threads while running ${f('threads')} (load ${load()})`);
+    }
+    return;
+  }
   if (process.argv.includes('--verdict')) {
     console.log(`node ${process.version}, ${os.cpus().length} cpus, load ${load()}`);
     printVerdict(await benchVerdict(), load);
