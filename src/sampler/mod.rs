@@ -16,10 +16,13 @@
 //!   near the heap limit: JS ─ napi call (`near_heap_limit`) ─▶ report, at once
 //! ```
 //!
-//! The loop waits on `recv_timeout`, which is both its clock and its control
-//! channel (`Flush`, `Shutdown`, each with a reply). Shutdown is idempotent
-//! and bounded (a thread that does not answer in time is detached, never
-//! waited on forever). A failure to spawn is an error. Figures are read from
+//! One thread per process serves every environment (main thread, workers)
+//! that runs a sampler, each at its own interval: it starts with the first
+//! sampler and ends with the last. The loop waits on `recv_timeout` until the
+//! next member is due, which is both its clock and its control channel
+//! (`Add`, `Flush`, `Remove`, the last two with a reply). Leaving is
+//! idempotent and bounded (a thread that does not answer in time is
+//! detached, never waited on forever). A failure to spawn is an error. Figures are read from
 //! shared memory, so the thread keeps sampling RSS and the registry, and keeps
 //! measuring the stall, while the event loop is blocked.
 //!
