@@ -1,8 +1,9 @@
 'use strict';
 // The preload entry: `node -r leakguard/register app.js` (or `--import
 // leakguard/register` for ESM, through register.mjs). Calls start() configured
-// from environment variables and prints the report to stderr when the verdict
-// turns leaking (and again when it changes materially).
+// from environment variables, prints one line to stderr saying what is on and
+// when a first verdict can come, and prints the report to stderr when the
+// verdict turns leaking (and again when it changes materially).
 //
 //   LEAKGUARD_DISABLE=1|true        do nothing (one line on stderr says so)
 //   LEAKGUARD_INTERVAL_MS=1000      sampling period, ms (10 .. 600000)
@@ -13,6 +14,8 @@
 //   LEAKGUARD_LISTENERS=0           leave the listener ledger off
 //   LEAKGUARD_ALLOCATIONS=0         never run the sampling heap profiler
 //   LEAKGUARD_REPORT=stderr|json|none   what to print on a leak (default stderr)
+//   LEAKGUARD_REPORT_FILE=path      also write each leak report there, synchronously
+//   LEAKGUARD_QUIET=1               no start-up line
 //
 // The grammar and the table of names are in lib/internal/env.js (docs:
 // docs/register.md). Each malformed, out-of-range or unknown variable is
@@ -47,17 +50,36 @@ function optionsFromEnv(env, formatReport = require('./lib/sampler').formatRepor
   return options;
 }
 
+/** The start-up line: what is on, and when the first verdict can come. */
+function startupLine(o) {
+  const { firstVerdictMs } = require('./lib/sampler/defaults');
+  const on = ['sampler'];
+  if (o.timers) on.push('timers');
+  if (o.listeners) on.push('listeners');
+  if (o.allocations) on.push(`allocation sampling every ${Math.round(o.samplingIntervalBytes / 1024)} KiB`);
+  const f = firstVerdictMs(o);
+  const s = (ms) => `${Math.round(ms / 100) / 10} s`;
+  return (
+    `leakguard: on (${on.join(', ')}; every ${o.intervalMs} ms, pid ${process.pid}). ` +
+    `A leak is reported ~${s(f.afterLeakStartMs)} after it starts (warm-up at most ${s(f.warmupAtMostMs)}), ` +
+    `at once near the heap limit. LEAKGUARD_QUIET=1 hides this line.\n`
+  );
+}
+
 /** start() from the environment; every failure becomes a warning, never a throw. */
 function startFromEnv(env) {
   try {
-    const { disabled, warnings } = readEnv(env, resolveStartOptions);
+    const { disabled, warnings, quiet } = readEnv(env, resolveStartOptions);
     if (disabled) {
       for (const message of warnings) warn(message);
       process.stderr.write(`leakguard: off (LEAKGUARD_DISABLE=${env.LEAKGUARD_DISABLE}); not started\n`);
       return;
     }
-    const { start, formatReport } = require('./lib/sampler');
+    const { start, formatReport, runningOptions } = require('./lib/sampler');
     start(optionsFromEnv(env, formatReport));
+    const o = runningOptions();
+    // One line per process: workers that load register stay silent.
+    if (o !== null && !quiet && require('node:worker_threads').isMainThread) process.stderr.write(startupLine(o));
   } catch (err) {
     warn(`leakguard did not start and the application runs without it: ${err && err.stack ? err.stack : err}`, 'LEAKGUARD_START_FAILED');
   }
@@ -65,4 +87,4 @@ function startFromEnv(env) {
 
 startFromEnv(process.env);
 
-module.exports = { optionsFromEnv };
+module.exports = { optionsFromEnv, startupLine };

@@ -34,13 +34,19 @@ test('options are validated up front, naming the option, and a refused start() s
 test('defaults are documented values derived from intervalMs', () => {
   const d = sampler.resolveOptions();
   assert.equal(d.intervalMs, 1000);
-  assert.equal(d.windowMs, 32_000);
-  assert.equal(d.warmupMs, 32_000);
+  assert.equal(d.windowMs, 16_000);
+  assert.equal(d.warmupMs, 16_000);
   assert.equal(d.minGrowthBytes, 4 * 1024 * 1024);
   assert.equal(d.samplingIntervalBytes, 512 * 1024);
+  assert.equal(d.maxForcedGcPauseMs, 250);
+  assert.equal(d.forcedGcPercent, 1);
   const t = sampler.resolveOptions({ intervalMs: 250 });
   assert.equal(t.windowMs, 8000);
   assert.equal(t.minGcGapMs, 1000);
+  assert.equal(t.suspectWaitMs, 2000);
+  // One list of option names, one table of defaults.
+  const { START_OPTIONS, defaultsFor } = require('../lib/sampler/defaults');
+  assert.deepEqual(Object.keys(defaultsFor()).sort(), START_OPTIONS.filter((n) => n !== 'onLeak').sort());
 });
 
 test('the heap feed layout agrees with the Rust side', () => {

@@ -13,7 +13,9 @@
 //     stdout, `{ name, startedAt, durationMs, everLeaking, firstLeakMs, report }`, for
 //     __test__/examples.test.js;
 //   - otherwise: leakguard's human report (formatReport) on stdout.
-// LEAKGUARD_EXAMPLE_MS sets the run time (default 12000 ms).
+// LEAKGUARD_EXAMPLE_MS sets the run time (default 12000 ms);
+// LEAKGUARD_EXAMPLE_AFTER_LEAK_MS, when set, ends the run that long after the
+// verdict was first seen leaking (time for the report and later ones to come).
 
 const http = require('node:http');
 
@@ -64,12 +66,14 @@ function runExample(name, body) {
   let everLeaking = false;
   let firstLeakMs = null;
 
+  const afterLeak = Number(process.env.LEAKGUARD_EXAMPLE_AFTER_LEAK_MS);
   const poll = setInterval(() => {
     const report = currentReport();
     if (report !== null && report.leaking === true && !everLeaking) {
       everLeaking = true;
       firstLeakMs = Date.now() - startedAt;
     }
+    if (everLeaking && afterLeak > 0 && Date.now() - startedAt >= firstLeakMs + afterLeak) finish();
   }, 1000);
   poll.unref();
 

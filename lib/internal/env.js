@@ -41,6 +41,8 @@ const REGISTER_VARS = Object.freeze([
   ...INTEGER_VARS.map(([name]) => name),
   ...BOOLEAN_VARS.map(([name]) => name),
   'LEAKGUARD_REPORT',
+  'LEAKGUARD_REPORT_FILE',
+  'LEAKGUARD_QUIET',
 ]);
 
 /**
@@ -53,6 +55,8 @@ const OTHER_VARS = Object.freeze([
   'LEAKGUARD_RUN_TICK_MS',
   'LEAKGUARD_EXAMPLE_MS',
   'LEAKGUARD_EXAMPLE_JSON',
+  'LEAKGUARD_EXAMPLE_AFTER_LEAK_MS',
+  'LEAKGUARD_EXAMPLE_REPORT',
   'LEAKGUARD_DEMO_SECONDS',
 ]);
 
@@ -96,7 +100,7 @@ function readEnv(env, resolve) {
     } else disabled = off;
   }
   // Off: nothing else is read (and the addon is never loaded).
-  if (disabled) return { disabled, options: {}, output: 'none', warnings };
+  if (disabled) return { disabled, options: {}, output: 'none', quiet: true, warnings };
 
   const options = {};
   for (const [name, option] of INTEGER_VARS) {
@@ -130,6 +134,15 @@ function readEnv(env, resolve) {
     else warnings.push(`${shown('LEAKGUARD_REPORT', env.LEAKGUARD_REPORT)} is not stderr, json or none; using stderr`);
   }
 
+  if (set('LEAKGUARD_REPORT_FILE')) options.reportFile = env.LEAKGUARD_REPORT_FILE;
+
+  let quiet = false;
+  if (set('LEAKGUARD_QUIET')) {
+    const q = parseBoolean(env.LEAKGUARD_QUIET);
+    if (q === undefined) warnings.push(`${shown('LEAKGUARD_QUIET', env.LEAKGUARD_QUIET)} is not 1, true, 0 or false; ignored (the start-up line is printed)`);
+    else quiet = q;
+  }
+
   for (const name of Object.keys(env)) {
     if (/^leakguard_/i.test(name) && !ENV_NAMES.includes(name)) {
       const near = ENV_NAMES.find((known) => known === name.toUpperCase());
@@ -137,7 +150,7 @@ function readEnv(env, resolve) {
       warnings.push(`unknown variable ${name} ignored (known: ${REGISTER_VARS.join(', ')})${hint}`);
     }
   }
-  return { disabled, options, output, warnings };
+  return { disabled, options, output, quiet, warnings };
 }
 
 module.exports = { readEnv, ENV_NAMES, REGISTER_VARS, INTEGER_VARS, BOOLEAN_VARS };

@@ -7,9 +7,15 @@
 // - A heartbeat (unref'd interval at intervalMs, real timers captured at load
 //   so the timers patch never sees it) writes process.memoryUsage(), its own
 //   lateness (event-loop lag) and serves the thread's requests: a forced GC
-//   (for a post-GC confirmation) and starting/stopping allocation sampling.
+//   (for a post-GC confirmation, or a profile read for suspects; the thread
+//   budgets them).
 // - A 'gc' PerformanceObserver writes every pause into a ring and, after a
 //   major GC, a post-GC sample (the honest baseline).
+// - Both watch the heap limit: old-generation bytes past
+//   `nearHeapLimitFraction` of the old generation's limit and still rising
+//   make the verdict now, synchronously (a profile read for suspects, the
+//   report from the thread's core, onNearLimit), because the next GC may be
+//   V8's last before it aborts the process.
 //
 // Must never keep the process alive, never throw into user code, and never run
 // work per GC beyond a few stores (memoryUsage only once per observer batch).
@@ -52,8 +58,26 @@ const CELL = Object.freeze({
   OLD_USED: 182,
   POSTGC_OLD: 183,
   JS_BUSY_MS: 184,
-  LEN: 185,
+  FORCED_GC_TOTAL_MS: 185,
+  HEAP_LIMIT: 186,
+  LEN: 187,
 });
+
+/**
+ * The young generation's reserve inside `heap_size_limit`: three semi-spaces
+ * of V8's maximum semi-space size (16 MiB on 64-bit; `--max-semi-space-size`
+ * overrides it). Measured on Node 20: `--max-old-space-size=64` gives a
+ * heap_size_limit of 112 MiB and the process dies with ~64 MiB used.
+ */
+function youngReserve() {
+  let semi = 16;
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS || '').split(/\s+/)];
+  for (const f of flags) {
+    const m = /^--max-semi-space-size=(\d+)$/.exec(f);
+    if (m !== null) semi = Number(m[1]);
+  }
+  return 3 * semi * 1024 * 1024;
+}
 
 /** Heap used outside the young generation (what survived scavenges). */
 function youngBytes() {
@@ -77,23 +101,33 @@ function checkLayout() {
 class HeapFeed {
   /**
    * @param {object} sampler NativeHeapSampler
-   * @param {{ intervalMs: number, profiler: object|null, windowMs: number }} options
+   * @param {{ intervalMs: number, profiler: object|null, nearHeapLimitFraction: number,
+   *   onNearLimit: (json: string) => void }} options
    */
-  constructor(sampler, { intervalMs, profiler, windowMs }) {
+  constructor(sampler, { intervalMs, profiler, nearHeapLimitFraction, onNearLimit }) {
     checkLayout();
     this.cells = sampler.feed();
     this.sampler = sampler;
     this.intervalMs = intervalMs;
-    this.windowMs = windowMs;
     this.profiler = profiler;
+    this.onNearLimit = onNearLimit;
+    const limit = v8.getHeapStatistics().heap_size_limit;
+    this.cells[CELL.HEAP_LIMIT] = limit;
+    // The old generation's own limit (where V8 aborts), and the alarm level.
+    this.oldLimit = limit > 2 * youngReserve() ? limit - youngReserve() : limit / 2;
+    this.nearLimitBytes = nearHeapLimitFraction * this.oldLimit;
+    this.nearLimitFired = false;
+    this.lastOld = 0;
     this.timer = null;
     this.observer = null;
     this.lastBeat = 0;
-    this.lastRead = 0;
     this.lastMajorMs = 0;
   }
 
   start() {
+    // Sampling from the start, so that live bytes per allocation site exist
+    // the moment growth is judged; the profile is read only on request.
+    if (this.profiler !== null) this.profiler.start();
     this.lastBeat = performance.now();
     this.beat();
     this.timer = realSetInterval(() => this.beat(), this.intervalMs);
@@ -118,9 +152,48 @@ class HeapFeed {
     c[CELL.EXTERNAL] = m.external;
     c[CELL.ARRAY_BUFFERS] = m.arrayBuffers;
     c[CELL.RSS] = m.rss;
-    c[CELL.OLD_USED] = Math.max(1, m.heapUsed - youngBytes());
+    const old = Math.max(1, m.heapUsed - youngBytes());
+    c[CELL.OLD_USED] = old;
     c[CELL.SAMPLE_SEQ] += 1; // published last
+    this.checkLimit(old);
     return m;
+  }
+
+  /** Old-generation bytes past the alarm level and rising: the verdict now. */
+  checkLimit(old) {
+    const rising = old > this.lastOld;
+    this.lastOld = old;
+    if (this.nearLimitFired || old < this.nearLimitBytes || !rising) return;
+    this.nearLimitFired = true;
+    const began = performance.now();
+    try {
+      const p = this.profiler;
+      // One synchronous profile read (a full GC) for suspects: outside the
+      // budget, once, because this report is the one that matters most.
+      if (p !== null && p.running) {
+        p.read((allocations) => {
+          this.publishAllocations(allocations);
+          const ms = performance.now() - began;
+          this.cells[CELL.FORCED_GC_MS] = ms;
+      this.cells[CELL.FORCED_GC_TOTAL_MS] += ms;
+          this.cells[CELL.FORCED_GC_TOTAL_MS] += ms;
+        });
+      }
+      // The old generation against its own limit: the figures V8 dies on.
+      this.onNearLimit(this.sampler.nearHeapLimitJson(old, this.oldLimit));
+    } catch {
+      // a torn-down sampler: nothing to report to
+    }
+    this.cells[CELL.JS_BUSY_MS] += performance.now() - began;
+  }
+
+  publishAllocations(allocations) {
+    if (allocations === null) return;
+    try {
+      this.sampler.setAllocationsJson(JSON.stringify(allocations));
+    } catch {
+      // a torn-down sampler: nothing to report to
+    }
   }
 
   writePostGc(forced) {
@@ -129,9 +202,11 @@ class HeapFeed {
     c[CELL.POSTGC_T] = Date.now();
     c[CELL.POSTGC_USED] = m.heapUsed;
     c[CELL.POSTGC_EXTERNAL] = m.external;
-    c[CELL.POSTGC_OLD] = Math.max(1, m.heapUsed - youngBytes());
+    const old = Math.max(1, m.heapUsed - youngBytes());
+    c[CELL.POSTGC_OLD] = old;
     if (forced) c[CELL.POSTGC_FORCED] += 1;
     c[CELL.POSTGC_SEQ] += 1; // published last
+    this.checkLimit(old);
   }
 
   beat() {
@@ -148,18 +223,13 @@ class HeapFeed {
     c[CELL.JS_BUSY_MS] += performance.now() - now;
   }
 
-  /** Serves the thread's requests: profiling on/off, a forced GC. */
+  /** Serves the thread's requests: a forced GC (a profile read while sampling). */
   serve() {
     const c = this.cells;
     const p = this.profiler;
-    if (p !== null) {
-      if (c[CELL.WANT_PROFILE] === 1 && !p.running) p.start();
-      else if (c[CELL.WANT_PROFILE] !== 1 && p.running) p.stop();
-      c[CELL.PROFILING] = p.running ? 1 : 0;
-    }
+    c[CELL.PROFILING] = p !== null && p.running ? 1 : 0;
     const wanted = c[CELL.WANT_GC];
-    const refresh = p !== null && p.running && Date.now() - this.lastRead >= this.windowMs;
-    if (wanted > c[CELL.GC_SERVED] || refresh) {
+    if (wanted > c[CELL.GC_SERVED]) {
       c[CELL.GC_SERVED] = wanted;
       this.forceGc();
     }
@@ -175,17 +245,11 @@ class HeapFeed {
       // calls back later: then the last major pause is the GC's cost.
       const ms = syncMs ?? Math.min(performance.now() - started, this.lastMajorMs);
       this.cells[CELL.FORCED_GC_MS] = ms;
+      this.cells[CELL.FORCED_GC_TOTAL_MS] += ms;
       // Anything that called back at once is inside beat()'s busy time already.
       if (!inBeat) this.cells[CELL.JS_BUSY_MS] += ms;
       this.writePostGc(true);
-      this.lastRead = Date.now();
-      if (allocations !== null) {
-        try {
-          this.sampler.setAllocationsJson(JSON.stringify(allocations));
-        } catch {
-          // a torn-down sampler: nothing to report to
-        }
-      }
+      this.publishAllocations(allocations);
     };
     const p = this.profiler;
     if (p !== null && p.running) {

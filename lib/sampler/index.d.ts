@@ -97,11 +97,35 @@ export interface LatencySummary {
   maxMs: number;
 }
 
+/** A bounded leakguard cache still filling towards its bound (not a leak). */
+export interface FillingCache {
+  name: string | null;
+  /** The cache class, e.g. `LruCache`. */
+  class: string | null;
+  site: ReportSite | null;
+  size: number;
+  max: number;
+  /** size / max, in percent. */
+  percent: number;
+  /** Entries per second over the last window. */
+  growthPerSec: number;
+  /** "cache 'catalogue' filling, 12% of max (7 200 of 60 000, +600/s)". */
+  description: string;
+}
+
 /** What `report()` returns. */
 export interface Report {
   leaking: boolean;
   /** Epoch ms when the verdict turned leaking, or null. */
   since: number | null;
+  /** Set on a leaking report without suspects: why none could be named. */
+  note?: string | null;
+  /** Bounded leakguard caches below their bound that grew over the last window. */
+  filling?: FillingCache[];
+  /** True while those caches explain the heap's growth (which then does not make `leaking` true). */
+  explainedByCaches?: boolean;
+  /** Set once the old generation passed `nearHeapLimitFraction` of its limit while rising: its bytes then, and that limit. */
+  nearHeapLimit?: { at: number; usedBytes: number; limitBytes: number } | null;
   /** Epoch ms. */
   generatedAt: number;
   /** False after stop() (the last report) or before start() (zeros). */
@@ -124,8 +148,21 @@ export interface Report {
     samples: number;
     majorGcs: number;
     forcedGcs: number;
-    /** The series whose verdict is leaking (`rss`: RSS not explained by the V8 heap or external memory). */
-    growing: Array<'heap' | 'external' | 'rss'>;
+    /** Milliseconds spent in forced GCs (and profile reads, which force one) since start(). */
+    forcedGcMs?: number;
+    /** Duration of the last forced GC, in milliseconds. */
+    lastForcedGcMs?: number;
+    /** Forced GCs the budget refused (natural major GCs are waited for instead). */
+    forcedGcsRefused?: number;
+    /** `v8.getHeapStatistics().heap_size_limit`. */
+    heapLimitBytes?: number;
+    /**
+     * What is leaking: the series whose verdict is leaking (`rss`: RSS not
+     * explained by the V8 heap or external memory), `registry` (a timer,
+     * listener or unbounded cache row rising by itself), `heapLimit` (near
+     * the heap limit and rising).
+     */
+    growing: Array<'heap' | 'external' | 'rss' | 'registry' | 'heapLimit'>;
   };
   eventLoopLag: LatencySummary & { stalledMs: number };
   gcPause: LatencySummary & { count: number };
@@ -135,6 +172,8 @@ export interface Report {
     droppedFeedEntries: number;
     trackedRows: number;
     startedAt: number | null;
+    /** Epoch ms when the warm-up ended (it ends once the heap stopped rising for half a window). */
+    warmupEndedAt?: number | null;
     /** What leakguard itself has cost since start(): busy milliseconds and their share of one core. */
     overhead: {
       elapsedMs: number;
@@ -151,14 +190,14 @@ export interface Report {
 export interface StartOptions {
   /** Sampling period in milliseconds (10 .. 600000). Default 1000. */
   intervalMs?: number;
-  /** Short horizon in milliseconds (>= 4 x intervalMs). Default max(8000, 32 x intervalMs). */
+  /** Short horizon in milliseconds (>= 4 x intervalMs). Default max(8000, 16 x intervalMs). */
   windowMs?: number;
   /** Long horizon, in windows (slow leaks). Default 8. */
   longWindowFactor?: number;
   /**
-   * Samples from this long after start are never judged (start-up growth is
-   * not a leak); the first verdict needs a whole window after it. In
-   * milliseconds. Default windowMs.
+   * The longest warm-up, in milliseconds: samples before its end are never
+   * judged. It ends earlier, once the heap stopped rising for half a window.
+   * The first verdict needs a whole window after it. Default windowMs.
    */
   warmupMs?: number;
   /** Minimum heap/external growth over a horizon, in bytes. Default 4 MiB. */
@@ -167,13 +206,32 @@ export interface StartOptions {
   minRssGrowthBytes?: number;
   /** Minimum growth of a call site's live count over a horizon, in items. Default 20. */
   minSiteGrowth?: number;
-  /** Minimum gap between forced GCs, in milliseconds (also at least 100 x the last one's duration). Default max(1000, 4 x intervalMs). */
+  /** Minimum gap between forced GCs, in milliseconds. Default max(1000, 4 x intervalMs). */
   minGcGapMs?: number;
-  /** Attribute allocations with V8's sampling heap profiler while growth is suspected. Default true. */
+  /** Run V8's sampling heap profiler from start() (its profile is read only when a verdict needs suspects). Default true. */
   allocations?: boolean;
   /** Sampling heap profiler interval in bytes. Default 524288 (512 KiB). */
   samplingIntervalBytes?: number;
-  /** Called on the JS thread when the verdict turns leaking, and again when it changes materially. A throw becomes a process warning. */
+  /** Longest wait for a suspect before the first leak report goes without one (with `note`), in milliseconds. Default max(2000, 4 x intervalMs). */
+  suspectWaitMs?: number;
+  /** A timer/listener/unbounded-cache row rising at least this fast, in items per second ... Default 100. */
+  registryMinRate?: number;
+  /** ... with at least this many live items, is a leak verdict by itself. Default 1000. */
+  registryMinLive?: number;
+  /** No forced GC expected to pause longer than this, in milliseconds (0: none). Default 250. */
+  maxForcedGcPauseMs?: number;
+  /** Forced GCs take at most this share of wall time, in percent. Default 1. */
+  forcedGcPercent?: number;
+  /** Report at once when the old generation passes this fraction of its limit while rising (0.1 .. 1). Default 0.7. */
+  nearHeapLimitFraction?: number;
+  /** Also write each leak report (JSON) to this path, synchronously. Default none. */
+  reportFile?: string;
+  /**
+   * Called on the JS thread when the verdict turns leaking (once a suspect is
+   * known, or after `suspectWaitMs` with `note`), again when it changes
+   * materially, and synchronously near the heap limit. A throw becomes a
+   * process warning.
+   */
   onLeak?: (report: Report) => void;
   /** Patch timers while running. Default true. */
   timers?: boolean;

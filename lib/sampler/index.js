@@ -1,35 +1,39 @@
 'use strict';
 // start() / stop() / report() / formatReport(): the public face of the
 // HeapSampler (src/sampler/). start() spawns the Rust `leakguard-sampler`
-// thread, connects the heap feed (lib/sampler/heap-feed.js), the allocation profiler
-// (lib/sampler/allocation-profiler.js, idle until growth is suspected), and turns on
-// the timers patch and the listener ledger so their rows reach the thread.
-// Every report it hands out (report(), onLeak, the last one at stop()) has its
-// allocation suspects named to candidate lines (lib/sampler/attribution.js).
+// thread, connects the heap feed (lib/sampler/heap-feed.js), starts V8's
+// sampling heap profiler at once (lib/sampler/allocation-profiler.js; its
+// profile is read only when a verdict needs suspects, within the forced-GC
+// budget), and turns on the timers patch and the listener ledger so their rows
+// reach the thread. Every report it hands out (report(), onLeak, the last
+// one at stop()) has its allocation suspects named to candidate lines
+// (lib/sampler/attribution.js). Defaults: lib/sampler/defaults.js; how it decides:
+// docs/sampler.md.
 //
 // Must never keep the process alive (the heartbeat is unref'd, onLeak goes
 // through a weak thread-safe function), never let a throwing onLeak stop
 // anything, and stop() must put back everything start() changed.
-//
-// Defaults (all overridable, see docs/sampler.md):
-//   intervalMs 1000 · windowMs max(8000, 32 × intervalMs) · longWindowFactor 8
-//   warmupMs = windowMs · minGrowthBytes 4 MiB · minRssGrowthBytes 16 MiB
-//   minSiteGrowth 20 · minGcGapMs max(1000, 4 × intervalMs)
-//   allocations true · samplingIntervalBytes 512 KiB
 
+const fs = require('node:fs');
 const native = require('../internal/native');
 const { statsTable } = require('../internal/stats');
 const { HeapFeed } = require('./heap-feed');
 const { AllocationProfiler } = require('./allocation-profiler');
 const { Attributor, attributeReport } = require('./attribution');
 const { formatReport } = require('./report-format');
+const { defaultsFor, DEFAULT_INTERVAL_MS, START_OPTIONS } = require('./defaults');
 const timers = require('../timers');
 const listeners = require('../listeners');
 const { callUser } = require('../internal/errors');
-const { checkOptions, validateInteger, validateFunction, validateBoolean } = require('../internal/options');
+const {
+  checkOptions,
+  validateInteger,
+  validateNumber,
+  validateFunction,
+  validateBoolean,
+  validateString,
+} = require('../internal/options');
 
-const MiB = 1024 * 1024;
-const DEFAULT_INTERVAL_MS = 1000;
 const SHUTDOWN_TIMEOUT_MS = 2000;
 
 let state = null;
@@ -43,23 +47,31 @@ let lastHistory = [];
 function resolveOptions(options) {
   const o = checkOptions('start', options);
   const intervalMs = validateInteger('intervalMs', o.intervalMs, { min: 10, max: 600_000 }) ?? DEFAULT_INTERVAL_MS;
-  const windowMs =
-    validateInteger('windowMs', o.windowMs, { min: 4 * intervalMs, max: 86_400_000 }) ?? Math.max(8000, 32 * intervalMs);
+  const windowMs = validateInteger('windowMs', o.windowMs, { min: 4 * intervalMs, max: 86_400_000 });
+  const d = defaultsFor(intervalMs, windowMs);
   return {
     intervalMs,
-    windowMs,
-    longFactor: validateInteger('longWindowFactor', o.longWindowFactor, { min: 1, max: 1000 }) ?? 8,
-    warmupMs: validateInteger('warmupMs', o.warmupMs, { min: 0, max: 86_400_000 }) ?? windowMs,
-    minGrowthBytes: validateInteger('minGrowthBytes', o.minGrowthBytes, { min: 1 }) ?? 4 * MiB,
-    minRssGrowthBytes: validateInteger('minRssGrowthBytes', o.minRssGrowthBytes, { min: 1 }) ?? 16 * MiB,
-    minSiteGrowth: validateInteger('minSiteGrowth', o.minSiteGrowth, { min: 1 }) ?? 20,
-    minGcGapMs: validateInteger('minGcGapMs', o.minGcGapMs, { min: 0, max: 86_400_000 }) ?? Math.max(1000, 4 * intervalMs),
-    allocations: validateBoolean('allocations', o.allocations) ?? true,
+    windowMs: d.windowMs,
+    longFactor: validateInteger('longWindowFactor', o.longWindowFactor, { min: 1, max: 1000 }) ?? d.longWindowFactor,
+    warmupMs: validateInteger('warmupMs', o.warmupMs, { min: 0, max: 86_400_000 }) ?? d.warmupMs,
+    minGrowthBytes: validateInteger('minGrowthBytes', o.minGrowthBytes, { min: 1 }) ?? d.minGrowthBytes,
+    minRssGrowthBytes: validateInteger('minRssGrowthBytes', o.minRssGrowthBytes, { min: 1 }) ?? d.minRssGrowthBytes,
+    minSiteGrowth: validateInteger('minSiteGrowth', o.minSiteGrowth, { min: 1 }) ?? d.minSiteGrowth,
+    minGcGapMs: validateInteger('minGcGapMs', o.minGcGapMs, { min: 0, max: 86_400_000 }) ?? d.minGcGapMs,
+    allocations: validateBoolean('allocations', o.allocations) ?? d.allocations,
     samplingIntervalBytes:
-      validateInteger('samplingIntervalBytes', o.samplingIntervalBytes, { min: 1024, max: 1 << 30 }) ?? 512 * 1024,
+      validateInteger('samplingIntervalBytes', o.samplingIntervalBytes, { min: 1024, max: 1 << 30 }) ?? d.samplingIntervalBytes,
+    suspectWaitMs: validateInteger('suspectWaitMs', o.suspectWaitMs, { min: 0, max: 600_000 }) ?? d.suspectWaitMs,
+    registryMinRate: validateNumber('registryMinRate', o.registryMinRate, { min: 0.001 }) ?? d.registryMinRate,
+    registryMinLive: validateInteger('registryMinLive', o.registryMinLive, { min: 1 }) ?? d.registryMinLive,
+    maxForcedGcPauseMs: validateInteger('maxForcedGcPauseMs', o.maxForcedGcPauseMs, { min: 0, max: 600_000 }) ?? d.maxForcedGcPauseMs,
+    forcedGcPercent: validateNumber('forcedGcPercent', o.forcedGcPercent, { min: 0, max: 100 }) ?? d.forcedGcPercent,
+    nearHeapLimitFraction:
+      validateNumber('nearHeapLimitFraction', o.nearHeapLimitFraction, { min: 0.1, max: 1 }) ?? d.nearHeapLimitFraction,
+    reportFile: validateString('reportFile', o.reportFile) ?? d.reportFile,
     onLeak: validateFunction('onLeak', o.onLeak),
-    timers: validateBoolean('timers', o.timers) ?? true,
-    listeners: validateBoolean('listeners', o.listeners) ?? true,
+    timers: validateBoolean('timers', o.timers) ?? d.timers,
+    listeners: validateBoolean('listeners', o.listeners) ?? d.listeners,
   };
 }
 
@@ -67,6 +79,16 @@ function resolveOptions(options) {
 function attributed(report, s) {
   if (s.profiler === null || s.attributor === null) return report;
   return attributeReport(report, s.profiler.facts, s.attributor);
+}
+
+/** Writes a report to the configured file, synchronously (it may be the last thing the process does). */
+function writeReportFile(file, report) {
+  if (file === undefined) return;
+  try {
+    fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  } catch {
+    // an unwritable path must not break the caller; onLeak still has the report
+  }
 }
 
 /**
@@ -87,16 +109,29 @@ function start(options) {
     return;
   }
   const token = {};
-  const onReport = (json) => {
-    // A report queued before stop() must not reach a later start()'s caller.
-    if (state === null || state.token !== token || o.onLeak === undefined) return;
+  const deliver = (json) => {
     let report;
     try {
       report = JSON.parse(json);
     } catch {
       return;
     }
-    callUser('onLeak', o.onLeak, undefined, attributed(report, state));
+    // The file first, as the thread made it: near the heap limit the process
+    // may die while candidate lines are parsed. Then again, named.
+    writeReportFile(o.reportFile, report);
+    let named = report;
+    try {
+      named = attributed(report, state);
+    } catch {
+      // a report without candidate lines beats no report
+    }
+    if (named !== report) writeReportFile(o.reportFile, named);
+    if (o.onLeak !== undefined) callUser('onLeak', o.onLeak, undefined, named);
+  };
+  const onReport = (json) => {
+    // A report queued before stop() must not reach a later start()'s caller.
+    if (state === null || state.token !== token) return;
+    deliver(json);
   };
   let sampler;
   try {
@@ -113,6 +148,11 @@ function start(options) {
         minGcGapMs: o.minGcGapMs,
         allocations: o.allocations,
         historyLen: 600,
+        suspectWaitMs: o.suspectWaitMs,
+        registryMinRate: o.registryMinRate,
+        registryMinLive: o.registryMinLive,
+        maxForcedGcPauseMs: o.maxForcedGcPauseMs,
+        forcedGcPercent: o.forcedGcPercent,
       },
       onReport,
     );
@@ -126,7 +166,16 @@ function start(options) {
   let feed;
   try {
     profiler = o.allocations ? new AllocationProfiler({ samplingIntervalBytes: o.samplingIntervalBytes }) : null;
-    feed = new HeapFeed(sampler, { intervalMs: o.intervalMs, profiler, windowMs: o.windowMs });
+    feed = new HeapFeed(sampler, {
+      intervalMs: o.intervalMs,
+      profiler,
+      nearHeapLimitFraction: o.nearHeapLimitFraction,
+      // Near the heap limit: the report is made and delivered synchronously,
+      // on the JS thread, before V8 can abort.
+      onNearLimit: (json) => {
+        if (state !== null && state.token === token) deliver(json);
+      },
+    });
   } catch (err) {
     if (profiler !== null) profiler.close();
     sampler.shutdown(SHUTDOWN_TIMEOUT_MS); // never leave the thread behind
@@ -193,7 +242,7 @@ function emptyReport() {
 }
 
 /**
- * The current report (shape: lib/sampler/index.d.ts, docs/sampler.md). After stop(), the last report taken at
+ * The current report (docs/sampler.md, "Report"). After stop(), the last report taken at
  * stop; before any start(), an empty one. `running` says which.
  */
 function report() {
@@ -209,9 +258,16 @@ function history() {
   return JSON.parse(state.sampler.historyJson());
 }
 
+/** The resolved options of the running sampler, or null (register's start-up line). Internal. */
+function runningOptions() {
+  if (state === null) return null;
+  const { onLeak, ...rest } = state.options;
+  return { ...rest, onLeak: onLeak !== undefined, profiling: state.profiler !== null && state.profiler.running };
+}
+
 /** Runs one sampler tick now (tests); false when not running. Internal. */
 function flush(timeoutMs = 2000) {
   return state !== null && state.sampler.flush(timeoutMs);
 }
 
-module.exports = { start, stop, report, formatReport, history, flush, resolveOptions };
+module.exports = { start, stop, report, formatReport, history, flush, resolveOptions, runningOptions, START_OPTIONS };

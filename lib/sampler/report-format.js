@@ -148,6 +148,10 @@ function formatReport(report) {
     const since = typeof report.since === 'number' ? ` since ${new Date(report.since).toISOString()}` : '';
     const growing = Array.isArray(heap.growing) && heap.growing.length > 0 ? ` (${heap.growing.join(', ')})` : '';
     lines.push(`leakguard: memory is LEAKING${since}${growing}`);
+    const near = report.nearHeapLimit;
+    if (near && typeof near === 'object') {
+      lines.push(`  NEAR THE HEAP LIMIT: ${mb(near.usedBytes)} used of a ${mb(near.limitBytes)} limit, still rising`);
+    }
   } else {
     lines.push('leakguard: no leak detected');
   }
@@ -163,9 +167,15 @@ function formatReport(report) {
     `  event-loop lag p50 ${ms(lag.p50Ms)}, p99 ${ms(lag.p99Ms)}, max ${ms(lag.maxMs)}; ` +
       `GC pauses p50 ${ms(gc.p50Ms)}, p99 ${ms(gc.p99Ms)}, max ${ms(gc.maxMs)} (${gc.count ?? 0})`,
   );
+  if (Array.isArray(report.filling)) {
+    for (const f of report.filling) {
+      if (f && typeof f.description === 'string') lines.push(`  ${f.description}${report.explainedByCaches ? ': explains the heap growth' : ''}`);
+    }
+  }
   const suspects = Array.isArray(report.suspects) ? report.suspects : [];
   if (suspects.length === 0) {
-    lines.push(report.leaking ? '  no suspect named yet (attribution needs another sample)' : '  no suspects');
+    if (report.leaking) lines.push(typeof report.note === 'string' ? `  ${report.note}` : '  no suspect named yet (attribution needs another sample)');
+    else lines.push('  no suspects');
   } else {
     lines.push('  suspects, most likely first:');
     suspects.forEach((s, i) => {
@@ -177,6 +187,9 @@ function formatReport(report) {
       const stack = Array.isArray(s.stack) && s.stack.length > 0 ? s.stack : s.site ? [s.site] : [];
       for (const f of stack.slice(0, 5)) lines.push(`       at ${frame(f)}`);
     });
+  }
+  if (typeof heap.forcedGcMs === 'number' && heap.forcedGcs > 0) {
+    lines.push(`  forced GCs: ${heap.forcedGcs}, ${ms(heap.forcedGcMs)} in all${heap.forcedGcsRefused > 0 ? ` (${heap.forcedGcsRefused} refused by the budget)` : ''}`);
   }
   const overhead = report.sampler && report.sampler.overhead;
   if (overhead && typeof overhead.threadPercent === 'number' && typeof overhead.jsPercent === 'number') {

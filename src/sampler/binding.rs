@@ -7,7 +7,6 @@ use super::{epoch_ms, feed::Feed, HeapSampler, Notify, Settings};
 use crate::stats::binding::{NativeRegistry, SharedView};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
-use napi::CleanupEnvHook;
 use napi_derive::napi;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,6 +35,16 @@ pub struct SamplerSettings {
     pub allocations: bool,
     /// Entries kept in the timeline.
     pub history_len: u32,
+    /// Longest wait for suspects before a first leak report goes without, in milliseconds.
+    pub suspect_wait_ms: f64,
+    /// Registry evidence: a row rising at least this fast, in items per second ...
+    pub registry_min_rate: f64,
+    /// ... with at least this many live items.
+    pub registry_min_live: f64,
+    /// Longest expected pause of a forced GC, in milliseconds.
+    pub max_forced_gc_pause_ms: f64,
+    /// Share of wall time forced GCs may take, in percent.
+    pub forced_gc_percent: f64,
 }
 
 fn to_napi(e: crate::errors::CoreError) -> Error {
@@ -46,7 +55,18 @@ fn to_napi(e: crate::errors::CoreError) -> Error {
 #[napi]
 pub struct NativeHeapSampler {
     inner: Arc<HeapSampler>,
-    hook: Option<CleanupEnvHook<Arc<HeapSampler>>>,
+    /// The env cleanup hook's data (a boxed `Arc` on the sampler), owned here
+    /// until `shutdown` removes the hook and frees it.
+    hook: Option<*mut Arc<HeapSampler>>,
+}
+
+/// A worker's environment torn down without `stop()`: end the thread. Node
+/// calls this at most once, and never after `napi_remove_env_cleanup_hook`.
+unsafe extern "C" fn on_env_teardown(data: *mut std::ffi::c_void) {
+    // SAFETY: `data` is the `Box<Arc<HeapSampler>>` leaked in `new`, not yet
+    // reclaimed (`shutdown` removes the hook before reclaiming it).
+    let sampler = unsafe { Box::from_raw(data as *mut Arc<HeapSampler>) };
+    sampler.shutdown(Duration::from_secs(1));
 }
 
 #[napi]
@@ -80,16 +100,36 @@ impl NativeHeapSampler {
             min_gc_gap_ms: settings.min_gc_gap_ms,
             allocations: settings.allocations,
             history_len: settings.history_len as usize,
+            suspect_wait_ms: settings.suspect_wait_ms,
+            registry_min_rate: settings.registry_min_rate,
+            registry_min_live: settings.registry_min_live,
+            max_forced_gc_pause_ms: settings.max_forced_gc_pause_ms,
+            forced_gc_percent: settings.forced_gc_percent,
         };
         let inner =
             Arc::new(HeapSampler::start(s, registry.inner.clone(), notify).map_err(to_napi)?);
         // A worker's environment torn down without stop(): end the thread.
-        let hook = env.add_env_cleanup_hook(inner.clone(), |s| {
-            s.shutdown(Duration::from_secs(1));
-        })?;
+        // Raw calls, because napi's `remove_env_cleanup_hook` never frees the
+        // data it boxed: an `Arc` on the whole sampler (its histograms are
+        // ~750 KiB) leaked on every start()/stop() cycle.
+        let data = Box::into_raw(Box::new(inner.clone()));
+        // SAFETY: a valid env on the JS thread; `data` stays valid until the
+        // hook runs or `shutdown` removes it.
+        let status = unsafe {
+            napi::sys::napi_add_env_cleanup_hook(env.raw(), Some(on_env_teardown), data.cast())
+        };
+        if status != napi::sys::Status::napi_ok {
+            // SAFETY: not registered, so still ours.
+            drop(unsafe { Box::from_raw(data) });
+            inner.shutdown(Duration::from_secs(1));
+            return Err(Error::new(
+                Status::GenericFailure,
+                "leakguard: cannot register the sampler's cleanup hook",
+            ));
+        }
         Ok(NativeHeapSampler {
             inner,
-            hook: Some(hook),
+            hook: Some(data),
         })
     }
 
@@ -109,6 +149,17 @@ impl NativeHeapSampler {
     #[napi]
     pub fn history_json(&self) -> String {
         self.inner.shared.core.lock().history_json().to_string()
+    }
+
+    /// Near the heap limit (JS polls it): turns the verdict leaking now and
+    /// returns the report for `onLeak`, synchronously, before V8 aborts.
+    #[napi]
+    pub fn near_heap_limit_json(&self, used_bytes: f64, limit_bytes: f64) -> String {
+        self.inner
+            .shared
+            .core
+            .lock()
+            .near_heap_limit(epoch_ms(), used_bytes, limit_bytes)
     }
 
     /// Replaces the allocation suspects (JSON array from the profiler).
@@ -138,8 +189,20 @@ impl NativeHeapSampler {
         let ok = self
             .inner
             .shutdown(Duration::from_millis(u64::from(timeout_ms)));
-        if let Some(hook) = self.hook.take() {
-            env.remove_env_cleanup_hook(hook)?;
+        if let Some(data) = self.hook.take() {
+            // SAFETY: registered in `new` with this data and not yet run (a
+            // run hook means the env is gone and no JS can call us).
+            let status = unsafe {
+                napi::sys::napi_remove_env_cleanup_hook(
+                    env.raw(),
+                    Some(on_env_teardown),
+                    data.cast(),
+                )
+            };
+            if status == napi::sys::Status::napi_ok {
+                // SAFETY: the hook is gone, so nobody else reclaims `data`.
+                drop(unsafe { Box::from_raw(data) });
+            }
         }
         Ok(ok)
     }
@@ -164,7 +227,8 @@ pub fn heap_feed_layout_json() -> String {
         "WANT_PROFILE": WANT_PROFILE, "PROFILING": PROFILING, "NO_PROC": NO_PROC,
         "LAG_WRITES": LAG_WRITES, "LAG_RING": LAG_RING, "LAG_LEN": LAG_LEN,
         "GC_WRITES": GC_WRITES, "GC_RING": GC_RING, "GC_LEN": GC_LEN,
-        "MAJOR_GCS": MAJOR_GCS, "OLD_USED": OLD_USED, "POSTGC_OLD": POSTGC_OLD, "JS_BUSY_MS": JS_BUSY_MS, "LEN": LEN,
+        "MAJOR_GCS": MAJOR_GCS, "OLD_USED": OLD_USED, "POSTGC_OLD": POSTGC_OLD, "JS_BUSY_MS": JS_BUSY_MS,
+        "FORCED_GC_TOTAL_MS": FORCED_GC_TOTAL_MS, "HEAP_LIMIT": HEAP_LIMIT, "LEN": LEN,
     })
     .to_string()
 }

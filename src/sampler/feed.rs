@@ -67,7 +67,11 @@ pub mod cell {
     /// Milliseconds the JS thread has spent in leakguard's heartbeat, GC
     /// observer and forced GCs, ever (leakguard's own cost on that thread).
     pub const JS_BUSY_MS: usize = POSTGC_OLD + 1;
-    pub const LEN: usize = JS_BUSY_MS + 1;
+    /// Milliseconds spent in forced GCs (and profile reads), ever.
+    pub const FORCED_GC_TOTAL_MS: usize = JS_BUSY_MS + 1;
+    /// `v8.getHeapStatistics().heap_size_limit`, written once at start.
+    pub const HEAP_LIMIT: usize = FORCED_GC_TOTAL_MS + 1;
+    pub const LEN: usize = HEAP_LIMIT + 1;
 }
 
 /// The shared block.
@@ -167,6 +171,8 @@ pub struct FeedInput {
     pub heartbeat_t: f64,
     pub major_gcs: f64,
     pub forced_gc_ms: f64,
+    pub forced_gc_total_ms: f64,
+    pub heap_limit: f64,
     pub js_busy_ms: f64,
 }
 
@@ -236,6 +242,8 @@ impl FeedReader {
         input.major_gcs = feed.get(MAJOR_GCS);
         input.forced_gc_ms = feed.get(FORCED_GC_MS);
         input.js_busy_ms = feed.get(JS_BUSY_MS);
+        input.forced_gc_total_ms = feed.get(FORCED_GC_TOTAL_MS);
+        input.heap_limit = feed.get(HEAP_LIMIT);
         input
     }
 }

@@ -6,38 +6,48 @@
 //!   heartbeat (unref'd, every intervalMs) ──▶ Feed (shared f64 cells) ──┐
 //!   'gc' observer: pauses, post-GC sizes  ──▶   (plain stores, no call) │ every intervalMs
 //!   timers/listeners/caches ──▶ Registry rows ──────────────────────────┤ (recv_timeout)
-//!   allocation profiler (rare) ─ napi call ──▶ allocations ─────────────┤
+//!   profile read (on request) ─ napi call ──▶ allocations ─────────────┤
 //!                                              /proc/self/statm (RSS) ──┘
 //!                                                    │
 //!                              Verdicts (heap, external, RSS) + RowTracker
 //!                                    + histograms → report (JSON)
 //!   onLeak ◀── weak ThreadsafeFunction ◀── on a material change
-//!   forced GC / profiling ◀── request cells in the Feed (read by the heartbeat)
+//!   forced GC / profile read ◀── request cells in the Feed (read by the heartbeat)
+//!   near the heap limit: JS ─ napi call (`near_heap_limit`) ─▶ report, at once
 //! ```
 //!
-//! The loop waits on `recv_timeout`, which is both its clock and its control
-//! channel (`Flush`, `Shutdown`, each with a reply). Shutdown is idempotent
-//! and bounded (a thread that does not answer in time is detached, never
-//! waited on forever). A failure to spawn is an error. Figures are read from
+//! One thread per process serves every environment (main thread, workers)
+//! that runs a sampler, each at its own interval: it starts with the first
+//! sampler and ends with the last. The loop waits on `recv_timeout` until the
+//! next member is due, which is both its clock and its control channel
+//! (`Add`, `Flush`, `Remove`, the last two with a reply). Leaving is
+//! idempotent and bounded (a thread that does not answer in time is
+//! detached, never waited on forever). A failure to spawn is an error. Figures are read from
 //! shared memory, so the thread keeps sampling RSS and the registry, and keeps
 //! measuring the stall, while the event loop is blocked.
 //!
 //! Algorithm (see `verdict` for the details and the reasons):
-//! - series: heap used outside the young generation (JS samples + post-GC
-//!   points), external memory, and native memory (RSS minus the V8 heap's
+//! - series: heap used (JS samples; post-GC points count the old generation
+//!   only), external memory, and native memory (RSS minus the V8 heap's
 //!   committed size minus external memory; long horizon only);
 //! - each horizon (`windowMs`, and `longFactor` windows for slow leaks) is cut
 //!   in 4 segments; growth = every segment's minimum above the previous one by
 //!   `minGrowth/16`, and the last above the first by `0.75 * minGrowth`;
 //! - confirmed by a fresh post-GC point standing above an older point (post-GC
 //!   if possible) at half the minimum rate and by `minGrowth/8`; a missing
-//!   fresh point is obtained by a forced GC, requested at most every
-//!   `max(minGcGapMs, 100 x last forced GC duration)` (<= 1% of the time);
-//! - points from the first `warmupMs` are never judged, so the first verdict
-//!   needs a whole window of post-warm-up points (growth that ends within the
-//!   warm-up is never a leak); a leaking series stays leaking while the later
-//!   half of either horizon is above the earlier half;
-//! - `leaking` = any series leaking; suspects come from `ranking`.
+//!   fresh point is obtained by a forced GC (a profile read on the JS side)
+//!   within the budget (`forced_gc_allowed`: a share of wall time, a longest
+//!   expected pause, a least gap);
+//! - points before the warm-up's end are never judged; it ends once the
+//!   heap stopped rising for half a window, at most `warmupMs` after start,
+//!   so the first verdict needs a whole window of post-warm-up points; a
+//!   leaking series stays leaking while the later half of either horizon is
+//!   above the earlier half;
+//! - registry rows rising fast with many live items are evidence by
+//!   themselves; heap growth that bounded caches still filling explain is
+//!   not a leak; near the heap limit JS makes the verdict itself;
+//! - `leaking` = any of these; suspects come from `ranking`. The first
+//!   report waits (at most `suspect_wait_ms`) for a suspect.
 //!
 //! Never: call into JS from the thread (only the weak thread-safe function
 //! does), block the JS thread for more than a lock held during one tick, or
@@ -75,7 +85,9 @@ pub struct Settings {
     pub window_ms: f64,
     /// Long horizon = `window_ms * long_factor`.
     pub long_factor: f64,
-    /// Samples from this long after start are never judged, in milliseconds.
+    /// Longest warm-up, in milliseconds: samples before its end are never
+    /// judged. It ends earlier, once the heap stopped rising for half a
+    /// window (start-up no longer dominates).
     pub warmup_ms: f64,
     /// Minimum heap/external growth over a horizon, in bytes.
     pub min_growth_bytes: f64,
@@ -90,23 +102,47 @@ pub struct Settings {
     pub allocations: bool,
     /// Entries kept by `history()`.
     pub history_len: usize,
+    /// Longest wait for suspects before the first leak report is delivered
+    /// without any, in milliseconds.
+    pub suspect_wait_ms: f64,
+    /// A timer/listener/unbounded-cache row rising this fast (items/s) ...
+    pub registry_min_rate: f64,
+    /// ... with this many live items is a leak verdict by itself.
+    pub registry_min_live: f64,
+    /// No forced GC expected to pause longer than this, in milliseconds.
+    pub max_forced_gc_pause_ms: f64,
+    /// Forced GCs take at most this share of wall time, in percent.
+    pub forced_gc_percent: f64,
 }
 
+/// Full-GC time assumed per MiB of used heap before one has been measured
+/// (a profile read through `node:inspector` measured 1.3–1.6 ms/MiB).
+const GC_MS_PER_MIB: f64 = 1.5;
+
+/// Bytes per entry a filling cache without size accounting may explain.
+const FILLING_ENTRY_BYTES: f64 = 16.0 * 1024.0;
+
 impl Settings {
-    /// Defaults for a given interval (mirrors `lib/sampler/index.js`).
-    pub fn for_interval(interval_ms: f64) -> Self {
-        let window_ms = (32.0 * interval_ms).max(8000.0);
+    /// Fixed settings for the Rust tests. The defaults users get are set in
+    /// one place, `lib/sampler/defaults.js`; these are test data.
+    #[cfg(test)]
+    pub fn for_tests(interval_ms: f64) -> Self {
         Settings {
             interval_ms,
-            window_ms,
+            window_ms: 8000.0,
             long_factor: 8.0,
-            warmup_ms: window_ms,
+            warmup_ms: 8000.0,
             min_growth_bytes: 4.0 * 1024.0 * 1024.0,
             min_rss_growth_bytes: 16.0 * 1024.0 * 1024.0,
             min_site_growth: 20.0,
-            min_gc_gap_ms: (4.0 * interval_ms).max(1000.0),
+            min_gc_gap_ms: 1000.0,
             allocations: true,
             history_len: 600,
+            suspect_wait_ms: 2000.0,
+            registry_min_rate: 100.0,
+            registry_min_live: 1000.0,
+            max_forced_gc_pause_ms: 500.0,
+            forced_gc_percent: 1.0,
         }
     }
 
@@ -141,7 +177,18 @@ struct Latest {
     heartbeat_t: f64,
     major_gcs: f64,
     forced_gc_ms: f64,
+    forced_gc_total_ms: f64,
+    heap_limit: f64,
     js_busy_ms: f64,
+}
+
+/// The near-heap-limit verdict: JS saw used heap past a high share of
+/// `heap_size_limit` and still rising (see `near_heap_limit`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct NearLimit {
+    t: f64,
+    used: f64,
+    limit: f64,
 }
 
 /// What one tick reads: the feed, RSS, and the registry rows.
@@ -181,9 +228,23 @@ pub struct SamplerCore {
     dropped: u64,
     forced_gcs: u64,
     last_gc_request: f64,
-    profile_until: f64,
     since: Option<f64>,
     notified: Option<String>,
+    /// The first report of a leak is held (at most `suspect_wait_ms`) until a
+    /// suspect is known; while held, a profile read is wanted.
+    want_attribution: bool,
+    /// When the adaptive warm-up ended.
+    warmup_ended: Option<f64>,
+    near_limit: Option<NearLimit>,
+    /// Registry rows that are a verdict by themselves (this tick).
+    evidence: Vec<Suspect>,
+    /// Bounded caches filling (this tick), and whether they explain the heap's growth.
+    filling: Vec<ranking::Filling>,
+    explained_by_caches: bool,
+    /// Forced GCs the budget refused.
+    forced_gcs_refused: u64,
+    /// Heap used at the last forced GC, to scale its duration to today's heap.
+    used_at_forced: f64,
     history: VecDeque<HistoryEntry>,
     now: f64,
     /// Milliseconds the sampler thread spent in its ticks, ever (wall time
@@ -222,9 +283,16 @@ impl SamplerCore {
             dropped: 0,
             forced_gcs: 0,
             last_gc_request: f64::NEG_INFINITY,
-            profile_until: f64::NEG_INFINITY,
             since: None,
             notified: None,
+            want_attribution: false,
+            warmup_ended: None,
+            near_limit: None,
+            evidence: Vec::new(),
+            filling: Vec::new(),
+            explained_by_caches: false,
+            forced_gcs_refused: 0,
+            used_at_forced: 0.0,
             history: VecDeque::new(),
             now: 0.0,
             thread_busy_ms: 0.0,
@@ -253,15 +321,25 @@ impl SamplerCore {
         self.dropped += f.dropped;
         self.latest.heartbeat_t = f.heartbeat_t;
         self.latest.major_gcs = f.major_gcs;
+        if f.forced_gc_ms != self.latest.forced_gc_ms {
+            self.used_at_forced = self.latest.sample.used;
+        }
         self.latest.forced_gc_ms = f.forced_gc_ms;
+        self.latest.forced_gc_total_ms = f.forced_gc_total_ms;
+        self.latest.heap_limit = f.heap_limit;
         self.latest.js_busy_ms = f.js_busy_ms;
 
         if let Some(s) = f.sample {
             self.samples += 1;
             self.latest.sample = s;
+            // All of the heap used: old-generation bytes alone rise in steps,
+            // one per scavenge that promotes, and a service allocating little
+            // garbage scavenges less often than once per segment. A segment's
+            // floor is its lowest sample (just after a scavenge when there is
+            // garbage), so young garbage does not raise it.
             self.heap.push(Point {
                 t: s.t,
-                v: surviving(s.old_used, s.used),
+                v: s.used,
                 post_gc: false,
             });
             self.external.push(Point {
@@ -310,10 +388,17 @@ impl SamplerCore {
                 });
             }
         }
+        self.end_warmup(now);
         self.heap.evaluate(now);
         self.external.evaluate(now);
         self.native.evaluate(now);
         self.rows.observe(now, &obs.rows);
+        self.evidence = self.rows.evidence(
+            self.settings.registry_min_rate,
+            self.settings.registry_min_live,
+        );
+        self.filling = self.rows.filling(now);
+        self.explained_by_caches = self.caches_explain_heap_growth();
 
         let leaking = self.leaking();
         if leaking {
@@ -326,35 +411,118 @@ impl SamplerCore {
         self.requests(now)
     }
 
+    /// The warm-up ends once the heap stopped rising for half a window (its
+    /// floor over the last quarter window no more than `min_growth / 16`
+    /// above the quarter before): start-up no longer dominates. It lasts at
+    /// most `warmup_ms` (a leak from the first second keeps it that long).
+    fn end_warmup(&mut self, now: f64) {
+        if self.warmup_ended.is_some() {
+            return;
+        }
+        let started = self.started_at.unwrap_or(now);
+        let seg = self.settings.window_ms / 4.0;
+        let ended = if now - started >= self.settings.warmup_ms {
+            true
+        } else if now - started >= 2.0 * seg {
+            let s = &self.heap.series;
+            match (
+                s.floor_between(now - 2.0 * seg, now - seg),
+                s.floor_between(now - seg, now),
+            ) {
+                (Some(a), Some(b)) => b - a < self.settings.min_growth_bytes / 16.0,
+                _ => false,
+            }
+        } else {
+            false
+        };
+        if ended {
+            self.warmup_ended = Some(now);
+            self.heap.end_warmup(now);
+            self.external.end_warmup(now);
+        }
+    }
+
+    /// Growth of the heap that bounded leakguard caches still filling can
+    /// explain: the heap's slope is no more than their entries per second
+    /// times a plausible entry size (their own accounting, else
+    /// `FILLING_ENTRY_BYTES`), and filling them to their bounds at the bytes
+    /// per entry actually seen fits in half the heap still free. A bound so
+    /// large that reaching it would exhaust the heap explains nothing.
+    fn caches_explain_heap_growth(&self) -> bool {
+        if self.filling.is_empty() || !self.heap.leaking() {
+            return false;
+        }
+        let slope = self
+            .heap
+            .growth()
+            .map_or_else(
+                || {
+                    self.heap
+                        .series
+                        .floor_slope(self.now, self.settings.window_ms)
+                },
+                |g| g.slope_per_sec,
+            )
+            .max(0.0);
+        let entries: f64 = self.filling.iter().map(|f| f.growth).sum();
+        let plausible: f64 = self
+            .filling
+            .iter()
+            .map(|f| f.growth * f.bytes_per_entry.map_or(FILLING_ENTRY_BYTES, |b| 2.0 * b))
+            .sum();
+        if entries <= 0.0 || slope > plausible {
+            return false;
+        }
+        let per_entry = slope / entries;
+        let headroom: f64 = self
+            .filling
+            .iter()
+            .map(|f| (f.max - f.size).max(0.0) * per_entry)
+            .sum();
+        let limit = self.latest.heap_limit;
+        let free = if limit > 0.0 {
+            (limit - self.latest.sample.used).max(0.0)
+        } else {
+            f64::INFINITY
+        };
+        headroom <= 0.5 * free
+    }
+
+    /// The forced-GC budget: at most `forced_gc_percent` of the wall time
+    /// since start (plus one pause, so that the first can happen), and no
+    /// single forced GC expected to pause longer than `max_forced_gc_pause_ms`
+    /// (the last one's duration scaled to today's heap, or `GC_MS_PER_MIB`
+    /// before one has been measured). Natural major GCs cost nothing here.
+    fn forced_gc_allowed(&self, now: f64) -> bool {
+        let s = &self.settings;
+        let used = self.latest.sample.used.max(1.0);
+        let expected = if self.latest.forced_gc_ms > 0.0 && self.used_at_forced > 0.0 {
+            self.latest.forced_gc_ms * used / self.used_at_forced
+        } else {
+            used / (1024.0 * 1024.0) * GC_MS_PER_MIB
+        };
+        let elapsed = now - self.started_at.unwrap_or(now);
+        let budget = s.forced_gc_percent / 100.0 * elapsed + s.max_forced_gc_pause_ms;
+        expected <= s.max_forced_gc_pause_ms
+            && self.latest.forced_gc_total_ms + expected <= budget
+            && now - self.last_gc_request >= s.min_gc_gap_ms
+    }
+
     fn requests(&mut self, now: f64) -> Requests {
-        let wants = self.heap.wants_gc() || self.external.wants_gc() || self.native.wants_gc();
-        // At most 1% of the time in forced GCs, but never fewer than two per
-        // window while a suspicion waits for confirmation: a slow GC (or a
-        // profile read, which it is timed with) must not starve the verdict.
-        let gap = self
-            .settings
-            .min_gc_gap_ms
-            .max(100.0 * self.latest.forced_gc_ms)
-            .min(self.settings.window_ms / 2.0);
-        let force_gc = wants && now - self.last_gc_request >= gap;
+        let wants = self.heap.wants_gc()
+            || self.external.wants_gc()
+            || self.native.wants_gc()
+            || (self.want_attribution && self.settings.allocations);
+        let force_gc = wants && self.forced_gc_allowed(now);
         if force_gc {
             self.last_gc_request = now;
+        } else if wants && now - self.last_gc_request >= self.settings.min_gc_gap_ms {
+            self.forced_gcs_refused += 1;
         }
-        let suspected = self.heap.suspected() || self.external.suspected();
-        if suspected {
-            self.profile_until = now + self.settings.window_ms;
+        Requests {
+            force_gc,
+            profile: self.settings.allocations,
         }
-        if !self.settings.allocations {
-            return Requests {
-                force_gc,
-                profile: false,
-            };
-        }
-        let profile = now < self.profile_until;
-        if !profile {
-            self.allocations.clear();
-        }
-        Requests { force_gc, profile }
     }
 
     fn record_history(&mut self, now: f64, leaking: bool) {
@@ -378,8 +546,32 @@ impl SamplerCore {
         self.allocations = allocations;
     }
 
+    /// Leaking: a series confirmed growing (the heap's only when bounded
+    /// caches filling do not explain it), registry evidence, or the heap near
+    /// its limit.
     pub fn leaking(&self) -> bool {
-        self.heap.leaking() || self.external.leaking() || self.native.leaking()
+        (self.heap.leaking() && !self.explained_by_caches)
+            || self.external.leaking()
+            || self.native.leaking()
+            || !self.evidence.is_empty()
+            || self.near_limit.is_some()
+    }
+
+    /// JS saw used heap past a high share of its limit and rising: leaking now,
+    /// and the report to hand to `onLeak` at once (it is also marked as
+    /// notified, so the thread does not deliver it a second time).
+    pub fn near_heap_limit(&mut self, now: f64, used: f64, limit: f64) -> String {
+        self.now = self.now.max(now);
+        self.near_limit = Some(NearLimit {
+            t: now,
+            used,
+            limit,
+        });
+        self.since.get_or_insert(now);
+        let suspects = self.suspects();
+        self.notified = Some(self.notification_key(&suspects));
+        self.want_attribution = false;
+        self.report_with(now, suspects).to_string()
     }
 
     /// The post-GC heap baseline: the last post-GC size, else the recent floor.
@@ -401,29 +593,45 @@ impl SamplerCore {
     }
 
     pub fn suspects(&self) -> Vec<Suspect> {
-        ranking::rank(self.rows.suspects(), &self.allocations)
+        let mut ranked = ranking::rank(self.rows.suspects(), &self.allocations);
+        // Registry evidence alone decided: its rows come first.
+        if !self.evidence.is_empty()
+            && !self.heap.leaking()
+            && !self.external.leaking()
+            && !self.native.leaking()
+        {
+            let is_evidence = |s: &Suspect| {
+                self.evidence
+                    .iter()
+                    .any(|e| e.kind == s.kind && e.site == s.site && e.detail == s.detail)
+            };
+            ranked.sort_by_key(|s| !is_evidence(s));
+        }
+        ranked
     }
 
-    /// The series whose verdict is leaking.
+    /// What is leaking: the series whose verdict is leaking, `registry` for
+    /// registry evidence, `heapLimit` near the heap limit.
     fn growing(&self) -> Vec<&'static str> {
-        [
+        let mut out: Vec<&'static str> = [
             ("heap", &self.heap),
             ("external", &self.external),
             ("rss", &self.native),
         ]
         .into_iter()
-        .filter(|(_, v)| v.leaking())
+        .filter(|(n, v)| v.leaking() && !(*n == "heap" && self.explained_by_caches))
         .map(|(n, _)| n)
-        .collect()
+        .collect();
+        if !self.evidence.is_empty() {
+            out.push("registry");
+        }
+        if self.near_limit.is_some() {
+            out.push("heapLimit");
+        }
+        out
     }
 
-    /// When the verdict turns leaking, or while leaking the growing series or
-    /// the top suspect change: the report to hand to `onLeak`.
-    pub fn take_notification(&mut self, generated_at: f64) -> Option<String> {
-        if !self.leaking() {
-            return None;
-        }
-        let suspects = self.suspects();
+    fn notification_key(&self, suspects: &[Suspect]) -> String {
         let top = suspects
             .first()
             .map(|s| {
@@ -435,7 +643,48 @@ impl SamplerCore {
                 format!("{}@{site}", s.kind)
             })
             .unwrap_or_default();
-        let key = format!("{:?}|{top}", self.growing());
+        format!("{:?}|{top}", self.growing())
+    }
+
+    /// Why no suspect could be named, for a report delivered without one.
+    fn no_suspect_reason(&self) -> String {
+        let mut why = format!(
+            "no suspect could be named within {} ms of the verdict: ",
+            self.settings.suspect_wait_ms
+        );
+        if self.external.leaking() || self.native.leaking() {
+            why.push_str("the growth is outside the V8 heap (Buffers, native memory), which the sampling heap profiler does not see");
+        } else if !self.settings.allocations {
+            why.push_str("allocation sampling is off (allocations: false)");
+        } else if self.forced_gcs_refused > 0 && self.allocations.is_empty() {
+            why.push_str("the forced-GC budget refused the profile read");
+        } else {
+            why.push_str("no allocation site, timer, listener or cache grew");
+        }
+        why
+    }
+
+    /// When the verdict turns leaking, or while leaking the growing series or
+    /// the top suspect change: the report to hand to `onLeak`.
+    ///
+    /// The first report of a leak waits for a suspect (a profile read is
+    /// requested meanwhile) for at most `suspect_wait_ms` after the verdict;
+    /// past that it is delivered with `note` saying why none was named.
+    pub fn take_notification(&mut self, generated_at: f64) -> Option<String> {
+        if !self.leaking() {
+            self.want_attribution = false;
+            return None;
+        }
+        let suspects = self.suspects();
+        if self.notified.is_none() && suspects.is_empty() {
+            let waited = self.now - self.since.unwrap_or(self.now);
+            if waited < self.settings.suspect_wait_ms {
+                self.want_attribution = true;
+                return None;
+            }
+        }
+        self.want_attribution = false;
+        let key = self.notification_key(&suspects);
         if self.notified.as_deref() == Some(key.as_str()) {
             return None;
         }
@@ -465,9 +714,34 @@ impl SamplerCore {
                 |g| g.slope_per_sec,
             )
         };
+        let leaking = self.leaking();
+        let note = (leaking && suspects.is_empty()).then(|| self.no_suspect_reason());
+        let filling: Vec<Value> = self
+            .filling
+            .iter()
+            .map(|f| {
+                json!({
+                    "name": f.name,
+                    "class": f.class,
+                    "site": f.site,
+                    "size": f.size,
+                    "max": f.max,
+                    "percent": f.percent(),
+                    "growthPerSec": f.growth,
+                    "description": f.description(),
+                })
+            })
+            .collect();
+        let near_limit = self
+            .near_limit
+            .map(|n| json!({ "at": n.t, "usedBytes": n.used, "limitBytes": n.limit }));
         json!({
-            "leaking": self.leaking(),
+            "leaking": leaking,
             "since": self.since,
+            "note": note,
+            "filling": filling,
+            "explainedByCaches": self.explained_by_caches,
+            "nearHeapLimit": near_limit,
             "generatedAt": generated_at,
             "heap": {
                 "usedBytes": self.latest.sample.used,
@@ -485,6 +759,10 @@ impl SamplerCore {
                 "samples": self.samples,
                 "majorGcs": self.latest.major_gcs,
                 "forcedGcs": self.forced_gcs,
+                "forcedGcMs": self.latest.forced_gc_total_ms,
+                "lastForcedGcMs": self.latest.forced_gc_ms,
+                "forcedGcsRefused": self.forced_gcs_refused,
+                "heapLimitBytes": self.latest.heap_limit,
                 "growing": self.growing(),
             },
             "eventLoopLag": {
@@ -502,6 +780,7 @@ impl SamplerCore {
             "suspects": suspects,
             "sampler": {
                 "intervalMs": s.interval_ms,
+                "warmupEndedAt": self.warmup_ended,
                 "droppedFeedEntries": self.dropped,
                 "trackedRows": self.rows.len(),
                 "startedAt": self.started_at,
@@ -573,11 +852,6 @@ pub fn epoch_ms() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
-enum Control {
-    Flush(SyncSender<()>),
-    Shutdown(SyncSender<()>),
-}
-
 /// Called with a report (JSON) when the verdict changes materially.
 pub type Notify = Box<dyn Fn(String) + Send + 'static>;
 
@@ -628,14 +902,86 @@ impl Shared {
     }
 }
 
-/// The running sampler: a handle on the `leakguard-sampler` thread.
+/// One sampler of one JavaScript environment, as the hub thread serves it.
+struct Member {
+    id: u64,
+    shared: Arc<Shared>,
+    notify: Notify,
+    reader: FeedReader,
+    period: Duration,
+    next: Instant,
+}
+
+enum Control {
+    Add(Box<Member>),
+    Flush(u64, SyncSender<()>),
+    Remove(u64, SyncSender<()>),
+}
+
+/// The process's one `leakguard-sampler` thread, serving every environment
+/// (main thread and workers) that runs a sampler: a worker's start and exit
+/// then cost no thread. It starts with the first sampler and ends with the
+/// last.
+struct Hub {
+    tx: Sender<Control>,
+    handle: Option<JoinHandle<()>>,
+    members: usize,
+}
+
+static HUB: Mutex<Option<Hub>> = Mutex::new(None);
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn hub_loop(rx: mpsc::Receiver<Control>) {
+    let mut members: Vec<Member> = Vec::new();
+    loop {
+        let now = Instant::now();
+        let wait = members
+            .iter()
+            .map(|m| m.next.saturating_duration_since(now))
+            .min()
+            .unwrap_or(Duration::from_secs(3600));
+        match rx.recv_timeout(wait) {
+            Err(RecvTimeoutError::Timeout) => {
+                let now = Instant::now();
+                for m in members.iter_mut().filter(|m| m.next <= now) {
+                    m.shared.tick(&mut m.reader, &m.notify);
+                    // Drift-corrected; after a long pause, skip ahead.
+                    m.next += m.period;
+                    let after = Instant::now();
+                    if m.next < after {
+                        m.next = after + m.period;
+                    }
+                }
+            }
+            Ok(Control::Add(m)) => members.push(*m),
+            Ok(Control::Flush(id, reply)) => {
+                if let Some(m) = members.iter_mut().find(|m| m.id == id) {
+                    m.shared.tick(&mut m.reader, &m.notify);
+                }
+                let _ = reply.send(());
+            }
+            Ok(Control::Remove(id, reply)) => {
+                // Dropping the member drops its notify (the thread-safe function).
+                members.retain(|m| m.id != id);
+                let _ = reply.send(());
+                if members.is_empty() {
+                    break;
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+}
+
+/// The running sampler: a member of the process's `leakguard-sampler` thread.
 pub struct HeapSampler {
     pub shared: Arc<Shared>,
-    control: Mutex<Option<(Sender<Control>, JoinHandle<()>)>>,
+    id: u64,
+    running: std::sync::atomic::AtomicBool,
 }
 
 impl HeapSampler {
-    /// Spawns the thread; an error when the OS refuses one.
+    /// Joins (or spawns) the thread; an error when the OS refuses one.
     pub fn start(
         settings: Settings,
         registry: Arc<Registry>,
@@ -646,86 +992,110 @@ impl HeapSampler {
             feed: Arc::new(Feed::new()),
             registry,
         });
-        let (tx, rx) = mpsc::channel::<Control>();
-        let thread_shared = shared.clone();
         let period = Duration::from_secs_f64(settings.interval_ms.max(1.0) / 1000.0);
-        let handle = std::thread::Builder::new()
-            .name("leakguard-sampler".into())
-            .stack_size(256 * 1024)
-            .spawn(move || {
-                let mut reader = FeedReader::default();
-                let mut next = Instant::now() + period;
-                loop {
-                    let wait = next.saturating_duration_since(Instant::now());
-                    match rx.recv_timeout(wait) {
-                        Err(RecvTimeoutError::Timeout) => {
-                            thread_shared.tick(&mut reader, &notify);
-                            // Drift-corrected; after a long pause, skip ahead.
-                            next += period;
-                            let now = Instant::now();
-                            if next < now {
-                                next = now + period;
-                            }
-                        }
-                        Ok(Control::Flush(reply)) => {
-                            thread_shared.tick(&mut reader, &notify);
-                            let _ = reply.send(());
-                        }
-                        Ok(Control::Shutdown(reply)) => {
-                            let _ = reply.send(());
-                            break;
-                        }
-                        Err(RecvTimeoutError::Disconnected) => break,
-                    }
+        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let member = Box::new(Member {
+            id,
+            shared: shared.clone(),
+            notify,
+            reader: FeedReader::default(),
+            period,
+            next: Instant::now() + period,
+        });
+        let mut hub = HUB.lock();
+        // A hub whose thread already left (its last member removed) is replaced.
+        if hub.as_ref().is_some_and(|h| h.members == 0) {
+            if let Some(mut old) = hub.take() {
+                if let Some(h) = old.handle.take() {
+                    let _ = h.join();
                 }
-            })
-            .map_err(|e| {
-                CoreError::new(
-                    ErrorCode::Native,
-                    format!("cannot start the leakguard-sampler thread: {e}"),
-                )
-            })?;
+            }
+        }
+        if hub.is_none() {
+            let (tx, rx) = mpsc::channel::<Control>();
+            let handle = std::thread::Builder::new()
+                .name("leakguard-sampler".into())
+                .stack_size(256 * 1024)
+                .spawn(move || hub_loop(rx))
+                .map_err(|e| {
+                    CoreError::new(
+                        ErrorCode::Native,
+                        format!("cannot start the leakguard-sampler thread: {e}"),
+                    )
+                })?;
+            *hub = Some(Hub {
+                tx,
+                handle: Some(handle),
+                members: 0,
+            });
+        }
+        let h = hub.as_mut().expect("just set");
+        h.tx.send(Control::Add(member)).map_err(|_| {
+            CoreError::new(ErrorCode::Native, "the leakguard-sampler thread is gone")
+        })?;
+        h.members += 1;
         Ok(HeapSampler {
             shared,
-            control: Mutex::new(Some((tx, handle))),
+            id,
+            running: std::sync::atomic::AtomicBool::new(true),
         })
     }
 
     /// Runs one tick now and waits for it (at most `timeout`); false if the
-    /// thread is gone or did not answer in time.
+    /// sampler is stopped or the thread did not answer in time.
     pub fn flush(&self, timeout: Duration) -> bool {
+        if !self.running() {
+            return false;
+        }
         let (reply_tx, reply_rx) = mpsc::sync_channel(1);
         {
-            let control = self.control.lock();
-            let Some((tx, _)) = control.as_ref() else {
+            let hub = HUB.lock();
+            let Some(h) = hub.as_ref() else {
                 return false;
             };
-            if tx.send(Control::Flush(reply_tx)).is_err() {
+            if h.tx.send(Control::Flush(self.id, reply_tx)).is_err() {
                 return false;
             }
         }
         reply_rx.recv_timeout(timeout).is_ok()
     }
 
-    /// Stops the thread: idempotent, waits at most `timeout`, then detaches.
+    /// Leaves the thread: idempotent, waits at most `timeout` for the thread
+    /// to let go of this sampler; the last sampler out ends the thread.
     pub fn shutdown(&self, timeout: Duration) -> bool {
-        let Some((tx, handle)) = self.control.lock().take() else {
+        if !self
+            .running
+            .swap(false, std::sync::atomic::Ordering::AcqRel)
+        {
+            return true;
+        }
+        let (reply_tx, reply_rx) = mpsc::sync_channel(1);
+        let mut hub = HUB.lock();
+        let Some(h) = hub.as_mut() else {
             return true;
         };
-        let (reply_tx, reply_rx) = mpsc::sync_channel(1);
-        if tx.send(Control::Shutdown(reply_tx)).is_err() {
-            return handle.join().is_ok();
+        if h.tx.send(Control::Remove(self.id, reply_tx)).is_err() {
+            return true;
         }
-        if reply_rx.recv_timeout(timeout).is_ok() {
-            // It answered and is leaving its loop: joining is immediate.
-            handle.join().is_ok()
-        } else {
-            false // detached: it exits on its own once the tick ends
+        h.members = h.members.saturating_sub(1);
+        if h.members > 0 {
+            drop(hub);
+            return reply_rx.recv_timeout(timeout).is_ok();
         }
+        // The last one: the thread leaves its loop after the reply.
+        let answered = reply_rx.recv_timeout(timeout).is_ok();
+        let mut old = hub.take().expect("present");
+        drop(hub);
+        if answered {
+            if let Some(handle) = old.handle.take() {
+                return handle.join().is_ok();
+            }
+        }
+        answered // otherwise detached: it exits on its own once the tick ends
     }
 
     pub fn running(&self) -> bool {
-        self.control.lock().is_some()
+        self.running.load(std::sync::atomic::Ordering::Acquire)
     }
 }
 
@@ -801,7 +1171,7 @@ mod tests {
     /// Drives the core as the thread would, serving forced-GC requests.
     #[test]
     fn a_leak_turns_the_report_leaking_notifies_once_and_names_the_timer() {
-        let mut core = SamplerCore::new(Settings::for_interval(250.0));
+        let mut core = SamplerCore::new(Settings::for_tests(250.0));
         // Flat through the 8 s warm-up, then 2 MiB/s (and a growing timer site).
         let live = |t: f64| 30.0 * MB + 2.0 * MB * ((t - 8000.0) / 1000.0).max(0.0);
         let mut notes = Vec::new();
@@ -814,7 +1184,7 @@ mod tests {
                 t,
                 live(t - t0) + 3.0 * MB,
                 post,
-                vec![timer_row((t - t0) / 10.0)],
+                vec![timer_row((t - t0) / 40.0)],
             ));
             gc_next = req.force_gc;
             if let Some(n) = core.take_notification(t) {
@@ -841,7 +1211,7 @@ mod tests {
 
     #[test]
     fn a_constant_heap_is_quiet_and_a_stalled_loop_shows_in_the_lag() {
-        let mut core = SamplerCore::new(Settings::for_interval(250.0));
+        let mut core = SamplerCore::new(Settings::for_tests(250.0));
         let mut t = 0.0;
         while t < 20_000.0 {
             let req = core.observe(obs(t, 50.0 * MB, None, vec![]));
@@ -860,13 +1230,258 @@ mod tests {
         assert_eq!(r["suspects"].as_array().unwrap().len(), 0);
     }
 
+    fn cache_row(size: f64, max: Option<f64>) -> RowSnapshot {
+        let site = Site {
+            file: "/srv/catalogue.js".into(),
+            line: 9,
+            column: 1,
+            function_name: None,
+            node_modules: false,
+        };
+        let mut cells = [0.0; 8];
+        cells[crate::stats::layout::cache::SIZE] = size;
+        RowSnapshot {
+            id: 1,
+            generation: 1,
+            meta: Arc::new(RowMeta {
+                kind: Kind::Cache,
+                name: Some("catalogue".into()),
+                site: Some(site.clone()),
+                stack: vec![site],
+                max,
+                max_size: None,
+                detail: Some("LruCache".into()),
+            }),
+            cells,
+        }
+    }
+
+    /// Drives `core` for `ms` at 250 ms ticks, serving forced GCs; returns the notifications.
+    fn drive(
+        core: &mut SamplerCore,
+        ms: f64,
+        heap: impl Fn(f64) -> f64,
+        rows: impl Fn(f64) -> Vec<RowSnapshot>,
+    ) -> Vec<Value> {
+        let mut notes = Vec::new();
+        let mut gc_next = false;
+        let mut t = 0.0;
+        while t < ms {
+            let post = gc_next.then(|| heap(t));
+            let mut o = obs(1e6 + t, heap(t) + 3.0 * MB, post, rows(t));
+            o.feed.forced_gc_ms = 5.0;
+            o.feed.heap_limit = 4096.0 * MB;
+            gc_next = core.observe(o).force_gc;
+            if let Some(n) = core.take_notification(1e6 + t) {
+                notes.push(serde_json::from_str(&n).unwrap());
+            }
+            t += 250.0;
+        }
+        notes
+    }
+
+    #[test]
+    fn registry_growth_alone_is_a_verdict_with_its_row_first() {
+        let mut core = SamplerCore::new(Settings::for_tests(250.0));
+        // Flat heap; 500 intervals per second, never cleared.
+        let notes = drive(
+            &mut core,
+            20_000.0,
+            |_| 30.0 * MB,
+            |t| vec![timer_row(t / 2.0)],
+        );
+        assert!(core.leaking());
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0]["heap"]["growing"][0], "registry");
+        assert_eq!(notes[0]["suspects"][0]["kind"], "timer");
+        // 20 per second is a suspect, not a verdict.
+        let mut quiet = SamplerCore::new(Settings::for_tests(250.0));
+        let notes = drive(
+            &mut quiet,
+            20_000.0,
+            |_| 30.0 * MB,
+            |t| vec![timer_row(t / 50.0)],
+        );
+        assert!(notes.is_empty() && !quiet.leaking());
+    }
+
+    #[test]
+    fn a_bounded_cache_filling_explains_heap_growth_and_a_huge_bound_does_not() {
+        // 1 500 entries/s of ~2 KiB: 3 MiB/s of heap, below a 60 000 bound.
+        let heap = |t: f64| 30.0 * MB + 3.0 * MB * (t / 1000.0);
+        let mut core = SamplerCore::new(Settings::for_tests(250.0));
+        let notes = drive(&mut core, 20_000.0, heap, |t| {
+            vec![cache_row(1.5 * t, Some(60_000.0))]
+        });
+        assert!(notes.is_empty(), "{notes:?}");
+        assert!(!core.leaking());
+        let r = core.report(0.0);
+        assert_eq!(r["explainedByCaches"], true);
+        assert_eq!(r["filling"][0]["name"], "catalogue");
+        assert!(r["filling"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("% of max"));
+        // A bound of 10^9 entries at 2 KiB each would need ~2 TB: not an explanation.
+        let mut huge = SamplerCore::new(Settings::for_tests(250.0));
+        let notes = drive(&mut huge, 20_000.0, heap, |t| {
+            vec![cache_row(1.5 * t, Some(1e9))]
+        });
+        assert!(huge.leaking());
+        assert!(notes[0]["filling"][0]["name"] == "catalogue");
+    }
+
+    #[test]
+    fn the_warm_up_ends_when_the_heap_stops_rising_and_the_first_report_waits_for_suspects() {
+        let mut s = Settings::for_tests(250.0);
+        s.warmup_ms = 30_000.0;
+        let mut core = SamplerCore::new(s);
+        // Start-up growth for 2 s, flat, then a 2 MiB/s leak from 8 s.
+        let heap = |t: f64| {
+            20.0 * MB
+                + 5.0 * MB * (t / 2000.0).min(1.0)
+                + 2.0 * MB * ((t - 8000.0) / 1000.0).max(0.0)
+        };
+        let mut gc_next = false;
+        let mut t = 0.0;
+        let mut first: Option<(f64, Value)> = None;
+        let mut held = false;
+        while t < 30_000.0 {
+            let post = gc_next.then(|| heap(t));
+            let mut o = obs(t, heap(t) + 3.0 * MB, post, vec![]);
+            o.feed.forced_gc_ms = 5.0;
+            let req = core.observe(o);
+            gc_next = req.force_gc;
+            if core.leaking() && first.is_none() {
+                held = true;
+                // The profile read the hold asked for names the allocating function.
+                core.set_allocations(vec![Allocation {
+                    site: Site {
+                        file: "/srv/a.js".into(),
+                        line: 3,
+                        column: 1,
+                        function_name: Some("keep".into()),
+                        node_modules: false,
+                    },
+                    stack: vec![],
+                    bytes: 8.0 * MB,
+                    growth: 2.0 * MB,
+                    count: 16.0,
+                }]);
+            }
+            if let Some(n) = core.take_notification(t) {
+                first.get_or_insert((t, serde_json::from_str(&n).unwrap()));
+            }
+            t += 250.0;
+        }
+        let ended = core.report(0.0)["sampler"]["warmupEndedAt"]
+            .as_f64()
+            .unwrap();
+        assert!(ended < 8000.0, "warm-up ended at {ended}");
+        let (at, report) = first.expect("reported");
+        assert!(held);
+        assert!(at - 8000.0 <= 10_000.0, "reported {at}");
+        assert_eq!(report["suspects"][0]["kind"], "allocation");
+    }
+
+    #[test]
+    fn a_report_without_suspects_comes_after_the_wait_and_says_why() {
+        let mut core = SamplerCore::new(Settings::for_tests(250.0));
+        let heap = |t: f64| 20.0 * MB + 2.0 * MB * ((t - 6000.0) / 1000.0).max(0.0);
+        let notes = drive(&mut core, 25_000.0, heap, |_| vec![]);
+        assert_eq!(notes.len(), 1);
+        let since = notes[0]["since"].as_f64().unwrap();
+        let at = notes[0]["generatedAt"].as_f64().unwrap();
+        assert!(at - since >= 2000.0);
+        assert!(notes[0]["note"].as_str().unwrap().contains("no suspect"));
+    }
+
+    #[test]
+    fn near_the_heap_limit_the_report_is_immediate_and_not_repeated() {
+        let mut core = SamplerCore::new(Settings::for_tests(250.0));
+        drive(&mut core, 2000.0, |_| 30.0 * MB, |_| vec![]);
+        let r: Value =
+            serde_json::from_str(&core.near_heap_limit(1e6 + 2000.0, 60.0 * MB, 64.0 * MB))
+                .unwrap();
+        assert_eq!(r["leaking"], true);
+        assert_eq!(r["nearHeapLimit"]["limitBytes"], 64.0 * MB);
+        assert!(r["heap"]["growing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g == "heapLimit"));
+        assert!(
+            core.take_notification(1e6 + 2100.0).is_none(),
+            "already delivered"
+        );
+    }
+
+    #[test]
+    fn forced_gcs_stay_within_their_budget() {
+        let mut core = SamplerCore::new(Settings::for_tests(250.0));
+        core.observe(obs(0.0, 100.0 * MB, None, vec![]));
+        // 100 MiB at 1.5 ms/MiB = 150 ms expected: within a 500 ms pause.
+        assert!(core.forced_gc_allowed(2000.0));
+        // A 2 GiB heap is expected to pause ~3 s: refused.
+        core.observe(obs(250.0, 2048.0 * MB, None, vec![]));
+        assert!(!core.forced_gc_allowed(2000.0));
+        // 1% of 100 s is 1 s (+ one 500 ms pause): 1.4 s already spent, 150 ms more is too much.
+        core.observe(obs(99_750.0, 100.0 * MB, None, vec![]));
+        let mut o = obs(100_000.0, 100.0 * MB, None, vec![]);
+        o.feed.forced_gc_ms = 150.0;
+        o.feed.forced_gc_total_ms = 1400.0;
+        core.observe(o);
+        assert!(!core.forced_gc_allowed(100_000.0));
+    }
+
+    #[test]
+    fn samplers_share_one_thread_that_ends_with_the_last() {
+        let threads = || {
+            std::fs::read_dir("/proc/self/task")
+                .map(|d| {
+                    d.filter_map(|e| e.ok())
+                        .filter(|e| {
+                            std::fs::read_to_string(e.path().join("comm"))
+                                .is_ok_and(|c| c.trim() == "leakguard-sampl")
+                        })
+                        .count()
+                })
+                .unwrap_or(0)
+        };
+        let _serial = HUB_TESTS.lock();
+        let start = || {
+            HeapSampler::start(
+                Settings::for_tests(50.0),
+                Arc::new(Registry::new()),
+                Box::new(|_| {}),
+            )
+            .unwrap()
+        };
+        let samplers: Vec<HeapSampler> = (0..4).map(|_| start()).collect();
+        assert!(samplers.iter().all(|s| s.flush(Duration::from_secs(5))));
+        if std::path::Path::new("/proc/self/task").exists() {
+            assert_eq!(threads(), 1, "one thread for four samplers");
+        }
+        for s in &samplers {
+            assert!(s.shutdown(Duration::from_secs(5)));
+        }
+        assert!(HUB.lock().is_none(), "the last one out ends the thread");
+        let again = start();
+        assert!(again.flush(Duration::from_secs(5)));
+        assert!(again.shutdown(Duration::from_secs(5)));
+    }
+
+    /// The hub is process-wide: tests that count its thread run one at a time.
+    static HUB_TESTS: Mutex<()> = Mutex::new(());
+
     #[test]
     fn the_thread_ticks_flushes_and_shuts_down_idempotently() {
+        let _serial = HUB_TESTS.lock();
         let registry = Arc::new(Registry::new());
         let (tx, rx) = mpsc::channel::<String>();
         let tx = Mutex::new(tx);
         let sampler = HeapSampler::start(
-            Settings::for_interval(50.0),
+            Settings::for_tests(50.0),
             registry,
             Box::new(move |s| {
                 let _ = tx.lock().send(s);

@@ -77,6 +77,41 @@ pub struct Allocation {
     pub count: f64,
 }
 
+/// A bounded leakguard cache still filling towards its bound.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Filling {
+    pub name: Option<String>,
+    pub class: Option<String>,
+    pub site: Option<Site>,
+    pub size: f64,
+    pub max: f64,
+    /// Entries per second over the last window.
+    pub growth: f64,
+    /// From the cache's own size accounting, when it has one.
+    pub bytes_per_entry: Option<f64>,
+}
+
+impl Filling {
+    pub fn percent(&self) -> f64 {
+        if self.max > 0.0 {
+            self.size / self.max * 100.0
+        } else {
+            0.0
+        }
+    }
+
+    pub fn description(&self) -> String {
+        let name = self.name.as_deref().unwrap_or("(unnamed)");
+        format!(
+            "cache '{name}' filling, {:.0}% of max ({} of {}, +{}/s)",
+            self.percent(),
+            group(self.size),
+            group(self.max),
+            rate(self.growth)
+        )
+    }
+}
+
 struct Tracked {
     meta: Arc<RowMeta>,
     verdict: Verdict,
@@ -132,6 +167,65 @@ impl RowTracker {
                 out.push(s);
             }
         }
+        out
+    }
+
+    /// Registry evidence: timer or listener rows, and caches without a bound,
+    /// whose live count passed the floor test (rising at every quarter of the
+    /// window) at `min_rate` items/s or more with `min_live` items live.
+    pub fn evidence(&self, min_rate: f64, min_live: f64) -> Vec<Suspect> {
+        let mut out = Vec::new();
+        for t in self.rows.values() {
+            if !t.verdict.leaking() || (t.meta.kind == Kind::Cache && t.meta.max.is_some()) {
+                continue;
+            }
+            let growth = t.verdict.growth().map_or(0.0, |g| g.slope_per_sec.max(0.0));
+            let count = live(&t.meta, &t.cells);
+            if growth < min_rate || count < min_live {
+                continue;
+            }
+            // About one listener per emitter (requests in flight, sockets):
+            // they live as long as their emitters, so what grows is whatever
+            // keeps the emitters alive; the heap verdict is the one to judge it.
+            let emitters = t.cells[layout::site::EMITTERS];
+            if t.meta.kind == Kind::Listener
+                && emitters > 1.0
+                && count <= SPREAD_PER_EMITTER * emitters
+            {
+                continue;
+            }
+            if let Some(s) = row_suspect(&t.meta, &t.cells, growth) {
+                out.push(s);
+            }
+        }
+        out.sort_by(|a, b| b.score.total_cmp(&a.score));
+        out
+    }
+
+    /// Bounded caches below their bound whose size rose over the last window.
+    pub fn filling(&self, now: f64) -> Vec<Filling> {
+        let mut out = Vec::new();
+        for t in self.rows.values() {
+            let (Kind::Cache, Some(max)) = (t.meta.kind, t.meta.max) else {
+                continue;
+            };
+            let size = live(&t.meta, &t.cells);
+            let slope = t.verdict.series.floor_slope(now, self.tuning.window_ms);
+            if size >= 0.95 * max || slope <= 0.0 {
+                continue;
+            }
+            let sized = t.cells[layout::cache::CALCULATED_SIZE];
+            out.push(Filling {
+                name: t.meta.name.clone(),
+                class: t.meta.detail.clone(),
+                site: t.meta.site.clone(),
+                size,
+                max,
+                growth: slope,
+                bytes_per_entry: (sized > 0.0 && size > 0.0).then(|| sized / size),
+            });
+        }
+        out.sort_by(|a, b| b.growth.total_cmp(&a.growth));
         out
     }
 
@@ -215,7 +309,13 @@ fn row_suspect(meta: &RowMeta, cells: &[f64; 8], growth: f64) -> Option<Suspect>
             let class = meta.detail.as_deref().unwrap_or("cache");
             let bound = meta
                 .max
-                .map(|m| format!(", max {}", group(m)))
+                .map(|m| {
+                    format!(
+                        ", max {}, {:.0}% full",
+                        group(m),
+                        count / m.max(1.0) * 100.0
+                    )
+                })
                 .unwrap_or_default();
             (
                 "cache",

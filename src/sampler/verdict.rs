@@ -147,6 +147,15 @@ impl Series {
         self.points.iter().rev().find(|p| p.post_gc).copied()
     }
 
+    /// Minimum over the points in `[from, to]`.
+    pub fn floor_between(&self, from: f64, to: f64) -> Option<f64> {
+        self.points
+            .iter()
+            .filter(|p| p.t >= from && p.t <= to)
+            .map(|p| p.v)
+            .reduce(f64::min)
+    }
+
     /// Minimum over the points at or after `since`.
     pub fn floor_since(&self, since: f64) -> Option<f64> {
         self.points
@@ -271,8 +280,9 @@ pub struct Tuning {
     pub long_factor: f64,
     /// Minimum rise over a horizon to count as growth.
     pub min_growth: f64,
-    /// Points from the first this-many milliseconds are never judged: the
-    /// first verdict needs a whole window of points taken after the warm-up,
+    /// Points from the first this-many milliseconds (or until `end_warmup`,
+    /// if earlier) are never judged: the first verdict needs a whole window
+    /// of points taken after the warm-up,
     /// so growth that ends within the warm-up (loading reference data, a cache
     /// filling to its bound, JIT and pools settling) can never be called a leak.
     pub warmup_ms: f64,
@@ -301,6 +311,8 @@ pub struct Verdict {
     pending: Option<(f64, Growth)>,
     /// Time of the first point ever pushed (the series forgets old points).
     origin: Option<f64>,
+    /// When the warm-up ended early (`end_warmup`); else it lasts `warmup_ms`.
+    warmup_until: Option<f64>,
 }
 
 impl Verdict {
@@ -315,7 +327,28 @@ impl Verdict {
             suspected: false,
             pending: None,
             origin: None,
+            warmup_until: None,
         }
+    }
+
+    /// Ends the warm-up at `t` if that is earlier than `warmup_ms` after the
+    /// first point: points from `t` on are judged.
+    pub fn end_warmup(&mut self, t: f64) {
+        let Some(origin) = self.origin else {
+            return;
+        };
+        if t < origin + self.tuning.warmup_ms && self.warmup_until.is_none() {
+            self.warmup_until = Some(t);
+            self.series.judge_from(t);
+        }
+    }
+
+    /// Whether the warm-up is over at `now`.
+    pub fn warmed_up(&self, now: f64) -> bool {
+        let Some(origin) = self.origin else {
+            return false;
+        };
+        now >= self.warmup_until.unwrap_or(origin + self.tuning.warmup_ms)
     }
 
     /// Adds a point (kept for the long horizon plus a margin). Points taken
@@ -337,8 +370,7 @@ impl Verdict {
     pub fn evaluate(&mut self, now: f64) {
         let t = self.tuning;
         self.wants_gc = false;
-        let started = self.origin.unwrap_or(now);
-        let in_warmup = now - started < t.warmup_ms;
+        let in_warmup = !self.warmed_up(now);
         let short = self.series.floor_test(now, t.window_ms, t.min_growth);
         let long = self.series.floor_test(now, t.long_ms(), t.min_growth);
         // Prefer the horizon with the larger rise: it is the stronger evidence.
