@@ -7,7 +7,7 @@
 //
 //   LEAKGUARD_DISABLE=1|true        do nothing (one line on stderr says so)
 //   LEAKGUARD_INTERVAL_MS=1000      sampling period, ms (10 .. 600000)
-//   LEAKGUARD_WINDOW_MS             short horizon, ms (default max(8000, 32 x interval))
+//   LEAKGUARD_WINDOW_MS             short horizon, ms (default max(8000, 16 x interval))
 //   LEAKGUARD_WARMUP_MS             samples this long after start are never judged, ms (default = window)
 //   LEAKGUARD_MIN_GROWTH_BYTES      minimum heap growth over a horizon (default 4 MiB)
 //   LEAKGUARD_TIMERS=0              leave timers unpatched

@@ -29,7 +29,7 @@ test('plain decimal digits are accepted; every other spelling of a number is ref
 
 test('an unset or empty variable is the default, silently', () => {
   const r = read({ LEAKGUARD_INTERVAL_MS: '', LEAKGUARD_TIMERS: '', LEAKGUARD_REPORT: '', LEAKGUARD_DISABLE: '' });
-  assert.deepEqual(r, { disabled: false, options: {}, output: 'stderr', warnings: [] });
+  assert.deepEqual(r, { disabled: false, options: {}, output: 'stderr', quiet: false, warnings: [] });
 });
 
 test('each malformed or out-of-range variable falls back alone, with a warning naming it', () => {
