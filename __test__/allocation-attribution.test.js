@@ -159,6 +159,27 @@ test('a callee in the same file is searched as a possibly inlined helper, and th
   assert.equal(top.candidates[0].inlined.functionName, 'remember');
 });
 
+test('a method called on an object is searched as a possibly inlined callee (V8 inlines hot methods too)', () => {
+  const src = [
+    'class Deliverer {',
+    '  constructor() { this.retries = []; }',
+    '  deliver(event) {',
+    '    this.retries.push({ event });',
+    '  }',
+    '}',
+    'const deliverer = new Deliverer();',
+    'function handler(req) {',
+    '  const event = { id: req.id };',
+    '  deliverer.deliver(event);',
+    '}',
+  ].join('\n');
+  const r = candidates(src, 'function handler', 'push');
+  assert.equal(r.candidates.length, 1);
+  assert.equal(r.candidates[0].text, 'this.retries.push({ event })');
+  assert.equal(r.candidates[0].line, 4);
+  assert.equal(r.candidates[0].inlined.functionName, 'deliver');
+});
+
 test('ES modules, classes and arrow functions parse; a position outside any function finds nothing', () => {
   const src = [
     "import { x } from './x.js';",

@@ -289,7 +289,13 @@ function analyse(source, options = {}) {
       case 'CallExpression': {
         const g = growthOf(node, source);
         if (g !== null) growths.push(growthRecord(source, node, g, scope, fn));
-        if (node.callee.type === 'Identifier') calls.push({ name: node.callee.name, scope, fn });
+        if (node.callee.type === 'Identifier') calls.push({ name: node.callee.name, method: null, scope, fn });
+        else if (node.callee.type === 'MemberExpression' && !node.callee.computed) {
+          // `obj.method()`: the receiver's class is unknown here, so any
+          // function of that name in the file is a possible callee.
+          const method = propertyName(node.callee);
+          if (method !== null) calls.push({ name: null, method, scope, fn });
+        }
         break;
       }
       default:
@@ -443,12 +449,24 @@ function compareCandidates(a, b) {
   return 0;
 }
 
-/** The functions `target` calls by a name bound to a function in the same file (callees V8 may inline). */
+/**
+ * The functions `target` calls by a name bound to a function in the same
+ * file, or as `obj.name()` where the file defines a function `name` (callees
+ * V8 may inline).
+ */
 function calleesOf(analysis, target) {
   const seen = new Set();
   const out = [];
   for (const c of analysis.calls) {
     if (target.topLevel ? c.fn !== target : !isNestedIn(c.fn, target)) continue;
+    if (c.method !== null) {
+      for (const f of analysis.functions) {
+        if (f.name !== c.method || f === target || seen.has(f)) continue;
+        seen.add(f);
+        out.push(f);
+      }
+      continue;
+    }
     const found = c.scope.lookup(c.name);
     if (found === null) continue;
     const init = found.decl.init;

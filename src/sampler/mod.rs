@@ -118,6 +118,10 @@ pub struct Settings {
 /// Full-GC time assumed per MiB of used heap before one has been measured
 /// (a profile read through `node:inspector` measured 1.3–1.6 ms/MiB).
 const GC_MS_PER_MIB: f64 = 1.5;
+/// Heap growth per second (bytes) from which a forced GC may pause
+/// `URGENT_PAUSE_FACTOR` times longer than `max_forced_gc_pause_ms`.
+const URGENT_SLOPE: f64 = 4.0 * 1024.0 * 1024.0;
+const URGENT_PAUSE_FACTOR: f64 = 4.0;
 
 /// Bytes per entry a filling cache without size accounting may explain.
 const FILLING_ENTRY_BYTES: f64 = 16.0 * 1024.0;
@@ -491,6 +495,7 @@ impl SamplerCore {
     /// The forced-GC budget: at most `forced_gc_percent` of the wall time
     /// since start (plus one pause, so that the first can happen), and no
     /// single forced GC expected to pause longer than `max_forced_gc_pause_ms`
+    /// (four times that while the heap grows by 4 MiB/s or more)
     /// (the last one's duration scaled to today's heap, or `GC_MS_PER_MIB`
     /// before one has been measured). Natural major GCs cost nothing here.
     fn forced_gc_allowed(&self, now: f64) -> bool {
@@ -501,9 +506,22 @@ impl SamplerCore {
         } else {
             used / (1024.0 * 1024.0) * GC_MS_PER_MIB
         };
+        // A fast leak earns a longer pause: a process gaining URGENT_SLOPE or
+        // more per second is minutes from its heap limit, and one long GC
+        // that confirms and names the leak is cheaper than dying of it
+        // unreported. The share of wall time still bounds the total.
+        let urgent = self
+            .heap
+            .growth()
+            .is_some_and(|g| g.slope_per_sec >= URGENT_SLOPE);
+        let cap = if urgent {
+            s.max_forced_gc_pause_ms * URGENT_PAUSE_FACTOR
+        } else {
+            s.max_forced_gc_pause_ms
+        };
         let elapsed = now - self.started_at.unwrap_or(now);
-        let budget = s.forced_gc_percent / 100.0 * elapsed + s.max_forced_gc_pause_ms;
-        expected <= s.max_forced_gc_pause_ms
+        let budget = s.forced_gc_percent / 100.0 * elapsed + cap;
+        expected <= cap
             && self.latest.forced_gc_total_ms + expected <= budget
             && now - self.last_gc_request >= s.min_gc_gap_ms
     }
@@ -1432,6 +1450,30 @@ mod tests {
         o.feed.forced_gc_total_ms = 1400.0;
         core.observe(o);
         assert!(!core.forced_gc_allowed(100_000.0));
+    }
+
+    #[test]
+    fn a_fast_leak_may_force_a_longer_gc() {
+        // No forced GC measured yet, so 1.5 ms per MiB is expected: a heap of
+        // 600 MiB or more is past the 500 ms cap. Returns whether any tick
+        // asked for a forced GC.
+        let forced = |slope_mib_per_sec: f64| {
+            let mut core = SamplerCore::new(Settings::for_tests(250.0));
+            let mut t = 0.0;
+            let mut any = false;
+            while t <= 40_000.0 {
+                let used = 600.0 * MB + slope_mib_per_sec * MB * t / 1000.0;
+                let mut o = obs(1e6 + t, used, None, vec![]);
+                o.feed.heap_limit = 8192.0 * MB;
+                any |= core.observe(o).force_gc;
+                t += 250.0;
+            }
+            any
+        };
+        // Gaining 5 MiB/s: within four times the cap.
+        assert!(forced(5.0));
+        // Gaining 1 MiB/s (a suspicion all the same): the cap holds.
+        assert!(!forced(1.0));
     }
 
     #[test]
