@@ -17,6 +17,7 @@
 
 const native = require('../internal/native');
 const { statsTable } = require('../internal/stats');
+const { liveCaches } = require('../cache/live');
 const { HeapFeed } = require('./heap-feed');
 const { AllocationProfiler } = require('./allocation-profiler');
 const { formatReport } = require('./report-format');
@@ -175,9 +176,10 @@ function emptyReport() {
  * stop; before any start(), an empty one. `running` says which.
  */
 function report() {
-  if (state === null) return { ...(lastReport ?? emptyReport()), running: false };
+  if (state === null) return { ...(lastReport ?? emptyReport()), running: false, caches: liveCaches() };
   const r = JSON.parse(state.sampler.reportJson());
   r.running = true;
+  r.caches = liveCaches();
   return r;
 }
 
