@@ -593,12 +593,13 @@ class LruCache {
       const value = this.#vals[i];
       if (this.#fetchOn && value instanceof Pending) continue;
       const entry = { value };
-      if (this.#ttlOn && this.#lanes.exp[i] !== Infinity) {
+      if (this.#ttlOn) {
+        // ttl 0 says "never expires" (load would give it the default ttl).
         const exp = this.#lanes.exp[i];
         const ttl = this.#lanes.ttl[i];
-        if (exp <= now || ttl <= 0) continue;
-        entry.ttl = ttl;
-        entry.start = wall - (now - (exp - ttl));
+        if (exp <= now) continue;
+        entry.ttl = exp === Infinity ? 0 : ttl;
+        if (exp !== Infinity) entry.start = wall - (now - (exp - ttl));
       }
       if (this.#sized) entry.size = this.#sizes[i];
       out.push([this.#keys[i], entry]);
