@@ -340,9 +340,6 @@ class Model {
       if (e.exp !== Infinity && e.ttl > 0) entry.ttl = e.ttl;
       if (this.maxSize !== Infinity) entry.size = e.size;
       return [key, entry];
-    }).filter(([, entry], n, all) => {
-      const e = this.entries[this.find(all[n][0])];
-      return !(e.exp !== Infinity && e.ttl <= 0);
     });
   }
 }

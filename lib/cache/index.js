@@ -47,7 +47,7 @@
 // cache's structure is complete; a throwing dispose becomes a process warning
 // (callUser), a throwing fetchMethod a rejected fetch, never a half-done update.
 
-const { CODES, callUser, leakguardError, validateInteger, invalidOption, validateOptions } = require('../internal/errors');
+const { callUser, validateInteger, invalidOption, validateOptions } = require('../internal/errors');
 const { statsTable, CELLS } = require('../internal/stats');
 const { captureSite } = require('../internal/callsite');
 const {

@@ -37,7 +37,7 @@ function liveCaches() {
       refs.delete(ref);
       continue;
     }
-    let row = null;
+    let row;
     try {
       row = cache[DESCRIBE]();
     } catch {
