@@ -25,6 +25,7 @@ const { inspect } = require('node:util');
 const native = require('../internal/native');
 const { CELLS, statsTable } = require('../internal/stats');
 const { captureSite } = require('../internal/callsite');
+const { track, DESCRIBE } = require('../cache/live');
 const { CODES, leakguardError, invalidOption, validateOptions, validateInteger, validateNumber, validateString } = require('../internal/errors');
 
 const { HITS, MISSES, SETS, DELETES } = CELLS.cache;
@@ -101,6 +102,7 @@ class OffHeapCache {
   #clock;
   #maxSize;
   #name;
+  #site;
 
   /**
    * @param {object} options { maxSize (bytes, required), ttl (ms, 0 = none),
@@ -114,6 +116,7 @@ class OffHeapCache {
     this.#maxSize = o.maxSize;
     this.#name = o.name ?? null;
     const captured = captureSite(OffHeapCache);
+    this.#site = captured === null ? null : captured.site;
     const row = statsTable().acquire({
       kind: 'cache',
       name: this.#name,
@@ -132,6 +135,7 @@ class OffHeapCache {
     this.#rowId = row.id;
     this.#cells = row.cells;
     rows.register(this, row.id, this);
+    track(this);
     if (entries !== undefined && entries !== null) {
       for (const entry of entries) this.set(entry[0], entry[1]);
     }
@@ -255,6 +259,29 @@ class OffHeapCache {
     rows.unregister(this);
     statsTable().release(this.#rowId);
     this.#cells = CLOSED_CELLS;
+  }
+
+  // This cache's row of report().caches (lib/cache/live.js); null once closed.
+  [DESCRIBE]() {
+    if (this.#h === null) return null;
+    const [entries, bytes, evictions] = off.figures(this.#h);
+    const c = this.#cells;
+    const lookups = c[HITS] + c[MISSES];
+    const site = this.#site;
+    return {
+      name: this.#name,
+      kind: 'offheap',
+      site: site === null ? null : { file: site.file, line: site.line, column: site.column, functionName: site.functionName },
+      size: entries,
+      max: null,
+      maxSize: this.#maxSize,
+      bytes,
+      hits: c[HITS],
+      misses: c[MISSES],
+      hitRate: lookups === 0 ? null : c[HITS] / lookups,
+      evictions,
+      inflight: 0,
+    };
   }
 
   /** What one entry costs in bytes: key bytes + value bytes + this per-entry overhead. */
