@@ -5,8 +5,15 @@
 // of ns/op. Each (implementation, workload) pair gets its own compiled loop so
 // no call site sees more than one cache class.
 //
-//   node bench/cache.js            # full run (~1 min)
+//   node bench/cache.js            # full run (~2 min)
 //   ROUNDS=5 node bench/cache.js   # quicker
+//   BASE=/tmp/lg-base node bench/cache.js   # adds "leakguard@base": the
+//       LruCache of another checkout (its lib/cache/index.js), interleaved
+//       with this one, to check a change does not slow get/set down
+//
+// The "lru-cache API" table compares peek and fetch (hit; miss with a loader
+// that returns an already-resolved promise, every miss evicting) with
+// lru-cache's; fetch loops await each call.
 //
 // Prints a markdown table (ratios against lru-cache) and the machine load.
 
@@ -59,12 +66,18 @@ const WORKLOADS = {
   has: 'const a = K.hits, n = a.length; let x; for (let i = 0; i < OPS; i++) x = c.has(a[i % n]); return x;',
   'mix 90/10':
     'const a = K.mixKeys, o = K.mixOps, m = 65535; let x; for (let i = 0; i < OPS; i++) { const j = (S.j++) & m; if (o[j] === 1) c.set(a[j], v); else x = c.get(a[j]); } return x;',
+  peek: 'const a = K.hits, n = a.length; let x; for (let i = 0; i < OPS; i++) x = c.peek(a[i % n]); return x;',
+  'fetch-hit': 'const a = K.hits, n = a.length; let x; for (let i = 0; i < OPS; i++) x = await c.fetch(a[i % n]); return x;',
+  'fetch-miss':
+    'const a = K.churn, n = a.length; let x; for (let i = 0; i < OPS; i++) x = await c.fetch(a[(S.j++) % n]); return x;',
 };
+
+const AsyncFunction = (async () => {}).constructor;
 
 function compile(impl, workload, tag) {
   // A distinct source text per pair gives each its own feedback and code.
-   
-  return new Function('c', 'K', 'v', 'S', 'OPS', `// ${impl} ${workload} ${tag}\n${WORKLOADS[workload]}`);
+  const Ctor = workload.startsWith('fetch') ? AsyncFunction : Function;
+  return new Ctor('c', 'K', 'v', 'S', 'OPS', `// ${impl} ${workload} ${tag}\n${WORKLOADS[workload]}`);
 }
 
 function fill(cache, keys) {
@@ -77,7 +90,13 @@ function median(xs) {
   return s[s.length >> 1];
 }
 
-function runMatrix(title, impls, workloads, keyKinds) {
+function spread(xs) {
+  const s = xs.slice().sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return [q(0.25), q(0.75)];
+}
+
+async function runMatrix(title, impls, workloads, keyKinds, ops = OPS) {
   const rows = [];
   for (const keyKind of keyKinds) {
     const K = keySets(keyKind);
@@ -94,20 +113,23 @@ function runMatrix(title, impls, workloads, keyKinds) {
         for (let k = 0; k < setups.length; k++) {
           const s = setups[(k + round) % setups.length];
           const t0 = process.hrtime.bigint();
-          s.fn(s.cache, K, v, s.state, OPS);
-          const ns = Number(process.hrtime.bigint() - t0) / OPS;
+          await s.fn(s.cache, K, v, s.state, ops);
+          const ns = Number(process.hrtime.bigint() - t0) / ops;
           if (round >= 2) s.samples.push(ns); // two warm-up rounds
         }
       }
       const byName = Object.fromEntries(setups.map((s) => [s.name, median(s.samples)]));
-      rows.push({ workload: `${workload} (${keyKind} keys)`, byName });
+      const iqr = Object.fromEntries(setups.map((s) => [s.name, spread(s.samples)]));
+      rows.push({ workload: `${workload} (${keyKind} keys)`, byName, iqr });
     }
   }
   const names = impls.map(([n]) => n);
   const ref = names.includes('lru-cache@11') ? 'lru-cache@11' : names[1];
   let out = `\n### ${title}\n\n| workload | ${names.join(' | ')} | leakguard vs ${ref} |\n|---|${names.map(() => '---:').join('|')}|---:|\n`;
   for (const r of rows) {
-    const cells = names.map((n) => (r.byName[n] === undefined ? 'n/a' : r.byName[n].toFixed(1)));
+    const cells = names.map((n) =>
+      r.byName[n] === undefined ? 'n/a' : `${r.byName[n].toFixed(1)} (${r.iqr[n][0].toFixed(1)}–${r.iqr[n][1].toFixed(1)})`,
+    );
     const ratio = r.byName.leakguard / r.byName[ref];
     out += `| ${r.workload} | ${cells.join(' | ')} | ${ratio.toFixed(2)}x |\n`;
   }
@@ -117,21 +139,31 @@ function runMatrix(title, impls, workloads, keyKinds) {
 async function main() {
   const { default: QuickLRU } = await import('quick-lru');
   const load0 = os.loadavg();
-  const plain = [
+  const Base = process.env.BASE ? require(require('node:path').resolve(process.env.BASE, 'lib/cache')).LruCache : null;
+  const withBase = (impls, opts) =>
+    Base === null ? impls : [impls[0], ['leakguard@base', () => new Base(opts)], ...impls.slice(1)];
+  const plain = withBase([
     ['leakguard', () => new LruCache({ max: MAX })],
     ['lru-cache@11', () => new LRUCache({ max: MAX })],
     ['quick-lru', () => new QuickLRU({ maxSize: MAX })],
     ['mnemonist LRUMap', () => new LRUMap(MAX)],
     ['Map (unbounded)', () => new Map()],
-  ];
-  let out = `ns/op, median of ${ROUNDS} interleaved rounds of ${OPS} ops; max ${MAX}; object values; leakguard counts stats.\n`;
-  out += runMatrix('No TTL', plain, selected(Object.keys(WORKLOADS)), ['string', 'number']);
+  ], { max: MAX });
+  let out = `ns/op, median (interquartile range) of ${ROUNDS} interleaved rounds of ${OPS} ops; max ${MAX}; object values; leakguard counts stats.\n`;
+  const mapWorkloads = ['get-hit', 'get-miss', 'set-with-eviction', 'has', 'mix 90/10'];
+  out += await runMatrix('No TTL', plain, selected(mapWorkloads), ['string', 'number']);
   const TTL = 60_000;
-  const ttl = [
+  const ttl = withBase([
     ['leakguard', () => new LruCache({ max: MAX, ttl: TTL, ttlAutopurge: true })],
     ['lru-cache@11', () => new LRUCache({ max: MAX, ttl: TTL, ttlAutopurge: true })],
+  ], { max: MAX, ttl: TTL, ttlAutopurge: true });
+  out += await runMatrix(`ttl ${TTL} ms + ttlAutopurge`, ttl, selected(['set-with-eviction', 'get-hit']), ['string', 'number']);
+  const loader = (k) => Promise.resolve({ id: k });
+  const api = [
+    ['leakguard', () => new LruCache({ max: MAX, fetchMethod: loader })],
+    ['lru-cache@11', () => new LRUCache({ max: MAX, fetchMethod: loader })],
   ];
-  out += runMatrix(`ttl ${TTL} ms + ttlAutopurge`, ttl, selected(['set-with-eviction', 'get-hit']), ['string', 'number']);
+  out += await runMatrix('lru-cache API: peek, fetch (fetchMethod returns a resolved promise)', api, selected(['peek', 'fetch-hit', 'fetch-miss']), ['string'], Math.min(OPS, 50_000));
   const load1 = os.loadavg();
   out += `\nnode ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0].model}); load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')}\n`;
   process.stdout.write(out);
