@@ -321,6 +321,7 @@ test('close() is idempotent and later calls throw ERR_LEAKGUARD_NATIVE', () => {
 // back through it): what V8's GC heuristics see. On Node 20 it is not part of
 // process.memoryUsage().external, which V8 11 fills with ArrayBuffer stores only.
 test('V8 is told about the stored bytes, and untold when they go', () => {
+  gc(); // earlier tests' Buffers (ArrayBuffer memory counts here too) go first
   const base = v8ExternalMemory();
   const c = new OffHeapCache({ maxSize: 64 << 20 });
   const value = 'v'.repeat(10_000);
@@ -341,6 +342,7 @@ test('V8 is told about the stored bytes, and untold when they go', () => {
 });
 
 test('a second handle in the same thread does not report the store twice', () => {
+  gc(); // earlier tests' Buffers (ArrayBuffer memory counts here too) go first
   const base = v8ExternalMemory();
   const a = new OffHeapCache({ name: 'offheap-test-report', maxSize: 64 << 20 });
   const b = new OffHeapCache({ name: 'offheap-test-report', maxSize: 64 << 20 });

@@ -5,7 +5,7 @@
 //
 // This file is a thin wrapper over plain Node-API functions that take the
 // store's handle (an external) as first argument: each operation is one
-// crossing into Rust, never a napi-rs class method (~4x dearer, DESIGN §7).
+// crossing into Rust, never a napi-rs class method (about 4x dearer per call).
 // A string value comes back as a new string made by the addon; a byte value
 // comes back through a per-thread scratch Buffer (copying into it is cheaper
 // than having native code make a new Buffer) and is then copied into a new
@@ -14,7 +14,21 @@
 // Counters: this handle's hits, misses, sets and deletes are written here into
 // the cache's stats row; the store-wide figures (entries, bytes, evictions,
 // expirations), which other threads change too, are written into the same row
-// by the addon after each operation of this thread that can change them.
+// by the addon after each call of this thread, and, for a store shared by
+// name, every REFRESH_MS by one unref'd timer per thread, so a thread that
+// only reads (or is idle) still shows what the other threads did.
+//
+// Expiry: a default `ttl` for the store and a per-entry `ttl` on set (the
+// store keeps both in expiry order, see src/offheap/mod.rs). With
+// `ttlAutopurge` the cache joins the thread's one shared autopurge timer
+// (lib/cache/ttl-schedule.js), as LruCache does.
+//
+// dispose / disposeAfter: a handle with either tells the addon to collect the
+// entries its calls remove (evict, expire, delete, set, clear); the addon
+// raises a flag word at the end of the scratch Buffer, and this file then
+// drains them and calls dispose(value, key, reason) for each, then
+// disposeAfter for each, once the operation is complete. A store shared by
+// name calls back the handle whose call removed the entry.
 //
 // It must never hand a user's value to Rust by reference (everything is
 // copied), never keep the process alive, and never touch a row after close().
@@ -25,8 +39,20 @@ const { inspect } = require('node:util');
 const native = require('../internal/native');
 const { CELLS, statsTable } = require('../internal/stats');
 const { captureSite } = require('../internal/callsite');
+const {
+  CODES,
+  callUser,
+  leakguardError,
+  invalidOption,
+  validateOptions,
+  validateInteger,
+  validateNumber,
+  validateString,
+  validateFunction,
+  validateBoolean,
+} = require('../internal/errors');
 const { track, DESCRIBE } = require('../cache/live');
-const { CODES, leakguardError, invalidOption, validateOptions, validateInteger, validateNumber, validateString } = require('../internal/errors');
+const { autopurge, PURGE } = require('../cache/ttl-schedule');
 
 const { HITS, MISSES, SETS, DELETES } = CELLS.cache;
 
@@ -36,7 +62,35 @@ const { HITS, MISSES, SETS, DELETES } = CELLS.cache;
 const off = {};
 native.offheapBind(off, Buffer.allocUnsafeSlow(64 * 1024));
 const scratch = off.scratch;
-const SCRATCH_BYTES = scratch.length;
+// The scratch Buffer's last 8 bytes are the flag word the addon raises when a
+// call of a cache with dispose removed entries; values use the rest.
+const SCRATCH_BYTES = scratch.length - 8;
+const pending = new Uint32Array(scratch.buffer, scratch.byteOffset + SCRATCH_BYTES, 1);
+
+/** The construction options an OffHeapCache accepts. */
+const OFFHEAP_OPTION_NAMES = Object.freeze(['maxSize', 'ttl', 'name', 'clock', 'dispose', 'disposeAfter', 'ttlAutopurge']);
+/** The options of set(key, value, options). */
+const OFFHEAP_SET_OPTION_NAMES = Object.freeze(['ttl']);
+/** The addon's reason codes (src/offheap/mod.rs `reason`), by number. */
+const REASONS = Object.freeze(['evict', 'expire', 'delete', 'set', 'clear']);
+
+// Caches on stores shared by name, whose rows other threads' calls change:
+// refreshed every REFRESH_MS while any is open.
+const REFRESH_MS = 1000;
+const REFRESH = Symbol('refresh');
+const shared = new Set(); // of WeakRef
+let refreshTimer = null;
+
+function refreshShared() {
+  for (const ref of shared) {
+    const cache = ref.deref();
+    if (cache === undefined || !cache[REFRESH]()) shared.delete(ref);
+  }
+  if (shared.size === 0 && refreshTimer !== null) {
+    clearInterval(refreshTimer);
+    refreshTimer = null;
+  }
+}
 
 const KIND_STRING = 0;
 const KIND_BUFFER = 2;
@@ -91,7 +145,22 @@ function validate(options) {
   if (clock !== undefined && (clock === null || typeof clock !== 'object' || typeof clock.now !== 'function')) {
     throw invalidOption('clock', 'an object with a now() method', clock);
   }
-  return { maxSize, ttl, name, clock };
+  const dispose = validateFunction('dispose', o.dispose);
+  const disposeAfter = validateFunction('disposeAfter', o.disposeAfter);
+  const ttlAutopurge = validateBoolean('ttlAutopurge', o.ttlAutopurge) ?? false;
+  return { maxSize, ttl, name, clock, dispose, disposeAfter, ttlAutopurge };
+}
+
+/** The optional third argument of set(): { ttl } in whole ms (0 = never expires). */
+function validateSetOptions(options) {
+  if (options === undefined) return undefined;
+  const o = validateOptions(options, 'set options');
+  for (const name of Object.keys(o)) {
+    if (!OFFHEAP_SET_OPTION_NAMES.includes(name)) {
+      throw leakguardError(TypeError, CODES.INVALID_OPTION, `unknown set option "${name}" (known: ${OFFHEAP_SET_OPTION_NAMES.join(', ')})`);
+    }
+  }
+  return validateInteger('ttl', o.ttl, { min: 0 });
 }
 
 class OffHeapCache {
@@ -103,6 +172,10 @@ class OffHeapCache {
   #maxSize;
   #name;
   #site;
+  #dispose;
+  #disposeAfter;
+  #collect;
+  #autopurge;
 
   /**
    * @param {object} options { maxSize (bytes, required), ttl (ms, 0 = none),
@@ -115,6 +188,10 @@ class OffHeapCache {
     this.#clock = o.clock ?? null;
     this.#maxSize = o.maxSize;
     this.#name = o.name ?? null;
+    this.#dispose = o.dispose;
+    this.#disposeAfter = o.disposeAfter;
+    this.#collect = o.dispose !== undefined || o.disposeAfter !== undefined;
+    this.#autopurge = o.ttlAutopurge;
     const captured = captureSite(OffHeapCache);
     this.#site = captured === null ? null : captured.site;
     const row = statsTable().acquire({
@@ -127,7 +204,7 @@ class OffHeapCache {
       detail: 'OffHeapCache',
     });
     try {
-      this.#h = off.open(o.name, o.maxSize, o.ttl, row.cells);
+      this.#h = off.open(o.name, o.maxSize, o.ttl, row.cells, this.#collect);
     } catch (err) {
       statsTable().release(row.id);
       throw err;
@@ -136,86 +213,170 @@ class OffHeapCache {
     this.#cells = row.cells;
     rows.register(this, row.id, this);
     track(this);
+    if (this.#autopurge) autopurge.add(this);
+    if (this.#name !== null && process.env.NOREF === undefined) {
+      shared.add(new WeakRef(this));
+      if (refreshTimer === null) {
+        refreshTimer = setInterval(refreshShared, REFRESH_MS);
+        refreshTimer.unref();
+      }
+    }
     if (entries !== undefined && entries !== null) {
       for (const entry of entries) this.set(entry[0], entry[1]);
     }
   }
 
-  /** The clock reading the addon needs: 0 without ttl, -1 for the store's own clock. */
+  /** The clock reading for the addon: -1 for the store's own clock (read only when some entry can expire). */
   #now() {
-    if (this.#ttl === 0) return 0;
     return this.#clock === null ? -1 : this.#clock.now();
   }
 
+  // After a call that may have removed entries: hand them to dispose.
+  #after() {
+    if (pending[0] !== 0 && this.#collect) this.#drain();
+  }
+
+  #drain() {
+    const gone = off.drain();
+    const dispose = this.#dispose;
+    const after = this.#disposeAfter;
+    if (dispose !== undefined) {
+      for (let i = 0; i < gone.length; i += 3) callUser('OffHeapCache dispose', dispose, undefined, gone[i + 1], gone[i], REASONS[gone[i + 2]]);
+    }
+    if (after !== undefined) {
+      for (let i = 0; i < gone.length; i += 3) callUser('OffHeapCache disposeAfter', after, undefined, gone[i + 1], gone[i], REASONS[gone[i + 2]]);
+    }
+  }
+
   get(key) {
-    const r = off.get(this.#h, key, this.#ttl === 0 ? 0 : this.#now());
+    const r = off.get(this.#h, key, this.#now());
     if (r === undefined) {
       this.#cells[MISSES]++;
+      this.#after();
       return undefined;
     }
     this.#cells[HITS]++;
-    return typeof r === 'string' ? r : bytesOut(r);
+    const v = typeof r === 'string' ? r : bytesOut(r);
+    this.#after();
+    return v;
   }
 
   /** The value of `key` without marking it recently used or counting a hit. */
   peek(key) {
     const r = off.peek(this.#h, key, this.#now());
-    return r === undefined ? undefined : decode(r);
+    const v = r === undefined ? undefined : decode(r);
+    this.#after();
+    return v;
   }
 
-  set(key, value) {
+  /**
+   * Stores a copy of `value`. `options.ttl`: this entry's time to live in
+   * whole ms (0 = never expires); default the cache's `ttl`.
+   */
+  set(key, value, options) {
     let kind;
     if (typeof value === 'string') kind = KIND_STRING;
     else if (Buffer.isBuffer(value)) kind = KIND_BUFFER;
     else if (isUint8Array(value)) kind = KIND_UINT8ARRAY;
     else throw badValue(value);
     if (typeof key !== 'string' && typeof key !== 'number') throw badKey(key);
-    off.set(this.#h, key, value, kind, this.#ttl === 0 ? 0 : this.#now());
+    const ttl = validateSetOptions(options);
+    off.set(this.#h, key, value, kind, this.#now(), ttl);
     this.#cells[SETS]++;
+    if (this.#autopurge) {
+      const t = ttl ?? this.#ttl;
+      if (t > 0) autopurge.wake(t);
+    }
+    this.#after();
     return this;
   }
 
   has(key) {
-    return off.has(this.#h, key, this.#now());
+    const found = off.has(this.#h, key, this.#now());
+    this.#after();
+    return found;
   }
 
   delete(key) {
     const found = off.delete(this.#h, key, this.#now());
     if (found) this.#cells[DELETES]++;
+    this.#after();
     return found;
   }
 
   clear() {
     off.clear(this.#h);
+    this.#after();
   }
 
   /** Live entries (expired ones are removed first). */
   get size() {
-    return off.size(this.#h, this.#now());
+    const n = off.size(this.#h, this.#now());
+    this.#after();
+    return n;
   }
 
   /** Removes expired entries now; true when there were some. */
   purgeStale() {
-    return off.purge(this.#h, this.#now()) > 0;
+    const n = off.purge(this.#h, this.#now());
+    this.#after();
+    return n > 0;
+  }
+
+  /**
+   * Milliseconds until the first entry of the store expires (0: one already
+   * has), Infinity when none will.
+   */
+  nextExpiry() {
+    return off.nextExpiry(this.#h, this.#now());
+  }
+
+  #keys() {
+    const keys = off.keys(this.#h, this.#now());
+    this.#after();
+    return keys;
+  }
+
+  #peekForIteration(key) {
+    const r = off.peek(this.#h, key, this.#now());
+    const v = r === undefined ? undefined : decode(r);
+    this.#after();
+    return v;
   }
 
   /** Keys, least recently used first: a snapshot taken when iteration starts. */
   *keys() {
-    yield* off.keys(this.#h, this.#now());
+    yield* this.#keys();
   }
 
   *values() {
-    for (const key of off.keys(this.#h, this.#now())) {
-      const r = off.peek(this.#h, key, this.#now());
-      if (r !== undefined) yield decode(r);
+    for (const key of this.#keys()) {
+      const v = this.#peekForIteration(key);
+      if (v !== undefined) yield v;
     }
   }
 
   *entries() {
-    for (const key of off.keys(this.#h, this.#now())) {
-      const r = off.peek(this.#h, key, this.#now());
-      if (r !== undefined) yield [key, decode(r)];
+    for (const key of this.#keys()) {
+      const v = this.#peekForIteration(key);
+      if (v !== undefined) yield [key, v];
     }
+  }
+
+  // Called by the shared autopurge timer: drop what expired, say when next.
+  [PURGE]() {
+    if (this.#h === null) return Infinity;
+    const now = this.#now();
+    off.purge(this.#h, now);
+    this.#after();
+    return off.nextExpiry(this.#h, now);
+  }
+
+  // Called by the shared-store refresher: false once closed.
+  [REFRESH]() {
+    if (this.#h === null) return false;
+    off.figures(this.#h);
+    return true;
   }
 
   forEach(callback, thisArg) {
@@ -310,4 +471,4 @@ function v8ExternalMemory() {
   return off.v8External();
 }
 
-module.exports = { OffHeapCache, v8ExternalMemory };
+module.exports = { OffHeapCache, v8ExternalMemory, OFFHEAP_OPTION_NAMES };
