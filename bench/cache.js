@@ -13,7 +13,11 @@
 //
 // The "lru-cache API" table compares peek and fetch (hit; miss with a loader
 // that returns an already-resolved promise, every miss evicting) with
-// lru-cache's; fetch loops await each call.
+// lru-cache's; fetch loops await each call. With BASE, an "OffHeapCache"
+// table compares this checkout's OffHeapCache with BASE's (get-hit, peek,
+// set-with-eviction; 64-byte string values).
+//   SECTIONS=api,offheap node bench/cache.js   # only some tables
+//   (sections: map, ttl, api, offheap); IMPLS=a,b keeps only those columns
 //
 // Prints a markdown table (ratios against lru-cache) and the machine load.
 
@@ -28,6 +32,7 @@ const ROUNDS = Number(process.env.ROUNDS) || 21;
 // ONLY=get-hit,has runs a subset of the workloads.
 const ONLY = process.env.ONLY ? process.env.ONLY.split(',') : null;
 const selected = (names) => (ONLY === null ? names : names.filter((n) => ONLY.includes(n)));
+const SECTIONS = process.env.SECTIONS ? process.env.SECTIONS.split(',') : ['map', 'ttl', 'api', 'offheap'];
 
 function keySets(kind) {
   const make = kind === 'string' ? (n) => `user:${n}` : (n) => n;
@@ -81,7 +86,8 @@ function compile(impl, workload, tag) {
 }
 
 function fill(cache, keys) {
-  for (const k of keys.present) cache.set(k, { id: k });
+  const offheap = cache.constructor.name === 'OffHeapCache';
+  for (const k of keys.present) cache.set(k, offheap ? `value:${k}`.padEnd(64, '.') : { id: k });
   return cache;
 }
 
@@ -96,7 +102,11 @@ function spread(xs) {
   return [q(0.25), q(0.75)];
 }
 
-async function runMatrix(title, impls, workloads, keyKinds, ops = OPS) {
+// IMPLS=leakguard,leakguard@base keeps only the named implementations.
+const IMPLS = process.env.IMPLS ? process.env.IMPLS.split(',') : null;
+
+async function runMatrix(title, allImpls, workloads, keyKinds, ops = OPS, value = { id: 1, name: 'value' }) {
+  const impls = IMPLS === null ? allImpls : allImpls.filter(([name]) => IMPLS.includes(name));
   const rows = [];
   for (const keyKind of keyKinds) {
     const K = keySets(keyKind);
@@ -108,7 +118,7 @@ async function runMatrix(title, impls, workloads, keyKinds, ops = OPS) {
         state: { j: 0 },
         samples: [],
       }));
-      const v = { id: 1, name: 'value' };
+      const v = value;
       for (let round = 0; round < ROUNDS + 2; round++) {
         for (let k = 0; k < setups.length; k++) {
           const s = setups[(k + round) % setups.length];
@@ -125,12 +135,13 @@ async function runMatrix(title, impls, workloads, keyKinds, ops = OPS) {
   }
   const names = impls.map(([n]) => n);
   const ref = names.includes('lru-cache@11') ? 'lru-cache@11' : names[1];
-  let out = `\n### ${title}\n\n| workload | ${names.join(' | ')} | leakguard vs ${ref} |\n|---|${names.map(() => '---:').join('|')}|---:|\n`;
+  const lead = names[0];
+  let out = `\n### ${title}\n\n| workload | ${names.join(' | ')} | ${lead} vs ${ref} |\n|---|${names.map(() => '---:').join('|')}|---:|\n`;
   for (const r of rows) {
     const cells = names.map((n) =>
       r.byName[n] === undefined ? 'n/a' : `${r.byName[n].toFixed(1)} (${r.iqr[n][0].toFixed(1)}–${r.iqr[n][1].toFixed(1)})`,
     );
-    const ratio = r.byName.leakguard / r.byName[ref];
+    const ratio = r.byName[lead] / r.byName[ref];
     out += `| ${r.workload} | ${cells.join(' | ')} | ${ratio.toFixed(2)}x |\n`;
   }
   return out;
@@ -151,19 +162,34 @@ async function main() {
   ], { max: MAX });
   let out = `ns/op, median (interquartile range) of ${ROUNDS} interleaved rounds of ${OPS} ops; max ${MAX}; object values; leakguard counts stats.\n`;
   const mapWorkloads = ['get-hit', 'get-miss', 'set-with-eviction', 'has', 'mix 90/10'];
-  out += await runMatrix('No TTL', plain, selected(mapWorkloads), ['string', 'number']);
+  if (SECTIONS.includes('map')) out += await runMatrix('No TTL', plain, selected(mapWorkloads), ['string', 'number']);
   const TTL = 60_000;
   const ttl = withBase([
     ['leakguard', () => new LruCache({ max: MAX, ttl: TTL, ttlAutopurge: true })],
     ['lru-cache@11', () => new LRUCache({ max: MAX, ttl: TTL, ttlAutopurge: true })],
   ], { max: MAX, ttl: TTL, ttlAutopurge: true });
-  out += await runMatrix(`ttl ${TTL} ms + ttlAutopurge`, ttl, selected(['set-with-eviction', 'get-hit']), ['string', 'number']);
+  if (SECTIONS.includes('ttl')) {
+    out += await runMatrix(`ttl ${TTL} ms + ttlAutopurge`, ttl, selected(['set-with-eviction', 'get-hit']), ['string', 'number']);
+  }
   const loader = (k) => Promise.resolve({ id: k });
   const api = [
     ['leakguard', () => new LruCache({ max: MAX, fetchMethod: loader })],
     ['lru-cache@11', () => new LRUCache({ max: MAX, fetchMethod: loader })],
   ];
-  out += await runMatrix('lru-cache API: peek, fetch (fetchMethod returns a resolved promise)', api, selected(['peek', 'fetch-hit', 'fetch-miss']), ['string'], Math.min(OPS, 50_000));
+  if (SECTIONS.includes('api')) {
+    out += await runMatrix('lru-cache API: peek, fetch (fetchMethod returns a resolved promise)', api, selected(['peek', 'fetch-hit', 'fetch-miss']), ['string'], Math.min(OPS, 50_000));
+  }
+  if (SECTIONS.includes('offheap') && process.env.BASE) {
+    const { OffHeapCache } = require('../lib/offheap');
+    const BaseOff = require(require('node:path').resolve(process.env.BASE, 'lib/offheap')).OffHeapCache;
+    // Room for MAX entries of a 10-character key and a 64-byte value.
+    const bytes = MAX * (OffHeapCache.entryOverhead + 10 + 64);
+    const off = [
+      ['OffHeapCache', () => new OffHeapCache({ maxSize: bytes })],
+      ['OffHeapCache@base', () => new BaseOff({ maxSize: bytes })],
+    ];
+    out += await runMatrix('OffHeapCache: this checkout against BASE', off, selected(['get-hit', 'peek', 'set-with-eviction']), ['string'], Math.min(OPS, 50_000), 'v'.repeat(64));
+  }
   const load1 = os.loadavg();
   out += `\nnode ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0].model}); load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')}\n`;
   process.stdout.write(out);
