@@ -128,6 +128,22 @@ test('a throwing fetchMethod rejects that fetch and leaves the cache whole', asy
   assert.equal(n, 2);
 });
 
+test('a fetchMethod that deletes its own key aborts its load; the caller sees the abort', async () => {
+  let signal;
+  const c = new LruCache({
+    max: 4,
+    fetchMethod: (key, stale, opts) => {
+      signal = opts.signal;
+      c.delete(key);
+      return 'late';
+    },
+  });
+  await assert.rejects(c.fetch('k'), { name: 'AbortError' });
+  assert.equal(signal.aborted, true);
+  assert.equal(c.has('k'), false);
+  assert.equal(c.stats().inflight, 0);
+});
+
 test('allowStale: a stale value is served at once while one refresh runs (stale-while-revalidate)', async () => {
   const clock = manualClock();
   const { calls, fetchMethod } = controlledLoader();

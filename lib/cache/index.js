@@ -693,24 +693,22 @@ class LruCache {
       }
       cells[MISSES]++;
       if (o.signal !== undefined && o.signal.aborted) return Promise.reject(o.signal.reason);
-      const p = this.#startFetch(key, i, v, o);
-      if (allowStale) return Promise.resolve(v);
-      p.returned = true;
-      return p.promise;
+      const p = this.#startFetch(key, i, v, o, !allowStale);
+      return allowStale ? Promise.resolve(v) : p.promise;
     }
     cells[MISSES]++;
     if (o.signal !== undefined && o.signal.aborted) return Promise.reject(o.signal.reason);
-    const p = this.#startFetch(key, undefined, undefined, o);
-    p.returned = true;
-    return p.promise;
+    return this.#startFetch(key, undefined, undefined, o, true).promise;
   }
 
   // Puts a Pending in the key's slot (over the stale value at slot `i`, or in
-  // a new slot), then calls the fetchMethod.
-  #startFetch(key, i, stale, o) {
+  // a new slot), then calls the fetchMethod. `returned`: the caller is handed
+  // the promise (set first: the fetchMethod may abort the load synchronously).
+  #startFetch(key, i, stale, o, returned) {
     let p;
     if (i === undefined) {
       p = new Pending(undefined, false, 0);
+      p.returned = returned;
       if (key === 0) key = 0;
       // A new load takes a slot (size 1 in a sized cache), evicting as a set does.
       this.#store(key, p, 0, this.#sized ? 1 : 0);
@@ -723,6 +721,7 @@ class LruCache {
         if (this.#lanes.exp[i] <= this.#clock.now()) this.#lanes.remove(i);
       }
       p = new Pending(stale, true, staleTtl);
+      p.returned = returned;
       this.#vals[i] = p; // recency and size unchanged: it has not been used
       this.#pendingCount++;
     }

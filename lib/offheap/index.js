@@ -14,7 +14,8 @@
 // Counters: this handle's hits, misses, sets and deletes are written here into
 // the cache's stats row; the store-wide figures (entries, bytes, evictions,
 // expirations), which other threads change too, are written into the same row
-// by the addon after each call of this thread, and, for a store shared by
+// by the addon after each call of this thread that can change them (writes,
+// and any call while entries can expire), and, for a store shared by
 // name, every REFRESH_MS by one unref'd timer per thread, so a thread that
 // only reads (or is idle) still shows what the other threads did.
 //

@@ -301,8 +301,10 @@ impl<const N: usize> Call<'_, N> {
     }
 
     /// Runs `f` with this call's sink (collecting when the handle has a
-    /// dispose), then publishes the figures and raises the drain flag.
-    fn with_sink<R>(&self, f: impl FnOnce(&mut Sink) -> R) -> R {
+    /// dispose), then publishes the figures (after a call that may change
+    /// them: `writes`, or any call while entries can expire) and raises the
+    /// drain flag.
+    fn with_sink<R>(&self, writes: bool, f: impl FnOnce(&mut Sink) -> R) -> R {
         let r = SINK.with(|sink| {
             let mut sink = sink.borrow_mut();
             sink.on = self.h.collect;
@@ -310,7 +312,9 @@ impl<const N: usize> Call<'_, N> {
             let r = f(&mut sink);
             (r, !sink.gone.is_empty())
         });
-        self.h.publish();
+        if writes || self.store.expires() {
+            self.h.publish();
+        }
         if r.1 {
             SCRATCH.with(|s| {
                 let s = s.borrow();
@@ -330,9 +334,10 @@ impl<const N: usize> Call<'_, N> {
         &self,
         key: usize,
         now: usize,
+        writes: bool,
         f: impl FnOnce(&mut Scratch, Key, f64, &mut Sink) -> R,
     ) -> Option<R> {
-        self.with_sink(|sink| {
+        self.with_sink(writes, |sink| {
             SCRATCH.with(|s| {
                 let mut s = s.borrow_mut();
                 let s = &mut *s;
@@ -350,7 +355,7 @@ impl<const N: usize> Call<'_, N> {
     /// none) and this call's sink.
     unsafe fn unkeyed<R>(&self, now: Option<usize>, f: impl FnOnce(f64, &mut Sink) -> R) -> R {
         let now = now.map_or(0.0, |i| unsafe { self.now(i) });
-        self.with_sink(|sink| f(now, sink))
+        self.with_sink(true, |sink| f(now, sink))
     }
 }
 
@@ -476,7 +481,7 @@ unsafe fn lookup(env: sys::napi_env, info: sys::napi_callback_info, peek: bool) 
         return ptr::null_mut();
     };
     let found = unsafe {
-        c.keyed(1, 2, |s, key, now, sink| {
+        c.keyed(1, 2, false, |s, key, now, sink| {
             let mut out = std::mem::take(&mut s.out);
             let kind = c.store.get(key, now, peek, &mut out, sink);
             (kind, out)
@@ -569,7 +574,7 @@ unsafe extern "C" fn cb_has(env: sys::napi_env, info: sys::napi_callback_info) -
     let Some(c) = (unsafe { enter::<3>(env, info) }) else {
         return ptr::null_mut();
     };
-    let found = unsafe { c.keyed(1, 2, |_, key, now, sink| c.store.has(key, now, sink)) };
+    let found = unsafe { c.keyed(1, 2, false, |_, key, now, sink| c.store.has(key, now, sink)) };
     unsafe { boolean(env, found == Some(true)) }
 }
 
@@ -580,7 +585,11 @@ unsafe extern "C" fn cb_delete(
     let Some(c) = (unsafe { enter::<3>(env, info) }) else {
         return ptr::null_mut();
     };
-    let found = unsafe { c.keyed(1, 2, |_, key, now, sink| c.store.delete(key, now, sink)) };
+    let found = unsafe {
+        c.keyed(1, 2, true, |_, key, now, sink| {
+            c.store.delete(key, now, sink)
+        })
+    };
     unsafe { boolean(env, found == Some(true)) }
 }
 
@@ -614,7 +623,7 @@ unsafe extern "C" fn cb_set(env: sys::napi_env, info: sys::napi_callback_info) -
         .filter(|&t| t > 0.0)
         .map(|_| unsafe { read_clock(env, c.argv[4]) });
     let result = unsafe {
-        c.keyed(1, 4, |s, key, now, sink| {
+        c.keyed(1, 4, true, |s, key, now, sink| {
             let now = clock.unwrap_or(now);
             if k == 0 {
                 let Some(n) = read_units(env, value, &mut s.units) else {
