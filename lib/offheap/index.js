@@ -234,7 +234,7 @@ class OffHeapCache {
 
   // After a call that may have removed entries: hand them to dispose.
   #after() {
-    if (pending[0] !== 0 && this.#collect) this.#drain();
+    if (this.#collect && pending[0] !== 0) this.#drain();
   }
 
   #drain() {

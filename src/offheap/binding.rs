@@ -305,9 +305,17 @@ impl<const N: usize> Call<'_, N> {
     /// them: `writes`, or any call while entries can expire) and raises the
     /// drain flag.
     fn with_sink<R>(&self, writes: bool, f: impl FnOnce(&mut Sink) -> R) -> R {
+        if !self.h.collect {
+            // Nothing to collect: a sink that drops, no thread-local.
+            let r = f(&mut Sink::off());
+            if writes || self.store.expires() {
+                self.h.publish();
+            }
+            return r;
+        }
         let r = SINK.with(|sink| {
             let mut sink = sink.borrow_mut();
-            sink.on = self.h.collect;
+            sink.on = true;
             sink.gone.clear();
             let r = f(&mut sink);
             (r, !sink.gone.is_empty())
