@@ -60,8 +60,12 @@ const { HITS, MISSES, SETS, DELETES } = CELLS.cache;
 // Byte values up to this size come back through the scratch Buffer; larger
 // ones are copied straight into their result by `take`.
 // One scratch Buffer per thread, shared by every loaded copy of this module.
-const off = {};
-native.offheapBind(off, Buffer.allocUnsafeSlow(64 * 1024));
+const bound = {};
+native.offheapBind(bound, Buffer.allocUnsafeSlow(64 * 1024));
+// The addon adds its functions one by one, which leaves `bound` in dictionary
+// mode past a handful of properties; a copy made in one go has a fast shape,
+// so `off.get` is an inline-cached load on every call.
+const off = { ...bound };
 const scratch = off.scratch;
 // The scratch Buffer's last 8 bytes are the flag word the addon raises when a
 // call of a cache with dispose removed entries; values use the rest.
@@ -96,6 +100,7 @@ function refreshShared() {
 const KIND_STRING = 0;
 const KIND_BUFFER = 2;
 const KIND_UINT8ARRAY = 3;
+const WITH_TTL = 8;
 
 // A GC'd cache gives its stats row back; its native handle, unreachable at the
 // same moment, lets go of the store in its own finalizer.
@@ -227,7 +232,9 @@ class OffHeapCache {
     }
   }
 
-  /** The clock reading for the addon: -1 for the store's own clock (read only when some entry can expire). */
+  // The clock reading for the addon: -1 for the store's own clock (read only
+  // when some entry can expire). The per-operation methods below inline this
+  // and #after(): a private method call costs a brand check per call.
   #now() {
     return this.#clock === null ? -1 : this.#clock.now();
   }
@@ -250,23 +257,23 @@ class OffHeapCache {
   }
 
   get(key) {
-    const r = off.get(this.#h, key, this.#now());
+    const r = off.get(this.#h, key, (this.#clock === null ? -1 : this.#clock.now()));
     if (r === undefined) {
       this.#cells[MISSES]++;
-      this.#after();
+      if (this.#collect && pending[0] !== 0) this.#drain();
       return undefined;
     }
     this.#cells[HITS]++;
     const v = typeof r === 'string' ? r : bytesOut(r);
-    this.#after();
+    if (this.#collect && pending[0] !== 0) this.#drain();
     return v;
   }
 
   /** The value of `key` without marking it recently used or counting a hit. */
   peek(key) {
-    const r = off.peek(this.#h, key, this.#now());
+    const r = off.peek(this.#h, key, (this.#clock === null ? -1 : this.#clock.now()));
     const v = r === undefined ? undefined : decode(r);
-    this.#after();
+    if (this.#collect && pending[0] !== 0) this.#drain();
     return v;
   }
 
@@ -281,46 +288,52 @@ class OffHeapCache {
     else if (isUint8Array(value)) kind = KIND_UINT8ARRAY;
     else throw badValue(value);
     if (typeof key !== 'string' && typeof key !== 'number') throw badKey(key);
-    const ttl = validateSetOptions(options);
-    off.set(this.#h, key, value, kind, this.#now(), ttl);
-    this.#cells[SETS]++;
-    if (this.#autopurge) {
+    const now = this.#clock === null ? -1 : this.#clock.now();
+    if (options === undefined) {
+      off.set(this.#h, key, value, kind, now);
+      if (this.#autopurge && this.#ttl > 0) autopurge.wake(this.#ttl);
+    } else {
+      // WITH_TTL in `kind` tells the addon to read the ttl argument.
+      const ttl = validateSetOptions(options);
+      if (ttl === undefined) off.set(this.#h, key, value, kind, now);
+      else off.set(this.#h, key, value, kind | WITH_TTL, now, ttl);
       const t = ttl ?? this.#ttl;
-      if (t > 0) autopurge.wake(t);
+      if (this.#autopurge && t > 0) autopurge.wake(t);
     }
-    this.#after();
+    this.#cells[SETS]++;
+    if (this.#collect && pending[0] !== 0) this.#drain();
     return this;
   }
 
   has(key) {
-    const found = off.has(this.#h, key, this.#now());
-    this.#after();
+    const found = off.has(this.#h, key, (this.#clock === null ? -1 : this.#clock.now()));
+    if (this.#collect && pending[0] !== 0) this.#drain();
     return found;
   }
 
   delete(key) {
-    const found = off.delete(this.#h, key, this.#now());
+    const found = off.delete(this.#h, key, (this.#clock === null ? -1 : this.#clock.now()));
     if (found) this.#cells[DELETES]++;
-    this.#after();
+    if (this.#collect && pending[0] !== 0) this.#drain();
     return found;
   }
 
   clear() {
     off.clear(this.#h);
-    this.#after();
+    if (this.#collect && pending[0] !== 0) this.#drain();
   }
 
   /** Live entries (expired ones are removed first). */
   get size() {
-    const n = off.size(this.#h, this.#now());
-    this.#after();
+    const n = off.size(this.#h, (this.#clock === null ? -1 : this.#clock.now()));
+    if (this.#collect && pending[0] !== 0) this.#drain();
     return n;
   }
 
   /** Removes expired entries now; true when there were some. */
   purgeStale() {
-    const n = off.purge(this.#h, this.#now());
-    this.#after();
+    const n = off.purge(this.#h, (this.#clock === null ? -1 : this.#clock.now()));
+    if (this.#collect && pending[0] !== 0) this.#drain();
     return n > 0;
   }
 

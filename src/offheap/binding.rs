@@ -40,6 +40,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// Flag in set's `kind` argument: a per-entry ttl follows.
+const WITH_TTL: u32 = 8;
+
 /// External-memory reports are refreshed when they are off by this many bytes.
 const REPORT_STEP: i64 = 64 * 1024;
 
@@ -279,6 +282,7 @@ struct Call<'a, const N: usize> {
 
 /// Reads the arguments and the handle; `None` when it is closed (an error is
 /// then pending in JS).
+#[inline(always)]
 unsafe fn enter<'a, const N: usize>(
     env: sys::napi_env,
     info: sys::napi_callback_info,
@@ -296,6 +300,7 @@ unsafe fn enter<'a, const N: usize>(
 
 impl<const N: usize> Call<'_, N> {
     /// The clock reading in argument `i`.
+    #[inline(always)]
     unsafe fn now(&self, i: usize) -> f64 {
         unsafe { read_now(self.env, self.argv[i], self.store) }
     }
@@ -304,6 +309,7 @@ impl<const N: usize> Call<'_, N> {
     /// dispose), then publishes the figures (after a call that may change
     /// them: `writes`, or any call while entries can expire) and raises the
     /// drain flag.
+    #[inline(always)]
     fn with_sink<R>(&self, writes: bool, f: impl FnOnce(&mut Sink) -> R) -> R {
         if !self.h.collect {
             // Nothing to collect: a sink that drops, no thread-local.
@@ -338,6 +344,7 @@ impl<const N: usize> Call<'_, N> {
     /// Runs `f` with the scratch, the key in argument `key`, the clock reading
     /// in argument `now` and this call's sink; `None` when the key is not a
     /// string or a number.
+    #[inline(always)]
     unsafe fn keyed<R>(
         &self,
         key: usize,
@@ -361,6 +368,7 @@ impl<const N: usize> Call<'_, N> {
 
     /// Runs `f` (no key) with the clock reading in argument `now` (0 when
     /// none) and this call's sink.
+    #[inline(always)]
     unsafe fn unkeyed<R>(&self, now: Option<usize>, f: impl FnOnce(f64, &mut Sink) -> R) -> R {
         let now = now.map_or(0.0, |i| unsafe { self.now(i) });
         self.with_sink(true, |sink| f(now, sink))
@@ -601,9 +609,10 @@ unsafe extern "C" fn cb_delete(
     unsafe { boolean(env, found == Some(true)) }
 }
 
-/// set(h, key, value, kind, now, ttl): kind 0 = string, 2 = Buffer, 3 =
-/// Uint8Array (the caller has checked the types); ttl undefined = the store's
-/// default, else ms (0 = no expiry). Returns the entries evicted.
+/// set(h, key, value, kind, now, ttl?): kind 0 = string, 2 = Buffer, 3 =
+/// Uint8Array (the caller has checked the types), plus `WITH_TTL` when `ttl`
+/// (ms, 0 = no expiry) is given; without it the store's default applies.
+/// Returns the entries evicted.
 unsafe extern "C" fn cb_set(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     let Some(c) = (unsafe { enter::<6>(env, info) }) else {
         return ptr::null_mut();
@@ -612,14 +621,15 @@ unsafe extern "C" fn cb_set(env: sys::napi_env, info: sys::napi_callback_info) -
     let mut k = 0u32;
     unsafe { sys::napi_get_value_uint32(env, kind, &mut k) };
     let mut ttl_ms = f64::NAN;
-    let ttl = if unsafe { sys::napi_get_value_double(env, ttl, &mut ttl_ms) }
-        == sys::Status::napi_ok
+    let ttl = if k & WITH_TTL != 0
+        && unsafe { sys::napi_get_value_double(env, ttl, &mut ttl_ms) } == sys::Status::napi_ok
         && ttl_ms >= 0.0
     {
         Some(ttl_ms)
     } else {
         None
     };
+    let k = k & !WITH_TTL;
     let invalid_value = || {
         CoreError::new(
             ErrorCode::InvalidValue,

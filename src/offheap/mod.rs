@@ -167,6 +167,7 @@ pub struct Sink {
 
 impl Sink {
     /// A sink that collects nothing.
+    #[inline]
     pub fn off() -> Self {
         Sink::default()
     }
