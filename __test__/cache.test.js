@@ -202,6 +202,7 @@ test('stats count hits, misses, sets, deletes, evictions, expirations, sizes', (
   c.delete('c');
   assert.deepEqual(c.stats(), {
     name: 'stats-test',
+    inflight: 0,
     hits: 1,
     misses: 2,
     sets: 4,

@@ -17,6 +17,9 @@ const DOCS = path.join(__dirname, '..', 'docs');
 const PAGE = {
   LruCache: 'cache.md',
   'LruCache#set': 'cache.md',
+  'LruCache#fetch': 'cache.md',
+  'LruCache#peek': 'cache.md',
+  'OffHeapCache#set': 'offheap.md',
   OffHeapCache: 'offheap.md',
   start: 'sampler.md',
   trackListeners: 'listeners.md',

@@ -1,9 +1,11 @@
 'use strict';
 // Model-based randomized test of OffHeapCache: seeded random operations run
 // against the cache and against a small reference model of the documented
-// semantics (LRU by bytes, uniform ttl on an injected clock, expired entries
-// removed before any live one is evicted). Any divergence fails with the seed
-// and the operation number, so it can be replayed.
+// semantics (LRU by bytes, a default ttl and per-entry ttls on an injected
+// clock, expired entries removed before any live one is evicted, and every
+// removed entry handed to dispose and then disposeAfter with its reason). Any
+// divergence fails with the seed and the operation number, so it can be
+// replayed.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -42,19 +44,21 @@ class Model {
     this.bytes = 0;
     this.evictions = 0;
     this.expirations = 0;
+    this.events = []; // [value, key, reason] of every removed entry
   }
   expired(e, now) {
-    return this.ttl > 0 && now >= e.expires;
+    return now >= e.expires;
   }
-  remove(key) {
+  remove(key, reason) {
     const e = this.map.get(key);
     this.map.delete(key);
     this.bytes -= e.size;
+    this.events.push([e.value, key, reason]);
   }
   purge(now) {
     for (const [key, e] of [...this.map]) {
       if (this.expired(e, now)) {
-        this.remove(key);
+        this.remove(key, 'expire');
         this.expirations++;
       }
     }
@@ -63,7 +67,7 @@ class Model {
     const e = this.map.get(key);
     if (e === undefined) return undefined;
     if (this.expired(e, now)) {
-      this.remove(key);
+      this.remove(key, 'expire');
       this.expirations++;
       return undefined;
     }
@@ -73,26 +77,31 @@ class Model {
     }
     return e;
   }
-  set(key, value, now) {
+  // ttl: undefined = the default, 0 = never expires, else ms.
+  set(key, value, now, ttl) {
     const size = entrySize(key, value);
     if (size > this.maxSize) return 'too big';
-    if (this.map.has(key)) this.remove(key);
-    this.map.set(key, { value, size, expires: now + this.ttl });
+    if (this.map.has(key)) this.remove(key, 'set');
+    const t = ttl === undefined ? this.ttl : ttl;
+    this.map.set(key, { value, size, expires: t > 0 ? now + t : Infinity });
     this.bytes += size;
     if (this.bytes > this.maxSize) {
       this.purge(now);
       for (const [k] of this.map) {
         if (this.bytes <= this.maxSize) break;
-        this.remove(k);
+        this.remove(k, 'evict');
         this.evictions++;
       }
     }
     return 'ok';
   }
+  clear() {
+    for (const key of [...this.map.keys()]) this.remove(key, 'clear');
+  }
   delete(key, now) {
     const e = this.map.get(key);
     if (e === undefined) return false;
-    this.remove(key);
+    this.remove(key, this.expired(e, now) ? 'expire' : 'delete');
     if (this.expired(e, now)) {
       this.expirations++;
       return false;
@@ -128,28 +137,57 @@ function sameValue(actual, expected, where) {
   assert.deepEqual(Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength), Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength), where);
 }
 
-function run(seed, ops, ttl) {
+// A removed entry as a comparable string: removals from different shards come
+// in shard order, so each operation's calls are compared as a multiset.
+function eventKey([value, key, reason]) {
+  const v =
+    typeof value === 'string'
+      ? `s:${value}`
+      : `${Buffer.isBuffer(value) ? 'B' : 'u8'}:${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
+  return `${typeof key}:${String(key)}|${reason}|${v}`;
+}
+
+function run(seed, ops, ttl, { perEntry = false, dispose = false } = {}) {
   const rnd = mulberry32(seed);
   const keys = keySpace();
   const maxSize = 30 * (OVERHEAD + 120);
   let now = 1000;
   const clock = { now: () => now };
-  const cache = new OffHeapCache({ maxSize, ttl, clock });
+  const disposed = [];
+  const after = [];
+  const cache = new OffHeapCache({
+    maxSize,
+    ttl,
+    clock,
+    ...(dispose
+      ? {
+          dispose: (value, key, reason) => disposed.push([value, key, reason]),
+          disposeAfter: (value, key, reason) => {
+            assert.equal(disposed.length > after.length, true, 'disposeAfter runs after dispose');
+            after.push([value, key, reason]);
+          },
+        }
+      : {}),
+  });
   const model = new Model(maxSize, ttl);
   const counts = { hits: 0, misses: 0, sets: 0, deletes: 0 };
+  const advances = ttl > 0 || perEntry;
+  const span = ttl > 0 ? ttl : 500;
   try {
     for (let op = 0; op < ops; op++) {
-      const where = `seed ${seed}, ttl ${ttl}, op ${op}`;
+      const where = `seed ${seed}, ttl ${ttl}, perEntry ${perEntry}, op ${op}`;
       const key = keys[Math.floor(rnd() * keys.length)];
       const r = rnd();
-      if (ttl > 0 && rnd() < 0.2) now += Math.floor(rnd() * ttl * 0.3);
+      if (advances && rnd() < 0.2) now += Math.floor(rnd() * span * 0.3);
       if (r < 0.35) {
         const value = rnd() < 0.005 ? 'x'.repeat(maxSize) : randomValue(rnd);
-        const expect = model.set(key, value, now);
+        let options;
+        if (perEntry && rnd() < 0.6) options = { ttl: [0, 1, 50, 200, 500, 1000, ttl][Math.floor(rnd() * 7)] };
+        const expect = model.set(key, value, now, options === undefined ? undefined : options.ttl);
         if (expect === 'too big') {
-          assert.throws(() => cache.set(key, value), { code: 'ERR_LEAKGUARD_INVALID_SIZE', name: 'RangeError' }, where);
+          assert.throws(() => cache.set(key, value, options), { code: 'ERR_LEAKGUARD_INVALID_SIZE', name: 'RangeError' }, where);
         } else {
-          assert.equal(cache.set(key, value), cache, where);
+          assert.equal(cache.set(key, value, options), cache, where);
           counts.sets++;
         }
       } else if (r < 0.65) {
@@ -190,8 +228,10 @@ function run(seed, ops, ttl) {
         }
       } else if (r < 0.962) {
         cache.clear();
-        model.map.clear();
-        model.bytes = 0;
+        model.clear();
+      } else if (r < 0.965) {
+        model.purge(now);
+        assert.equal(cache.purgeStale(), model.events.length > 0, where);
       } else {
         const s = cache.stats();
         assert.deepEqual(
@@ -210,6 +250,14 @@ function run(seed, ops, ttl) {
         );
         assert.ok(s.calculatedSize <= maxSize, where);
       }
+      if (dispose) {
+        const want = model.events.map(eventKey).sort();
+        assert.deepEqual(disposed.map(eventKey).sort(), want, `${where}: dispose calls`);
+        assert.deepEqual(after.map(eventKey).sort(), want, `${where}: disposeAfter calls`);
+        disposed.length = 0;
+        after.length = 0;
+      }
+      model.events.length = 0;
     }
   } finally {
     cache.close();
@@ -229,5 +277,19 @@ test('100 000+ random operations with ttl on an injected clock match the model',
     const model = run(seed, 20_000, 500);
     assert.ok(model.expirations > 100, 'the workload does expire entries');
     assert.ok(model.evictions > 10, 'and still evicts live ones when full');
+  }
+});
+
+test('100 000+ random operations with per-entry ttls, dispose and disposeAfter match the model', () => {
+  for (const [seed, ttl] of [
+    [21, 0],
+    [22, 500],
+    [23, 0],
+    [24, 300],
+    [25, 0],
+  ]) {
+    const model = run(seed, 20_000, ttl, { perEntry: true, dispose: true });
+    assert.ok(model.expirations > 100, 'entries expire');
+    assert.ok(model.evictions > 10, 'and live ones are evicted when full');
   }
 });

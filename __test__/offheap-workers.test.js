@@ -146,3 +146,31 @@ test('workers terminated mid-use 50 times: no crash, and the store goes with its
   main.close();
   assert.deepEqual(OffHeapCache.processUsage(), before, 'freed when the last handle went');
 });
+
+test("a shared store's stats row follows other threads' changes without a call in this thread", async () => {
+  const name = `offheap-workers-row-${process.pid}`;
+  const maxSize = 1 << 20;
+  const cache = new OffHeapCache({ name, maxSize });
+  const { statsTable, CELLS } = require('../lib/internal/stats');
+  const row = () => statsTable().snapshot().find((r) => r.meta.name === name);
+  assert.equal(row().cells[CELLS.cache.SIZE], 0);
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const { OffHeapCache } = require(${JSON.stringify(LIB)});
+     const c = new OffHeapCache({ name: workerData.name, maxSize: workerData.maxSize });
+     for (let i = 0; i < 25; i++) c.set('k' + i, 'v');
+     parentPort.postMessage('done');
+     parentPort.once('message', () => c.close());`,
+    { eval: true, workerData: { name, maxSize } },
+  );
+  await new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  // The refresher runs every second while a named cache is open; wait for it.
+  for (let i = 0; i < 600 && row().cells[CELLS.cache.SIZE] !== 25; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(row().cells[CELLS.cache.SIZE], 25);
+  worker.postMessage('close');
+  await new Promise((resolve) => worker.once('exit', resolve));
+  cache.close();
+});

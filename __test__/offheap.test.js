@@ -321,6 +321,7 @@ test('close() is idempotent and later calls throw ERR_LEAKGUARD_NATIVE', () => {
 // back through it): what V8's GC heuristics see. On Node 20 it is not part of
 // process.memoryUsage().external, which V8 11 fills with ArrayBuffer stores only.
 test('V8 is told about the stored bytes, and untold when they go', () => {
+  gc(); // earlier tests' Buffers (ArrayBuffer memory counts here too) go first
   const base = v8ExternalMemory();
   const c = new OffHeapCache({ maxSize: 64 << 20 });
   const value = 'v'.repeat(10_000);
@@ -341,6 +342,7 @@ test('V8 is told about the stored bytes, and untold when they go', () => {
 });
 
 test('a second handle in the same thread does not report the store twice', () => {
+  gc(); // earlier tests' Buffers (ArrayBuffer memory counts here too) go first
   const base = v8ExternalMemory();
   const a = new OffHeapCache({ name: 'offheap-test-report', maxSize: 64 << 20 });
   const b = new OffHeapCache({ name: 'offheap-test-report', maxSize: 64 << 20 });
@@ -371,4 +373,96 @@ test('a garbage-collected cache frees its store and its row', async () => {
       .find((r) => r.meta.name === 'offheap-test-gc'),
     undefined,
   );
+});
+
+test('set(key, value, { ttl }) gives one entry its own time to live; 0 = never', () => {
+  let now = 0;
+  const c = new OffHeapCache({ maxSize: 1 << 16, clock: { now: () => now } });
+  c.set('session', 'a', { ttl: 100 }).set('token', 'b', { ttl: 10 }).set('forever', 'c');
+  assert.equal(c.nextExpiry(), 10);
+  now = 10;
+  assert.equal(c.get('token'), undefined);
+  assert.equal(c.get('session'), 'a');
+  now = 100;
+  assert.equal(c.has('session'), false);
+  assert.equal(c.get('forever'), 'c');
+  const d = new OffHeapCache({ maxSize: 1 << 16, ttl: 50, clock: { now: () => now } });
+  d.set('kept', 'x', { ttl: 0 }).set('default', 'y');
+  now = 1000;
+  assert.deepEqual([...d.keys()], ['kept']);
+  assert.throws(() => d.set('k', 'v', { ttl: -1 }), { code: 'ERR_LEAKGUARD_INVALID_OPTION' });
+  assert.throws(() => d.set('k', 'v', { ttl: 1.5 }), { code: 'ERR_LEAKGUARD_INVALID_OPTION' });
+  assert.throws(() => d.set('k', 'v', { size: 1 }), { code: 'ERR_LEAKGUARD_INVALID_OPTION' });
+  c.close();
+  d.close();
+});
+
+test('dispose and disposeAfter receive each removed entry with its reason, as stored', () => {
+  let now = 0;
+  const calls = [];
+  const c = new OffHeapCache({
+    maxSize: 3 * (OVERHEAD + 2 + 3),
+    clock: { now: () => now },
+    dispose: (value, key, reason) => calls.push(['dispose', key, value, reason]),
+    disposeAfter: (value, key, reason) => calls.push(['after', key, reason]),
+  });
+  c.set('k1', 'one').set('k2', Buffer.from('two')).set('k3', Uint8Array.from([1, 2, 3]), { ttl: 5 });
+  c.set('k1', 'uno'); // replaced: reason set, k1 most recent
+  c.set('k4', 'fou'); // full: k2 is the least recently used
+  now = 5;
+  assert.equal(c.get('k3'), undefined); // expired
+  assert.equal(c.delete('k4'), true);
+  c.clear();
+  const disposed = calls.filter((x) => x[0] === 'dispose');
+  assert.deepEqual(
+    disposed.map((x) => [x[1], x[3]]),
+    [
+      ['k1', 'set'],
+      ['k2', 'evict'],
+      ['k3', 'expire'],
+      ['k4', 'delete'],
+      ['k1', 'clear'],
+    ],
+  );
+  assert.equal(disposed[0][2], 'one');
+  assert.ok(Buffer.isBuffer(disposed[1][2]) && disposed[1][2].toString() === 'two', 'a Buffer comes back as a Buffer');
+  assert.ok(!Buffer.isBuffer(disposed[2][2]) && disposed[2][2] instanceof Uint8Array, 'a Uint8Array as a Uint8Array');
+  // disposeAfter runs after every dispose of the same call.
+  assert.deepEqual(calls.slice(0, 2).map((x) => x[0]), ['dispose', 'after']);
+  c.close();
+});
+
+test('a throwing dispose never corrupts the store', async () => {
+  const warnings = [];
+  const onWarning = (w) => warnings.push(w);
+  process.on('warning', onWarning);
+  try {
+    const c = new OffHeapCache({
+      maxSize: 2 * (OVERHEAD + 1 + 1),
+      dispose: () => {
+        throw new Error('dispose boom');
+      },
+    });
+    for (const k of ['a', 'b', 'c', 'd']) c.set(k, k);
+    assert.deepEqual([...c.keys()], ['c', 'd']);
+    assert.equal(c.stats().evictions, 2);
+    assert.equal(c.get('d'), 'd');
+    c.close();
+    await new Promise(setImmediate);
+    assert.ok(warnings.some((w) => /dispose boom/.test(w.message)));
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
+test('ttlAutopurge drops expired entries from the shared timer, with no call on the cache', async () => {
+  const gone = [];
+  const c = new OffHeapCache({ maxSize: 1 << 16, ttlAutopurge: true, dispose: (v, k, reason) => gone.push([k, reason]) });
+  c.set('short', 'x', { ttl: 1 });
+  c.set('long', 'y', { ttl: 3_600_000 });
+  // Waits for the timer (however late it runs on a loaded machine).
+  for (let i = 0; i < 2000 && gone.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(gone, [['short', 'expire']]);
+  assert.equal(c.stats().size, 1);
+  c.close();
 });

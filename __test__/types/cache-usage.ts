@@ -38,3 +38,33 @@ new LruCache<string, number>();
 cache.set('z', { id: 3 }, { maxAge: 5 });
 
 void [n, ks, vs, es, it, copy, plain, reasons, hits];
+
+// lru-cache-style additions.
+async function lruCacheStyle(): Promise<void> {
+  const users = new LruCache<string, { id: string }>({
+    max: 100,
+    ttl: 60_000,
+    allowStale: true,
+    updateAgeOnHas: true,
+    noDeleteOnStaleGet: false,
+    allowStaleOnFetchRejection: true,
+    fetchMethod: async (key, stale, { signal, context }) => {
+      void [stale?.id, signal.aborted, context];
+      return { id: key };
+    },
+  });
+  const ac = new AbortController();
+  const u: { id: string } | undefined = await users.fetch('u1', { signal: ac.signal, context: 1, forceRefresh: true, ttl: 10 });
+  const p: { id: string } | undefined = users.peek('u1', { allowStale: true });
+  const left: number = users.getRemainingTTL('u1') + users.ttlOf('u1');
+  const info = users.info('u1');
+  const age: number | undefined = info?.age;
+  const dump = users.dump();
+  users.load(dump);
+  const inflight: number = users.stats().inflight;
+  const fetchReason: LruCacheDisposeReason = 'fetch';
+  // @ts-expect-error fetch options are signal, context, forceRefresh, allowStale, ttl
+  void users.fetch('u1', { refresh: true });
+  void [u, p, left, age, inflight, fetchReason];
+}
+void lruCacheStyle;

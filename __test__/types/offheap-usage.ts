@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit` by `npm test`: the OffHeapCache types accept
 // what the README shows and reject what the cache refuses.
-import { OffHeapCache, OffHeapCacheStats, errorCodes } from 'leakguard';
+import { OffHeapCache, OffHeapCacheStats, errorCodes, type OffHeapDisposeReason } from 'leakguard';
 
 const sessions = new OffHeapCache<string, string>({ name: 'sessions', maxSize: 64 * 1024 * 1024, ttl: 60_000 });
 sessions.set('user:1', '{"id":1}').set('user:2', '{"id":2}');
@@ -35,3 +35,18 @@ mixed.set('o', { an: 'object' });
 mixed.set({}, 'v');
 
 void [s, n, b, st, overhead, usage, code];
+
+// Per-entry ttl, dispose, autopurge.
+{
+  const sessions = new OffHeapCache<string, string>({
+    maxSize: 1 << 20,
+    ttlAutopurge: true,
+    dispose: (value, key, reason: OffHeapDisposeReason) => void [value, key, reason],
+    disposeAfter: (_value, _key, reason) => void reason,
+  });
+  sessions.set('s1', 'payload', { ttl: 30_000 });
+  const next: number = sessions.nextExpiry();
+  // @ts-expect-error set options take ttl only
+  sessions.set('s2', 'x', { size: 3 });
+  void next;
+}

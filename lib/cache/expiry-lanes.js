@@ -56,13 +56,27 @@ class ExpiryLanes {
    * slot is now the earliest-expiring one (the caller may need to wake a timer).
    */
   set(slot, ttl, now) {
-    if (this.lane[slot] !== -1) this.remove(slot);
-    this.ttl[slot] = ttl;
     if (ttl <= 0) {
+      if (this.lane[slot] !== -1) this.remove(slot);
+      this.ttl[slot] = ttl;
       this.exp[slot] = Infinity;
       return false;
     }
-    this.exp[slot] = now + ttl;
+    return this.assign(slot, ttl, now + ttl);
+  }
+
+  /**
+   * Gives `slot` the absolute expiry `exp` in the lane of `ttl`. The lane stays
+   * sorted only when `exp` is no earlier than the lane's tail: callers assign
+   * now + ttl (later for every call on a monotonic clock), expiries in
+   * ascending order into empty lanes (load), or `now` in the lane of a
+   * negative ttl that only ever receives `now` (a stale value put back).
+   * Returns true when the slot is now the earliest-expiring one.
+   */
+  assign(slot, ttl, exp) {
+    if (this.lane[slot] !== -1) this.remove(slot);
+    this.ttl[slot] = ttl;
+    this.exp[slot] = exp;
     this.seq[slot] = ++this.tick;
     let l = this.byTtl.get(ttl);
     if (l === undefined) l = this.#openLane(ttl);

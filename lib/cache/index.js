@@ -33,21 +33,36 @@
 // while that slot still holds the same-born entry; entries inserted meanwhile
 // are picked up afterwards, as a Map's iterator does.
 //
-// User callbacks (dispose) run only after the cache's structure is complete;
-// a throw becomes a process warning (callUser), never an exception here.
+// fetch (switched on by a fetchMethod): a load in flight occupies its key's
+// slot, holding a Pending record (the shared promise, its AbortController and
+// the stale value it refreshes, if any) in place of a value. The slot counts
+// toward `max` like any entry, so a cache of loads never grows past its bound;
+// every way a slot leaves (evict, delete, set, clear) aborts its load. A
+// pending slot is not an entry of the Map view: get/has/iteration/size skip
+// it (get/peek may serve its stale value with allowStale). It has no expiry of
+// its own: a stale value under refresh leaves the expiry lanes when it is
+// reached, and goes back in (expired) if the load gives nothing.
+//
+// User callbacks (dispose, fetchMethod, abort listeners) run only after the
+// cache's structure is complete; a throwing dispose becomes a process warning
+// (callUser), a throwing fetchMethod a rejected fetch, never a half-done update.
 
 const { callUser, invalidOption } = require('../internal/errors');
-const { validateInteger, checkedClock } = require('../internal/options');
+const { validateInteger, validateOptions, checkedClock } = require('../internal/options');
 const { statsTable, CELLS } = require('../internal/stats');
 const { captureSite } = require('../internal/callsite');
 const {
   validateCacheOptions,
   validateSetOptions,
+  validateFetchOptions,
+  validatePeekOptions,
+  validateTtl,
   validateEntrySize,
   missingSize,
 } = require('./options');
 const { defaultClock, autopurge, PURGE } = require('./ttl-schedule');
 const { ExpiryLanes } = require('./expiry-lanes');
+const { track, DESCRIBE } = require('./live');
 const { inspect } = require('node:util');
 
 const { HITS, MISSES, SETS, EVICTIONS, EXPIRATIONS, SIZE, CALCULATED_SIZE, DELETES } = CELLS.cache;
@@ -64,6 +79,45 @@ const SKIP = Symbol('skip');
 const SNAPSHOT = Symbol('snapshot');
 const READ = Symbol('read');
 const BORN_TICK = Symbol('bornTick');
+// The lane of stale values put back after a load gave nothing: they are
+// assigned expiry `now`, so this lane is appended to in time order.
+const STALE_LANE = -1;
+
+const ABORT_WORDS = { evict: 'evicted', delete: 'deleted', set: 'replaced', clear: 'cleared', expire: 'expired', fetch: 'dropped' };
+
+/** A load in flight, held in its key's slot in place of a value. */
+class Pending {
+  constructor(stale, hasStale, staleTtl) {
+    this.controller = new AbortController();
+    this.stale = stale;
+    this.hasStale = hasStale;
+    this.staleTtl = staleTtl; // the stale value's lane (0: it had no ttl)
+    this.done = false; // settled, aborted or failed: nothing more to do
+    this.returned = false; // some caller holds the promise (it may reject)
+    this.resolve = null;
+    this.reject = null;
+    this.promise = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.signal = undefined; // the caller's AbortSignal and our listener on it
+    this.onAbort = null;
+  }
+
+  unlisten() {
+    if (this.signal !== undefined) {
+      this.signal.removeEventListener('abort', this.onAbort);
+      this.signal = undefined;
+      this.onAbort = null;
+    }
+  }
+
+  /** Settles as failed: callers holding the promise see `err`, nobody else does. */
+  fail(err) {
+    if (this.returned) this.reject(err);
+    else this.resolve(undefined);
+  }
+}
 
 function rowMeta(name, captured, max, maxSize) {
   return {
@@ -101,10 +155,20 @@ class LruCache {
   #lanes = null; // ExpiryLanes once a ttl is used
   #clock;
   #updateAgeOnGet;
+  #updateAgeOnHas;
+  #allowStale;
+  #noDeleteOnStaleGet;
   #autopurge;
 
-  #dispose;
-  #simple; // true: the plain fast set path applies (no ttl, no sizes)
+  #fetchMethod;
+  #fetchOn = false;
+  #allowStaleOnFetchRejection;
+  #pendingCount = 0;
+
+  #dispose; // the user's dispose, or the wrapper that also aborts loads
+  #userDispose;
+  #simple; // true: the plain fast set path applies (no ttl, no sizes, no fetch)
+  #slow = false; // true: get/has/delete check expiry or pending loads
   #name;
   #site;
   #stack;
@@ -129,10 +193,21 @@ class LruCache {
     // operation reads the clock before it changes anything.
     this.#clock = o.clock === undefined ? defaultClock : checkedClock(o.clock, 'LruCache');
     this.#updateAgeOnGet = o.updateAgeOnGet;
+    this.#updateAgeOnHas = o.updateAgeOnHas;
+    this.#allowStale = o.allowStale;
+    this.#noDeleteOnStaleGet = o.noDeleteOnStaleGet;
     this.#autopurge = o.ttlAutopurge;
+    this.#userDispose = o.dispose;
     this.#dispose = o.dispose;
+    this.#fetchMethod = o.fetchMethod;
+    this.#allowStaleOnFetchRejection = o.allowStaleOnFetchRejection;
+    if (o.fetchMethod !== undefined) {
+      this.#fetchOn = true;
+      this.#slow = true;
+      this.#dispose = (value, key, reason) => this.#release(value, key, reason);
+    }
     this.#name = o.name;
-    this.#simple = !this.#sized;
+    this.#simple = !this.#sized && !this.#fetchOn;
     if (o.ttl > 0) this.#enableTtl();
     if (this.#autopurge) autopurge.add(this);
 
@@ -143,6 +218,7 @@ class LruCache {
     this.#cells = row.cells;
     this.#stack = captured === null ? [] : captured.stack;
     rows.register(this, row.id, this);
+    track(this);
 
     if (entries !== undefined && entries !== null) {
       for (const entry of entries) {
@@ -162,31 +238,50 @@ class LruCache {
       this.#cells[MISSES]++;
       return undefined;
     }
-    if (this.#ttlOn) return this.#getTtl(i);
+    if (this.#slow) return this.#getFull(i);
     if (i !== this.#head) this.#toHead(i);
     this.#cells[HITS]++;
     return this.#vals[i];
   }
 
-  #getTtl(i) {
-    const now = this.#clock.now();
-    if (this.#lanes.exp[i] <= now) {
-      this.#expireOne(i);
+  // get with ttl and/or fetch: an expired entry is a miss (served as stale
+  // with allowStale; kept with noDeleteOnStaleGet), a pending load a miss.
+  #getFull(i) {
+    const v = this.#vals[i];
+    if (this.#fetchOn && v instanceof Pending) {
       this.#cells[MISSES]++;
-      return undefined;
+      return this.#allowStale && v.hasStale ? v.stale : undefined;
     }
-    if (this.#updateAgeOnGet) this.#lanes.refresh(i, now);
+    if (this.#ttlOn) {
+      const now = this.#clock.now();
+      if (this.#lanes.exp[i] <= now) {
+        this.#cells[MISSES]++;
+        if (!this.#noDeleteOnStaleGet) this.#expireOne(i);
+        return this.#allowStale ? v : undefined;
+      }
+      if (this.#updateAgeOnGet) this.#lanes.refresh(i, now);
+    }
     if (i !== this.#head) this.#toHead(i);
     this.#cells[HITS]++;
-    return this.#vals[i];
+    return v;
   }
 
   has(key) {
     const i = this.#map.get(key);
     if (i === undefined) return false;
-    if (this.#ttlOn && this.#lanes.exp[i] <= this.#clock.now()) {
-      this.#expireOne(i);
-      return false;
+    if (this.#slow) return this.#hasFull(i);
+    return true;
+  }
+
+  #hasFull(i) {
+    if (this.#fetchOn && this.#vals[i] instanceof Pending) return false;
+    if (this.#ttlOn) {
+      const now = this.#clock.now();
+      if (this.#lanes.exp[i] <= now) {
+        if (!this.#noDeleteOnStaleGet) this.#expireOne(i);
+        return false;
+      }
+      if (this.#updateAgeOnHas) this.#lanes.refresh(i, now);
     }
     return true;
   }
@@ -252,15 +347,22 @@ class LruCache {
     } else if (o !== undefined && o.size !== undefined) {
       validateEntrySize(o.size, Infinity, 'size');
     }
+    this.#store(key, value, ttl, size);
+    this.#cells[SETS]++;
+    return this;
+  }
+
+  // Stores a validated entry: replaces the key's value or inserts it as the
+  // most recently used, evicting expired then least-recently-used entries to
+  // stay within the bounds. Only the clock reading can throw (an injected
+  // clock gone bad), and it comes before anything changes.
+  #store(key, value, ttl, size) {
     const ttlOn = this.#ttlOn || ttl > 0;
     const now = ttlOn ? this.#clock.now() : 0;
     if (ttlOn && !this.#ttlOn) this.#enableTtl();
-
-    // From here on nothing throws.
     const cells = this.#cells;
     const pending = this.#dispose === undefined ? null : [];
     const map = this.#map;
-    cells[SETS]++;
     let i = map.get(key);
     if (i !== undefined) {
       const old = this.#vals[i];
@@ -271,7 +373,13 @@ class LruCache {
         this.#sizes[i] = size;
       }
       if (i !== this.#head) this.#toHead(i);
-      if (pending !== null && old !== value) pending.push(old, this.#keys[i], 'set');
+      if (this.#fetchOn && old instanceof Pending) {
+        this.#pendingCount--;
+        // The load's stale value stays (it is the new value): only abort.
+        if (old.hasStale && old.stale === value) old.hasStale = false;
+        pending.push(old, this.#keys[i], 'set');
+      } else if (pending !== null && old !== value) pending.push(old, this.#keys[i], 'set');
+      if (this.#fetchOn && value instanceof Pending) this.#pendingCount++;
     } else {
       if (key === 0) key = 0;
       while (map.size >= this.#max) this.#evictOne(now, pending);
@@ -283,6 +391,7 @@ class LruCache {
         this.#sizes[i] = size;
         this.#calc += size;
       }
+      if (this.#fetchOn && value instanceof Pending) this.#pendingCount++;
     }
     if (this.#sized) {
       // The new entry is the head and fits in maxSize, so this stops before it.
@@ -291,15 +400,24 @@ class LruCache {
     }
     cells[SIZE] = map.size;
     if (pending !== null) this.#flush(pending);
-    return this;
   }
 
   delete(key) {
     const i = this.#map.get(key);
     if (i === undefined) return false;
-    if (this.#ttlOn && this.#lanes.exp[i] <= this.#clock.now()) {
-      this.#expireOne(i);
-      return false;
+    if (this.#slow) {
+      const v = this.#vals[i];
+      if (this.#fetchOn && v instanceof Pending) {
+        // Not an entry (has() is false), but its load is dropped and aborted.
+        const k = this.#keys[i];
+        this.#remove(i);
+        callUser('LruCache dispose', this.#dispose, undefined, v, k, 'delete');
+        return false;
+      }
+      if (this.#ttlOn && this.#lanes.exp[i] <= this.#clock.now()) {
+        this.#expireOne(i);
+        return false;
+      }
     }
     const value = this.#vals[i];
     const k = this.#keys[i];
@@ -324,6 +442,7 @@ class LruCache {
     this.#free = [];
     this.#head = -1;
     this.#tail = -1;
+    this.#pendingCount = 0;
     if (this.#sized) this.#sizes = [];
     this.#calc = 0;
     if (this.#ttlOn) this.#lanes = new ExpiryLanes();
@@ -332,10 +451,10 @@ class LruCache {
     if (pending !== null) this.#flush(pending);
   }
 
-  /** Live entries (expired ones are dropped first). */
+  /** Live entries (expired ones are dropped first; loads in flight are not entries). */
   get size() {
     if (this.#ttlOn) this.#purge(this.#clock.now());
-    return this.#map.size;
+    return this.#map.size - this.#pendingCount;
   }
 
   keys() {
@@ -415,13 +534,317 @@ class LruCache {
 
   /**
    * Milliseconds until `key` expires on the cache's clock; Infinity when it
-   * never does, 0 when absent or expired.
+   * never does, 0 when absent, expired or a load in flight. `ttlOf` is an alias.
    */
-  ttlOf(key) {
+  getRemainingTTL(key) {
     const i = this.#map.get(key);
     if (i === undefined) return 0;
+    if (this.#fetchOn && this.#vals[i] instanceof Pending) return 0;
     if (!this.#ttlOn || this.#lanes.exp[i] === Infinity) return Infinity;
     return Math.max(0, this.#lanes.exp[i] - this.#clock.now());
+  }
+
+  /**
+   * The value of `key` without touching recency, ttl or counters. An expired
+   * entry (or a load in flight) gives undefined, or its stale value with
+   * allowStale; it is never removed here.
+   */
+  peek(key, options) {
+    const allowStale = options === undefined ? this.#allowStale : (validatePeekOptions(options) ?? this.#allowStale);
+    const i = this.#map.get(key);
+    if (i === undefined) return undefined;
+    const v = this.#vals[i];
+    if (!this.#slow) return v;
+    if (this.#fetchOn && v instanceof Pending) return allowStale && v.hasStale ? v.stale : undefined;
+    if (this.#ttlOn && this.#lanes.exp[i] <= this.#clock.now()) return allowStale ? v : undefined;
+    return v;
+  }
+
+  /**
+   * What the cache knows of `key`'s entry, without touching it: { value,
+   * size? (sized caches), ttl, start, age (entries with a ttl: remaining ms,
+   * Date.now() when `ttl` counts from, ms since the entry's ttl started) }, or
+   * undefined when absent, expired or a load in flight.
+   */
+  info(key) {
+    const i = this.#map.get(key);
+    if (i === undefined) return undefined;
+    const value = this.#vals[i];
+    if (this.#fetchOn && value instanceof Pending) return undefined;
+    const entry = { value };
+    if (this.#ttlOn && this.#lanes.exp[i] !== Infinity) {
+      const now = this.#clock.now();
+      const exp = this.#lanes.exp[i];
+      if (exp <= now) return undefined;
+      entry.ttl = exp - now;
+      entry.start = Date.now();
+      entry.age = this.#lanes.ttl[i] - entry.ttl;
+    }
+    if (this.#sized) entry.size = this.#sizes[i];
+    return entry;
+  }
+
+  /**
+   * The live entries, least recently used first, as [key, { value, ttl?,
+   * start?, size? }] pairs for load(): `ttl` is the entry's full ttl and
+   * `start` the Date.now() time it started from, so a dump survives a restart.
+   * Loads in flight and expired entries are left out.
+   */
+  dump() {
+    const out = [];
+    const now = this.#ttlOn ? this.#clock.now() : 0;
+    const wall = Date.now();
+    for (let i = this.#tail; i !== -1; i = this.#next[i]) {
+      const value = this.#vals[i];
+      if (this.#fetchOn && value instanceof Pending) continue;
+      const entry = { value };
+      if (this.#ttlOn) {
+        // ttl 0 says "never expires" (load would give it the default ttl).
+        const exp = this.#lanes.exp[i];
+        const ttl = this.#lanes.ttl[i];
+        if (exp <= now) continue;
+        entry.ttl = exp === Infinity ? 0 : ttl;
+        if (exp !== Infinity) entry.start = wall - (now - (exp - ttl));
+      }
+      if (this.#sized) entry.size = this.#sizes[i];
+      out.push([this.#keys[i], entry]);
+    }
+    return out;
+  }
+
+  /**
+   * Replaces the contents with a dump() (this or another process's): clears
+   * the cache, then stores each entry in order (the last becomes the most
+   * recently used) with the ttl left of it; entries already expired are
+   * skipped. Validates every entry first: a rejected load changes nothing.
+   */
+  load(entries) {
+    if (entries === null || typeof entries !== 'object' || typeof entries[Symbol.iterator] !== 'function') {
+      throw invalidOption('entries', 'an iterable of [key, { value, ttl?, start?, size? }] pairs (from dump())', entries);
+    }
+    const wall = Date.now();
+    const items = [];
+    for (const pair of entries) {
+      if (pair === null || typeof pair !== 'object') {
+        throw invalidOption('entries', 'made of [key, { value, ttl?, start?, size? }] pairs', pair);
+      }
+      const e = validateOptions(pair[1], 'entry');
+      const ttl = validateTtl('ttl', e.ttl) ?? this.#ttl;
+      const start = e.start;
+      if (start !== undefined && (typeof start !== 'number' || !Number.isFinite(start))) {
+        throw invalidOption('start', 'a finite Date.now() time in ms', start);
+      }
+      let size = 0;
+      if (this.#sized) {
+        if (e.size !== undefined) size = validateEntrySize(e.size, this.#maxSize, 'size');
+        else if (this.#sizeCalculation !== undefined) {
+          size = validateEntrySize(this.#sizeCalculation(e.value, pair[0]), this.#maxSize, 'sizeCalculation');
+        } else throw missingSize();
+      }
+      // Time already spent of the ttl, on the wall clock (never negative).
+      const age = ttl > 0 && start !== undefined ? Math.max(0, wall - start) : 0;
+      if (ttl > 0 && age >= ttl) continue;
+      items.push({ key: pair[0], value: e.value, ttl, age, size });
+    }
+    this.clear();
+    for (const it of items) {
+      this.#cells[SETS]++;
+      this.#store(it.key, it.value, 0, it.size);
+    }
+    // Expiries go in last and in ascending order, so each lane stays sorted.
+    const last = new Map();
+    for (const it of items) last.set(it.key === 0 ? 0 : it.key, it); // a key given twice: the last wins
+    const sorted = [...last.values()].filter((it) => it.ttl > 0 && this.#map.has(it.key));
+    if (sorted.length === 0) return;
+    sorted.sort((a, b) => a.ttl - a.age - (b.ttl - b.age));
+    if (!this.#ttlOn) this.#enableTtl();
+    const now = this.#clock.now();
+    for (const it of sorted) {
+      const i = this.#map.get(it.key);
+      if (this.#lanes.assign(i, it.ttl, now + it.ttl - it.age) && this.#autopurge) autopurge.wake(it.ttl - it.age);
+    }
+  }
+
+  /**
+   * The value of `key`, loading it with the cache's fetchMethod when absent,
+   * expired or `forceRefresh`. Concurrent fetches of one key share one load
+   * (and one promise); with allowStale a stale value is returned at once
+   * while the load refreshes it. Without a fetchMethod it is get(key).
+   */
+  fetch(key, options) {
+    const o = validateFetchOptions(options);
+    if (!this.#fetchOn) return Promise.resolve(this.get(key));
+    const allowStale = o.allowStale ?? this.#allowStale;
+    const cells = this.#cells;
+    const i = this.#map.get(key);
+    if (i !== undefined) {
+      const v = this.#vals[i];
+      if (v instanceof Pending) {
+        cells[MISSES]++;
+        if (allowStale && v.hasStale) return Promise.resolve(v.stale);
+        v.returned = true;
+        return v.promise;
+      }
+      let fresh = true;
+      if (this.#ttlOn) {
+        const now = this.#clock.now();
+        fresh = this.#lanes.exp[i] > now;
+        if (fresh && !o.forceRefresh && this.#updateAgeOnGet) this.#lanes.refresh(i, now);
+      }
+      if (fresh && !o.forceRefresh) {
+        if (i !== this.#head) this.#toHead(i);
+        cells[HITS]++;
+        return Promise.resolve(v);
+      }
+      cells[MISSES]++;
+      if (o.signal !== undefined && o.signal.aborted) return Promise.reject(o.signal.reason);
+      const p = this.#startFetch(key, i, v, o, !allowStale);
+      return allowStale ? Promise.resolve(v) : p.promise;
+    }
+    cells[MISSES]++;
+    if (o.signal !== undefined && o.signal.aborted) return Promise.reject(o.signal.reason);
+    return this.#startFetch(key, undefined, undefined, o, true).promise;
+  }
+
+  // Puts a Pending in the key's slot (over the stale value at slot `i`, or in
+  // a new slot), then calls the fetchMethod. `returned`: the caller is handed
+  // the promise (set first: the fetchMethod may abort the load synchronously).
+  #startFetch(key, i, stale, o, returned) {
+    let p;
+    if (i === undefined) {
+      p = new Pending(undefined, false, 0);
+      p.returned = returned;
+      if (key === 0) key = 0;
+      // A new load takes a slot (size 1 in a sized cache), evicting as a set does.
+      this.#store(key, p, 0, this.#sized ? 1 : 0);
+    } else {
+      let staleTtl = 0;
+      if (this.#ttlOn) {
+        staleTtl = this.#lanes.ttl[i];
+        // An expired stale value leaves the lanes now; a fresh one (forceRefresh)
+        // stays there until it is reached.
+        if (this.#lanes.exp[i] <= this.#clock.now()) this.#lanes.remove(i);
+      }
+      p = new Pending(stale, true, staleTtl);
+      p.returned = returned;
+      this.#vals[i] = p; // recency and size unchanged: it has not been used
+      this.#pendingCount++;
+    }
+    const signal = o.signal;
+    if (signal !== undefined) {
+      p.signal = signal;
+      p.onAbort = () => this.#fetchFailed(key, p, signal.reason, true);
+      signal.addEventListener('abort', p.onAbort, { once: true });
+    }
+    const fetchOptions = {
+      signal: p.controller.signal,
+      options: { ttl: o.ttl ?? this.#ttl, allowStale: o.allowStale ?? this.#allowStale, forceRefresh: o.forceRefresh },
+      context: o.context,
+    };
+    let result;
+    try {
+      result = this.#fetchMethod(key, stale, fetchOptions);
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    Promise.resolve(result).then(
+      (value) => this.#fetchDone(key, p, value, o.ttl ?? this.#ttl),
+      (err) => this.#fetchFailed(key, p, err, false),
+    );
+    return p;
+  }
+
+  // The slot of `key` if it still holds `p`, else -1.
+  #slotOf(key, p) {
+    const i = this.#map.get(key);
+    return i !== undefined && this.#vals[i] === p ? i : -1;
+  }
+
+  #fetchDone(key, p, value, ttl) {
+    if (p.done) return;
+    if (value === undefined) {
+      // Nothing loaded: the stale value goes back, or the slot goes.
+      p.done = true;
+      p.unlisten();
+      const i = this.#slotOf(key, p);
+      if (i !== -1) {
+        if (p.hasStale) this.#restore(i, p);
+        else this.#dropPending(i, p);
+      }
+      p.resolve(undefined);
+      return;
+    }
+    let size = 0;
+    if (this.#sized) {
+      if (this.#sizeCalculation === undefined) {
+        this.#fetchFailed(key, p, missingSize(), false);
+        return;
+      }
+      try {
+        size = validateEntrySize(this.#sizeCalculation(value, key), this.#maxSize, 'sizeCalculation');
+      } catch (err) {
+        this.#fetchFailed(key, p, err, false);
+        return;
+      }
+    }
+    p.done = true;
+    p.unlisten();
+    if (this.#slotOf(key, p) !== -1) {
+      this.#cells[SETS]++;
+      this.#store(key, value, ttl, size);
+    }
+    p.resolve(value);
+  }
+
+  // A rejected (or, `aborted`, signal-aborted) load: the stale value stays
+  // with allowStaleOnFetchRejection, else the slot goes.
+  #fetchFailed(key, p, err, aborted) {
+    if (p.done) return;
+    p.done = true;
+    p.unlisten();
+    if (aborted) callUser('LruCache fetch abort listener', () => p.controller.abort(err), undefined);
+    const i = this.#slotOf(key, p);
+    if (this.#allowStaleOnFetchRejection && p.hasStale) {
+      if (i !== -1) this.#restore(i, p);
+      p.resolve(p.stale);
+      return;
+    }
+    if (i !== -1) this.#dropPending(i, p);
+    p.fail(err);
+  }
+
+  #dropPending(i, p) {
+    const k = this.#keys[i];
+    this.#remove(i);
+    callUser('LruCache dispose', this.#dispose, undefined, p, k, 'fetch');
+  }
+
+  // The stale value of `p` goes back into slot `i` with its expiry: still in
+  // the lanes when not yet reached, else expired now.
+  #restore(i, p) {
+    this.#vals[i] = p.stale;
+    this.#pendingCount--;
+    if (this.#ttlOn && p.staleTtl !== 0 && this.#lanes.lane[i] === -1) {
+      if (this.#lanes.assign(i, STALE_LANE, this.#clock.now()) && this.#autopurge) autopurge.wake(0);
+    }
+  }
+
+  // Every value leaving a fetch-enabled cache passes here: a Pending is
+  // aborted and its stale value (if any) disposed; a value is disposed.
+  #release(value, key, reason) {
+    const dispose = this.#userDispose;
+    if (value instanceof Pending) {
+      if (!value.done) {
+        value.done = true;
+        value.unlisten();
+        const err = new DOMException(`leakguard: the fetch was aborted: its entry was ${ABORT_WORDS[reason]}`, 'AbortError');
+        callUser('LruCache fetch abort listener', () => value.controller.abort(err), undefined);
+        value.fail(err);
+      }
+      if (value.hasStale && dispose !== undefined) callUser('LruCache dispose', dispose, undefined, value.stale, key, reason);
+    } else if (dispose !== undefined) {
+      callUser('LruCache dispose', dispose, undefined, value, key, reason);
+    }
   }
 
   /** Counters since creation, read from the shared stats row. */
@@ -429,13 +852,14 @@ class LruCache {
     const c = this.#cells;
     return {
       name: this.#name ?? null,
+      inflight: this.#pendingCount,
       hits: c[HITS],
       misses: c[MISSES],
       sets: c[SETS],
       deletes: c[DELETES],
       evictions: c[EVICTIONS],
       expirations: c[EXPIRATIONS],
-      size: this.#map.size,
+      size: this.#map.size - this.#pendingCount,
       calculatedSize: this.#calc,
       max: this.#max,
       maxSize: this.#maxSize,
@@ -511,6 +935,7 @@ class LruCache {
 
   // Takes slot i out of every structure and frees it. No callbacks.
   #remove(i) {
+    if (this.#fetchOn && this.#vals[i] instanceof Pending) this.#pendingCount--;
     this.#map.delete(this.#keys[i]);
     this.#unlink(i);
     if (this.#ttlOn) this.#lanes.remove(i);
@@ -530,8 +955,8 @@ class LruCache {
   #evictOne(now, pending) {
     let i;
     let reason;
-    const first = this.#ttlOn ? this.#lanes.earliest() : -1;
-    if (first !== -1 && this.#lanes.exp[first] <= now) {
+    const first = this.#ttlOn ? this.#firstExpired(now) : -1;
+    if (first !== -1) {
       i = first;
       reason = 'expire';
       this.#cells[EXPIRATIONS]++;
@@ -552,14 +977,25 @@ class LruCache {
     if (this.#dispose !== undefined) callUser('LruCache dispose', this.#dispose, undefined, value, key, 'expire');
   }
 
+  // The earliest entry expired at `now`, or -1. A pending load reached in the
+  // lanes (its stale value's expiry) leaves them: loads do not expire.
+  #firstExpired(now) {
+    const lanes = this.#lanes;
+    for (;;) {
+      const i = lanes.earliest();
+      if (i === -1 || lanes.exp[i] > now) return -1;
+      if (!this.#fetchOn || !(this.#vals[i] instanceof Pending)) return i;
+      lanes.remove(i);
+    }
+  }
+
   // Drops every entry expired at `now`; returns how many.
   #purge(now) {
-    const lanes = this.#lanes;
-    let i = lanes.earliest();
-    if (i === -1 || lanes.exp[i] > now) return 0;
+    let i = this.#firstExpired(now);
+    if (i === -1) return 0;
     const pending = this.#dispose === undefined ? null : [];
     let n = 0;
-    for (; i !== -1 && lanes.exp[i] <= now; i = lanes.earliest()) {
+    for (; i !== -1; i = this.#firstExpired(now)) {
       if (pending !== null) pending.push(this.#vals[i], this.#keys[i], 'expire');
       this.#remove(i);
       this.#cells[EXPIRATIONS]++;
@@ -581,6 +1017,7 @@ class LruCache {
     if (this.#keys.length > 0) this.#lanes.grow(this.#keys.length - 1);
     this.#ttlOn = true;
     this.#simple = false;
+    this.#slow = true;
   }
 
   #setExpiry(i, ttl, now) {
@@ -621,10 +1058,32 @@ class LruCache {
   // gone (deleted, evicted, slot reused) or expired.
   [READ](i, b, kind) {
     if (this.#born[i] !== b) return SKIP;
+    if (this.#fetchOn && this.#vals[i] instanceof Pending) return SKIP;
     if (this.#ttlOn && this.#lanes.exp[i] <= this.#clock.now()) return SKIP;
     if (kind === ITER_KEYS) return this.#keys[i];
     if (kind === ITER_VALUES) return this.#vals[i];
     return [this.#keys[i], this.#vals[i]];
+  }
+
+  // The cache's row of report().caches (see ./live.js). Reads only.
+  [DESCRIBE]() {
+    const c = this.#cells;
+    const lookups = c[HITS] + c[MISSES];
+    const site = this.#site;
+    return {
+      name: this.#name ?? null,
+      kind: 'lru',
+      site: site === null ? null : { file: site.file, line: site.line, column: site.column, functionName: site.functionName },
+      size: this.#map.size - this.#pendingCount,
+      max: this.#max === Infinity ? null : this.#max,
+      maxSize: this.#maxSize === Infinity ? null : this.#maxSize,
+      bytes: null,
+      hits: c[HITS],
+      misses: c[MISSES],
+      hitRate: lookups === 0 ? null : c[HITS] / lookups,
+      evictions: c[EVICTIONS],
+      inflight: this.#pendingCount,
+    };
   }
 
   // Looking at a cache never changes it: no purge, no recency update.
@@ -646,6 +1105,12 @@ class LruCache {
   }
 }
 
+Object.defineProperty(LruCache.prototype, 'ttlOf', {
+  value: LruCache.prototype.getRemainingTTL,
+  writable: true,
+  configurable: true,
+  enumerable: false,
+});
 Object.defineProperty(LruCache.prototype, Symbol.iterator, {
   value: LruCache.prototype.entries,
   writable: true,

@@ -18,15 +18,19 @@ const {
   validateClock,
 } = require('../internal/options');
 
-// The accepted names are OPTION_NAMES.LruCache and OPTION_NAMES['LruCache#set']
+// The accepted names are OPTION_NAMES.LruCache, OPTION_NAMES['LruCache#set'], ['LruCache#fetch'] and
+// ['LruCache#peek']
 // in lib/internal/options.js (one list per entry, shared with the docs check).
 const CACHE_OPTION_NAMES = OPTION_NAMES.LruCache;
 const SET_OPTION_NAMES = OPTION_NAMES['LruCache#set'];
+const FETCH_OPTION_NAMES = OPTION_NAMES['LruCache#fetch'];
+const PEEK_OPTION_NAMES = OPTION_NAMES['LruCache#peek'];
 
 /**
  * Validates a cache's construction options and returns them normalised:
- * { max, maxSize, sizeCalculation, ttl, updateAgeOnGet, ttlAutopurge, clock,
- * dispose, name }. `max`/`maxSize` are Infinity when absent, `ttl` 0 when
+ * { max, maxSize, sizeCalculation, ttl, updateAgeOnGet, updateAgeOnHas,
+ * allowStale, noDeleteOnStaleGet, ttlAutopurge, clock, dispose, fetchMethod,
+ * allowStaleOnFetchRejection, name }. `max`/`maxSize` are Infinity when absent, `ttl` 0 when
  * absent (0 means "never expires"). Throws TypeError ERR_LEAKGUARD_UNBOUNDED
  * when neither bound is given, and TypeError/RangeError
  * ERR_LEAKGUARD_INVALID_OPTION naming the option for anything else wrong.
@@ -57,6 +61,15 @@ function validateCacheOptions(options, { what = 'LruCache', allowed = CACHE_OPTI
   }
   const ttl = validateTtl('ttl', o.ttl) ?? 0;
   const updateAgeOnGet = validateBoolean('updateAgeOnGet', o.updateAgeOnGet) ?? false;
+  const updateAgeOnHas = validateBoolean('updateAgeOnHas', o.updateAgeOnHas) ?? false;
+  const allowStale = validateBoolean('allowStale', o.allowStale) ?? false;
+  const noDeleteOnStaleGet = validateBoolean('noDeleteOnStaleGet', o.noDeleteOnStaleGet) ?? false;
+  const allowStaleOnFetchRejection =
+    validateBoolean('allowStaleOnFetchRejection', o.allowStaleOnFetchRejection) ?? false;
+  const fetchMethod = validateFunction('fetchMethod', o.fetchMethod);
+  if (fetchMethod !== undefined && maxSize !== undefined && sizeCalculation === undefined) {
+    throw invalidOption('sizeCalculation', 'given when fetchMethod and maxSize are (loaded values need a size)', undefined);
+  }
   const ttlAutopurge = validateBoolean('ttlAutopurge', o.ttlAutopurge) ?? false;
   const clock = validateClock('clock', o.clock);
   const dispose = validateFunction('dispose', o.dispose);
@@ -67,9 +80,14 @@ function validateCacheOptions(options, { what = 'LruCache', allowed = CACHE_OPTI
     sizeCalculation,
     ttl,
     updateAgeOnGet,
+    updateAgeOnHas,
+    allowStale,
+    noDeleteOnStaleGet,
     ttlAutopurge,
     clock,
     dispose,
+    fetchMethod,
+    allowStaleOnFetchRejection,
     name,
   };
 }
@@ -81,6 +99,47 @@ function validateSetOptions(options) {
   refuseUnknown(o, SET_OPTION_NAMES, 'LruCache#set');
   validateTtl('ttl', o.ttl);
   return o;
+}
+
+/**
+ * Validates the optional second argument of fetch(); returns
+ * { signal, context, forceRefresh, allowStale, ttl } with `allowStale`
+ * undefined when not given (the cache's setting applies).
+ */
+function validateFetchOptions(options) {
+  if (options === undefined) return EMPTY_FETCH;
+  const o = validateOptions(options, 'fetch options');
+  refuseUnknown(o, FETCH_OPTION_NAMES, 'fetch');
+  const signal = o.signal;
+  if (
+    signal !== undefined &&
+    (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')
+  ) {
+    throw invalidOption('signal', 'an AbortSignal', signal);
+  }
+  return {
+    signal,
+    context: o.context,
+    forceRefresh: validateBoolean('forceRefresh', o.forceRefresh) ?? false,
+    allowStale: validateBoolean('allowStale', o.allowStale),
+    ttl: validateTtl('ttl', o.ttl),
+  };
+}
+
+const EMPTY_FETCH = Object.freeze({
+  signal: undefined,
+  context: undefined,
+  forceRefresh: false,
+  allowStale: undefined,
+  ttl: undefined,
+});
+
+/** Validates the optional second argument of peek(); returns its allowStale or undefined. */
+function validatePeekOptions(options) {
+  if (options === undefined) return undefined;
+  const o = validateOptions(options, 'peek options');
+  refuseUnknown(o, PEEK_OPTION_NAMES, 'peek');
+  return validateBoolean('allowStale', o.allowStale);
 }
 
 /**
@@ -116,7 +175,11 @@ function missingSize() {
 
 module.exports = {
   CACHE_OPTION_NAMES,
+  SET_OPTION_NAMES,
+  FETCH_OPTION_NAMES,
   validateCacheOptions,
+  validateFetchOptions,
+  validatePeekOptions,
   validateTtl,
   validateSetOptions,
   validateEntrySize,

@@ -30,17 +30,29 @@ const LRU_CACHE = Object.freeze([
   'sizeCalculation',
   'ttl',
   'updateAgeOnGet',
+  'updateAgeOnHas',
+  'allowStale',
+  'noDeleteOnStaleGet',
   'ttlAutopurge',
   'clock',
   'dispose',
+  'fetchMethod',
+  'allowStaleOnFetchRejection',
   'name',
 ]);
 
 /** LruCache#set(key, value, options): lib/cache/options.js, docs/cache.md. */
 const LRU_CACHE_SET = Object.freeze(['ttl', 'size']);
 
+/** LruCache#fetch(key, options) and LruCache#peek(key, options): lib/cache/options.js, docs/cache.md. */
+const LRU_CACHE_FETCH = Object.freeze(['signal', 'context', 'forceRefresh', 'allowStale', 'ttl']);
+const LRU_CACHE_PEEK = Object.freeze(['allowStale']);
+
 /** new OffHeapCache(options): lib/offheap/index.js, docs/offheap.md. */
-const OFFHEAP_CACHE = Object.freeze(['maxSize', 'ttl', 'name', 'clock']);
+const OFFHEAP_CACHE = Object.freeze(['maxSize', 'ttl', 'name', 'clock', 'dispose', 'disposeAfter', 'ttlAutopurge']);
+
+/** OffHeapCache#set(key, value, options): lib/offheap/index.js, docs/offheap.md. */
+const OFFHEAP_CACHE_SET = Object.freeze(['ttl']);
 
 /** start(options): lib/sampler/index.js, docs/sampler.md. */
 const START = Object.freeze([
@@ -89,7 +101,10 @@ const WRITE_HTML_REPORT = Object.freeze(['title', 'subtitle']);
 const OPTION_NAMES = Object.freeze({
   LruCache: LRU_CACHE,
   'LruCache#set': LRU_CACHE_SET,
+  'LruCache#fetch': LRU_CACHE_FETCH,
+  'LruCache#peek': LRU_CACHE_PEEK,
   OffHeapCache: OFFHEAP_CACHE,
+  'OffHeapCache#set': OFFHEAP_CACHE_SET,
   start: START,
   trackListeners: TRACK_LISTENERS,
   patchTimers: PATCH_TIMERS,

@@ -13,7 +13,7 @@ export interface OffHeapCacheOptions {
    * Required; a positive integer.
    */
   maxSize: number;
-  /** Time to live of an entry after its last `set`, in milliseconds (integer ≥ 0, as LruCache's); 0 (the default) = forever. */
+  /** Default time to live of an entry after its last `set`, in milliseconds (integer ≥ 0, as LruCache's); 0 (the default) = forever. `set(k, v, { ttl })` overrides it per entry. */
   ttl?: number;
   /**
    * Share the store with every OffHeapCache of this name in the process (any
@@ -28,6 +28,24 @@ export interface OffHeapCacheOptions {
    * before the store is touched.
    */
   clock?: { now(): number };
+  /**
+   * Called with a copy of each entry this handle's calls remove, once the call
+   * is complete; a throw becomes a process warning. In a store shared by name,
+   * the handle whose call removed the entry is called back.
+   */
+  dispose?: (value: OffHeapValue, key: OffHeapKey, reason: OffHeapDisposeReason) => void;
+  /** Like `dispose`, called after every `dispose` of the same call. */
+  disposeAfter?: (value: OffHeapValue, key: OffHeapKey, reason: OffHeapDisposeReason) => void;
+  /** Drop expired entries from the thread's one shared, unref'd timer. Default false. */
+  ttlAutopurge?: boolean;
+}
+
+/** Why an entry left the store. */
+export type OffHeapDisposeReason = 'evict' | 'expire' | 'delete' | 'set' | 'clear';
+
+export interface OffHeapSetOptions {
+  /** This entry's time to live in whole milliseconds; 0 = never expires. Default: the cache's `ttl`. */
+  ttl?: number;
 }
 
 export interface OffHeapCacheStats {
@@ -66,7 +84,9 @@ export declare class OffHeapCache<K extends OffHeapKey = OffHeapKey, V extends O
   /** The value without marking it used or counting a hit. */
   peek(key: K): OffHeapStored<V> | undefined;
   /** Stores a copy of `value`; evicts least-recently-used entries to stay within `maxSize`. */
-  set(key: K, value: V): this;
+  set(key: K, value: V, options?: OffHeapSetOptions): this;
+  /** Milliseconds until the store's first expiry (0: one is due), Infinity when none. */
+  nextExpiry(): number;
   has(key: K): boolean;
   delete(key: K): boolean;
   clear(): void;

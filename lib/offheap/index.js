@@ -15,7 +15,22 @@
 // Counters: this handle's hits, misses, sets and deletes are written here into
 // the cache's stats row; the store-wide figures (entries, bytes, evictions,
 // expirations), which other threads change too, are written into the same row
-// by the addon after each operation of this thread that can change them.
+// by the addon after each call of this thread that can change them (writes,
+// and any call while entries can expire), and, for a store shared by
+// name, every REFRESH_MS by one unref'd timer per thread, so a thread that
+// only reads (or is idle) still shows what the other threads did.
+//
+// Expiry: a default `ttl` for the store and a per-entry `ttl` on set (the
+// store keeps both in expiry order, see src/offheap/mod.rs). With
+// `ttlAutopurge` the cache joins the thread's one shared autopurge timer
+// (lib/cache/ttl-schedule.js), as LruCache does.
+//
+// dispose / disposeAfter: a handle with either tells the addon to collect the
+// entries its calls remove (evict, expire, delete, set, clear); the addon
+// raises a flag word at the end of the scratch Buffer, and this file then
+// drains them and calls dispose(value, key, reason) for each, then
+// disposeAfter for each, once the operation is complete. A store shared by
+// name calls back the handle whose call removed the entry.
 //
 // It must never hand a user's value to Rust by reference (everything is
 // copied), never keep the process alive, and never touch a row after close().
@@ -26,7 +41,7 @@ const { inspect } = require('node:util');
 const native = require('../internal/native');
 const { CELLS, statsTable } = require('../internal/stats');
 const { captureSite } = require('../internal/callsite');
-const { CODES, leakguardError, invalidOption } = require('../internal/errors');
+const { CODES, callUser, leakguardError, invalidOption } = require('../internal/errors');
 const {
   OPTION_NAMES,
   refuseUnknown,
@@ -35,22 +50,57 @@ const {
   validateString,
   validateTtl,
   validateClock,
+  validateFunction,
+  validateBoolean,
   checkedClock,
 } = require('../internal/options');
+const { track, DESCRIBE } = require('../cache/live');
+const { autopurge, PURGE } = require('../cache/ttl-schedule');
 
 const { HITS, MISSES, SETS, DELETES } = CELLS.cache;
 
 // Byte values up to this size come back through the scratch Buffer; larger
 // ones are copied straight into their result by `take`.
 // One scratch Buffer per thread, shared by every loaded copy of this module.
-const off = {};
-native.offheapBind(off, Buffer.allocUnsafeSlow(64 * 1024));
+const bound = {};
+native.offheapBind(bound, Buffer.allocUnsafeSlow(64 * 1024));
+// The addon adds its functions one by one, which leaves `bound` in dictionary
+// mode past a handful of properties; a copy made in one go has a fast shape,
+// so `off.get` is an inline-cached load on every call.
+const off = { ...bound };
 const scratch = off.scratch;
-const SCRATCH_BYTES = scratch.length;
+// The scratch Buffer's last 8 bytes are the flag word the addon raises when a
+// call of a cache with dispose removed entries; values use the rest.
+const SCRATCH_BYTES = scratch.length - 8;
+const pending = new Uint32Array(scratch.buffer, scratch.byteOffset + SCRATCH_BYTES, 1);
+
+/** The construction options an OffHeapCache accepts (the one list is in lib/internal/options.js). */
+const OFFHEAP_OPTION_NAMES = OPTION_NAMES.OffHeapCache;
+/** The addon's reason codes (src/offheap/mod.rs `reason`), by number. */
+const REASONS = Object.freeze(['evict', 'expire', 'delete', 'set', 'clear']);
+
+// Caches on stores shared by name, whose rows other threads' calls change:
+// refreshed every REFRESH_MS while any is open.
+const REFRESH_MS = 1000;
+const REFRESH = Symbol('refresh');
+const shared = new Set(); // of WeakRef
+let refreshTimer = null;
+
+function refreshShared() {
+  for (const ref of shared) {
+    const cache = ref.deref();
+    if (cache === undefined || !cache[REFRESH]()) shared.delete(ref);
+  }
+  if (shared.size === 0 && refreshTimer !== null) {
+    clearInterval(refreshTimer);
+    refreshTimer = null;
+  }
+}
 
 const KIND_STRING = 0;
 const KIND_BUFFER = 2;
 const KIND_UINT8ARRAY = 3;
+const WITH_TTL = 8;
 
 // A GC'd cache gives its stats row back; its native handle, unreachable at the
 // same moment, lets go of the store in its own finalizer.
@@ -101,7 +151,18 @@ function validate(options) {
   const name = validateString('name', o.name);
   if (name !== undefined && name.length === 0) throw invalidOption('name', 'a non-empty string', name);
   const clock = validateClock('clock', o.clock);
-  return { maxSize, ttl, name, clock };
+  const dispose = validateFunction('dispose', o.dispose);
+  const disposeAfter = validateFunction('disposeAfter', o.disposeAfter);
+  const ttlAutopurge = validateBoolean('ttlAutopurge', o.ttlAutopurge) ?? false;
+  return { maxSize, ttl, name, clock, dispose, disposeAfter, ttlAutopurge };
+}
+
+/** The optional third argument of set(): { ttl } in whole ms (0 = never expires). */
+function validateSetOptions(options) {
+  if (options === undefined) return undefined;
+  const o = validateOptions(options, 'set options');
+  refuseUnknown(o, OPTION_NAMES['OffHeapCache#set'], 'OffHeapCache#set');
+  return validateTtl('ttl', o.ttl);
 }
 
 class OffHeapCache {
@@ -112,6 +173,11 @@ class OffHeapCache {
   #clock;
   #maxSize;
   #name;
+  #site;
+  #dispose;
+  #disposeAfter;
+  #collect;
+  #autopurge;
 
   /**
    * @param {object} options { maxSize (bytes, required), ttl (ms, 0 = none),
@@ -127,7 +193,12 @@ class OffHeapCache {
     this.#clock = o.clock === undefined ? null : checkedClock(o.clock, 'OffHeapCache');
     this.#maxSize = o.maxSize;
     this.#name = o.name ?? null;
+    this.#dispose = o.dispose;
+    this.#disposeAfter = o.disposeAfter;
+    this.#collect = o.dispose !== undefined || o.disposeAfter !== undefined;
+    this.#autopurge = o.ttlAutopurge;
     const captured = captureSite(OffHeapCache);
+    this.#site = captured === null ? null : captured.site;
     const row = statsTable().acquire({
       kind: 'cache',
       name: this.#name,
@@ -138,7 +209,7 @@ class OffHeapCache {
       detail: 'OffHeapCache',
     });
     try {
-      this.#h = off.open(o.name, o.maxSize, o.ttl, row.cells);
+      this.#h = off.open(o.name, o.maxSize, o.ttl, row.cells, this.#collect);
     } catch (err) {
       statsTable().release(row.id);
       throw err;
@@ -146,86 +217,179 @@ class OffHeapCache {
     this.#rowId = row.id;
     this.#cells = row.cells;
     rows.register(this, row.id, this);
+    track(this);
+    if (this.#autopurge) autopurge.add(this);
+    if (this.#name !== null && process.env.NOREF === undefined) {
+      shared.add(new WeakRef(this));
+      if (refreshTimer === null) {
+        refreshTimer = setInterval(refreshShared, REFRESH_MS);
+        refreshTimer.unref();
+      }
+    }
     if (entries !== undefined && entries !== null) {
       for (const entry of entries) this.set(entry[0], entry[1]);
     }
   }
 
-  /** The clock reading the addon needs: 0 without ttl, -1 for the store's own clock. */
+  // The clock reading for the addon: -1 for the store's own clock (read only
+  // when some entry can expire). The per-operation methods below inline this
+  // and #after(): a private method call costs a brand check per call.
   #now() {
-    if (this.#ttl === 0) return 0;
     return this.#clock === null ? -1 : this.#clock.now();
   }
 
+  // After a call that may have removed entries: hand them to dispose.
+  #after() {
+    if (this.#collect && pending[0] !== 0) this.#drain();
+  }
+
+  #drain() {
+    const gone = off.drain();
+    const dispose = this.#dispose;
+    const after = this.#disposeAfter;
+    if (dispose !== undefined) {
+      for (let i = 0; i < gone.length; i += 3) callUser('OffHeapCache dispose', dispose, undefined, gone[i + 1], gone[i], REASONS[gone[i + 2]]);
+    }
+    if (after !== undefined) {
+      for (let i = 0; i < gone.length; i += 3) callUser('OffHeapCache disposeAfter', after, undefined, gone[i + 1], gone[i], REASONS[gone[i + 2]]);
+    }
+  }
+
   get(key) {
-    const r = off.get(this.#h, key, this.#ttl === 0 ? 0 : this.#now());
+    const r = off.get(this.#h, key, (this.#clock === null ? -1 : this.#clock.now()));
     if (r === undefined) {
       this.#cells[MISSES]++;
+      if (this.#collect && pending[0] !== 0) this.#drain();
       return undefined;
     }
     this.#cells[HITS]++;
-    return typeof r === 'string' ? r : bytesOut(r);
+    const v = typeof r === 'string' ? r : bytesOut(r);
+    if (this.#collect && pending[0] !== 0) this.#drain();
+    return v;
   }
 
   /** The value of `key` without marking it recently used or counting a hit. */
   peek(key) {
-    const r = off.peek(this.#h, key, this.#now());
-    return r === undefined ? undefined : decode(r);
+    const r = off.peek(this.#h, key, (this.#clock === null ? -1 : this.#clock.now()));
+    const v = r === undefined ? undefined : decode(r);
+    if (this.#collect && pending[0] !== 0) this.#drain();
+    return v;
   }
 
-  set(key, value) {
+  /**
+   * Stores a copy of `value`. `options.ttl`: this entry's time to live in
+   * whole ms (0 = never expires); default the cache's `ttl`.
+   */
+  set(key, value, options) {
     let kind;
     if (typeof value === 'string') kind = KIND_STRING;
     else if (Buffer.isBuffer(value)) kind = KIND_BUFFER;
     else if (isUint8Array(value)) kind = KIND_UINT8ARRAY;
     else throw badValue(value);
     if (typeof key !== 'string' && typeof key !== 'number') throw badKey(key);
-    off.set(this.#h, key, value, kind, this.#ttl === 0 ? 0 : this.#now());
+    const now = this.#clock === null ? -1 : this.#clock.now();
+    if (options === undefined) {
+      off.set(this.#h, key, value, kind, now);
+      if (this.#autopurge && this.#ttl > 0) autopurge.wake(this.#ttl);
+    } else {
+      // WITH_TTL in `kind` tells the addon to read the ttl argument.
+      const ttl = validateSetOptions(options);
+      if (ttl === undefined) off.set(this.#h, key, value, kind, now);
+      else off.set(this.#h, key, value, kind | WITH_TTL, now, ttl);
+      const t = ttl ?? this.#ttl;
+      if (this.#autopurge && t > 0) autopurge.wake(t);
+    }
     this.#cells[SETS]++;
+    if (this.#collect && pending[0] !== 0) this.#drain();
     return this;
   }
 
   has(key) {
-    return off.has(this.#h, key, this.#now());
+    const found = off.has(this.#h, key, (this.#clock === null ? -1 : this.#clock.now()));
+    if (this.#collect && pending[0] !== 0) this.#drain();
+    return found;
   }
 
   delete(key) {
-    const found = off.delete(this.#h, key, this.#now());
+    const found = off.delete(this.#h, key, (this.#clock === null ? -1 : this.#clock.now()));
     if (found) this.#cells[DELETES]++;
+    if (this.#collect && pending[0] !== 0) this.#drain();
     return found;
   }
 
   clear() {
     off.clear(this.#h);
+    if (this.#collect && pending[0] !== 0) this.#drain();
   }
 
   /** Live entries (expired ones are removed first). */
   get size() {
-    return off.size(this.#h, this.#now());
+    const n = off.size(this.#h, (this.#clock === null ? -1 : this.#clock.now()));
+    if (this.#collect && pending[0] !== 0) this.#drain();
+    return n;
   }
 
   /** Removes expired entries now; true when there were some. */
   purgeStale() {
-    return off.purge(this.#h, this.#now()) > 0;
+    const n = off.purge(this.#h, (this.#clock === null ? -1 : this.#clock.now()));
+    if (this.#collect && pending[0] !== 0) this.#drain();
+    return n > 0;
+  }
+
+  /**
+   * Milliseconds until the first entry of the store expires (0: one already
+   * has), Infinity when none will.
+   */
+  nextExpiry() {
+    return off.nextExpiry(this.#h, this.#now());
+  }
+
+  #keys() {
+    const keys = off.keys(this.#h, this.#now());
+    this.#after();
+    return keys;
+  }
+
+  #peekForIteration(key) {
+    const r = off.peek(this.#h, key, this.#now());
+    const v = r === undefined ? undefined : decode(r);
+    this.#after();
+    return v;
   }
 
   /** Keys, least recently used first: a snapshot taken when iteration starts. */
   *keys() {
-    yield* off.keys(this.#h, this.#now());
+    yield* this.#keys();
   }
 
   *values() {
-    for (const key of off.keys(this.#h, this.#now())) {
-      const r = off.peek(this.#h, key, this.#now());
-      if (r !== undefined) yield decode(r);
+    for (const key of this.#keys()) {
+      const v = this.#peekForIteration(key);
+      if (v !== undefined) yield v;
     }
   }
 
   *entries() {
-    for (const key of off.keys(this.#h, this.#now())) {
-      const r = off.peek(this.#h, key, this.#now());
-      if (r !== undefined) yield [key, decode(r)];
+    for (const key of this.#keys()) {
+      const v = this.#peekForIteration(key);
+      if (v !== undefined) yield [key, v];
     }
+  }
+
+  // Called by the shared autopurge timer: drop what expired, say when next.
+  [PURGE]() {
+    if (this.#h === null) return Infinity;
+    const now = this.#now();
+    off.purge(this.#h, now);
+    this.#after();
+    return off.nextExpiry(this.#h, now);
+  }
+
+  // Called by the shared-store refresher: false once closed.
+  [REFRESH]() {
+    if (this.#h === null) return false;
+    off.figures(this.#h);
+    return true;
   }
 
   forEach(callback, thisArg) {
@@ -271,6 +435,29 @@ class OffHeapCache {
     this.#cells = CLOSED_CELLS;
   }
 
+  // This cache's row of report().caches (lib/cache/live.js); null once closed.
+  [DESCRIBE]() {
+    if (this.#h === null) return null;
+    const [entries, bytes, evictions] = off.figures(this.#h);
+    const c = this.#cells;
+    const lookups = c[HITS] + c[MISSES];
+    const site = this.#site;
+    return {
+      name: this.#name,
+      kind: 'offheap',
+      site: site === null ? null : { file: site.file, line: site.line, column: site.column, functionName: site.functionName },
+      size: entries,
+      max: null,
+      maxSize: this.#maxSize,
+      bytes,
+      hits: c[HITS],
+      misses: c[MISSES],
+      hitRate: lookups === 0 ? null : c[HITS] / lookups,
+      evictions,
+      inflight: 0,
+    };
+  }
+
   /** What one entry costs in bytes: key bytes + value bytes + this per-entry overhead. */
   static get entryOverhead() {
     return off.entryOverhead;
@@ -297,4 +484,4 @@ function v8ExternalMemory() {
   return off.v8External();
 }
 
-module.exports = { OffHeapCache, v8ExternalMemory };
+module.exports = { OffHeapCache, v8ExternalMemory, OFFHEAP_OPTION_NAMES };

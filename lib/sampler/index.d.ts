@@ -91,6 +91,26 @@ export interface Suspect {
   function?: { name: string | null; file: string; line: number; endLine: number; topLevel: boolean } | null;
 }
 
+/** One live leakguard cache of this thread, in `Report.caches`; null where the cache does not know a figure. */
+export interface ReportCache {
+  name: string | null;
+  kind: 'lru' | 'offheap';
+  site: { file: string; line: number; column: number; functionName: string | null } | null;
+  /** Entries (an OffHeapCache: the whole shared store's). */
+  size: number;
+  max: number | null;
+  maxSize: number | null;
+  /** Bytes the entries take (OffHeapCache); null for LruCache. */
+  bytes: number | null;
+  hits: number;
+  misses: number;
+  /** hits / (hits + misses), null before the first lookup. */
+  hitRate: number | null;
+  evictions: number;
+  /** Loads (LruCache fetch) in flight. */
+  inflight: number;
+}
+
 export interface LatencySummary {
   p50Ms: number;
   p99Ms: number;
@@ -167,6 +187,8 @@ export interface Report {
   eventLoopLag: LatencySummary & { stalledMs: number };
   gcPause: LatencySummary & { count: number };
   suspects: Suspect[];
+  /** Every live leakguard cache of this thread (held weakly: listing never keeps one alive). */
+  caches: ReportCache[];
   sampler?: {
     intervalMs: number;
     droppedFeedEntries: number;

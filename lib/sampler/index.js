@@ -17,6 +17,7 @@
 const fs = require('node:fs');
 const native = require('../internal/native');
 const { statsTable } = require('../internal/stats');
+const { liveCaches } = require('../cache/live');
 const { HeapFeed } = require('./heap-feed');
 const { AllocationProfiler } = require('./allocation-profiler');
 const { Attributor, attributeReport } = require('./attribution');
@@ -246,9 +247,10 @@ function emptyReport() {
  * stop; before any start(), an empty one. `running` says which.
  */
 function report() {
-  if (state === null) return { ...(lastReport ?? emptyReport()), running: false };
+  if (state === null) return { ...(lastReport ?? emptyReport()), running: false, caches: liveCaches() };
   const r = attributed(JSON.parse(state.sampler.reportJson()), state);
   r.running = true;
+  r.caches = liveCaches();
   return r;
 }
 

@@ -11,12 +11,19 @@
 //!   to thread-local memory first.
 //! - Each environment reports the bytes of every store it has open once (not
 //!   once per handle) with `napi_adjust_external_memory`, refreshed to within
-//!   `REPORT_STEP` bytes whenever this environment changes the store or reads
-//!   its stats, and withdrawn when its last handle on the store goes.
+//!   `REPORT_STEP` bytes whenever this environment calls into the store, and
+//!   withdrawn when its last handle on the store goes.
+//! - Every store callback opens the same way ([`enter`]: arguments, open
+//!   handle, store) and every keyed one goes through [`Call::keyed`] (scratch,
+//!   key, clock, dispose sink), so those steps are written once.
+//! - A handle with `dispose` collects the entries its calls remove into the
+//!   thread's sink; the callback then raises the flag word at the end of the
+//!   scratch Buffer, and JS fetches them with `drain()` (no JS value is made
+//!   for a removed entry unless someone will receive it).
 
 use super::{
     encode_number, encode_string, entry_size, key_tag, open, process_figures, value_kind, Key,
-    Store, ENTRY_OVERHEAD,
+    Sink, Store, ENTRY_OVERHEAD,
 };
 use crate::errors::{CoreError, ErrorCode};
 use crate::stats::layout::cache as cell;
@@ -32,6 +39,9 @@ use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
+
+/// Flag in set's `kind` argument: a per-entry ttl follows.
+const WITH_TTL: u32 = 8;
 
 /// External-memory reports are refreshed when they are off by this many bytes.
 const REPORT_STEP: i64 = 64 * 1024;
@@ -84,9 +94,12 @@ struct Scratch {
     units: Vec<u16>,
     key: Vec<u8>,
     out: Vec<u8>,
-    /// The JS `Buffer` small byte values are copied into (kept alive by a reference).
+    /// The JS `Buffer` small byte values are copied into (kept alive by a
+    /// reference), less its last 8 bytes: the flag word.
     js_ptr: *mut u8,
     js_len: usize,
+    /// The flag word: non-zero while removed entries wait in `SINK` for `drain()`.
+    flag: *mut u32,
 }
 
 /// Scratch vectors grown past this by one big value are given back after use.
@@ -113,7 +126,10 @@ thread_local! {
         out: Vec::new(),
         js_ptr: ptr::null_mut(),
         js_len: 0,
+        flag: ptr::null_mut(),
     }) };
+    /// Entries removed by the last call of a handle with `dispose`, for `drain()`.
+    static SINK: RefCell<Sink> = RefCell::new(Sink::off());
     static REPORTS: RefCell<HashMap<u64, Weak<EnvReport>>> = RefCell::new(HashMap::new());
     static TEARING_DOWN: Cell<bool> = const { Cell::new(false) };
     /// The environment bound on this thread and its scratch Buffer's reference.
@@ -125,6 +141,8 @@ struct Handle {
     open: Option<(Arc<Store>, Rc<EnvReport>)>,
     /// The cache's stats row (8 cells of Rust-owned memory), or null.
     cells: *const AtomicU64,
+    /// The cache has a dispose: its calls collect what they remove.
+    collect: bool,
 }
 
 impl Handle {
@@ -161,6 +179,7 @@ unsafe extern "C" fn on_env_teardown(_arg: *mut c_void) {
         let mut s = s.borrow_mut();
         s.js_ptr = ptr::null_mut();
         s.js_len = 0;
+        s.flag = ptr::null_mut();
     });
 }
 
@@ -252,10 +271,107 @@ unsafe fn handle<'a>(env: sys::napi_env, v: sys::napi_value) -> Option<&'a Handl
     None
 }
 
-fn store_of(h: &Handle) -> &Arc<Store> {
-    match &h.open {
-        Some((store, _)) => store,
-        None => unreachable!("handle() returns open handles only"),
+/// The opening steps of every store callback: `N` arguments, the first being
+/// an open handle, and its store.
+struct Call<'a, const N: usize> {
+    env: sys::napi_env,
+    argv: [sys::napi_value; N],
+    h: &'a Handle,
+    store: &'a Arc<Store>,
+}
+
+/// Reads the arguments and the handle; `None` when it is closed (an error is
+/// then pending in JS).
+#[inline(always)]
+unsafe fn enter<'a, const N: usize>(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> Option<Call<'a, N>> {
+    let argv = unsafe { args::<N>(env, info) };
+    let h = unsafe { handle(env, argv[0]) }?;
+    let (store, _) = h.open.as_ref()?;
+    Some(Call {
+        env,
+        argv,
+        h,
+        store,
+    })
+}
+
+impl<const N: usize> Call<'_, N> {
+    /// The clock reading in argument `i`.
+    #[inline(always)]
+    unsafe fn now(&self, i: usize) -> f64 {
+        unsafe { read_now(self.env, self.argv[i], self.store) }
+    }
+
+    /// Runs `f` with this call's sink (collecting when the handle has a
+    /// dispose), then publishes the figures (after a call that may change
+    /// them: `writes`, or any call while entries can expire) and raises the
+    /// drain flag.
+    #[inline(always)]
+    fn with_sink<R>(&self, writes: bool, f: impl FnOnce(&mut Sink) -> R) -> R {
+        if !self.h.collect {
+            // Nothing to collect: a sink that drops, no thread-local.
+            let r = f(&mut Sink::off());
+            if writes || self.store.expires() {
+                self.h.publish();
+            }
+            return r;
+        }
+        let r = SINK.with(|sink| {
+            let mut sink = sink.borrow_mut();
+            sink.on = true;
+            sink.gone.clear();
+            let r = f(&mut sink);
+            (r, !sink.gone.is_empty())
+        });
+        if writes || self.store.expires() {
+            self.h.publish();
+        }
+        if r.1 {
+            SCRATCH.with(|s| {
+                let s = s.borrow();
+                if !s.flag.is_null() {
+                    // SAFETY: the flag word of the scratch Buffer, alive by reference.
+                    unsafe { ptr::write_unaligned(s.flag, 1) };
+                }
+            });
+        }
+        r.0
+    }
+
+    /// Runs `f` with the scratch, the key in argument `key`, the clock reading
+    /// in argument `now` and this call's sink; `None` when the key is not a
+    /// string or a number.
+    #[inline(always)]
+    unsafe fn keyed<R>(
+        &self,
+        key: usize,
+        now: usize,
+        writes: bool,
+        f: impl FnOnce(&mut Scratch, Key, f64, &mut Sink) -> R,
+    ) -> Option<R> {
+        self.with_sink(writes, |sink| {
+            SCRATCH.with(|s| {
+                let mut s = s.borrow_mut();
+                let s = &mut *s;
+                let tag = unsafe { read_key(self.env, self.argv[key], s) }?;
+                let now = unsafe { self.now(now) };
+                let k = std::mem::take(&mut s.key);
+                let r = f(s, Key { tag, bytes: &k }, now, sink);
+                s.key = k;
+                Some(r)
+            })
+        })
+    }
+
+    /// Runs `f` (no key) with the clock reading in argument `now` (0 when
+    /// none) and this call's sink.
+    #[inline(always)]
+    unsafe fn unkeyed<R>(&self, now: Option<usize>, f: impl FnOnce(f64, &mut Sink) -> R) -> R {
+        let now = now.map_or(0.0, |i| unsafe { self.now(i) });
+        self.with_sink(true, |sink| f(now, sink))
     }
 }
 
@@ -301,11 +417,16 @@ unsafe fn read_key(env: sys::napi_env, v: sys::napi_value, s: &mut Scratch) -> O
 }
 
 /// `now` from JS: a non-negative number from an injected clock, else the store
-/// clock; never read for a store without ttl.
+/// clock; never read while no entry of the store can expire.
 unsafe fn read_now(env: sys::napi_env, v: sys::napi_value, store: &Store) -> f64 {
-    if store.config().ttl_ms <= 0.0 {
+    if !store.expires() {
         return 0.0;
     }
+    unsafe { read_clock(env, v) }
+}
+
+/// `now` from JS (an injected clock's non-negative reading), else the store clock.
+unsafe fn read_clock(env: sys::napi_env, v: sys::napi_value) -> f64 {
     let mut n = -1.0;
     if v.is_null()
         || unsafe { sys::napi_get_value_double(env, v, &mut n) } != sys::Status::napi_ok
@@ -346,51 +467,50 @@ unsafe fn key_value(env: sys::napi_env, tag: u8, bytes: &[u8]) -> sys::napi_valu
     v
 }
 
+/// The JS string of a Latin-1 or UTF-16 value.
+unsafe fn string_value(env: sys::napi_env, kind: u8, bytes: &[u8]) -> sys::napi_value {
+    let mut v = ptr::null_mut();
+    if kind == value_kind::LATIN1 {
+        unsafe {
+            sys::napi_create_string_latin1(
+                env,
+                bytes.as_ptr() as *const _,
+                bytes.len() as isize,
+                &mut v,
+            )
+        };
+    } else {
+        let units: Vec<u16> = bytes
+            .chunks_exact(2)
+            .map(|c| u16::from_ne_bytes([c[0], c[1]]))
+            .collect();
+        unsafe { sys::napi_create_string_utf16(env, units.as_ptr(), units.len() as isize, &mut v) };
+    }
+    v
+}
+
 /// get / peek: a string value comes back as a string; a byte value as a number
 /// `len * 2 + (1 if Uint8Array)`, its bytes in the scratch Buffer (or, when
 /// longer than the scratch, held for `take`); a miss as undefined.
 unsafe fn lookup(env: sys::napi_env, info: sys::napi_callback_info, peek: bool) -> sys::napi_value {
-    let [h, key, now] = unsafe { args::<3>(env, info) };
-    let Some(h) = (unsafe { handle(env, h) }) else {
+    let Some(c) = (unsafe { enter::<3>(env, info) }) else {
         return ptr::null_mut();
     };
-    let store = store_of(h);
-    let mut out = SCRATCH.with(|s| {
-        let mut s = s.borrow_mut();
-        let tag = (unsafe { read_key(env, key, &mut s) })?;
-        let now = unsafe { read_now(env, now, store) };
-        let mut out = std::mem::take(&mut s.out);
-        let kind = store.get(Key { tag, bytes: &s.key }, now, peek, &mut out);
-        Some((kind, out))
-    });
-    let Some((kind, bytes)) = out.take() else {
+    let found = unsafe {
+        c.keyed(1, 2, false, |s, key, now, sink| {
+            let mut out = std::mem::take(&mut s.out);
+            let kind = c.store.get(key, now, peek, &mut out, sink);
+            (kind, out)
+        })
+    };
+    let Some((kind, bytes)) = found else {
         return unsafe { undefined(env) };
     };
     let result = match kind {
         None => unsafe { undefined(env) },
-        Some(value_kind::LATIN1) => {
-            let mut v = ptr::null_mut();
-            unsafe {
-                sys::napi_create_string_latin1(
-                    env,
-                    bytes.as_ptr() as *const _,
-                    bytes.len() as isize,
-                    &mut v,
-                )
-            };
-            v
-        }
-        Some(value_kind::UTF16) => {
-            let mut v = ptr::null_mut();
-            let units: Vec<u16> = bytes
-                .chunks_exact(2)
-                .map(|c| u16::from_ne_bytes([c[0], c[1]]))
-                .collect();
-            unsafe {
-                sys::napi_create_string_utf16(env, units.as_ptr(), units.len() as isize, &mut v)
-            };
-            v
-        }
+        Some(k @ (value_kind::LATIN1 | value_kind::UTF16)) => unsafe {
+            string_value(env, k, &bytes)
+        },
         Some(kind) => {
             SCRATCH.with(|s| {
                 let s = s.borrow();
@@ -408,9 +528,6 @@ unsafe fn lookup(env: sys::napi_env, info: sys::napi_callback_info, peek: bool) 
             unsafe { number(env, code) }
         }
     };
-    if store.config().ttl_ms > 0.0 {
-        h.publish();
-    }
     SCRATCH.with(|s| {
         let mut s = s.borrow_mut();
         s.out = bytes;
@@ -470,20 +587,10 @@ unsafe extern "C" fn cb_take(env: sys::napi_env, info: sys::napi_callback_info) 
 }
 
 unsafe extern "C" fn cb_has(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
-    let [h, key, now] = unsafe { args::<3>(env, info) };
-    let Some(h) = (unsafe { handle(env, h) }) else {
+    let Some(c) = (unsafe { enter::<3>(env, info) }) else {
         return ptr::null_mut();
     };
-    let store = store_of(h);
-    let found = SCRATCH.with(|s| {
-        let mut s = s.borrow_mut();
-        let tag = unsafe { read_key(env, key, &mut s) }?;
-        let now = unsafe { read_now(env, now, store) };
-        Some(store.has(Key { tag, bytes: &s.key }, now))
-    });
-    if store.config().ttl_ms > 0.0 {
-        h.publish();
-    }
+    let found = unsafe { c.keyed(1, 2, false, |_, key, now, sink| c.store.has(key, now, sink)) };
     unsafe { boolean(env, found == Some(true)) }
 }
 
@@ -491,60 +598,64 @@ unsafe extern "C" fn cb_delete(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
-    let [h, key, now] = unsafe { args::<3>(env, info) };
-    let Some(h) = (unsafe { handle(env, h) }) else {
+    let Some(c) = (unsafe { enter::<3>(env, info) }) else {
         return ptr::null_mut();
     };
-    let store = store_of(h);
-    let found = SCRATCH.with(|s| {
-        let mut s = s.borrow_mut();
-        let tag = unsafe { read_key(env, key, &mut s) }?;
-        let now = unsafe { read_now(env, now, store) };
-        Some(store.delete(Key { tag, bytes: &s.key }, now))
-    });
-    h.publish();
+    let found = unsafe {
+        c.keyed(1, 2, true, |_, key, now, sink| {
+            c.store.delete(key, now, sink)
+        })
+    };
     unsafe { boolean(env, found == Some(true)) }
 }
 
-/// set(h, key, value, kind, now): kind 0 = string, 2 = Buffer, 3 = Uint8Array
-/// (the caller has checked the types). Returns the entries evicted.
+/// set(h, key, value, kind, now, ttl?): kind 0 = string, 2 = Buffer, 3 =
+/// Uint8Array (the caller has checked the types), plus `WITH_TTL` when `ttl`
+/// (ms, 0 = no expiry) is given; without it the store's default applies.
+/// Returns the entries evicted.
 unsafe extern "C" fn cb_set(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
-    let [h, key, value, kind, now] = unsafe { args::<5>(env, info) };
-    let Some(h) = (unsafe { handle(env, h) }) else {
+    let Some(c) = (unsafe { enter::<6>(env, info) }) else {
         return ptr::null_mut();
     };
-    let store = store_of(h);
+    let [_, _, value, kind, _, ttl] = c.argv;
     let mut k = 0u32;
     unsafe { sys::napi_get_value_uint32(env, kind, &mut k) };
-    let result: std::result::Result<u64, CoreError> = SCRATCH.with(|s| {
-        let mut s = s.borrow_mut();
-        let s = &mut *s;
-        let Some(tag) = (unsafe { read_key(env, key, s) }) else {
-            return Err(CoreError::new(
-                ErrorCode::InvalidValue,
-                "a key must be a string or a number",
-            ));
-        };
-        let now = unsafe { read_now(env, now, store) };
-        let key = Key { tag, bytes: &s.key };
-        if k == 0 {
-            let Some(n) = (unsafe { read_units(env, value, &mut s.units) }) else {
-                return Err(CoreError::new(
-                    ErrorCode::InvalidValue,
-                    "a value must be a string, a Buffer or a Uint8Array",
-                ));
-            };
-            let vk = encode_string(&s.units[..n], &mut s.out);
-            let vk = if vk == key_tag::LATIN1 {
-                value_kind::LATIN1
+    let mut ttl_ms = f64::NAN;
+    let ttl = if k & WITH_TTL != 0
+        && unsafe { sys::napi_get_value_double(env, ttl, &mut ttl_ms) } == sys::Status::napi_ok
+        && ttl_ms >= 0.0
+    {
+        Some(ttl_ms)
+    } else {
+        None
+    };
+    let k = k & !WITH_TTL;
+    let invalid_value = || {
+        CoreError::new(
+            ErrorCode::InvalidValue,
+            "a value must be a string, a Buffer or a Uint8Array",
+        )
+    };
+    // An entry given its own ttl needs the clock even while nothing else expires.
+    let clock = ttl
+        .filter(|&t| t > 0.0)
+        .map(|_| unsafe { read_clock(env, c.argv[4]) });
+    let result = unsafe {
+        c.keyed(1, 4, true, |s, key, now, sink| {
+            let now = clock.unwrap_or(now);
+            if k == 0 {
+                let Some(n) = read_units(env, value, &mut s.units) else {
+                    return Err(invalid_value());
+                };
+                let vk = if encode_string(&s.units[..n], &mut s.out) == key_tag::LATIN1 {
+                    value_kind::LATIN1
+                } else {
+                    value_kind::UTF16
+                };
+                c.store.set(key, vk, &s.out, now, ttl, sink)
             } else {
-                value_kind::UTF16
-            };
-            store.set(key, vk, &s.out, now)
-        } else {
-            let (mut data, mut len, mut t) = (ptr::null_mut(), 0usize, 0);
-            let ok = unsafe {
-                sys::napi_get_typedarray_info(
+                let (mut data, mut len, mut t) = (ptr::null_mut(), 0usize, 0);
+                let ok = sys::napi_get_typedarray_info(
                     env,
                     value,
                     &mut t,
@@ -552,35 +663,38 @@ unsafe extern "C" fn cb_set(env: sys::napi_env, info: sys::napi_callback_info) -
                     &mut data,
                     ptr::null_mut(),
                     ptr::null_mut(),
-                )
-            };
-            if ok != sys::Status::napi_ok || t != sys::TypedarrayType::uint8_array {
-                return Err(CoreError::new(
-                    ErrorCode::InvalidValue,
-                    "a value must be a string, a Buffer or a Uint8Array",
-                ));
+                );
+                if ok != sys::Status::napi_ok || t != sys::TypedarrayType::uint8_array {
+                    return Err(invalid_value());
+                }
+                let bytes: &[u8] = if len == 0 || data.is_null() {
+                    &[]
+                } else {
+                    // SAFETY: the typed array's own memory, `len` bytes, alive for this call.
+                    std::slice::from_raw_parts(data as *const u8, len)
+                };
+                let vk = if k == 2 {
+                    value_kind::BUFFER
+                } else {
+                    value_kind::UINT8ARRAY
+                };
+                c.store.set(key, vk, bytes, now, ttl, sink)
             }
-            let bytes: &[u8] = if len == 0 || data.is_null() {
-                &[]
-            } else {
-                // SAFETY: the typed array's own memory, `len` bytes, alive for this call.
-                unsafe { std::slice::from_raw_parts(data as *const u8, len) }
-            };
-            let vk = if k == 2 {
-                value_kind::BUFFER
-            } else {
-                value_kind::UINT8ARRAY
-            };
-            store.set(key, vk, bytes, now)
-        }
-    });
+        })
+    };
     SCRATCH.with(|s| s.borrow_mut().trim());
     match result {
-        Ok(evicted) => {
-            h.publish();
-            unsafe { number(env, evicted as f64) }
-        }
-        Err(e) => unsafe { throw_core(env, e) },
+        Some(Ok(evicted)) => unsafe { number(env, evicted as f64) },
+        Some(Err(e)) => unsafe { throw_core(env, e) },
+        None => unsafe {
+            throw_core(
+                env,
+                CoreError::new(
+                    ErrorCode::InvalidValue,
+                    "a key must be a string or a number",
+                ),
+            )
+        },
     }
 }
 
@@ -588,25 +702,24 @@ unsafe extern "C" fn cb_clear(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
-    let [h] = unsafe { args::<1>(env, info) };
-    let Some(h) = (unsafe { handle(env, h) }) else {
+    let Some(c) = (unsafe { enter::<1>(env, info) }) else {
         return ptr::null_mut();
     };
-    store_of(h).clear();
-    h.publish();
+    unsafe { c.unkeyed(None, |_, sink| c.store.clear(sink)) };
     unsafe { undefined(env) }
 }
 
 /// size(h, now): purges expired entries, then counts.
 unsafe extern "C" fn cb_size(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
-    let [h, now] = unsafe { args::<2>(env, info) };
-    let Some(h) = (unsafe { handle(env, h) }) else {
+    let Some(c) = (unsafe { enter::<2>(env, info) }) else {
         return ptr::null_mut();
     };
-    let store = store_of(h);
-    store.purge_stale(unsafe { read_now(env, now, store) });
-    let n = store.figures().entries;
-    h.publish();
+    let n = unsafe {
+        c.unkeyed(Some(1), |now, sink| {
+            c.store.purge_stale(now, sink);
+            c.store.figures().entries
+        })
+    };
     unsafe { number(env, n as f64) }
 }
 
@@ -615,25 +728,31 @@ unsafe extern "C" fn cb_purge(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
-    let [h, now] = unsafe { args::<2>(env, info) };
-    let Some(h) = (unsafe { handle(env, h) }) else {
+    let Some(c) = (unsafe { enter::<2>(env, info) }) else {
         return ptr::null_mut();
     };
-    let store = store_of(h);
-    let n = store.purge_stale(unsafe { read_now(env, now, store) });
-    h.publish();
+    let n = unsafe { c.unkeyed(Some(1), |now, sink| c.store.purge_stale(now, sink)) };
     unsafe { number(env, n as f64) }
+}
+
+/// nextExpiry(h, now): ms until the store's next expiry (0: one is due; Infinity: none).
+unsafe extern "C" fn cb_next_expiry(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    let Some(c) = (unsafe { enter::<2>(env, info) }) else {
+        return ptr::null_mut();
+    };
+    let ms = unsafe { c.unkeyed(Some(1), |now, _| c.store.next_expiry(now)) };
+    unsafe { number(env, ms) }
 }
 
 /// keys(h, now): live keys, least recently used first.
 unsafe extern "C" fn cb_keys(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
-    let [h, now] = unsafe { args::<2>(env, info) };
-    let Some(h) = (unsafe { handle(env, h) }) else {
+    let Some(c) = (unsafe { enter::<2>(env, info) }) else {
         return ptr::null_mut();
     };
-    let store = store_of(h);
-    let keys = store.keys(unsafe { read_now(env, now, store) });
-    h.publish();
+    let keys = unsafe { c.unkeyed(Some(1), |now, sink| c.store.keys(now, sink)) };
     let mut arr = ptr::null_mut();
     unsafe { sys::napi_create_array_with_length(env, keys.len(), &mut arr) };
     for (i, (tag, bytes)) in keys.iter().enumerate() {
@@ -648,12 +767,11 @@ unsafe extern "C" fn cb_figures(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
-    let [h] = unsafe { args::<1>(env, info) };
-    let Some(h) = (unsafe { handle(env, h) }) else {
+    let Some(c) = (unsafe { enter::<1>(env, info) }) else {
         return ptr::null_mut();
     };
-    h.publish();
-    let f = store_of(h).figures();
+    c.h.publish();
+    let f = c.store.figures();
     unsafe {
         numbers(
             env,
@@ -665,6 +783,72 @@ unsafe extern "C" fn cb_figures(
             ],
         )
     }
+}
+
+/// drain(): the entries the last collecting call removed, as a flat array
+/// [key, value, reason, ...] (a byte value as a new Buffer or Uint8Array, as
+/// stored), and lowers the flag word.
+unsafe extern "C" fn cb_drain(
+    env: sys::napi_env,
+    _info: sys::napi_callback_info,
+) -> sys::napi_value {
+    let gone = SINK.with(|s| std::mem::take(&mut s.borrow_mut().gone));
+    SCRATCH.with(|s| {
+        let s = s.borrow();
+        if !s.flag.is_null() {
+            // SAFETY: the flag word of the scratch Buffer, alive by reference.
+            unsafe { ptr::write_unaligned(s.flag, 0) };
+        }
+    });
+    let mut arr = ptr::null_mut();
+    unsafe { sys::napi_create_array_with_length(env, gone.len() * 3, &mut arr) };
+    for (i, g) in gone.iter().enumerate() {
+        let key = unsafe { key_value(env, g.key_tag, g.key()) };
+        let value = unsafe { bytes_value(env, g.value_kind, g.value()) };
+        let reason = unsafe { number(env, g.reason as f64) };
+        for (j, v) in [key, value, reason].into_iter().enumerate() {
+            unsafe { sys::napi_set_element(env, arr, (i * 3 + j) as u32, v) };
+        }
+    }
+    arr
+}
+
+/// A value as the type it was stored as: a string, or a new Buffer / Uint8Array.
+unsafe fn bytes_value(env: sys::napi_env, kind: u8, bytes: &[u8]) -> sys::napi_value {
+    if kind == value_kind::LATIN1 || kind == value_kind::UTF16 {
+        return unsafe { string_value(env, kind, bytes) };
+    }
+    let mut data = ptr::null_mut();
+    let mut v = ptr::null_mut();
+    if kind == value_kind::BUFFER {
+        unsafe {
+            sys::napi_create_buffer_copy(
+                env,
+                bytes.len(),
+                bytes.as_ptr() as *const c_void,
+                &mut data,
+                &mut v,
+            )
+        };
+        return v;
+    }
+    let mut ab = ptr::null_mut();
+    unsafe { sys::napi_create_arraybuffer(env, bytes.len(), &mut data, &mut ab) };
+    if !data.is_null() && !bytes.is_empty() {
+        // SAFETY: the new ArrayBuffer's memory, `bytes.len()` bytes.
+        unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), data as *mut u8, bytes.len()) };
+    }
+    unsafe {
+        sys::napi_create_typedarray(
+            env,
+            sys::TypedarrayType::uint8_array,
+            bytes.len(),
+            ab,
+            0,
+            &mut v,
+        )
+    };
+    v
 }
 
 unsafe fn numbers(env: sys::napi_env, values: &[f64]) -> sys::napi_value {
@@ -728,9 +912,12 @@ unsafe extern "C" fn cb_entry_size(
     unsafe { number(env, entry_size(k as usize, v as usize) as f64) }
 }
 
-/// open(name | undefined, maxSize, ttl, cells | undefined): a handle on the store.
+/// open(name | undefined, maxSize, ttl, cells | undefined, collect): a handle
+/// on the store; `collect` true when the cache has a dispose.
 unsafe extern "C" fn cb_open(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
-    let [name, max_size, ttl, cells] = unsafe { args::<4>(env, info) };
+    let [name, max_size, ttl, cells, collect] = unsafe { args::<5>(env, info) };
+    let mut collect_flag = false;
+    unsafe { sys::napi_get_value_bool(env, collect, &mut collect_flag) };
     let mut t = 0;
     unsafe { sys::napi_typeof(env, name, &mut t) };
     let name = if t == sys::ValueType::napi_string {
@@ -801,6 +988,7 @@ unsafe extern "C" fn cb_open(env: sys::napi_env, info: sys::napi_callback_info) 
     let handle = Box::new(Handle {
         open: Some((store, report)),
         cells: cells_ptr,
+        collect: collect_flag,
     });
     handle.publish();
     let raw = Box::into_raw(handle);
@@ -870,7 +1058,16 @@ pub fn offheap_bind(env: Env, target: Object, scratch: Object) -> Result<()> {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
             s.js_ptr = data as *mut u8;
-            s.js_len = len;
+            // The last 8 bytes hold the flag word (4-byte aligned: JS views it
+            // as a Uint32Array); values are copied into the rest.
+            let flag_at = len.saturating_sub(8);
+            s.js_len = flag_at;
+            s.flag = if len >= 8 && (data as usize + flag_at).is_multiple_of(4) {
+                // SAFETY: within the Buffer's `len` bytes.
+                unsafe { (data as *mut u8).add(flag_at) as *mut u32 }
+            } else {
+                ptr::null_mut()
+            };
         });
         check_status!(unsafe {
             sys::napi_add_env_cleanup_hook(raw_env, Some(on_env_teardown), raw_env as *mut c_void)
@@ -879,7 +1076,7 @@ pub fn offheap_bind(env: Env, target: Object, scratch: Object) -> Result<()> {
     check_status!(unsafe {
         sys::napi_set_named_property(raw_env, target, c"scratch".as_ptr(), scratch)
     })?;
-    let functions: [(&str, Callback); 16] = [
+    let functions: [(&str, Callback); 18] = [
         ("open", cb_open),
         ("get", cb_get),
         ("peek", cb_peek),
@@ -892,6 +1089,8 @@ pub fn offheap_bind(env: Env, target: Object, scratch: Object) -> Result<()> {
         ("purge", cb_purge),
         ("keys", cb_keys),
         ("figures", cb_figures),
+        ("nextExpiry", cb_next_expiry),
+        ("drain", cb_drain),
         ("close", cb_close),
         ("usage", cb_usage),
         ("entrySize", cb_entry_size),

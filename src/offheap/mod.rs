@@ -1,11 +1,14 @@
 //! OffHeapCache's store: keys and values held in Rust memory, bounded in bytes,
-//! least-recently-used eviction and a uniform TTL, safe to use from many
-//! JavaScript threads at once.
+//! least-recently-used eviction, a default TTL and per-entry TTLs, safe to use
+//! from many JavaScript threads at once.
 //!
 //! ```text
 //!   Store ──┬── shard 0: Mutex<Table> ── slab of Nodes, two intrusive lists:
 //!           │                            LRU  (most recent ... least recent = tail)
-//!           │                            FIFO (oldest set ... newest set; = expiry order)
+//!           │                            FIFO (entries on the default ttl, oldest
+//!           │                                  set first = expiry order)
+//!           │                            + an ordered set of (expiry, slot) for
+//!           │                              entries set with their own ttl
 //!           ├── shard 1 ...              hash → chain of nodes with that 64-bit hash
 //!           └── shard 15
 //!   bytes, entries, evictions, expirations: atomics, changed under a shard lock
@@ -22,8 +25,13 @@
 //!   list is in tick order and the global least-recently-used entry is the
 //!   shard tail with the smallest tick (exact for one thread, close under
 //!   concurrency). Eviction never holds two shard locks at once.
-//! - With a TTL every entry lives `ttl` ms from its last `set`, so FIFO order is
-//!   expiry order and purging costs O(expired).
+//! - An entry on the store's default TTL lives `ttl` ms from its last `set`, so
+//!   FIFO order is expiry order; an entry set with another ttl is kept in the
+//!   shard's ordered set. Purging costs O(expired) plus O(log n) per entry with
+//!   its own ttl. An entry without expiry is in neither.
+//! - Every entry that leaves the store (evict, expire, delete, set, clear) is
+//!   handed, with its reason, to the caller's [`Sink`] when it collects (the
+//!   binding turns them into `dispose` calls); nothing is copied otherwise.
 //!
 //! This module never touches napi; `binding.rs` is the only napi file.
 
@@ -33,7 +41,7 @@ use crate::errors::{CoreError, ErrorCode};
 use once_cell::sync::Lazy;
 use parking_lot::Mutex;
 use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -113,6 +121,70 @@ pub struct Config {
     pub ttl_ms: f64,
 }
 
+/// Why an entry left the store (the `reason` of a `dispose` call).
+pub mod reason {
+    pub const EVICT: u8 = 0;
+    pub const EXPIRE: u8 = 1;
+    pub const DELETE: u8 = 2;
+    pub const SET: u8 = 3;
+    pub const CLEAR: u8 = 4;
+}
+
+/// Where an entry's expiry is kept.
+mod lane {
+    /// Never expires.
+    pub const NONE: u8 = 0;
+    /// The store's default ttl: the FIFO list.
+    pub const FIFO: u8 = 1;
+    /// Its own ttl: the ordered set.
+    pub const TIMED: u8 = 2;
+}
+
+/// An entry that left the store: its key and value bytes (moved out, not copied).
+pub struct Gone {
+    pub key_tag: u8,
+    pub value_kind: u8,
+    pub reason: u8,
+    key_len: u32,
+    data: Box<[u8]>,
+}
+
+impl Gone {
+    pub fn key(&self) -> &[u8] {
+        &self.data[..self.key_len as usize]
+    }
+    pub fn value(&self) -> &[u8] {
+        &self.data[self.key_len as usize..]
+    }
+}
+
+/// Collects the entries a call removes, when `on`; drops them otherwise.
+#[derive(Default)]
+pub struct Sink {
+    pub on: bool,
+    pub gone: Vec<Gone>,
+}
+
+impl Sink {
+    /// A sink that collects nothing.
+    #[inline]
+    pub fn off() -> Self {
+        Sink::default()
+    }
+
+    fn take(&mut self, node: &mut Node, reason: u8) {
+        if self.on {
+            self.gone.push(Gone {
+                key_tag: node.key_tag,
+                value_kind: node.value_kind,
+                reason,
+                key_len: node.key_len,
+                data: std::mem::take(&mut node.data),
+            });
+        }
+    }
+}
+
 /// Store-wide figures.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Figures {
@@ -137,6 +209,8 @@ struct Node {
     chain: u32,
     key_tag: u8,
     value_kind: u8,
+    /// Where the expiry is kept (`lane::*`).
+    lane: u8,
 }
 
 impl Node {
@@ -188,11 +262,16 @@ struct Table {
     lru_tail: u32,
     fifo_head: u32,
     fifo_tail: u32,
+    /// Entries with their own ttl: (expiry as f64 bits, slot). Expiries are
+    /// finite and non-negative, so their bits sort as the numbers do.
+    timed: BTreeSet<(u64, u32)>,
 }
 
 /// What removing a node did to the store's counters.
 struct Removed {
     size: u64,
+    /// The entry had an expiry.
+    timed: bool,
 }
 
 impl Table {
@@ -206,6 +285,44 @@ impl Table {
             lru_tail: NIL,
             fifo_head: NIL,
             fifo_tail: NIL,
+            timed: BTreeSet::new(),
+        }
+    }
+
+    /// Files slot `i` under its node's expiry (the node's `lane` and `expires` are set).
+    fn lane_in(&mut self, i: u32) {
+        match self.nodes[i as usize].lane {
+            lane::FIFO => self.fifo_push_tail(i),
+            lane::TIMED => {
+                let e = self.nodes[i as usize].expires.to_bits();
+                self.timed.insert((e, i));
+            }
+            _ => {}
+        }
+    }
+
+    fn lane_out(&mut self, i: u32) {
+        match self.nodes[i as usize].lane {
+            lane::FIFO => self.fifo_unlink(i),
+            lane::TIMED => {
+                let e = self.nodes[i as usize].expires.to_bits();
+                self.timed.remove(&(e, i));
+            }
+            _ => {}
+        }
+    }
+
+    /// The slot that expires first, with its expiry.
+    fn first_expiring(&self) -> Option<(u32, f64)> {
+        let fifo = (self.fifo_head != NIL)
+            .then(|| (self.fifo_head, self.nodes[self.fifo_head as usize].expires));
+        let timed = self
+            .timed
+            .first()
+            .map(|&(bits, i)| (i, f64::from_bits(bits)));
+        match (fifo, timed) {
+            (Some(a), Some(b)) => Some(if b.1 < a.1 { b } else { a }),
+            (a, b) => a.or(b),
         }
     }
 
@@ -329,16 +446,20 @@ impl Table {
         self.nodes[i as usize].chain = *head;
         *head = i;
         self.lru_push_head(i);
-        self.fifo_push_tail(i);
+        self.lane_in(i);
         i
     }
 
-    fn remove(&mut self, i: u32) -> Removed {
+    /// Takes slot `i` out; its key and value go to `sink` with `reason`.
+    fn remove(&mut self, i: u32, reason: u8, sink: &mut Sink) -> Removed {
         self.chain_unlink(i);
         self.lru_unlink(i);
-        self.fifo_unlink(i);
+        self.lane_out(i);
         let node = &mut self.nodes[i as usize];
         let size = node.size();
+        let timed = node.lane != lane::NONE;
+        node.lane = lane::NONE;
+        sink.take(node, reason);
         node.data = Box::default();
         node.key_len = 0;
         node.chain = self.free;
@@ -349,8 +470,9 @@ impl Table {
             self.links = Vec::new();
             self.free = NIL;
             self.heads = HashMap::default();
+            self.timed = BTreeSet::new();
         }
-        Removed { size }
+        Removed { size, timed }
     }
 
     fn tail_tick(&self) -> u64 {
@@ -395,6 +517,8 @@ pub struct Store {
     bytes: AtomicU64,
     evictions: AtomicU64,
     expirations: AtomicU64,
+    /// Entries with an expiry: while 0 (and no default ttl) reads need no clock.
+    timed: AtomicU64,
 }
 
 impl Store {
@@ -421,7 +545,13 @@ impl Store {
             bytes: AtomicU64::new(0),
             evictions: AtomicU64::new(0),
             expirations: AtomicU64::new(0),
+            timed: AtomicU64::new(0),
         }
+    }
+
+    /// True when some entry may expire: a default ttl, or entries with their own.
+    pub fn expires(&self) -> bool {
+        self.config.ttl_ms > 0.0 || self.timed.load(Ordering::Relaxed) > 0
     }
 
     /// A process-unique id of this store.
@@ -454,10 +584,13 @@ impl Store {
     }
 
     fn expired(&self, node: &Node, now: f64) -> bool {
-        self.config.ttl_ms > 0.0 && now >= node.expires
+        now >= node.expires
     }
 
     fn account_removed(&self, r: Removed) {
+        if r.timed {
+            self.timed.fetch_sub(1, Ordering::Relaxed);
+        }
         self.bytes.fetch_sub(r.size, Ordering::Relaxed);
         self.entries.fetch_sub(1, Ordering::Relaxed);
         PROCESS_BYTES.fetch_sub(r.size, Ordering::Relaxed);
@@ -471,7 +604,14 @@ impl Store {
     /// Looks `key` up; on a hit copies the value into `out`, marks the entry
     /// most recently used (unless `peek`) and returns its value kind. An expired
     /// entry is removed and counts as a miss.
-    pub fn get(&self, key: Key, now: f64, peek: bool, out: &mut Vec<u8>) -> Option<u8> {
+    pub fn get(
+        &self,
+        key: Key,
+        now: f64,
+        peek: bool,
+        out: &mut Vec<u8>,
+        sink: &mut Sink,
+    ) -> Option<u8> {
         let hash = self.hash(key);
         let shard = &self.shards[Self::shard_of(hash)];
         let mut t = shard.table.lock();
@@ -480,7 +620,7 @@ impl Store {
             return None;
         }
         if self.expired(&t.nodes[i as usize], now) {
-            let r = t.remove(i);
+            let r = t.remove(i, reason::EXPIRE, sink);
             self.account_removed(r);
             self.expirations.fetch_add(1, Ordering::Relaxed);
             Self::publish_tail(shard, &t);
@@ -502,7 +642,7 @@ impl Store {
     }
 
     /// True when `key` has a live entry (recency unchanged; an expired one is removed).
-    pub fn has(&self, key: Key, now: f64) -> bool {
+    pub fn has(&self, key: Key, now: f64, sink: &mut Sink) -> bool {
         let hash = self.hash(key);
         let shard = &self.shards[Self::shard_of(hash)];
         let mut t = shard.table.lock();
@@ -511,7 +651,7 @@ impl Store {
             return false;
         }
         if self.expired(&t.nodes[i as usize], now) {
-            let r = t.remove(i);
+            let r = t.remove(i, reason::EXPIRE, sink);
             self.account_removed(r);
             self.expirations.fetch_add(1, Ordering::Relaxed);
             Self::publish_tail(shard, &t);
@@ -522,7 +662,7 @@ impl Store {
 
     /// Removes `key`; true when it had a live entry (an expired one is removed
     /// too, counted as an expiration, and gives false).
-    pub fn delete(&self, key: Key, now: f64) -> bool {
+    pub fn delete(&self, key: Key, now: f64, sink: &mut Sink) -> bool {
         let hash = self.hash(key);
         let shard = &self.shards[Self::shard_of(hash)];
         let mut t = shard.table.lock();
@@ -531,7 +671,12 @@ impl Store {
             return false;
         }
         let was_expired = self.expired(&t.nodes[i as usize], now);
-        let r = t.remove(i);
+        let why = if was_expired {
+            reason::EXPIRE
+        } else {
+            reason::DELETE
+        };
+        let r = t.remove(i, why, sink);
         self.account_removed(r);
         Self::publish_tail(shard, &t);
         if was_expired {
@@ -542,9 +687,18 @@ impl Store {
 
     /// Stores `value` under `key` as the most recently used entry, then removes
     /// every expired entry and evicts least-recently-used ones while the store
-    /// is over `max_size`. An entry larger than `max_size` is refused with
-    /// `InvalidSize` and the store is unchanged. Returns the entries evicted.
-    pub fn set(&self, key: Key, kind: u8, value: &[u8], now: f64) -> Result<u64, CoreError> {
+    /// is over `max_size`. `ttl`: `None` = the store's default, `Some(0)` = no
+    /// expiry, else ms from `now`. An entry larger than `max_size` is refused
+    /// with `InvalidSize` and the store is unchanged. Returns the entries evicted.
+    pub fn set(
+        &self,
+        key: Key,
+        kind: u8,
+        value: &[u8],
+        now: f64,
+        ttl: Option<f64>,
+        sink: &mut Sink,
+    ) -> Result<u64, CoreError> {
         let size = entry_size(key.bytes.len(), value.len());
         if size > self.config.max_size {
             return Err(CoreError::new(
@@ -558,10 +712,12 @@ impl Store {
             ));
         }
         let hash = self.hash(key);
-        let expires = if self.config.ttl_ms > 0.0 {
-            now + self.config.ttl_ms
-        } else {
-            f64::INFINITY
+        let default = self.config.ttl_ms;
+        let (expires, new_lane) = match ttl {
+            None if default > 0.0 => (now + default, lane::FIFO),
+            Some(t) if t > 0.0 && t == default => (now + t, lane::FIFO),
+            Some(t) if t > 0.0 && t.is_finite() => (now + t, lane::TIMED),
+            _ => (f64::INFINITY, lane::NONE),
         };
         let fresh = || {
             let mut data = Vec::with_capacity(key.bytes.len() + value.len());
@@ -576,9 +732,21 @@ impl Store {
             let i = t.find(hash, key);
             if i != NIL {
                 let old = t.nodes[i as usize].size();
+                let was_timed = t.nodes[i as usize].lane != lane::NONE;
+                t.lane_out(i);
                 {
                     let n = &mut t.nodes[i as usize];
-                    if n.data.len() == key.bytes.len() + value.len() {
+                    if sink.on {
+                        // The old value goes to dispose: move it out whole.
+                        let data = std::mem::replace(&mut n.data, fresh());
+                        sink.gone.push(Gone {
+                            key_tag: n.key_tag,
+                            value_kind: n.value_kind,
+                            reason: reason::SET,
+                            key_len: n.key_len,
+                            data,
+                        });
+                    } else if n.data.len() == key.bytes.len() + value.len() {
                         // Same length: overwrite the value in place, no allocation.
                         n.data[key.bytes.len()..].copy_from_slice(value);
                     } else {
@@ -587,11 +755,20 @@ impl Store {
                     n.value_kind = kind;
                     n.tick = tick;
                     n.expires = expires;
+                    n.lane = new_lane;
                 }
                 t.lru_unlink(i);
                 t.lru_push_head(i);
-                t.fifo_unlink(i);
-                t.fifo_push_tail(i);
+                t.lane_in(i);
+                match (was_timed, new_lane != lane::NONE) {
+                    (false, true) => {
+                        self.timed.fetch_add(1, Ordering::Relaxed);
+                    }
+                    (true, false) => {
+                        self.timed.fetch_sub(1, Ordering::Relaxed);
+                    }
+                    _ => {}
+                }
                 if size >= old {
                     self.bytes.fetch_add(size - old, Ordering::Relaxed);
                     PROCESS_BYTES.fetch_add(size - old, Ordering::Relaxed);
@@ -611,7 +788,11 @@ impl Store {
                     chain: NIL,
                     key_tag: key.tag,
                     value_kind: kind,
+                    lane: new_lane,
                 });
+                if new_lane != lane::NONE {
+                    self.timed.fetch_add(1, Ordering::Relaxed);
+                }
                 self.bytes.fetch_add(size, Ordering::Relaxed);
                 self.entries.fetch_add(1, Ordering::Relaxed);
                 PROCESS_BYTES.fetch_add(size, Ordering::Relaxed);
@@ -619,18 +800,18 @@ impl Store {
             }
             Self::publish_tail(shard, &t);
         }
-        Ok(self.make_room(now))
+        Ok(self.make_room(now, sink))
     }
 
     fn over(&self) -> bool {
         self.bytes.load(Ordering::Relaxed) > self.config.max_size
     }
 
-    fn make_room(&self, now: f64) -> u64 {
+    fn make_room(&self, now: f64, sink: &mut Sink) -> u64 {
         if !self.over() {
             return 0;
         }
-        self.purge_stale(now);
+        self.purge_stale(now, sink);
         let mut evicted = 0;
         while self.over() {
             let mut best = u64::MAX;
@@ -649,7 +830,7 @@ impl Store {
             let mut t = shard.table.lock();
             let i = t.lru_tail;
             if i != NIL {
-                let r = t.remove(i);
+                let r = t.remove(i, reason::EVICT, sink);
                 self.account_removed(r);
                 self.evictions.fetch_add(1, Ordering::Relaxed);
                 evicted += 1;
@@ -660,17 +841,19 @@ impl Store {
     }
 
     /// Removes every expired entry; returns how many.
-    pub fn purge_stale(&self, now: f64) -> u64 {
-        if self.config.ttl_ms <= 0.0 {
+    pub fn purge_stale(&self, now: f64, sink: &mut Sink) -> u64 {
+        if !self.expires() {
             return 0;
         }
         let mut purged = 0;
         for shard in self.shards.iter() {
             let mut t = shard.table.lock();
             let mut changed = false;
-            while t.fifo_head != NIL && now >= t.nodes[t.fifo_head as usize].expires {
-                let i = t.fifo_head;
-                let r = t.remove(i);
+            while let Some((i, exp)) = t.first_expiring() {
+                if now < exp {
+                    break;
+                }
+                let r = t.remove(i, reason::EXPIRE, sink);
                 self.account_removed(r);
                 purged += 1;
                 changed = true;
@@ -683,13 +866,28 @@ impl Store {
         purged
     }
 
-    /// Removes every entry.
-    pub fn clear(&self) {
+    /// Milliseconds from `now` until the next entry expires (0 when one already
+    /// has), or infinity when none will.
+    pub fn next_expiry(&self, now: f64) -> f64 {
+        if !self.expires() {
+            return f64::INFINITY;
+        }
+        let mut first = f64::INFINITY;
+        for shard in self.shards.iter() {
+            if let Some((_, exp)) = shard.table.lock().first_expiring() {
+                first = first.min(exp);
+            }
+        }
+        (first - now).max(0.0)
+    }
+
+    /// Removes every entry, least recently used first.
+    pub fn clear(&self, sink: &mut Sink) {
         for shard in self.shards.iter() {
             let mut t = shard.table.lock();
-            while t.lru_head != NIL {
-                let i = t.lru_head;
-                let r = t.remove(i);
+            while t.lru_tail != NIL {
+                let i = t.lru_tail;
+                let r = t.remove(i, reason::CLEAR, sink);
                 self.account_removed(r);
             }
             Self::publish_tail(shard, &t);
@@ -697,8 +895,8 @@ impl Store {
     }
 
     /// Every live key (tag, bytes), least recently used first.
-    pub fn keys(&self, now: f64) -> Vec<(u8, Vec<u8>)> {
-        self.purge_stale(now);
+    pub fn keys(&self, now: f64, sink: &mut Sink) -> Vec<(u8, Vec<u8>)> {
+        self.purge_stale(now, sink);
         let mut all: Vec<(u64, u8, Vec<u8>)> = Vec::new();
         for shard in self.shards.iter() {
             let t = shard.table.lock();
@@ -824,11 +1022,19 @@ mod tests {
 
     fn get(s: &Store, key: &str, now: f64) -> Option<Vec<u8>> {
         let mut out = Vec::new();
-        s.get(k(&skey(key)), now, false, &mut out).map(|_| out)
+        s.get(k(&skey(key)), now, false, &mut out, &mut Sink::off())
+            .map(|_| out)
     }
 
     fn set(s: &Store, key: &str, v: &[u8], now: f64) -> Result<u64, CoreError> {
-        s.set(k(&skey(key)), value_kind::BUFFER, v, now)
+        s.set(
+            k(&skey(key)),
+            value_kind::BUFFER,
+            v,
+            now,
+            None,
+            &mut Sink::off(),
+        )
     }
 
     #[test]
@@ -852,12 +1058,27 @@ mod tests {
             let mut v = Vec::new();
             (encode_number(1.0, &mut v), v)
         };
-        s.set(k(&one_n), value_kind::LATIN1, b"number", 0.0)
-            .unwrap();
-        s.set(k(&skey("1")), value_kind::LATIN1, b"string", 0.0)
-            .unwrap();
+        s.set(
+            k(&one_n),
+            value_kind::LATIN1,
+            b"number",
+            0.0,
+            None,
+            &mut Sink::off(),
+        )
+        .unwrap();
+        s.set(
+            k(&skey("1")),
+            value_kind::LATIN1,
+            b"string",
+            0.0,
+            None,
+            &mut Sink::off(),
+        )
+        .unwrap();
         let mut out = Vec::new();
-        s.get(k(&one_n), 0.0, false, &mut out).unwrap();
+        s.get(k(&one_n), 0.0, false, &mut out, &mut Sink::off())
+            .unwrap();
         assert_eq!(out, b"number");
         assert_eq!(get(&s, "1", 0.0).unwrap(), b"string");
     }
@@ -873,13 +1094,17 @@ mod tests {
         assert_eq!(set(&s, "k5", &[5; 10], 0.0).unwrap(), 1);
         assert!(get(&s, "k1", 0.0).is_none(), "k1 was least recently used");
         for key in ["k0", "k2", "k3", "k4", "k5"] {
-            assert!(s.has(k(&skey(key)), 0.0), "{key} kept");
+            assert!(s.has(k(&skey(key)), 0.0, &mut Sink::off()), "{key} kept");
         }
         let f = s.figures();
         assert_eq!(f.entries, 5);
         assert_eq!(f.bytes, per * 5);
         assert_eq!(f.evictions, 1);
-        let order: Vec<Vec<u8>> = s.keys(0.0).into_iter().map(|(_, b)| b).collect();
+        let order: Vec<Vec<u8>> = s
+            .keys(0.0, &mut Sink::off())
+            .into_iter()
+            .map(|(_, b)| b)
+            .collect();
         assert_eq!(
             order,
             vec![
@@ -901,11 +1126,11 @@ mod tests {
         set(&s, "a", &[0; 10], 0.0).unwrap();
         assert_eq!(s.figures().bytes, entry_size(1, 10) + entry_size(1, 50));
         assert_eq!(s.figures().entries, 2);
-        assert!(s.delete(k(&skey("b")), 0.0));
-        assert!(!s.delete(k(&skey("b")), 0.0));
+        assert!(s.delete(k(&skey("b")), 0.0, &mut Sink::off()));
+        assert!(!s.delete(k(&skey("b")), 0.0, &mut Sink::off()));
         assert_eq!(s.figures().bytes, entry_size(1, 10));
         assert_eq!(s.recount(), (entry_size(1, 10), 1));
-        s.clear();
+        s.clear(&mut Sink::off());
         assert_eq!(s.figures(), Figures::default());
         assert_eq!(s.recount(), (0, 0));
     }
@@ -936,7 +1161,7 @@ mod tests {
         assert!(get(&s, "k1", 149.0).is_some());
         assert!(get(&s, "k1", 150.0).is_none(), "expired at set + ttl");
         assert_eq!(s.figures().expirations, 2);
-        assert_eq!(s.purge_stale(1000.0), 2);
+        assert_eq!(s.purge_stale(1000.0, &mut Sink::off()), 2);
         assert_eq!(s.figures().entries, 0);
         assert_eq!(s.figures().bytes, 0);
     }
@@ -1004,16 +1229,26 @@ mod tests {
                         let key = skey(&format!("key{:05}", (i * 7 + t as u32) % 2000));
                         match i % 5 {
                             0 => {
-                                s.delete(k(&key), 0.0);
+                                s.delete(k(&key), 0.0, &mut Sink::off());
                             }
                             1 | 2 => {
-                                if s.get(k(&key), 0.0, false, &mut out).is_some() {
+                                if s.get(k(&key), 0.0, false, &mut out, &mut Sink::off())
+                                    .is_some()
+                                {
                                     assert_eq!(out.len(), 64);
                                     assert!(out.iter().all(|&b| b == out[0]), "torn value");
                                 }
                             }
                             _ => {
-                                s.set(k(&key), value_kind::BUFFER, &[t; 64], 0.0).unwrap();
+                                s.set(
+                                    k(&key),
+                                    value_kind::BUFFER,
+                                    &[t; 64],
+                                    0.0,
+                                    None,
+                                    &mut Sink::off(),
+                                )
+                                .unwrap();
                             }
                         }
                     }
@@ -1024,5 +1259,93 @@ mod tests {
         assert_eq!(s.recount(), (f.bytes, f.entries));
         assert!(f.bytes <= s.config().max_size);
         assert!(f.evictions > 0);
+    }
+
+    #[test]
+    fn per_entry_ttls_expire_in_their_own_order() {
+        let s = Store::new(cfg(1 << 20, 100.0));
+        let mut sink = Sink::off();
+        let set_ttl = |key: &str, ttl: Option<f64>, now: f64, sink: &mut Sink| {
+            s.set(k(&skey(key)), value_kind::BUFFER, b"v", now, ttl, sink)
+                .unwrap()
+        };
+        set_ttl("default", None, 0.0, &mut sink); // expires at 100
+        set_ttl("short", Some(10.0), 0.0, &mut sink); // 10
+        set_ttl("long", Some(500.0), 0.0, &mut sink); // 500
+        set_ttl("never", Some(0.0), 0.0, &mut sink);
+        set_ttl("same-as-default", Some(100.0), 5.0, &mut sink); // 105, on the FIFO
+        assert_eq!(s.next_expiry(0.0), 10.0);
+        assert!(get(&s, "short", 9.0).is_some());
+        assert!(get(&s, "short", 10.0).is_none());
+        assert_eq!(s.purge_stale(104.0, &mut sink), 1, "default went at 100");
+        assert_eq!(
+            s.purge_stale(499.0, &mut sink),
+            1,
+            "same-as-default went at 105"
+        );
+        assert_eq!(s.next_expiry(499.0), 1.0);
+        assert_eq!(s.purge_stale(1e9, &mut sink), 1, "long went at 500");
+        assert_eq!(s.figures().entries, 1);
+        assert!(get(&s, "never", 1e12).is_some());
+        assert_eq!(s.next_expiry(0.0), f64::INFINITY);
+        // A store without a default ttl still expires entries given one.
+        let plain = Store::new(cfg(1 << 20, 0.0));
+        assert!(!plain.expires());
+        plain
+            .set(
+                k(&skey("a")),
+                value_kind::BUFFER,
+                b"v",
+                0.0,
+                Some(5.0),
+                &mut sink,
+            )
+            .unwrap();
+        assert!(plain.expires());
+        assert_eq!(plain.purge_stale(5.0, &mut sink), 1);
+        assert!(!plain.expires(), "no entry with an expiry is left");
+    }
+
+    #[test]
+    fn a_collecting_sink_receives_every_removed_entry_with_its_reason() {
+        let per = entry_size(2, 1);
+        let s = Store::new(cfg(per * 2, 0.0));
+        let mut sink = Sink {
+            on: true,
+            gone: Vec::new(),
+        };
+        let set = |key: &str, v: &[u8], ttl: Option<f64>, now: f64, sink: &mut Sink| {
+            s.set(k(&skey(key)), value_kind::BUFFER, v, now, ttl, sink)
+                .unwrap()
+        };
+        set("k1", b"1", None, 0.0, &mut sink);
+        set("k2", b"2", Some(10.0), 0.0, &mut sink);
+        set("k1", b"3", None, 0.0, &mut sink); // replaces: "1" with reason set
+        set("k3", b"4", None, 0.0, &mut sink); // evicts k2 (LRU)
+        assert!(s.delete(k(&skey("k3")), 0.0, &mut sink));
+        set("k4", b"5", Some(1.0), 0.0, &mut sink);
+        assert!(!s.has(k(&skey("k4")), 1.0, &mut sink)); // expired
+        s.clear(&mut sink);
+        let seen: Vec<(Vec<u8>, Vec<u8>, u8)> = sink
+            .gone
+            .iter()
+            .map(|g| (g.key().to_vec(), g.value().to_vec(), g.reason))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                (b"k1".to_vec(), b"1".to_vec(), reason::SET),
+                (b"k2".to_vec(), b"2".to_vec(), reason::EVICT),
+                (b"k3".to_vec(), b"4".to_vec(), reason::DELETE),
+                (b"k4".to_vec(), b"5".to_vec(), reason::EXPIRE),
+                (b"k1".to_vec(), b"3".to_vec(), reason::CLEAR),
+            ]
+        );
+        let f = s.figures();
+        assert_eq!(
+            (f.entries, f.bytes, f.evictions, f.expirations),
+            (0, 0, 1, 1)
+        );
+        assert_eq!(s.recount(), (0, 0));
     }
 }
