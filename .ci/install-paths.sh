@@ -70,7 +70,7 @@ check_app() {
     "
     # The preload must start leakguard: a start failure is a process warning
     # (LEAKGUARD_START_FAILED) that must not appear.
-    out="$(LEAKGUARD_REPORT=none node -r leakguard/register -e "
+    out="$(LEAKGUARD_QUIET=1 LEAKGUARD_REPORT=none node -r leakguard/register -e "
       setTimeout(() => console.log(require('leakguard').report().running ? 'running' : 'not running'), 50);
     " 2>&1)"
     if [ "$out" != "running" ]; then
@@ -78,7 +78,7 @@ check_app() {
       exit 1
     fi
     echo 'register ok'
-    out="$(LEAKGUARD_REPORT=none node --import leakguard/register --input-type=module -e "
+    out="$(LEAKGUARD_QUIET=1 LEAKGUARD_REPORT=none node --import leakguard/register --input-type=module -e "
       import { report } from 'leakguard';
       setTimeout(() => console.log(report().running ? 'running' : 'not running'), 50);
     " 2>&1)"
