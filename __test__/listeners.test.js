@@ -505,6 +505,48 @@ test(
   }),
 );
 
+
+test(
+  'a shared emitter whose listeners leave in arrival order: counts stay exact across thousands of removals, duplicates and removeAllListeners',
+  tracked(() => {
+    const bus = new EventEmitter();
+    bus.setMaxListeners(0);
+    const addRolling = (fn) => bus.on('tick', fn); // @site:rolling
+    const twice = () => 'twice';
+    const addTwice = () => bus.on('tick', twice); // @site:sameTwice
+    const window = [];
+    for (let i = 0; i < 3000; i++) {
+      const fn = () => i;
+      addRolling(fn);
+      window.push(fn);
+      if (window.length > 50) bus.off('tick', window.shift());
+      if (i % 500 === 0) assert.equal(siteAt('rolling', 'tick').live, window.length);
+    }
+    assert.equal(siteAt('rolling', 'tick').live, 50);
+    assert.equal(siteAt('rolling', 'tick').live, bus.listenerCount('tick'));
+    // The same function twice, among the others: each removal takes one.
+    addTwice();
+    addRolling(window[0]);
+    addTwice();
+    assert.equal(siteAt('sameTwice', 'tick').live, 2);
+    bus.off('tick', twice);
+    assert.equal(siteAt('sameTwice', 'tick').live, 1);
+    bus.off('tick', window[10]);
+    bus.off('tick', window[20]);
+    bus.off('tick', twice);
+    assert.equal(siteAt('sameTwice', 'tick').live, 0);
+    assert.equal(siteAt('rolling', 'tick').live, 49);
+    assert.equal(siteAt('rolling', 'tick').live, bus.listenerCount('tick'));
+    // What is left after removals from the middle is credited by removeAllListeners.
+    bus.removeAllListeners('tick');
+    assert.equal(siteAt('rolling', 'tick').live, 0);
+    addTwice();
+    assert.equal(siteAt('sameTwice', 'tick').live, 1, 'the list works again after being emptied');
+    bus.off('tick', twice);
+    assert.equal(siteAt('sameTwice', 'tick').live, 0);
+  }),
+);
+
 test(
   'fresh closures on fresh emitters of one class: each line gets its own row, totals exact',
   tracked(

@@ -112,9 +112,13 @@ function classOf(emitter) {
  * attached here, a count and the cohort's entry for that row (kept in step):
  * the first such row inline (`row0`, `n0`, `c0`: most emitters have one),
  * others in `more` as { row, n, c }. Per event, the tracked listeners in add
- * order as a flat [key, row, key, row, …] list: a removal scans it from the
- * end for the listener's key the way Node scans its own array, without
- * hashing a fresh closure. The first event's list is inline (`ev`, `list`);
+ * order as a flat list [dead, key, row, key, row, …]: a removal scans it from
+ * the end for the listener's key the way Node scans its own array, without
+ * hashing a fresh closure. A removal from the middle (a shared emitter whose
+ * listeners leave in the order they came) leaves a (null, null) pair, counted
+ * in `dead`, instead of shifting the rest down: a shift rewrites every later
+ * slot of a long-lived array through the write barrier, on every removal.
+ * The pairs are compacted once they are half the list. The first event's list is inline (`ev`, `list`);
  * `events` (a Map) exists only once a second event is seen, and `ev`/`list`
  * then cache the last one used. `targets` holds EventTarget entries with
  * their capture/once flags.
@@ -136,7 +140,7 @@ class Book {
     this.pendingOnce = 0;
   }
 
-  /** The event's list of [key, row, …], or undefined. */
+  /** The event's list [dead, key, row, …], or undefined. */
   listOf(event) {
     if (this.ev === event && this.list !== undefined) return this.list;
     const events = this.events;
@@ -149,11 +153,14 @@ class Book {
     return list;
   }
 
-  /** The event's list, made if missing. */
-  listFor(event) {
+  /** Appends (key, row) to the event's list, made if missing (exactly sized: most lists stay one pair long). */
+  append(event, key, row) {
     const found = this.listOf(event);
-    if (found !== undefined) return found;
-    const list = [];
+    if (found !== undefined) {
+      found.push(key, row);
+      return;
+    }
+    const list = [0, key, row];
     if (this.list === undefined) {
       // First event of this book.
     } else {
@@ -162,7 +169,6 @@ class Book {
     }
     this.ev = event;
     this.list = list;
-    return list;
   }
 
   /** Calls fn(event, list) for every event with a list. */
@@ -287,6 +293,19 @@ function functionName(fn) {
   } catch {
     return undefined;
   }
+}
+
+/** Drops the (null, null) pairs of a book's list [dead, key, row, …], keeping the order of the rest. */
+function compact(list) {
+  let to = 1;
+  for (let from = 1; from < list.length; from += 2) {
+    if (list[from] === null) continue;
+    list[to] = list[from];
+    list[to + 1] = list[from + 1];
+    to += 2;
+  }
+  list.length = to;
+  list[0] = 0;
 }
 
 class ListenerLedger {
@@ -676,7 +695,7 @@ class ListenerLedger {
     let book = BookSlot.get(emitter);
     if (book === undefined || book.ledger !== this) book = this.newBook(emitter, book !== undefined);
     this.charge(book, row);
-    book.listFor(event).push(key, row);
+    book.append(event, key, row);
   }
 
   /** One listener `key` for `event` left the emitter of `book` (Node removed one). */
@@ -684,29 +703,26 @@ class ListenerLedger {
     const list = book.listOf(event);
     if (list === undefined) return;
     const last = list.length - 2;
-    if (last >= 0 && list[last] === key) {
-      // The usual case (last in, first out): pop, as setting .length is a runtime call.
-      const row = list[last + 1];
-      list.pop();
-      list.pop();
+    for (let i = last; i >= 1; i -= 2) {
+      if (list[i] !== key) continue;
+      const row = list[i + 1];
+      if (i === last) {
+        // The usual case for an emitter of its own (last in, first out):
+        // pop, as setting .length is a runtime call; dead pairs now last go too.
+        list.pop();
+        list.pop();
+        while (list.length > 1 && list[list.length - 2] === null) {
+          list.pop();
+          list.pop();
+          list[0]--;
+        }
+      } else {
+        list[i] = null;
+        list[i + 1] = null;
+        if (++list[0] * 4 > list.length) compact(list);
+      }
       this.credit(book, row);
       return;
-    }
-    for (let i = last - 2; i >= 0; i -= 2) {
-      if (list[i] === key) {
-        const row = list[i + 1];
-        if (last - i > 64) list.splice(i, 2);
-        else {
-          // Shift the rest down and drop the last pair: splice allocates the
-          // removed pair's array and calls into the runtime, which only pays
-          // off for a long shift.
-          for (let j = i; j < last; j++) list[j] = list[j + 2];
-          list.pop();
-          list.pop();
-        }
-        this.credit(book, row);
-        return;
-      }
     }
     // Not found: added before tracking began.
   }
@@ -715,8 +731,9 @@ class ListenerLedger {
   removedAll(book, all, event) {
     book.forEachList((name, list) => {
       if (!all && name !== event) return;
-      for (let i = 1; i < list.length; i += 2) this.credit(book, list[i]);
-      list.length = 0;
+      for (let i = 2; i < list.length; i += 2) if (list[i] !== null) this.credit(book, list[i]);
+      list.length = 1;
+      list[0] = 0;
     });
   }
 
