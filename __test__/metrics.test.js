@@ -35,7 +35,7 @@ function fakeReport(overrides = {}) {
     eventLoopLag: { p50Ms: 1.5, p99Ms: 12, maxMs: 40 },
     gcPause: { p50Ms: 0.5, p99Ms: 4, maxMs: 9, count: 77 },
     suspects: [{ kind: 'timer' }, { kind: 'allocation' }],
-    sampler: { overhead: { elapsedMs: 30_000, threadBusyMs: 30, jsBusyMs: 45, threadPercent: 0.1, jsPercent: 0.15 } },
+    sampler: { overhead: { elapsedMs: 30_000, threadBusyMs: 30, jsBusyMs: 45, threadPercent: 0.1, jsPercent: 0.15, allocation: { estimatedBytes: 4096, bytesPerSec: 1, timersCreated: 1, listenersCounted: 0, emittersTracked: 0 } } },
     ...overrides,
   };
 }
@@ -130,6 +130,8 @@ test('prometheus() exposes the verdict, baseline, slope, RSS, lag and GC figures
   assert.equal(value(f, 'leakguard_suspects'), 2);
   assert.equal(value(f, 'leakguard_self_busy_seconds_total'), 0.075);
   assert.equal(f.get('leakguard_self_busy_seconds_total').type, 'counter');
+  assert.equal(value(f, 'leakguard_self_allocated_bytes_total'), 4096);
+  assert.equal(f.get('leakguard_self_allocated_bytes_total').type, 'counter');
   for (const [name, fam] of f) {
     assert.ok(name.startsWith('leakguard_'), `${name} has the leakguard_ prefix by default`);
     if (fam.type === 'counter') assert.ok(name.endsWith('_total'), `${name}: counters end in _total`);

@@ -404,6 +404,8 @@ test('formatReport of a malformed report throws a coded error naming the field',
     [{ suspects: [{ kind: 'timer', site: { file: 1, line: 1, column: 1 } }] }, /report\.suspects\[0\]\.site\.file/],
     [{ suspects: [{ kind: 7 }] }, /report\.suspects\[0\]\.kind/],
     [{ sampler: { overhead: { threadPercent: '1' , jsPercent: 1 } } }, /report\.sampler\.overhead\.threadPercent/],
+    [{ sampler: { overhead: { threadPercent: 1, jsPercent: 1, allocation: 5 } } }, /report\.sampler\.overhead\.allocation/],
+    [{ sampler: { overhead: { threadPercent: 1, jsPercent: 1, allocation: { estimatedBytes: 'x', bytesPerSec: 1 } } } }, /report\.sampler\.overhead\.allocation\.estimatedBytes/],
   ];
   for (const [report, field] of cases) {
     assert.throws(() => lg.formatReport(report), { code: INVALID, name: 'TypeError', message: field }, JSON.stringify(report));

@@ -117,13 +117,43 @@ test("report().sampler.overhead accounts leakguard's own busy time on both threa
     await new Promise((resolve) => nodeTimers.setTimeout(resolve, 300));
     assert.ok(sampler.flush());
     const o = lg.report().sampler.overhead;
-    assert.deepEqual(Object.keys(o).sort(), ['elapsedMs', 'jsBusyMs', 'jsPercent', 'threadBusyMs', 'threadPercent']);
+    assert.deepEqual(Object.keys(o).sort(), ['allocation', 'elapsedMs', 'jsBusyMs', 'jsPercent', 'threadBusyMs', 'threadPercent']);
+    assert.deepEqual(o.allocation, { estimatedBytes: 0, bytesPerSec: 0, timersCreated: 0, listenersCounted: 0, emittersTracked: 0 }, 'nothing tracked, nothing made');
     assert.ok(o.threadBusyMs > 0, 'the thread counted its ticks');
     assert.ok(o.jsBusyMs > 0, 'the heartbeat counted itself');
     assert.ok(o.elapsedMs > first.elapsedMs);
     assert.ok(o.threadBusyMs >= first.threadBusyMs && o.jsBusyMs >= first.jsBusyMs, 'totals only grow');
     assert.ok(Math.abs(o.threadPercent - (o.threadBusyMs / o.elapsedMs) * 100) < 1e-9);
     assert.ok(Math.abs(o.jsPercent - (o.jsBusyMs / o.elapsedMs) * 100) < 1e-9);
+  } finally {
+    lg.stop();
+  }
+});
+
+test("report().sampler.overhead.allocation estimates the heap the timers patch and the ledger allocated, and formatReport prints it", () => {
+  const { BYTES } = require('../lib/sampler/own-allocation');
+  lg.start({ intervalMs: 50 });
+  try {
+    const base = lg.report().sampler.overhead.allocation;
+    const held = [];
+    for (let i = 0; i < 500; i++) held.push(setTimeout(() => i, 1e6));
+    const bus = new EventEmitter();
+    bus.setMaxListeners(0);
+    for (let i = 0; i < 100; i++) {
+      const e = new EventEmitter();
+      e.on('close', () => i);
+      bus.on('config', () => i);
+    }
+    for (const t of held) clearTimeout(t);
+    const r = lg.report();
+    const a = r.sampler.overhead.allocation;
+    assert.ok(a.timersCreated - base.timersCreated >= 500, `${a.timersCreated} timers counted`);
+    assert.ok(a.emittersTracked - base.emittersTracked >= 101, `${a.emittersTracked} emitters counted`);
+    assert.ok(a.listenersCounted - base.listenersCounted >= 200, `${a.listenersCounted} listeners counted`);
+    const expected = a.timersCreated * BYTES.TIMER + a.emittersTracked * BYTES.BOOK + (a.listenersCounted - a.emittersTracked) * BYTES.ADD;
+    assert.equal(a.estimatedBytes, expected);
+    assert.ok(a.bytesPerSec > 0);
+    assert.match(lg.formatReport(r), /leakguard's own allocation \(estimate\): .+\/s, .+ since start \(\d+ timers, \d+ listeners on \d+ emitters\)/);
   } finally {
     lg.stop();
   }

@@ -143,6 +143,13 @@ const REPORT_FAMILIES = [
     read: (r) => (r.overhead.threadBusyMs + r.overhead.jsBusyMs) * MS,
   },
   {
+    name: 'leakguard_self_allocated_bytes_total',
+    type: 'counter',
+    help: 'Estimated heap allocated by the timers patch and the listener ledger since start(), in bytes (report().sampler.overhead.allocation): the garbage collection leakguard causes.',
+    otel: ['leakguard.self.allocated', 'counter', 'By'],
+    read: (r) => r.overhead.allocatedBytes,
+  },
+  {
     name: 'leakguard_suspects',
     help: 'Number of suspects in the current leak report.',
     otel: ['leakguard.suspects', 'gauge', '{suspect}'],
@@ -225,7 +232,11 @@ function normalizeReport(report) {
     },
     eventLoopLag: { p50Ms: finite(lag.p50Ms), p99Ms: finite(lag.p99Ms), maxMs: finite(lag.maxMs) },
     gcPause: { p50Ms: finite(gc.p50Ms), p99Ms: finite(gc.p99Ms), maxMs: finite(gc.maxMs), count: finite(gc.count) },
-    overhead: { threadBusyMs: finite(overhead.threadBusyMs), jsBusyMs: finite(overhead.jsBusyMs) },
+    overhead: {
+      threadBusyMs: finite(overhead.threadBusyMs),
+      jsBusyMs: finite(overhead.jsBusyMs),
+      allocatedBytes: finite(overhead.allocation && overhead.allocation.estimatedBytes),
+    },
   };
 }
 

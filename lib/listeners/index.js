@@ -349,7 +349,8 @@ function listeners() {
 }
 
 /**
- * Sizes of the ledger's own bookkeeping, for tests: emitters given a book,
+ * Sizes of the ledger's own bookkeeping (tests, and the sampler's allocation
+ * estimate): emitters given a book, listeners counted,
  * cohorts registered with the FinalizationRegistry, cohorts not yet collected.
  * Null when not tracking. Not part of the public API.
  */

@@ -339,6 +339,7 @@ class ListenerLedger {
     this.registry = new FinalizationRegistry((tallies) => this.collected(tallies));
     this.open = []; // rows whose `cohort` is still taking members
     this.booksMade = 0;
+    this.charged = 0; // listeners counted in a row (the allocation estimate)
     this.cohortsMade = 0;
     this.cohortsCollected = 0;
     this.rotation = setInterval(() => this.tick(), COHORT_MS);
@@ -379,6 +380,7 @@ class ListenerLedger {
   bookkeeping() {
     return {
       books: this.booksMade,
+      charged: this.charged,
       cohorts: this.cohortsMade,
       cohortsAlive: this.cohortsMade - this.cohortsCollected,
       openCohorts: this.open.length,
@@ -607,6 +609,7 @@ class ListenerLedger {
    * the same row then costs two increments.
    */
   charge(book, row) {
+    this.charged++;
     row.cells[ADDS]++;
     if (book.row0 === row) {
       if (book.n0++ === 0) {

@@ -205,6 +205,18 @@ export interface Report {
       jsBusyMs: number;
       threadPercent: number;
       jsPercent: number;
+      /**
+       * An estimate of the heap leakguard's timers patch and listener ledger
+       * allocated since start() (the garbage collection they cause): what
+       * they made, times the bytes each costs (docs/sampler.md, "Cost").
+       */
+      allocation?: {
+        estimatedBytes: number;
+        bytesPerSec: number;
+        timersCreated: number;
+        listenersCounted: number;
+        emittersTracked: number;
+      };
     };
   };
 }

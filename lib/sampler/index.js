@@ -22,6 +22,7 @@ const { HeapFeed } = require('./heap-feed');
 const { AllocationProfiler } = require('./allocation-profiler');
 const { Attributor, attributeReport } = require('./attribution');
 const { formatReport } = require('./report-format');
+const { ownCounts, ownAllocation } = require('./own-allocation');
 const { defaultsFor, DEFAULT_INTERVAL_MS, START_OPTIONS } = require('./defaults');
 const timers = require('../timers');
 const listeners = require('../listeners');
@@ -76,8 +77,20 @@ function resolveOptions(options) {
   };
 }
 
-/** A report with its allocation suspects named to candidate lines (lib/sampler/attribution.js). */
+/**
+ * A report with the estimate of leakguard's own allocation in
+ * sampler.overhead (lib/sampler/own-allocation.js) and its allocation
+ * suspects named to candidate lines (lib/sampler/attribution.js).
+ */
 function attributed(report, s) {
+  const overhead = report.sampler && report.sampler.overhead;
+  if (overhead && s.ownBase !== undefined) {
+    try {
+      overhead.allocation = ownAllocation(s.ownBase, Date.now() - s.ownSince);
+    } catch {
+      // a report without the estimate beats no report
+    }
+  }
   if (s.profiler === null || s.attributor === null) return report;
   return attributeReport(report, s.profiler.facts, s.attributor);
 }
@@ -190,6 +203,8 @@ function start(options) {
     // stop() undoes only what start() did.
     if (o.timers) state.timers = timers.patchTimers() === true;
     if (o.listeners) state.listeners = listeners.trackListeners() === true;
+    state.ownBase = ownCounts();
+    state.ownSince = Date.now();
   } catch (err) {
     stop();
     throw err;

@@ -91,6 +91,11 @@ function checkReport(report) {
     if (!absent(sampler.overhead)) {
       expect(isObject(sampler.overhead), 'report.sampler.overhead', 'an object', sampler.overhead);
       checkNumbers(sampler.overhead, ['threadPercent', 'jsPercent'], 'report.sampler.overhead');
+      const allocation = sampler.overhead.allocation;
+      if (!absent(allocation)) {
+        expect(isObject(allocation), 'report.sampler.overhead.allocation', 'an object', allocation);
+        checkNumbers(allocation, ['estimatedBytes', 'bytesPerSec'], 'report.sampler.overhead.allocation');
+      }
     }
   }
 }
@@ -196,6 +201,13 @@ function formatReport(report) {
     lines.push(
       `  leakguard's own cost: ${(overhead.threadPercent + overhead.jsPercent).toFixed(2)}% of one core ` +
         `(sampler thread ${overhead.threadPercent.toFixed(2)}%, JS thread ${overhead.jsPercent.toFixed(2)}%)`,
+    );
+  }
+  const allocation = overhead && overhead.allocation;
+  if (allocation && typeof allocation.bytesPerSec === 'number' && Number.isFinite(allocation.bytesPerSec)) {
+    lines.push(
+      `  leakguard's own allocation (estimate): ${formatBytes(allocation.bytesPerSec)}/s, ${formatBytes(allocation.estimatedBytes)} since start ` +
+        `(${allocation.timersCreated} timers, ${allocation.listenersCounted} listeners on ${allocation.emittersTracked} emitters)`,
     );
   }
   return lines.join('\n') + '\n';

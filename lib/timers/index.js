@@ -56,6 +56,7 @@ function setTimeout(callback, after, arg1, arg2, arg3) {
       for (let i = 5; i < arguments.length; i++) args.push(arguments[i]);
   }
   const r = registry;
+  r.created++;
   const handle = new LeakguardTimeout(callback, timerDuration(after), args, false, r.sites.rowFor(callback, false, setTimeout));
   startReal(r.native.setTimeout, handle);
   r.started(handle);
@@ -83,6 +84,7 @@ function setInterval(callback, repeat, arg1, arg2, arg3) {
       for (let i = 5; i < arguments.length; i++) args.push(arguments[i]);
   }
   const r = registry;
+  r.created++;
   const handle = new LeakguardTimeout(callback, timerDuration(repeat), args, true, r.sites.rowFor(callback, true, setInterval));
   startReal(r.native.setInterval, handle);
   r.started(handle);
@@ -209,9 +211,14 @@ function timersPatched() {
   return saved !== null;
 }
 
+/** Handles made by the patched functions in this thread so far (the sampler's allocation estimate). Internal. */
+function timersCreated() {
+  return registry === null ? 0 : registry.created;
+}
+
 /** Live timers created through the patch, grouped by (call site, kind), most live first. */
 function timers() {
   return registry === null ? [] : registry.list();
 }
 
-module.exports = { patchTimers, unpatchTimers, timers, timersPatched, LeakguardTimeout };
+module.exports = { patchTimers, unpatchTimers, timers, timersPatched, timersCreated, LeakguardTimeout };

@@ -103,6 +103,7 @@ class TimerRegistry {
     this.native = native;
     this.sites = new SiteTable(siteOptions);
     this.nextId = 1;
+    this.created = 0; // handles made by the patched setTimeout/setInterval (the allocation estimate)
     this.byId = new Map(); // String(id) → live handle that was converted to a number
     this.now = Date.now(); // coarse clock for creation times, refreshed by the heartbeat
     this.heartbeat = null;
