@@ -5,12 +5,23 @@
 // timers held minus the same before they were made, divided by N. Children
 // alternate bare / patched for --rounds rounds; the table gives the median
 // and the range per variant, and the patched/bare ratio of the medians.
-// Run: node bench/timers-heap.js [--n 1000000] [--rounds 3]
+// Run: node bench/timers-heap.js [--n 1000000] [--rounds 3] [--floor]
+//   --floor: instead, the floor of any handle separate from Node's Timeout:
+//   a bare setTimeout held through a plain object of 0, 1, 2 or 3 fields
+//   (the first pointing at the Timeout), per live timer.
 //   shapes: setTimeout with one shared callback (what a Node Timeout costs
 //   alone), setTimeout with a fresh closure each (the closure counts on both
 //   sides), setTimeout with two arguments, setInterval.
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');
+
+// A bare timer held through a handle of k fields (--floor).
+const FLOOR = {
+  'handle of 0 fields': 'const cb = () => {}; class H { constructor() {} } make = () => { setTimeout(cb, 1e7).unref(); return new H(); };',
+  'handle of 1 field': 'const cb = () => {}; class H { constructor(t) { this.t = t; } } make = () => new H(setTimeout(cb, 1e7).unref());',
+  'handle of 2 fields': 'const cb = () => {}; class H { constructor(t, c) { this.t = t; this.c = c; } } make = () => new H(setTimeout(cb, 1e7).unref(), cb);',
+  'handle of 3 fields': 'const cb = () => {}; class H { constructor(t, c) { this.t = t; this.c = c; this.b = null; } } make = () => new H(setTimeout(cb, 1e7).unref(), cb);',
+};
 
 const SHAPES = {
   shared: 'const cb = () => {}; make = () => setTimeout(cb, 1e7);',
@@ -23,16 +34,16 @@ function child(variant, shape, n) {
   const root = path.resolve(__dirname, '..');
   const script = `
     'use strict';
-    if (${JSON.stringify(variant)} === 'patched') require(${JSON.stringify(path.join(root, 'lib', 'timers'))}).patchTimers();
+    if (${JSON.stringify(variant)} === 'floor') {} else if (${JSON.stringify(variant)} === 'patched') require(${JSON.stringify(path.join(root, 'lib', 'timers'))}).patchTimers();
     let make;
-    ${SHAPES[shape]}
+    ${variant === 'floor' ? FLOOR[shape] : SHAPES[shape]}
     const used = () => { for (let i = 0; i < 4; i++) globalThis.gc(); return process.memoryUsage().heapUsed; };
     const held = new Array(${n}).fill(null);
     const before = used();
     for (let i = 0; i < ${n}; i++) held[i] = make(i);
     const after = used();
     process.stdout.write(String((after - before) / ${n}));
-    for (const t of held) clearTimeout(t);
+    for (const t of held) clearTimeout(t && t.t !== undefined ? t.t : t);
   `;
   return Number(execFileSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' }));
 }
@@ -46,6 +57,16 @@ const n = arg('--n', 1_000_000);
 const rounds = arg('--rounds', 3);
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const rows = [];
+if (process.argv.includes('--floor')) {
+  for (const shape of Object.keys(FLOOR)) {
+    const got = [];
+    for (let r = 0; r < rounds; r++) got.push(child('floor', shape, n));
+    rows.push({ shape, 'B per live timer': median(got).toFixed(1) });
+  }
+  console.log(`node ${process.version}, ${n} live bare timers each held through a handle, ${rounds} rounds (median)`);
+  console.table(rows);
+  process.exit(0);
+}
 for (const shape of Object.keys(SHAPES)) {
   const got = { bare: [], patched: [] };
   for (let r = 0; r < rounds; r++) {
