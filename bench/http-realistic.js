@@ -10,12 +10,14 @@
 //              listeners Node's own http server adds per socket/request)
 //
 // Two methods:
-//   (default)        A/B throughput: both servers run side by side, rounds
+//   (default)        A/B throughput: the servers run side by side, rounds
 //                    alternate between them (order rotating), the server
 //                    pinned to one core and the load generator to the other
 //                    (bench/http-compare.js); median ratio and spread over
 //                    rounds. Garbage collection leakguard causes is inside
-//                    these figures, as are inlined wrappers.
+//                    these figures, as are inlined wrappers. A second bare
+//                    server measured the same way (A/A) shows how far the
+//                    method reads from 100% when nothing differs.
 //   --instructions   instructions per request of the whole server process
 //                    (every thread: JS, GC, leakguard's sampler thread) under
 //                    valgrind's callgrind, over a fixed number of requests:
@@ -73,11 +75,14 @@ async function throughput(handlers, rounds, seconds) {
     const result = await compareHttp(
       {
         bare: { source },
+        // A second bare server, measured like the guarded one: what the
+        // method reads when nothing differs (an A/A control).
+        'bare again': { source },
         guarded: { nodeArgs: ['-r', REGISTER], env: { LEAKGUARD_QUIET: '1' }, source },
       },
       { rounds, seconds, connections: 50 },
     );
-    const [bare, guarded] = result.rows;
+    const [bare, again, guarded] = result.rows;
     const ratios = guarded.perRound.map((r, k) => (r / bare.perRound[k]) * 100);
     rows.push({
       handler: name,
@@ -87,6 +92,8 @@ async function throughput(handlers, rounds, seconds) {
       'guarded/bare % (median)': guarded.ratioPct,
       'spread %': spread(ratios),
       'cpu/req ratio %': guarded.cpuRatioPct,
+      'A/A: bare again/bare %': again.ratioPct,
+      'A/A cpu/req ratio %': again.cpuRatioPct,
     });
     console.log(JSON.stringify(rows[rows.length - 1]));
   }

@@ -1,9 +1,9 @@
 'use strict';
 // Allocation attribution through V8's sampling heap profiler (node:inspector,
-// HeapProfiler.startSampling). Runs only while the sampler thread suspects
-// growth (zero cost otherwise) at a low-overhead interval (512 KiB default).
-// Each read (getSamplingProfile) forces a full GC, so it happens only when the
-// thread asks for a forced GC anyway, or once per window while profiling.
+// HeapProfiler.startSampling). Samples from start() on (lib/sampler/heap-feed.js)
+// at a low-overhead interval (512 KiB default), so that live bytes per site
+// exist when growth is judged. Each read (getSamplingProfile) forces a full
+// GC, so it happens only when the thread asks for one (a verdict needs suspects).
 //
 // A profile attributes live sampled bytes to stacks of *functions* (V8 reports
 // the function's declaration line, 0-based): each sample is charged to its
