@@ -118,9 +118,9 @@ function classOf(emitter) {
  * listeners leave in the order they came) leaves a (null, null) pair, counted
  * in `dead`, instead of shifting the rest down: a shift rewrites every later
  * slot of a long-lived array through the write barrier, on every removal.
- * The pairs are compacted once they are half the list. The first event's list is inline (`ev`, `list`);
- * `events` (a Map) exists only once a second event is seen, and `ev`/`list`
- * then cache the last one used. `targets` holds EventTarget entries with
+ * The pairs are compacted once they are half the list. The first event's list
+ * is inline (`ev`, `list`); `events` (a Map) exists only once a second event
+ * is seen, and `ev`/`list` then cache the last one used. `targets` holds EventTarget entries with
  * their capture/once flags.
  */
 class Book {
@@ -339,7 +339,6 @@ class ListenerLedger {
     this.registry = new FinalizationRegistry((tallies) => this.collected(tallies));
     this.open = []; // rows whose `cohort` is still taking members
     this.booksMade = 0;
-    this.charged = 0; // listeners counted in a row (the allocation estimate)
     this.cohortsMade = 0;
     this.cohortsCollected = 0;
     this.rotation = setInterval(() => this.tick(), COHORT_MS);
@@ -376,11 +375,14 @@ class ListenerLedger {
     return cohort;
   }
 
-  /** Sizes of the ledger's own bookkeeping (for tests): books and cohorts made, cohorts not yet collected. */
+  /** Sizes of the ledger's own bookkeeping (tests, the allocation estimate): books made, listeners counted, cohorts made and not yet collected. */
   bookkeeping() {
+    // Every listener counted was charged to exactly one counted row: their adds sum to it.
+    let charged = 0;
+    for (const row of this.rowList) charged += row.cells[ADDS];
     return {
       books: this.booksMade,
-      charged: this.charged,
+      charged,
       cohorts: this.cohortsMade,
       cohortsAlive: this.cohortsMade - this.cohortsCollected,
       openCohorts: this.open.length,
@@ -609,7 +611,6 @@ class ListenerLedger {
    * the same row then costs two increments.
    */
   charge(book, row) {
-    this.charged++;
     row.cells[ADDS]++;
     if (book.row0 === row) {
       if (book.n0++ === 0) {
