@@ -102,6 +102,40 @@ test('a setInterval per tenant, never cleared, is a verdict by itself with its r
   assert.equal(r.top.detail, 'interval');
 });
 
+test('with allocations: false, garbage promoted between major GCs is not a leak, and a real leak still is', async () => {
+  // Objects kept for 50 rounds (about a second), then dropped, are promoted
+  // and die in the old generation: between major GCs its floor rises like a leak's. The verdict
+  // is settled by a forced full GC, which allocation sampling being off must
+  // not turn into a reading of the garbage-laden heap.
+  const child = (mode) => `
+    const lg = require(${JSON.stringify(ROOT)});
+    let first = null;
+    const t0 = Date.now();
+    lg.start({ intervalMs: 50, windowMs: 2000, longWindowFactor: 2, warmupMs: 0, minGrowthBytes: 2 * 1024 * 1024,
+      timers: false, listeners: false, allocations: false, onLeak() { if (first === null) first = Date.now() - t0; } });
+    const kept = [];
+    const leaked = [];
+    const w = setInterval(() => {
+      kept.push(Array.from({ length: 300 }, (_, i) => ({ i, a: new Array(40).fill(i) })));
+      if (kept.length > 50) kept.shift();
+      if (${JSON.stringify(mode)} === 'leak') leaked.push(Array.from({ length: 100 }, (_, i) => new Array(80).fill(i)));
+    }, 20);
+    setTimeout(() => {
+      clearInterval(w);
+      const r = lg.report();
+      lg.stop();
+      console.log(JSON.stringify({ first, leaking: r.leaking, forcedGcs: r.heap.forcedGcs }));
+    }, 12000);`;
+  const [garbage, leak] = await Promise.all([runChild(['-e', child('garbage')]), runChild(['-e', child('leak')])]);
+  assert.equal(garbage.code, 0, garbage.stderr);
+  assert.equal(leak.code, 0, leak.stderr);
+  const g = JSON.parse(garbage.stdout);
+  assert.equal(g.first, null, `garbage was flagged: ${garbage.stdout}`);
+  assert.equal(g.leaking, false);
+  assert.ok(g.forcedGcs >= 1, `no confirming GC was forced: ${garbage.stdout}`);
+  assert.notEqual(JSON.parse(leak.stdout).first, null, `the leak was missed: ${leak.stdout}`);
+});
+
 test('register prints one start-up line, silenced by LEAKGUARD_QUIET=1', () => {
   const run = (env) =>
     spawnSync(process.execPath, ['-r', path.join(ROOT, 'register.js'), '-e', ''], {

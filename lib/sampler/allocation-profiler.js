@@ -11,6 +11,9 @@
 // between reads (lib/sampler/attribution.js, which also keeps the whole stack
 // and the growing builtin, and names candidate lines when a report is built).
 //
+// Its inspector session is also how a full GC is forced (collectGarbage),
+// with or without sampling: start() makes one even with allocations: false.
+//
 // Must never throw into user code: every inspector failure turns the profiler
 // off (`available = false`).
 

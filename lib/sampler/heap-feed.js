@@ -101,15 +101,17 @@ function checkLayout() {
 class HeapFeed {
   /**
    * @param {object} sampler NativeHeapSampler
-   * @param {{ intervalMs: number, profiler: object|null, nearHeapLimitFraction: number,
-   *   onNearLimit: (json: string) => void }} options
+   * @param {{ intervalMs: number, profiler: object|null, sampling: boolean,
+   *   nearHeapLimitFraction: number, onNearLimit: (json: string) => void }} options
+   *   `profiler` forces GCs (and samples allocations when `sampling`)
    */
-  constructor(sampler, { intervalMs, profiler, nearHeapLimitFraction, onNearLimit }) {
+  constructor(sampler, { intervalMs, profiler, sampling = true, nearHeapLimitFraction, onNearLimit }) {
     checkLayout();
     this.cells = sampler.feed();
     this.sampler = sampler;
     this.intervalMs = intervalMs;
     this.profiler = profiler;
+    this.sampling = sampling;
     this.onNearLimit = onNearLimit;
     const limit = v8.getHeapStatistics().heap_size_limit;
     this.cells[CELL.HEAP_LIMIT] = limit;
@@ -127,7 +129,7 @@ class HeapFeed {
   start() {
     // Sampling from the start, so that live bytes per allocation site exist
     // the moment growth is judged; the profile is read only on request.
-    if (this.profiler !== null) this.profiler.start();
+    if (this.profiler !== null && this.sampling) this.profiler.start();
     this.lastBeat = performance.now();
     this.beat();
     this.timer = realSetInterval(() => this.beat(), this.intervalMs);
@@ -175,7 +177,6 @@ class HeapFeed {
           this.publishAllocations(allocations);
           const ms = performance.now() - began;
           this.cells[CELL.FORCED_GC_MS] = ms;
-      this.cells[CELL.FORCED_GC_TOTAL_MS] += ms;
           this.cells[CELL.FORCED_GC_TOTAL_MS] += ms;
         });
       }
@@ -261,7 +262,11 @@ class HeapFeed {
     else if (typeof globalThis.gc === 'function') {
       globalThis.gc();
       done(null);
-    } else done(null); // no way to force one: the natural post-GC points decide
+    }
+    // Else no way to force one: nothing is written, and the natural post-GC
+    // points decide. A sample written as post-GC here would carry the
+    // garbage of the old generation into the confirmation, which compares
+    // it with an earlier point as if it were live memory.
     inBeat = false;
   }
 

@@ -179,10 +179,15 @@ function start(options) {
   let profiler = null;
   let feed;
   try {
-    profiler = o.allocations ? new AllocationProfiler({ samplingIntervalBytes: o.samplingIntervalBytes }) : null;
+    // The inspector session is opened even with allocations: false: it is
+    // how a confirming GC is forced (a full one, not V8's incremental kind
+    // that keeps what was allocated while it marked). Without sampling it
+    // costs nothing per allocation.
+    profiler = new AllocationProfiler({ samplingIntervalBytes: o.samplingIntervalBytes });
     feed = new HeapFeed(sampler, {
       intervalMs: o.intervalMs,
       profiler,
+      sampling: o.allocations,
       nearHeapLimitFraction: o.nearHeapLimitFraction,
       // Near the heap limit: the report is made and delivered synchronously,
       // on the JS thread, before V8 can abort.
@@ -195,7 +200,7 @@ function start(options) {
     sampler.shutdown(SHUTDOWN_TIMEOUT_MS); // never leave the thread behind
     throw err;
   }
-  const attributor = profiler === null ? null : new Attributor({ getScriptSource: (id) => profiler.scriptSource(id) });
+  const attributor = o.allocations ? new Attributor({ getScriptSource: (id) => profiler.scriptSource(id) }) : null;
   state = { sampler, feed, profiler, attributor, timers: false, listeners: false, options: o, token };
   try {
     feed.start();
