@@ -18,6 +18,30 @@ test('parses the frame shapes V8 prints', () => {
   assert.equal(parseFrame('not a frame'), null);
 });
 
+test('code without a file (node -e, a REPL line, a vm script) is user code; the -e wrapper is Node\'s', async () => {
+  for (const location of ['[eval]', '[stdin]', 'REPL3', 'evalmachine.<anonymous>', 'webpack-internal:///./src/app.js']) {
+    const frame = parseFrame(`    at handle (${location}:4:7)`);
+    assert.equal(frame.file, location);
+    assert.equal(frame.internal, false, location);
+  }
+  assert.equal(parseFrame('    at [eval]-wrapper:6:22').internal, true);
+  assert.equal(parseFrame('    at node:events:514:28').internal, true);
+  // End to end: a listener leak in `node -e` code is named at its [eval] line.
+  const { spawnSync } = require('node:child_process');
+  const src = [
+    "const { EventEmitter } = require('node:events');",
+    "const { trackListeners, listeners } = require(process.argv[1]);",
+    'trackListeners();',
+    'const bus = new EventEmitter();',
+    'for (let i = 0; i < 5; i++) bus.on("cfg", () => i);',
+    'console.log(JSON.stringify(listeners().map((r) => r.site)));',
+  ].join('\n');
+  const out = spawnSync(process.execPath, ['-e', src, path.resolve(__dirname, '..')], { encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  const sites = JSON.parse(out.stdout);
+  assert.ok(sites.some((s) => s && s.file === '[eval]' && s.line === 5), out.stdout);
+});
+
 test('parseStack skips the message lines', () => {
   const frames = parseStack('Error: boom\n  with: two lines\n    at f (/a.js:1:2)\n    at g (/b.js:3:4)');
   assert.deepEqual(frames.map((f) => f.file), ['/a.js', '/b.js']);

@@ -5,7 +5,8 @@
 // but marked, so a report can say "inside a dependency, called from here".
 //
 // Sites are 1-based (line and column as stack traces print them) and `file` is
-// an absolute path, never a file:// URL.
+// an absolute path, never a file:// URL, or, for code that has no file
+// ([eval], a REPL line, a vm script), the name its stack frames print.
 
 const path = require('node:path');
 const { fileURLToPath } = require('node:url');
@@ -29,8 +30,13 @@ function toPath(location) {
   return location;
 }
 
+// Node's own code: `node:` modules, the `internal/` paths some builds print,
+// and the wrapper `node -e` runs its script in. Other locations that are not
+// paths ([eval], [stdin], REPL lines, vm scripts, webpack-internal:///…)
+// are the user's code without a file on disk: their sites are kept as
+// printed, and attribution reads their source through the inspector.
 function isInternal(file) {
-  return file.startsWith('node:') || file.startsWith('internal/') || !path.isAbsolute(file);
+  return file.startsWith('node:') || file.startsWith('internal/') || file === '[eval]-wrapper' || file === 'native';
 }
 
 function isOwn(file) {
