@@ -20,6 +20,10 @@
 // core, as a Node service's main thread has, and what leakguard costs (its
 // wrappers, its sampler thread) is paid inside that core.
 //
+// compareHttpPaired is the other way round: two servers share one core and
+// are loaded at the same time, so their ratio needs no quiet machine (see
+// its comment).
+//
 // Must never: leave a server running (children are killed on exit and on
 // error), or report a figure without the rounds it came from.
 
@@ -107,6 +111,68 @@ async function compareHttp(variants, { rounds = 9, seconds = 3, connections = 50
       perRound: results[name].map((x) => Math.round(x.reqPerSec)),
     }));
     return { pinned, rounds, seconds, connections, rows };
+  } finally {
+    stopAll();
+    process.removeListener('exit', stopAll);
+  }
+}
+
+/**
+ * Paired on one core: the baseline and `variant` run at the same time, both
+ * pinned to the last core (the load generator, this process, to the first),
+ * each driven by its own autocannon for the same seconds. The kernel shares
+ * the core between the two servers, so whatever else takes or slows that
+ * core (another tenant, frequency) hits both in the same instant, which
+ * rounds taken one server after the other cannot give. Per round: the
+ * requests each served (equal shares of the core: their ratio is the
+ * throughput ratio) and the CPU each used per request. Which load generator
+ * starts first alternates by round. `busyPct` is the two servers' CPU over
+ * the round's wall time: below ~90% the load generator, not the servers,
+ * set the pace, and the ratio reads too close to 100%.
+ * Returns { pinned, rounds, seconds, ratioPct, range, cpuRatioPct, busyPct, perRound }.
+ */
+async function compareHttpPaired(baseline, variant, { rounds = 10, seconds = 3, connections = 25, warmupRounds = 2 } = {}) {
+  const pinned = hasTaskset();
+  if (pinned) spawnSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
+  const servers = [];
+  const stopAll = () => {
+    for (const s of servers) s.child.kill();
+  };
+  process.once('exit', stopAll);
+  try {
+    servers.push(await startServer(baseline, pinned), await startServer(variant, pinned));
+    const ratios = [];
+    const cpuRatios = [];
+    const busy = [];
+    for (let r = -warmupRounds; r < rounds; r++) {
+      const before = await Promise.all(servers.map(serverCpu));
+      const started = process.hrtime.bigint();
+      const served = [0, 0];
+      const order = r % 2 === 0 ? [0, 1] : [1, 0];
+      await Promise.all(
+        order.map(async (i) => {
+          served[i] = (await autocannon({ url: servers[i].url, connections, pipelining: 1, duration: seconds })).requests.total;
+        }),
+      );
+      const wallMicros = Number(process.hrtime.bigint() - started) / 1000;
+      const after = await Promise.all(servers.map(serverCpu));
+      if (r < 0) continue; // warm-up: both servers hot before anything counts
+      const used = [after[0] - before[0], after[1] - before[1]];
+      ratios.push(served[1] / Math.max(1, served[0]));
+      cpuRatios.push(used[0] / Math.max(1, served[0]) / (used[1] / Math.max(1, served[1])));
+      busy.push((used[0] + used[1]) / wallMicros);
+    }
+    const pct = (x) => Number((x * 100).toFixed(1));
+    return {
+      pinned,
+      rounds,
+      seconds,
+      ratioPct: pct(median(ratios)),
+      range: [pct(Math.min(...ratios)), pct(Math.max(...ratios))],
+      cpuRatioPct: pct(median(cpuRatios)),
+      busyPct: pct(median(busy)),
+      perRound: ratios.map(pct),
+    };
   } finally {
     stopAll();
     process.removeListener('exit', stopAll);
@@ -238,4 +304,4 @@ function helloServer(handler = '(req, res) => res.end("hello world")', prelude =
     process.on('disconnect', () => process.exit(0));`;
 }
 
-module.exports = { compareHttp, profileHttp, printProfiles, helloServer };
+module.exports = { compareHttp, compareHttpPaired, profileHttp, printProfiles, helloServer };

@@ -9,8 +9,17 @@
 //              an app-wide emitter and removes it on close (plus the
 //              listeners Node's own http server adds per socket/request)
 //
-// Two methods:
-//   (default)        A/B throughput: the servers run side by side, rounds
+// Three methods:
+//   (default)        paired on one core: bare and one variant run at the
+//                    same time, both pinned to one core and loaded by their
+//                    own autocannon from the other (compareHttpPaired in
+//                    bench/http-compare.js); the kernel shares the core, so
+//                    machine drift hits both in the same instant. Median of
+//                    per-round ratios over --rounds, their range, and a bare
+//                    server paired with another bare one (A/A: what the
+//                    method reads when nothing differs). --parts adds each
+//                    part of leakguard on its own.
+//   --alternating    A/B throughput: the servers run side by side, rounds
 //                    alternate between them (order rotating), the server
 //                    pinned to one core and the load generator to the other
 //                    (bench/http-compare.js); median ratio and spread over
@@ -24,7 +33,8 @@
 //                    the slope between a short and a long run, so start-up
 //                    cancels out. Deterministic where wall time is not.
 //
-// Run: node bench/http-realistic.js [--rounds N] [--seconds S] [--handler hello|realistic]
+// Run: node bench/http-realistic.js [--rounds N] [--seconds S] [--handler hello|realistic] [--parts]
+//      node bench/http-realistic.js --alternating [--rounds N] [--seconds S] [--handler hello|realistic]
 //      node bench/http-realistic.js --instructions [--handler hello|realistic]   (needs valgrind)
 //
 // Must never: leave a server running (children are killed on exit), or send
@@ -34,7 +44,7 @@ const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
 const { spawn } = require('node:child_process');
-const { compareHttp, helloServer } = require('./http-compare');
+const { compareHttp, compareHttpPaired, helloServer } = require('./http-compare');
 
 const ROOT = path.resolve(__dirname, '..');
 const REGISTER = path.join(ROOT, 'register.js');
@@ -96,6 +106,43 @@ async function throughput(handlers, rounds, seconds) {
       'A/A cpu/req ratio %': again.cpuRatioPct,
     });
     console.log(JSON.stringify(rows[rows.length - 1]));
+  }
+  console.table(rows);
+}
+
+// What each paired run sets against bare (everything on, then each part of
+// leakguard alone, through register's environment variables).
+const OFF = { LEAKGUARD_TIMERS: '0', LEAKGUARD_LISTENERS: '0', LEAKGUARD_ALLOCATIONS: '0' };
+const PAIRED = {
+  'bare again (A/A)': null,
+  'everything on': {},
+  'sampler only': OFF,
+  'timers patch': { ...OFF, LEAKGUARD_TIMERS: '1' },
+  'listener ledger': { ...OFF, LEAKGUARD_LISTENERS: '1' },
+  'allocation sampling': { ...OFF, LEAKGUARD_ALLOCATIONS: '1' },
+};
+
+async function paired(handlers, rounds, seconds, parts) {
+  const variants = parts ? Object.keys(PAIRED) : ['bare again (A/A)', 'everything on'];
+  console.log(`node ${process.version}, ${os.cpus().length} cpus; paired on one core, ${rounds} rounds of ${seconds} s (+2 warm-up), 25 connections per server`);
+  const rows = [];
+  for (const name of handlers) {
+    const source = helloServer(HANDLERS[name], PRELUDE);
+    for (const variant of variants) {
+      const env = PAIRED[variant];
+      const other = env === null ? { source } : { nodeArgs: ['-r', REGISTER], env: { LEAKGUARD_QUIET: '1', ...env }, source };
+      const r = await compareHttpPaired({ source }, other, { rounds, seconds });
+      rows.push({
+        handler: name,
+        variant,
+        pinned: r.pinned,
+        'variant/bare % (median)': r.ratioPct,
+        'range %': `${r.range[0].toFixed(1)}–${r.range[1].toFixed(1)}`,
+        'cpu/req ratio %': r.cpuRatioPct,
+        'server core busy %': r.busyPct,
+      });
+      console.log(JSON.stringify(rows[rows.length - 1]));
+    }
   }
   console.table(rows);
 }
@@ -201,7 +248,8 @@ async function main() {
   const only = arg('--handler', null);
   const handlers = Object.keys(HANDLERS).filter((h) => only === null || h === only);
   if (process.argv.includes('--instructions')) await instructions(handlers);
-  else await throughput(handlers, Number(arg('--rounds', 8)), Number(arg('--seconds', 3)));
+  else if (process.argv.includes('--alternating')) await throughput(handlers, Number(arg('--rounds', 8)), Number(arg('--seconds', 3)));
+  else await paired(handlers, Number(arg('--rounds', 10)), Number(arg('--seconds', 3)), process.argv.includes('--parts'));
 }
 
 main().catch((err) => {
