@@ -18,7 +18,9 @@
 //                    per-round ratios over --rounds, their range, and a bare
 //                    server paired with another bare one (A/A: what the
 //                    method reads when nothing differs). --parts adds each
-//                    part of leakguard on its own.
+//                    part of leakguard on its own, and the floor of wrapping
+//                    EventEmitter's methods at all (bench/wrap-floor.js);
+//                    --variants picks some of them by name.
 //   --alternating    A/B throughput: the servers run side by side, rounds
 //                    alternate between them (order rotating), the server
 //                    pinned to one core and the load generator to the other
@@ -33,7 +35,7 @@
 //                    the slope between a short and a long run, so start-up
 //                    cancels out. Deterministic where wall time is not.
 //
-// Run: node bench/http-realistic.js [--rounds N] [--seconds S] [--handler hello|realistic] [--parts]
+// Run: node bench/http-realistic.js [--rounds N] [--seconds S] [--handler hello|realistic] [--parts | --variants a,b]
 //      node bench/http-realistic.js --alternating [--rounds N] [--seconds S] [--handler hello|realistic]
 //      node bench/http-realistic.js --instructions [--handler hello|realistic]   (needs valgrind)
 //
@@ -120,17 +122,27 @@ const PAIRED = {
   'timers patch': { ...OFF, LEAKGUARD_TIMERS: '1' },
   'listener ledger': { ...OFF, LEAKGUARD_LISTENERS: '1' },
   'allocation sampling': { ...OFF, LEAKGUARD_ALLOCATIONS: '1' },
+  // No leakguard: the six EventEmitter methods the ledger wraps, wrapped by
+  // functions that only call the original (bench/wrap-floor.js).
+  'wrappers only (floor)': 'floor',
 };
 
 async function paired(handlers, rounds, seconds, parts) {
-  const variants = parts ? Object.keys(PAIRED) : ['bare again (A/A)', 'everything on'];
+  const chosen = arg('--variants', null);
+  const variants = chosen !== null ? chosen.split(',') : parts ? Object.keys(PAIRED) : ['bare again (A/A)', 'everything on'];
+  for (const v of variants) if (!(v in PAIRED)) throw new Error(`unknown variant ${JSON.stringify(v)}; one of: ${Object.keys(PAIRED).join(', ')}`);
   console.log(`node ${process.version}, ${os.cpus().length} cpus; paired on one core, ${rounds} rounds of ${seconds} s (+2 warm-up), 25 connections per server`);
   const rows = [];
   for (const name of handlers) {
     const source = helloServer(HANDLERS[name], PRELUDE);
     for (const variant of variants) {
       const env = PAIRED[variant];
-      const other = env === null ? { source } : { nodeArgs: ['-r', REGISTER], env: { LEAKGUARD_QUIET: '1', ...env }, source };
+      const other =
+        env === null
+          ? { source }
+          : env === 'floor'
+            ? { nodeArgs: ['-r', path.join(__dirname, 'wrap-floor.js')], source }
+            : { nodeArgs: ['-r', REGISTER], env: { LEAKGUARD_QUIET: '1', ...env }, source };
       const r = await compareHttpPaired({ source }, other, { rounds, seconds });
       rows.push({
         handler: name,
