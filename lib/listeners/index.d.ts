@@ -1,4 +1,4 @@
-/** A source position: 1-based line and column, `file` an absolute path (or `node:…` for Node's own code). */
+/** A source position: 1-based line and column, `file` an absolute path (`node:…` for Node's own code; for code with no file, such as `node -e` or a REPL line, the name its stack frames print: `[eval]`, `REPL1`). */
 export interface ListenerSite {
   file: string;
   line: number;

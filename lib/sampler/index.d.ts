@@ -1,6 +1,6 @@
 // Types of the HeapSampler's public API (lib/sampler/index.js).
 
-/** A source position: 1-based line and column, `file` an absolute path. */
+/** A source position: 1-based line and column, `file` an absolute path (for code with no file, such as `node -e` or a REPL line, the name its stack frames print: `[eval]`, `REPL1`). */
 export interface ReportSite {
   file: string;
   line: number;

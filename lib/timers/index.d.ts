@@ -1,4 +1,4 @@
-/** A source position: 1-based line and column, `file` an absolute path. */
+/** A source position: 1-based line and column, `file` an absolute path (for code with no file, such as `node -e` or a REPL line, the name its stack frames print: `[eval]`, `REPL1`). */
 export interface TimerSite {
   file: string;
   line: number;
