@@ -78,22 +78,37 @@ async function drive(server, seconds, connections) {
 }
 
 /**
+ * Starts the servers of `specs` (pinned when taskset is there, this process
+ * then on the first core), calls `fn(servers, pinned)`, and kills them all
+ * afterwards, also when the process exits meanwhile.
+ */
+async function withServers(specs, fn) {
+  const pinned = hasTaskset();
+  if (pinned) spawnSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
+  const servers = [];
+  const stopAll = () => {
+    for (const s of servers) s.child.kill();
+  };
+  process.once('exit', stopAll);
+  try {
+    for (const spec of specs) servers.push(await startServer(spec, pinned));
+    return await fn(servers, pinned);
+  } finally {
+    stopAll();
+    process.removeListener('exit', stopAll);
+  }
+}
+
+/**
  * Compares `variants` ({ name: { nodeArgs, env, source } }; the first is the
  * baseline; `source` must answer the 'cpu' IPC message as helloServer's does).
  * Returns { pinned, rounds, seconds, rows: [{ variant, medianReqPerSec,
  * ratioPct, cpuMicrosPerRequest, cpuRatioPct, perRound }] }.
  */
 async function compareHttp(variants, { rounds = 9, seconds = 3, connections = 50 } = {}) {
-  const pinned = hasTaskset();
-  if (pinned) spawnSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
   const names = Object.keys(variants);
-  const servers = {};
-  const stopAll = () => {
-    for (const s of Object.values(servers)) s.child.kill();
-  };
-  process.once('exit', stopAll);
-  try {
-    for (const name of names) servers[name] = await startServer(variants[name], pinned);
+  return withServers(Object.values(variants), async (list, pinned) => {
+    const servers = Object.fromEntries(names.map((name, i) => [name, list[i]]));
     for (const name of names) await drive(servers[name], 1, connections); // warm-up, each hot
     const results = Object.fromEntries(names.map((n) => [n, []]));
     for (let i = 0; i < rounds; i++) {
@@ -111,10 +126,7 @@ async function compareHttp(variants, { rounds = 9, seconds = 3, connections = 50
       perRound: results[name].map((x) => Math.round(x.reqPerSec)),
     }));
     return { pinned, rounds, seconds, connections, rows };
-  } finally {
-    stopAll();
-    process.removeListener('exit', stopAll);
-  }
+  });
 }
 
 /**
@@ -132,15 +144,7 @@ async function compareHttp(variants, { rounds = 9, seconds = 3, connections = 50
  * Returns { pinned, rounds, seconds, ratioPct, range, cpuRatioPct, busyPct, perRound }.
  */
 async function compareHttpPaired(baseline, variant, { rounds = 10, seconds = 3, connections = 25, warmupRounds = 2 } = {}) {
-  const pinned = hasTaskset();
-  if (pinned) spawnSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
-  const servers = [];
-  const stopAll = () => {
-    for (const s of servers) s.child.kill();
-  };
-  process.once('exit', stopAll);
-  try {
-    servers.push(await startServer(baseline, pinned), await startServer(variant, pinned));
+  return withServers([baseline, variant], async (servers, pinned) => {
     const ratios = [];
     const cpuRatios = [];
     const busy = [];
@@ -173,10 +177,7 @@ async function compareHttpPaired(baseline, variant, { rounds = 10, seconds = 3, 
       busyPct: pct(median(busy)),
       perRound: ratios.map(pct),
     };
-  } finally {
-    stopAll();
-    process.removeListener('exit', stopAll);
-  }
+  });
 }
 
 /**

@@ -112,38 +112,31 @@ async function throughput(handlers, rounds, seconds) {
   console.table(rows);
 }
 
-// What each paired run sets against bare (everything on, then each part of
-// leakguard alone, through register's environment variables).
+// What each paired run sets against bare: the server spec for a handler's
+// source (everything on, then each part of leakguard alone through
+// register's environment variables).
 const OFF = { LEAKGUARD_TIMERS: '0', LEAKGUARD_LISTENERS: '0', LEAKGUARD_ALLOCATIONS: '0' };
+const guardedBy = (env) => (source) => ({ nodeArgs: ['-r', REGISTER], env: { LEAKGUARD_QUIET: '1', ...env }, source });
 const PAIRED = {
-  'bare again (A/A)': null,
-  'everything on': {},
-  'sampler only': OFF,
-  'timers patch': { ...OFF, LEAKGUARD_TIMERS: '1' },
-  'listener ledger': { ...OFF, LEAKGUARD_LISTENERS: '1' },
-  'allocation sampling': { ...OFF, LEAKGUARD_ALLOCATIONS: '1' },
+  'bare again (A/A)': (source) => ({ source }),
+  'everything on': guardedBy({}),
+  'sampler only': guardedBy(OFF),
+  'timers patch': guardedBy({ ...OFF, LEAKGUARD_TIMERS: '1' }),
+  'listener ledger': guardedBy({ ...OFF, LEAKGUARD_LISTENERS: '1' }),
+  'allocation sampling': guardedBy({ ...OFF, LEAKGUARD_ALLOCATIONS: '1' }),
   // No leakguard: the six EventEmitter methods the ledger wraps, wrapped by
   // functions that only call the original (bench/wrap-floor.js).
-  'wrappers only (floor)': 'floor',
+  'wrappers only (floor)': (source) => ({ nodeArgs: ['-r', path.join(__dirname, 'wrap-floor.js')], source }),
 };
 
-async function paired(handlers, rounds, seconds, parts) {
-  const chosen = arg('--variants', null);
-  const variants = chosen !== null ? chosen.split(',') : parts ? Object.keys(PAIRED) : ['bare again (A/A)', 'everything on'];
+async function paired(handlers, variants, rounds, seconds) {
   for (const v of variants) if (!(v in PAIRED)) throw new Error(`unknown variant ${JSON.stringify(v)}; one of: ${Object.keys(PAIRED).join(', ')}`);
   console.log(`node ${process.version}, ${os.cpus().length} cpus; paired on one core, ${rounds} rounds of ${seconds} s (+2 warm-up), 25 connections per server`);
   const rows = [];
   for (const name of handlers) {
     const source = helloServer(HANDLERS[name], PRELUDE);
     for (const variant of variants) {
-      const env = PAIRED[variant];
-      const other =
-        env === null
-          ? { source }
-          : env === 'floor'
-            ? { nodeArgs: ['-r', path.join(__dirname, 'wrap-floor.js')], source }
-            : { nodeArgs: ['-r', REGISTER], env: { LEAKGUARD_QUIET: '1', ...env }, source };
-      const r = await compareHttpPaired({ source }, other, { rounds, seconds });
+      const r = await compareHttpPaired({ source }, PAIRED[variant](source), { rounds, seconds });
       rows.push({
         handler: name,
         variant,
@@ -261,7 +254,11 @@ async function main() {
   const handlers = Object.keys(HANDLERS).filter((h) => only === null || h === only);
   if (process.argv.includes('--instructions')) await instructions(handlers);
   else if (process.argv.includes('--alternating')) await throughput(handlers, Number(arg('--rounds', 8)), Number(arg('--seconds', 3)));
-  else await paired(handlers, Number(arg('--rounds', 10)), Number(arg('--seconds', 3)), process.argv.includes('--parts'));
+  else {
+    const chosen = arg('--variants', null);
+    const variants = chosen !== null ? chosen.split(',') : process.argv.includes('--parts') ? Object.keys(PAIRED) : ['bare again (A/A)', 'everything on'];
+    await paired(handlers, variants, Number(arg('--rounds', 10)), Number(arg('--seconds', 3)));
+  }
 }
 
 main().catch((err) => {

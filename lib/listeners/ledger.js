@@ -120,8 +120,8 @@ function classOf(emitter) {
  * slot of a long-lived array through the write barrier, on every removal.
  * The pairs are compacted once they are half the list. The first event's list
  * is inline (`ev`, `list`); `events` (a Map) exists only once a second event
- * is seen, and `ev`/`list` then cache the last one used. `targets` holds EventTarget entries with
- * their capture/once flags.
+ * is seen, and `ev`/`list` then cache the last one used. `targets` holds
+ * EventTarget entries with their capture/once flags.
  */
 class Book {
   constructor(ledger) {
