@@ -92,6 +92,7 @@ const MAX_BACKOFF = 7;
 const CLASS_FIRST_CHECKS = 8;
 const CLASS_RECHECK_TICKS = 5;
 const CLASSES_PER_EVENT = 16;
+const RECENT_CLASS_EVENTS = 8;
 
 /**
  * The emitter's class (its `constructor`: a property load, where
@@ -330,6 +331,10 @@ class ListenerLedger {
     this.namesEvent = undefined; // the event of the last byName lookup, and its map
     this.names = undefined;
     this.byClass = new Map(); // event → [emitter class, KeyState, …], for functions not known by identity
+    // The last few events looked up in byClass, [event, pairs, …]: a request
+    // adds fresh functions for a handful of events, and a strict-equality
+    // scan of a few (mostly internalized) strings costs less than Map#get.
+    this.recentClassEvents = [];
     this.classStates = []; // every KeyState of byClass
     this.ticks = 0; // rotations so far
     this.books = new WeakMap(); // emitter → Book, only where the private field was refused
@@ -463,10 +468,22 @@ class ListenerLedger {
 
   /** The class key's state for (emitter class, event), or undefined. */
   classState(cls, event) {
-    const pairs = this.byClass.get(event);
+    const pairs = this.classPairs(event);
     if (pairs === undefined) return undefined;
     for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === cls) return pairs[i + 1];
     return undefined;
+  }
+
+  /** byClass's [class, KeyState, …] for `event`, through recentClassEvents; undefined when none. */
+  classPairs(event) {
+    const recent = this.recentClassEvents;
+    for (let i = 0; i < recent.length; i += 2) if (recent[i] === event) return recent[i + 1];
+    const pairs = this.byClass.get(event);
+    if (pairs !== undefined) {
+      if (recent.length >= 2 * RECENT_CLASS_EVENTS) recent.splice(recent.length - 2, 2);
+      recent.unshift(event, pairs);
+    }
+    return pairs;
   }
 
   /**
@@ -859,6 +876,7 @@ class ListenerLedger {
     this.rows.clear();
     this.byName.clear();
     this.byClass.clear();
+    this.recentClassEvents = [];
     this.classStates = [];
     this.onceTargets.clear();
   }
