@@ -30,14 +30,18 @@
 //                    server measured the same way (A/A) shows how far the
 //                    method reads from 100% when nothing differs.
 //   --instructions   instructions per request of the whole server process
-//                    (every thread: JS, GC, leakguard's sampler thread) under
-//                    valgrind's callgrind, over a fixed number of requests:
-//                    the slope between a short and a long run, so start-up
-//                    cancels out. Deterministic where wall time is not.
+//                    (every thread: JS, GC, JIT, leakguard's sampler thread)
+//                    under valgrind's callgrind, counted over a window of
+//                    requests (--window) that starts once --warm requests
+//                    have been served, so start-up and tiering up are left
+//                    out, with a fixed young-generation size in every
+//                    variant (see windowed()). Far less noisy than wall
+//                    time; a second bare server (A/A) shows how far it reads
+//                    from 0 when nothing differs.
 //
 // Run: node bench/http-realistic.js [--rounds N] [--seconds S] [--handler hello|realistic] [--parts | --variants a,b]
 //      node bench/http-realistic.js --alternating [--rounds N] [--seconds S] [--handler hello|realistic]
-//      node bench/http-realistic.js --instructions [--handler hello|realistic]   (needs valgrind)
+//      node bench/http-realistic.js --instructions [--handler hello|realistic] [--variants a,b] [--warm N] [--window N]   (needs valgrind)
 //
 // Must never: leave a server running (children are killed on exit), or send
 // traffic anywhere but 127.0.0.1.
@@ -45,7 +49,7 @@
 const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
-const { spawn } = require('node:child_process');
+const { spawn, execFileSync } = require('node:child_process');
 const { compareHttp, compareHttpPaired, helloServer } = require('./http-compare');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -152,57 +156,60 @@ async function paired(handlers, variants, rounds, seconds) {
   console.table(rows);
 }
 
-/** Sends `count` GET requests to `port`, `concurrency` at a time, over keep-alive. */
-function load(port, count, concurrency = 1) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  let sent = 0;
+/** Sends `count` GET requests to `port` over `agent` (keep-alive), one at a time. */
+function load(port, count, agent) {
   let done = 0;
   return new Promise((resolve, reject) => {
     const next = () => {
-      if (sent === count) return;
-      sent++;
       http
         .get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
           res.resume();
           res.on('end', () => {
-            done++;
-            if (done === count) {
-              agent.destroy();
-              resolve();
-            } else next();
+            if (++done === count) resolve();
+            else next();
           });
         })
         .on('error', reject);
     };
-    for (let i = 0; i < concurrency; i++) next();
+    next();
   });
 }
 
-// Guarded variants for --instructions. Under callgrind a request takes ~50x
-// its normal wall time, so work leakguard does per second (the sampler tick)
-// is charged ~50x too per request; `guarded, slow tick` runs the sampler at
-// its longest interval to show the per-request cost alone, and the two parts
-// (timers, listeners) are shown apart.
+// Variants for --instructions. Under callgrind a request takes tens of times
+// its normal wall time, so work leakguard does per second (the sampler tick,
+// the ledger's clock) would be charged tens of times over per request: the
+// guarded variants run the sampler at its longest interval, and the parts
+// are shown apart.
 const GUARDED = {
-  guarded: {},
-  'guarded, slow tick': { LEAKGUARD_INTERVAL_MS: '600000' },
+  'bare again (A/A)': null,
+  guarded: { LEAKGUARD_INTERVAL_MS: '600000' },
   'timers only': { LEAKGUARD_LISTENERS: '0', LEAKGUARD_ALLOCATIONS: '0', LEAKGUARD_INTERVAL_MS: '600000' },
   'listeners only': { LEAKGUARD_TIMERS: '0', LEAKGUARD_ALLOCATIONS: '0', LEAKGUARD_INTERVAL_MS: '600000' },
 };
 
-/** Instructions of a whole server process that served `count` requests; env = null: bare. */
-function collected(name, env, count) {
+/**
+ * Instructions per request of a whole server process (every thread: JS, GC,
+ * JIT, leakguard's sampler thread) in a window of `window` requests, counted
+ * only once `warm` requests have been served, so that start-up and tiering
+ * up are outside the count; env = null: bare.
+ */
+function windowed(name, env, warm, window) {
   const source = `${PRELUDE}
     const http = require('node:http');
     const server = http.createServer(${HANDLERS[name]});
     server.listen(0, '127.0.0.1', () => console.log('PORT ' + server.address().port));
     process.stdin.on('data', () => server.close(() => process.exit(0)));`;
-  const nodeArgs = env === null ? [] : ['-r', REGISTER];
-  const args = ['--tool=callgrind', '--smc-check=all-non-file', '--callgrind-out-file=/dev/null', process.execPath, ...nodeArgs, '-e', source];
+  // V8 sizes the young generation from how much survives a scavenge, and
+  // leakguard's own objects change that: with the default sizing a guarded
+  // server can run fewer scavenges per request than bare and read below it.
+  // A fixed size makes scavenges follow what is allocated, in every variant.
+  const nodeArgs = ['--min-semi-space-size=16', '--max-semi-space-size=16', ...(env === null ? [] : ['-r', REGISTER])];
+  const args = ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', '--callgrind-out-file=/dev/null', process.execPath, ...nodeArgs, '-e', source];
   const child = spawn('valgrind', args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env, LEAKGUARD_QUIET: '1' } });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  const control = (on) => execFileSync('callgrind_control', ['-i', on ? 'on' : 'off', String(child.pid)], { stdio: 'ignore' });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', async (d) => {
@@ -211,13 +218,18 @@ function collected(name, env, count) {
       const m = /PORT (\d+)/.exec(out);
       if (m === null) return;
       out = null;
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
       try {
-        await load(Number(m[1]), count);
+        await load(Number(m[1]), warm, agent);
+        control(true);
+        await load(Number(m[1]), window, agent);
+        control(false);
+        agent.destroy();
         child.stdin.end('stop\n');
         await exited;
         const c = /Collected : (\d+)/.exec(stderr);
         if (c === null) reject(new Error(`callgrind printed no total: ${stderr.slice(-400)}`));
-        else resolve(Number(c[1]));
+        else resolve(Number(c[1]) / window);
       } catch (err) {
         child.kill('SIGKILL');
         reject(err);
@@ -227,22 +239,19 @@ function collected(name, env, count) {
   });
 }
 
-async function instructions(handlers) {
-  const SMALL = Number(arg('--small', 500));
-  const LARGE = Number(arg('--large', 2500));
-  console.log(`node ${process.version}; instructions per request under callgrind, slope ${SMALL}→${LARGE} requests, one keep-alive connection (requests in sequence: the same work per request whatever the timing)`);
+async function instructions(handlers, chosen) {
+  for (const v of chosen ?? []) if (!(v in GUARDED)) throw new Error(`unknown variant ${JSON.stringify(v)}; one of: ${Object.keys(GUARDED).join(', ')}`);
+  const WARM = Number(arg('--warm', 10_000));
+  const WINDOW = Number(arg('--window', 10_000));
+  console.log(`node ${process.version}; instructions per request under callgrind: ${WINDOW} requests counted after ${WARM} uncounted, one keep-alive connection (requests in sequence: the same work per request whatever the timing)`);
   const rows = [];
   for (const name of handlers) {
-    const perRequest = async (env) => {
-      const a = await collected(name, env, SMALL);
-      const b = await collected(name, env, LARGE);
-      return (b - a) / (LARGE - SMALL);
-    };
-    const bare = await perRequest(null);
-    rows.push({ handler: name, variant: 'bare', 'instr/req': Math.round(bare), 'overhead %': 0 });
+    const bare = await windowed(name, null, WARM, WINDOW);
+    rows.push({ handler: name, variant: 'bare', 'instr/req': Math.round(bare), 'added instr/req': 0, 'overhead %': 0 });
     for (const [variant, env] of Object.entries(GUARDED)) {
-      const n = await perRequest(env);
-      rows.push({ handler: name, variant, 'instr/req': Math.round(n), 'overhead %': Number(((n / bare - 1) * 100).toFixed(1)) });
+      if (chosen !== null && !chosen.includes(variant)) continue;
+      const n = await windowed(name, env, WARM, WINDOW);
+      rows.push({ handler: name, variant, 'instr/req': Math.round(n), 'added instr/req': Math.round(n - bare), 'overhead %': Number(((n / bare - 1) * 100).toFixed(1)) });
       console.log(JSON.stringify(rows[rows.length - 1]));
     }
   }
@@ -252,10 +261,10 @@ async function instructions(handlers) {
 async function main() {
   const only = arg('--handler', null);
   const handlers = Object.keys(HANDLERS).filter((h) => only === null || h === only);
-  if (process.argv.includes('--instructions')) await instructions(handlers);
+  const chosen = arg('--variants', null);
+  if (process.argv.includes('--instructions')) await instructions(handlers, chosen === null ? null : chosen.split(','));
   else if (process.argv.includes('--alternating')) await throughput(handlers, Number(arg('--rounds', 8)), Number(arg('--seconds', 3)));
   else {
-    const chosen = arg('--variants', null);
     const variants = chosen !== null ? chosen.split(',') : process.argv.includes('--parts') ? Object.keys(PAIRED) : ['bare again (A/A)', 'everything on'];
     await paired(handlers, variants, Number(arg('--rounds', 10)), Number(arg('--seconds', 3)));
   }
