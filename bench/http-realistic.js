@@ -37,15 +37,19 @@
 //                    out, with a fixed young-generation size in every
 //                    variant (see windowed()). Far less noisy than wall
 //                    time; a second bare server (A/A) shows how far it reads
-//                    from 0 when nothing differs.
+//                    from 0 when nothing differs. --attribute also prints,
+//                    per variant, the functions whose instructions per
+//                    request differ most from bare (JavaScript named through
+//                    node --perf-basic-prof).
 //
 // Run: node bench/http-realistic.js [--rounds N] [--seconds S] [--handler hello|realistic] [--parts | --variants a,b]
 //      node bench/http-realistic.js --alternating [--rounds N] [--seconds S] [--handler hello|realistic]
-//      node bench/http-realistic.js --instructions [--handler hello|realistic] [--variants a,b] [--warm N] [--window N]   (needs valgrind)
+//      node bench/http-realistic.js --instructions [--handler hello|realistic] [--variants a,b] [--warm N] [--window N] [--attribute]   (needs valgrind)
 //
 // Must never: leave a server running (children are killed on exit), or send
 // traffic anywhere but 127.0.0.1.
 
+const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
@@ -193,7 +197,7 @@ const GUARDED = {
  * only once `warm` requests have been served, so that start-up and tiering
  * up are outside the count; env = null: bare.
  */
-function windowed(name, env, warm, window) {
+function windowed(name, env, warm, window, attribute = false) {
   const source = `${PRELUDE}
     const http = require('node:http');
     const server = http.createServer(${HANDLERS[name]});
@@ -203,8 +207,9 @@ function windowed(name, env, warm, window) {
   // leakguard's own objects change that: with the default sizing a guarded
   // server can run fewer scavenges per request than bare and read below it.
   // A fixed size makes scavenges follow what is allocated, in every variant.
-  const nodeArgs = ['--min-semi-space-size=16', '--max-semi-space-size=16', ...(env === null ? [] : ['-r', REGISTER])];
-  const args = ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', '--callgrind-out-file=/dev/null', process.execPath, ...nodeArgs, '-e', source];
+  const nodeArgs = ['--min-semi-space-size=16', '--max-semi-space-size=16', ...(attribute ? ['--perf-basic-prof'] : []), ...(env === null ? [] : ['-r', REGISTER])];
+  const outFile = attribute ? path.join(os.tmpdir(), `leakguard-callgrind-${process.pid}-${Date.now()}.out`) : '/dev/null';
+  const args = ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${outFile}`, process.execPath, ...nodeArgs, '-e', source];
   const child = spawn('valgrind', args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env, LEAKGUARD_QUIET: '1' } });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -229,7 +234,8 @@ function windowed(name, env, warm, window) {
         await exited;
         const c = /Collected : (\d+)/.exec(stderr);
         if (c === null) reject(new Error(`callgrind printed no total: ${stderr.slice(-400)}`));
-        else resolve(Number(c[1]) / window);
+        else if (!attribute) resolve(Number(c[1]) / window);
+        else resolve({ perRequest: Number(c[1]) / window, byFunction: byFunction(outFile, child.pid, window) });
       } catch (err) {
         child.kill('SIGKILL');
         reject(err);
@@ -239,6 +245,56 @@ function windowed(name, env, warm, window) {
   });
 }
 
+/**
+ * Instructions per request by function, from a callgrind output file: V8's
+ * compiled JavaScript has no symbols, so its addresses are named from the
+ * perf map `node --perf-basic-prof` wrote (/tmp/perf-<pid>.map). Both files
+ * are removed.
+ */
+function byFunction(outFile, pid, window) {
+  const mapFile = `/tmp/perf-${pid}.map`;
+  const ranges = [];
+  for (const line of fs.readFileSync(mapFile, 'utf8').split('\n')) {
+    const m = /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
+    if (m !== null) ranges.push([parseInt(m[1], 16), parseInt(m[2], 16), m[3].replace(/^JS:[*~^]?/, '')]);
+  }
+  ranges.sort((a, b) => a[0] - b[0]);
+  const nameAt = (addr) => {
+    let lo = 0;
+    let hi = ranges.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (ranges[mid][0] <= addr) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    const r = ranges[hi];
+    return r !== undefined && addr < r[0] + r[1] ? r[2] : '(compiled code, unnamed)';
+  };
+  const text = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', outFile], { maxBuffer: 1 << 28 }).toString();
+  const out = new Map();
+  for (const line of text.split('\n')) {
+    const m = /^\s*([\d,]+) \([^)]*\)\s+(.*)$/.exec(line);
+    if (m === null || m[2].includes('PROGRAM TOTALS')) continue;
+    const jit = /^\?\?\?:0x([0-9a-f]+)/.exec(m[2]);
+    const name = jit !== null ? nameAt(parseInt(jit[1], 16)) : m[2].replace(/ \[[^\]]*\]$/, '');
+    out.set(name, (out.get(name) ?? 0) + Number(m[1].replace(/,/g, '')) / window);
+  }
+  fs.rmSync(outFile, { force: true });
+  fs.rmSync(mapFile, { force: true });
+  return out;
+}
+
+/** Prints the functions whose instructions per request differ most between `bare` and `variant` (Maps from byFunction). */
+function printAttribution(label, bare, variant, top = 25) {
+  const names = new Set([...bare.keys(), ...variant.keys()]);
+  const rows = [...names].map((name) => ({ name, added: (variant.get(name) ?? 0) - (bare.get(name) ?? 0), variant: variant.get(name) ?? 0 }));
+  rows.sort((a, b) => b.added - a.added);
+  console.log(`${label}: instructions per request by function, variant minus bare (largest ${top} each way; inlining moves work between functions)`);
+  for (const r of [...rows.slice(0, top), ...rows.slice(-Math.min(10, rows.length))]) {
+    console.log(`${r.added.toFixed(0).padStart(8)} ${r.variant.toFixed(0).padStart(8)}  ${r.name.slice(0, 140)}`);
+  }
+}
+
 async function instructions(handlers, chosen) {
   for (const v of chosen ?? []) if (!(v in GUARDED)) throw new Error(`unknown variant ${JSON.stringify(v)}; one of: ${Object.keys(GUARDED).join(', ')}`);
   const WARM = Number(arg('--warm', 10_000));
@@ -246,11 +302,16 @@ async function instructions(handlers, chosen) {
   console.log(`node ${process.version}; instructions per request under callgrind: ${WINDOW} requests counted after ${WARM} uncounted, one keep-alive connection (requests in sequence: the same work per request whatever the timing)`);
   const rows = [];
   for (const name of handlers) {
-    const bare = await windowed(name, null, WARM, WINDOW);
+    const attribute = process.argv.includes('--attribute');
+    const measured = (env) => windowed(name, env, WARM, WINDOW, attribute);
+    const bareRun = await measured(null);
+    const bare = attribute ? bareRun.perRequest : bareRun;
     rows.push({ handler: name, variant: 'bare', 'instr/req': Math.round(bare), 'added instr/req': 0, 'overhead %': 0 });
     for (const [variant, env] of Object.entries(GUARDED)) {
       if (chosen !== null && !chosen.includes(variant)) continue;
-      const n = await windowed(name, env, WARM, WINDOW);
+      const run = await measured(env);
+      const n = attribute ? run.perRequest : run;
+      if (attribute) printAttribution(`${name}, ${variant}`, bareRun.byFunction, run.byFunction);
       rows.push({ handler: name, variant, 'instr/req': Math.round(n), 'added instr/req': Math.round(n - bare), 'overhead %': Number(((n / bare - 1) * 100).toFixed(1)) });
       console.log(JSON.stringify(rows[rows.length - 1]));
     }
