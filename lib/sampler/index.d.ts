@@ -246,7 +246,7 @@ export interface StartOptions {
   allocations?: boolean;
   /** Sampling heap profiler interval in bytes. Default 524288 (512 KiB). */
   samplingIntervalBytes?: number;
-  /** Longest wait for a suspect before the first leak report goes without one (with `note`), in milliseconds. Default max(2000, 4 x intervalMs). */
+  /** Longest wait for a suspect (and, for a heap leak, for a profile read) before the first leak report goes without it (with `note` when it has no suspect), in milliseconds. Default max(2000, 4 x intervalMs). */
   suspectWaitMs?: number;
   /** A timer/listener/unbounded-cache row rising at least this fast, in items per second ... Default 100. */
   registryMinRate?: number;
@@ -262,9 +262,9 @@ export interface StartOptions {
   reportFile?: string;
   /**
    * Called on the JS thread when the verdict turns leaking (once a suspect is
-   * known, or after `suspectWaitMs` with `note`), again when it changes
-   * materially, and synchronously near the heap limit. A throw becomes a
-   * process warning.
+   * known and, for a heap leak, the allocation profile read, or after
+   * `suspectWaitMs`), again when it changes materially, and synchronously
+   * near the heap limit. A throw becomes a process warning.
    */
   onLeak?: (report: Report) => void;
   /** Patch timers while running. Default true. */

@@ -174,6 +174,8 @@ pub struct FeedInput {
     pub forced_gc_total_ms: f64,
     pub heap_limit: f64,
     pub js_busy_ms: f64,
+    /// Whether the sampling heap profiler runs (a profile read can name sites).
+    pub profiling: bool,
 }
 
 /// Remembers how far the thread has read.
@@ -244,6 +246,7 @@ impl FeedReader {
         input.js_busy_ms = feed.get(JS_BUSY_MS);
         input.forced_gc_total_ms = feed.get(FORCED_GC_TOTAL_MS);
         input.heap_limit = feed.get(HEAP_LIMIT);
+        input.profiling = feed.get(PROFILING) == 1.0;
         input
     }
 }

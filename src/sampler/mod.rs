@@ -47,7 +47,9 @@
 //!   themselves; heap growth that bounded caches still filling explain is
 //!   not a leak; near the heap limit JS makes the verdict itself;
 //! - `leaking` = any of these; suspects come from `ranking`. The first
-//!   report waits (at most `suspect_wait_ms`) for a suspect.
+//!   report waits (at most `suspect_wait_ms`) for a suspect, and for a heap
+//!   leak for a profile read made since its suspicion opened (a natural
+//!   major GC may have confirmed it without one).
 //!
 //! Never: call into JS from the thread (only the weak thread-safe function
 //! does), block the JS thread for more than a lock held during one tick, or
@@ -184,6 +186,7 @@ struct Latest {
     forced_gc_total_ms: f64,
     heap_limit: f64,
     js_busy_ms: f64,
+    profiling: bool,
 }
 
 /// The near-heap-limit verdict: JS saw used heap past a high share of
@@ -234,9 +237,12 @@ pub struct SamplerCore {
     last_gc_request: f64,
     since: Option<f64>,
     notified: Option<String>,
-    /// The first report of a leak is held (at most `suspect_wait_ms`) until a
-    /// suspect is known; while held, a profile read is wanted.
+    /// A profile read is wanted: the first report of a leak is held (at most
+    /// `suspect_wait_ms`) until a suspect is known, and a heap leak wants a
+    /// profile read since its suspicion opened (`profile_due`).
     want_attribution: bool,
+    /// `now` of the tick before the last allocation list arrived (profile read).
+    allocations_at: Option<f64>,
     /// When the adaptive warm-up ended.
     warmup_ended: Option<f64>,
     near_limit: Option<NearLimit>,
@@ -290,6 +296,7 @@ impl SamplerCore {
             since: None,
             notified: None,
             want_attribution: false,
+            allocations_at: None,
             warmup_ended: None,
             near_limit: None,
             evidence: Vec::new(),
@@ -332,6 +339,7 @@ impl SamplerCore {
         self.latest.forced_gc_total_ms = f.forced_gc_total_ms;
         self.latest.heap_limit = f.heap_limit;
         self.latest.js_busy_ms = f.js_busy_ms;
+        self.latest.profiling = f.profiling;
 
         if let Some(s) = f.sample {
             self.samples += 1;
@@ -499,6 +507,12 @@ impl SamplerCore {
     /// (the last one's duration scaled to today's heap, or `GC_MS_PER_MIB`
     /// before one has been measured). Natural major GCs cost nothing here.
     fn forced_gc_allowed(&self, now: f64) -> bool {
+        self.forced_gc_affordable(now) && now - self.last_gc_request >= self.settings.min_gc_gap_ms
+    }
+
+    /// `forced_gc_allowed` without the least gap: the pause and the share of
+    /// wall time.
+    fn forced_gc_affordable(&self, now: f64) -> bool {
         let s = &self.settings;
         let used = self.latest.sample.used.max(1.0);
         let expected = if self.latest.forced_gc_ms > 0.0 && self.used_at_forced > 0.0 {
@@ -521,9 +535,7 @@ impl SamplerCore {
         };
         let elapsed = now - self.started_at.unwrap_or(now);
         let budget = s.forced_gc_percent / 100.0 * elapsed + cap;
-        expected <= cap
-            && self.latest.forced_gc_total_ms + expected <= budget
-            && now - self.last_gc_request >= s.min_gc_gap_ms
+        expected <= cap && self.latest.forced_gc_total_ms + expected <= budget
     }
 
     fn requests(&mut self, now: f64) -> Requests {
@@ -562,6 +574,29 @@ impl SamplerCore {
     /// Replaces the allocation suspects (pushed after each profile read).
     pub fn set_allocations(&mut self, allocations: Vec<Allocation>) {
         self.allocations = allocations;
+        self.allocations_at = Some(self.now);
+    }
+
+    /// The heap leaks, the profiler runs, and no profile has been read since
+    /// the suspicion the verdict confirmed opened: the allocation suspects
+    /// are from an older read (or there are none), which may miss the
+    /// function that allocates what leaks. A confirming forced GC is such a
+    /// read (it is made after the suspicion opened); a confirming natural
+    /// major GC is not, and the rows already known (listeners spread one per
+    /// request, say) would then be all that reports name.
+    fn profile_due(&self) -> bool {
+        if !(self.settings.allocations
+            && self.latest.profiling
+            && self.heap.leaking()
+            && !self.explained_by_caches)
+        {
+            return false;
+        }
+        match (self.heap.opened(), self.allocations_at) {
+            (Some(opened), Some(read)) => read < opened,
+            (_, None) => true,
+            (None, Some(_)) => false,
+        }
     }
 
     /// Leaking: a series confirmed growing (the heap's only when bounded
@@ -685,23 +720,31 @@ impl SamplerCore {
     /// When the verdict turns leaking, or while leaking the growing series or
     /// the top suspect change: the report to hand to `onLeak`.
     ///
-    /// The first report of a leak waits for a suspect (a profile read is
-    /// requested meanwhile) for at most `suspect_wait_ms` after the verdict;
-    /// past that it is delivered with `note` saying why none was named.
+    /// The first report of a leak waits for a suspect, and for a heap leak
+    /// also for a profile read since its suspicion opened (`profile_due`; a
+    /// read is requested meanwhile), for at most `suspect_wait_ms` after the
+    /// verdict; past that it is delivered with what is known (with `note`
+    /// saying why no suspect was named, if none was).
     pub fn take_notification(&mut self, generated_at: f64) -> Option<String> {
         if !self.leaking() {
             self.want_attribution = false;
             return None;
         }
         let suspects = self.suspects();
-        if self.notified.is_none() && suspects.is_empty() {
+        let profile_due = self.profile_due();
+        // Rows already named wait for the read only if the budget can afford it.
+        let wait_for_read = profile_due && self.forced_gc_affordable(self.now);
+        if self.notified.is_none() && (suspects.is_empty() || wait_for_read) {
             let waited = self.now - self.since.unwrap_or(self.now);
             if waited < self.settings.suspect_wait_ms {
                 self.want_attribution = true;
                 return None;
             }
         }
-        self.want_attribution = false;
+        // A report that went without the read (the budget refused it, or
+        // the read was slow) is followed by one naming the allocating
+        // function once a read is allowed.
+        self.want_attribution = profile_due;
         let key = self.notification_key(&suspects);
         if self.notified.as_deref() == Some(key.as_str()) {
             return None;
@@ -1400,6 +1443,96 @@ mod tests {
         assert!(held);
         assert!(at - 8000.0 <= 10_000.0, "reported {at}");
         assert_eq!(report["suspects"][0]["kind"], "allocation");
+    }
+
+    /// A listener row spread one per emitter (a listener per request, each
+    /// request its own emitter), rising: a row suspect, not evidence.
+    fn per_request_listener_row(live: f64) -> RowSnapshot {
+        let site = Site {
+            file: "/srv/hooks.js".into(),
+            line: 27,
+            column: 7,
+            function_name: Some("Server.handler".into()),
+            node_modules: false,
+        };
+        let mut cells = [0.0; 8];
+        cells[crate::stats::layout::site::ADDS] = live;
+        cells[crate::stats::layout::site::EMITTERS] = live;
+        RowSnapshot {
+            id: 2,
+            generation: 1,
+            meta: Arc::new(RowMeta {
+                kind: Kind::Listener,
+                name: None,
+                site: Some(site.clone()),
+                stack: vec![site],
+                max: None,
+                max_size: None,
+                detail: Some("data".into()),
+            }),
+            cells,
+        }
+    }
+
+    #[test]
+    fn a_heap_leak_confirmed_by_natural_gcs_is_named_by_a_profile_read() {
+        // A 2 MiB/s leak from 8 s with a major GC at every tick, so no
+        // confirmation needs a forced GC, and a per-request listener row
+        // rising alongside. Returns the first notification and how many
+        // profile reads (forced GCs, served as reads) were made.
+        let run = |profiling: bool| {
+            let mut core = SamplerCore::new(Settings::for_tests(250.0));
+            let live = |t: f64| 30.0 * MB + 2.0 * MB * ((t - 8000.0) / 1000.0).max(0.0);
+            let (mut t, mut reads, mut first) = (0.0, 0, None);
+            let mut read_next = false;
+            while t < 30_000.0 && first.is_none() {
+                if read_next {
+                    // The profile read the request made: the allocating function grew.
+                    reads += 1;
+                    core.set_allocations(vec![Allocation {
+                        site: Site {
+                            file: "/srv/hooks.js".into(),
+                            line: 14,
+                            column: 1,
+                            function_name: Some("registerWebhook".into()),
+                            node_modules: false,
+                        },
+                        stack: vec![],
+                        bytes: 8.0 * MB,
+                        growth: 2.0 * MB,
+                        count: 16.0,
+                    }]);
+                }
+                let mut o = obs(
+                    1e6 + t,
+                    live(t) + 3.0 * MB,
+                    Some(live(t)),
+                    vec![per_request_listener_row(200.0 + t / 20.0)],
+                );
+                o.feed.forced_gc_ms = 5.0;
+                o.feed.heap_limit = 4096.0 * MB;
+                o.feed.profiling = profiling;
+                read_next = core.observe(o).force_gc && profiling;
+                if let Some(n) = core.take_notification(1e6 + t) {
+                    first = Some(serde_json::from_str::<Value>(&n).unwrap());
+                }
+                t += 250.0;
+            }
+            (first.expect("reported"), reads)
+        };
+        let (report, reads) = run(true);
+        assert_eq!(reads, 1, "one read, asked for by the verdict");
+        assert_eq!(report["heap"]["growing"][0], "heap");
+        assert_eq!(report["suspects"][0]["kind"], "allocation", "{report}");
+        assert_eq!(
+            report["suspects"][0]["site"]["functionName"],
+            "registerWebhook"
+        );
+        // Without a running profiler there is nothing to wait for: the row at once.
+        let (report, reads) = run(false);
+        assert_eq!(reads, 0);
+        assert_eq!(report["suspects"][0]["kind"], "listener");
+        assert_eq!(report["suspects"].as_array().unwrap().len(), 1);
     }
 
     #[test]

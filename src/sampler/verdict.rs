@@ -304,6 +304,8 @@ pub struct Verdict {
     pub series: Series,
     leaking: bool,
     since: Option<f64>,
+    /// While leaking: when the suspicion it confirmed opened.
+    opened: Option<f64>,
     growth: Option<Growth>,
     wants_gc: bool,
     suspected: bool,
@@ -322,6 +324,7 @@ impl Verdict {
             series: Series::new(),
             leaking: false,
             since: None,
+            opened: None,
             growth: None,
             wants_gc: false,
             suspected: false,
@@ -414,6 +417,7 @@ impl Verdict {
             if found.is_none() {
                 self.leaking = false;
                 self.since = None;
+                self.opened = None;
                 self.pending = None;
             }
             return;
@@ -452,6 +456,7 @@ impl Verdict {
         self.pending = None;
         self.leaking = true;
         self.since = Some(now);
+        self.opened = Some(opened);
     }
 
     /// Growth is still going on: a fresh post-GC point `b` stands above an
@@ -508,6 +513,12 @@ impl Verdict {
     /// When the verdict last turned to leaking.
     pub fn since(&self) -> Option<f64> {
         self.since
+    }
+
+    /// While leaking, when the suspicion that the verdict confirmed opened
+    /// (its floor test first passed): growth was showing from then on.
+    pub fn opened(&self) -> Option<f64> {
+        self.opened
     }
 
     /// The growth found at the last evaluation, if any.
