@@ -80,6 +80,42 @@ test('a fast leak under --max-old-space-size=64 is reported, with suspects and t
   }
 });
 
+test('a heap leak confirmed by natural major GCs is still named: its first report waits for a profile read', async () => {
+  // gc() every 20 ms: a fresh post-GC point is always there, so the verdict
+  // never forces a GC (the forced GC is what reads the profile). A listener
+  // per emitter on emitters kept open is a row suspect all along, so the
+  // report does not wait for lack of a suspect either.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-natural-'));
+  try {
+    const src = `
+      const { EventEmitter } = require('node:events');
+      const lg = require(${JSON.stringify(ROOT)});
+      lg.start({ intervalMs: 50, windowMs: 1000, warmupMs: 0, minGrowthBytes: 1024 * 1024, onLeak(r) {
+        console.log(JSON.stringify({ growing: r.heap.growing, forcedGcs: r.heap.forcedGcs, suspects: r.suspects.map((s) => ({ kind: s.kind, functionName: s.site && s.site.functionName })) }));
+        lg.stop();
+        process.exit(0);
+      } });
+      const kept = [];
+      function hoard() { for (let i = 0; i < 100; i++) kept.push({ i, list: new Array(100).fill(i) }); }
+      const open = [];
+      function accept() { const e = new EventEmitter(); e.on('data', () => {}); open.push(e); }
+      setInterval(() => { hoard(); for (let i = 0; i < 5; i++) accept(); }, 10);
+      setInterval(() => gc(), 20);
+      setTimeout(() => { console.log('none'); process.exit(1); }, 60_000).unref();`;
+    // A file, not -e: the profiler names functions by their script's URL.
+    const script = path.join(dir, 'natural.js');
+    fs.writeFileSync(script, src);
+    const out = await runChild(['--expose-gc', script]);
+    assert.equal(out.code, 0, `${out.stdout}\n${out.stderr}`);
+    const r = JSON.parse(out.stdout.trim().split('\n')[0]);
+    assert.ok(r.growing.includes('heap'), JSON.stringify(r));
+    assert.ok(r.suspects.some((s) => s.kind === 'listener'), `the listener row was a suspect: ${JSON.stringify(r)}`);
+    assert.ok(r.suspects.some((s) => s.kind === 'allocation' && s.functionName === 'hoard'), `the allocating function was not named: ${JSON.stringify(r)}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a setInterval per tenant, never cleared, is a verdict by itself with its row first', async () => {
   const src = `
     const lg = require(${JSON.stringify(ROOT)});
