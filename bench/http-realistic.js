@@ -58,6 +58,7 @@ const { compareHttp, compareHttpPaired, helloServer } = require('./http-compare'
 
 const ROOT = path.resolve(__dirname, '..');
 const REGISTER = path.join(ROOT, 'register.js');
+const WRAP_FLOOR = path.join(__dirname, 'wrap-floor.js');
 
 const PRELUDE = `
   const { EventEmitter } = require('node:events');
@@ -134,7 +135,10 @@ const PAIRED = {
   'allocation sampling': guardedBy({ ...OFF, LEAKGUARD_ALLOCATIONS: '1' }),
   // No leakguard: the six EventEmitter methods the ledger wraps, wrapped by
   // functions that only call the original (bench/wrap-floor.js).
-  'wrappers only (floor)': (source) => ({ nodeArgs: ['-r', path.join(__dirname, 'wrap-floor.js')], source }),
+  'wrappers only (floor)': (source) => ({ nodeArgs: ['-r', WRAP_FLOOR], source }),
+  // The same wrappers, each also doing the lookups an exact ledger needs (a
+  // WeakMap per add, a private field per removal) and nothing else.
+  'wrappers + lookups (floor)': (source) => ({ nodeArgs: ['-r', WRAP_FLOOR], env: { LEAKGUARD_FLOOR: 'lookups' }, source }),
 };
 
 async function paired(handlers, variants, rounds, seconds) {
@@ -189,6 +193,9 @@ const GUARDED = {
   guarded: { LEAKGUARD_INTERVAL_MS: '600000' },
   'timers only': { LEAKGUARD_LISTENERS: '0', LEAKGUARD_ALLOCATIONS: '0', LEAKGUARD_INTERVAL_MS: '600000' },
   'listeners only': { LEAKGUARD_TIMERS: '0', LEAKGUARD_ALLOCATIONS: '0', LEAKGUARD_INTERVAL_MS: '600000' },
+  // No leakguard: bench/wrap-floor.js (see PAIRED).
+  'wrappers only (floor)': { preload: WRAP_FLOOR },
+  'wrappers + lookups (floor)': { preload: WRAP_FLOOR, LEAKGUARD_FLOOR: 'lookups' },
 };
 
 /**
@@ -207,10 +214,13 @@ function windowed(name, env, warm, window, attribute = false) {
   // leakguard's own objects change that: with the default sizing a guarded
   // server can run fewer scavenges per request than bare and read below it.
   // A fixed size makes scavenges follow what is allocated, in every variant.
-  const nodeArgs = ['--min-semi-space-size=16', '--max-semi-space-size=16', ...(attribute ? ['--perf-basic-prof'] : []), ...(env === null ? [] : ['-r', REGISTER])];
+  const preload = env === null ? null : (env.preload ?? REGISTER);
+  const nodeArgs = ['--min-semi-space-size=16', '--max-semi-space-size=16', ...(attribute ? ['--perf-basic-prof'] : []), ...(preload === null ? [] : ['-r', preload])];
   const outFile = attribute ? path.join(os.tmpdir(), `leakguard-callgrind-${process.pid}-${Date.now()}.out`) : '/dev/null';
   const args = ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${outFile}`, process.execPath, ...nodeArgs, '-e', source];
-  const child = spawn('valgrind', args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env, LEAKGUARD_QUIET: '1' } });
+  const vars = { ...env };
+  delete vars.preload;
+  const child = spawn('valgrind', args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...vars, LEAKGUARD_QUIET: '1' } });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -5,8 +5,33 @@
 // original, keeping `on === addListener` and `off === removeListener` as the
 // ledger does. What it costs is the floor of any listener ledger that works
 // by wrapping those methods in JavaScript: the ledger's own work comes on top.
+//
+// With LEAKGUARD_FLOOR=lookups each wrapper also does the two lookups an exact
+// ledger cannot do without, and nothing else: an add looks its listener up
+// in a WeakMap (what the ledger knows of a function), and a removal looks for
+// a private field on the emitter (where the ledger keeps what it charged to
+// that emitter). Both miss here, as they do for most of Node's own adds and
+// removals.
 
 const { EventEmitter } = require('node:events');
+
+const LOOKUPS = process.env.LEAKGUARD_FLOOR === 'lookups';
+const known = new WeakMap();
+let found = 0;
+
+class Stamp {
+  constructor(target) {
+    return target;
+  }
+}
+
+class Record extends Stamp {
+  #record;
+
+  static of(target) {
+    return #record in target ? target.#record : undefined;
+  }
+}
 
 const proto = EventEmitter.prototype;
 const made = new Map();
@@ -23,15 +48,43 @@ function wrapRemoveAll(original) {
   };
 }
 
+function lookupAdd(original) {
+  return function add(type, listener) {
+    const result = original.call(this, type, listener);
+    if (known.get(listener) !== undefined) found++;
+    return result;
+  };
+}
+
+function lookupRemove(original) {
+  return function removeListener(type, listener) {
+    const result = original.call(this, type, listener);
+    if (Record.of(this) !== undefined) found++;
+    return result;
+  };
+}
+
+function lookupRemoveAll(original) {
+  return function removeAllListeners(type) {
+    if (Record.of(this) !== undefined) found++;
+    return arguments.length === 0 ? original.call(this) : original.call(this, type);
+  };
+}
+
 for (const [name, make] of [
-  ['on', wrapAdd],
-  ['addListener', wrapAdd],
-  ['prependListener', wrapAdd],
-  ['off', wrapAdd],
-  ['removeListener', wrapAdd],
-  ['removeAllListeners', wrapRemoveAll],
+  ['on', LOOKUPS ? lookupAdd : wrapAdd],
+  ['addListener', LOOKUPS ? lookupAdd : wrapAdd],
+  ['prependListener', LOOKUPS ? lookupAdd : wrapAdd],
+  ['off', LOOKUPS ? lookupRemove : wrapAdd],
+  ['removeListener', LOOKUPS ? lookupRemove : wrapAdd],
+  ['removeAllListeners', LOOKUPS ? lookupRemoveAll : wrapRemoveAll],
 ]) {
   const original = proto[name];
   if (!made.has(original)) made.set(original, make(original));
   proto[name] = made.get(original);
 }
+
+// Read once at exit, so the lookups cannot be optimised away.
+process.on('exit', () => {
+  if (found < 0) console.log(found);
+});
