@@ -1203,30 +1203,48 @@ mod tests {
         }
     }
 
-    fn timer_row(adds: f64) -> RowSnapshot {
+    /// A site row of `kind` at `file:line:column` in `function`, with its cells.
+    fn site_row(
+        id: u32,
+        kind: Kind,
+        at: (&str, u32, u32, &str),
+        detail: &str,
+        cells: [f64; 8],
+    ) -> RowSnapshot {
+        let (file, line, column, function) = at;
         let site = Site {
-            file: "/srv/tenants.js".into(),
-            line: 4,
-            column: 3,
-            function_name: Some("addTenant".into()),
+            file: file.into(),
+            line,
+            column,
+            function_name: Some(function.into()),
             node_modules: false,
         };
-        let mut cells = [0.0; 8];
-        cells[0] = adds;
         RowSnapshot {
-            id: 0,
+            id,
             generation: 1,
             meta: Arc::new(RowMeta {
-                kind: Kind::Timer,
+                kind,
                 name: None,
                 site: Some(site.clone()),
                 stack: vec![site],
                 max: None,
                 max_size: None,
-                detail: Some("interval".into()),
+                detail: Some(detail.into()),
             }),
             cells,
         }
+    }
+
+    fn timer_row(adds: f64) -> RowSnapshot {
+        let mut cells = [0.0; 8];
+        cells[0] = adds;
+        site_row(
+            0,
+            Kind::Timer,
+            ("/srv/tenants.js", 4, 3, "addTenant"),
+            "interval",
+            cells,
+        )
     }
 
     /// Drives the core as the thread would, serving forced-GC requests.
@@ -1448,30 +1466,16 @@ mod tests {
     /// A listener row spread one per emitter (a listener per request, each
     /// request its own emitter), rising: a row suspect, not evidence.
     fn per_request_listener_row(live: f64) -> RowSnapshot {
-        let site = Site {
-            file: "/srv/hooks.js".into(),
-            line: 27,
-            column: 7,
-            function_name: Some("Server.handler".into()),
-            node_modules: false,
-        };
         let mut cells = [0.0; 8];
         cells[crate::stats::layout::site::ADDS] = live;
         cells[crate::stats::layout::site::EMITTERS] = live;
-        RowSnapshot {
-            id: 2,
-            generation: 1,
-            meta: Arc::new(RowMeta {
-                kind: Kind::Listener,
-                name: None,
-                site: Some(site.clone()),
-                stack: vec![site],
-                max: None,
-                max_size: None,
-                detail: Some("data".into()),
-            }),
+        site_row(
+            2,
+            Kind::Listener,
+            ("/srv/hooks.js", 27, 7, "Server.handler"),
+            "data",
             cells,
-        }
+        )
     }
 
     #[test]
