@@ -14,24 +14,12 @@
 // removals.
 
 const { EventEmitter } = require('node:events');
+// The ledger's own lookup of an emitter's book (loading the module starts nothing).
+const { BookSlot } = require('../lib/listeners/ledger');
 
 const LOOKUPS = process.env.LEAKGUARD_FLOOR === 'lookups';
 const known = new WeakMap();
 let found = 0;
-
-class Stamp {
-  constructor(target) {
-    return target;
-  }
-}
-
-class Record extends Stamp {
-  #record;
-
-  static of(target) {
-    return #record in target ? target.#record : undefined;
-  }
-}
 
 const proto = EventEmitter.prototype;
 const made = new Map();
@@ -59,14 +47,14 @@ function lookupAdd(original) {
 function lookupRemove(original) {
   return function removeListener(type, listener) {
     const result = original.call(this, type, listener);
-    if (Record.of(this) !== undefined) found++;
+    if (BookSlot.get(this) !== undefined) found++;
     return result;
   };
 }
 
 function lookupRemoveAll(original) {
   return function removeAllListeners(type) {
-    if (Record.of(this) !== undefined) found++;
+    if (BookSlot.get(this) !== undefined) found++;
     return arguments.length === 0 ? original.call(this) : original.call(this, type);
   };
 }

@@ -882,4 +882,5 @@ class ListenerLedger {
   }
 }
 
-module.exports = { ListenerLedger, ListenerSiteRow };
+// BookSlot: for bench/wrap-floor.js, which measures its lookup alone.
+module.exports = { ListenerLedger, ListenerSiteRow, BookSlot };

@@ -1203,6 +1203,17 @@ mod tests {
         }
     }
 
+    /// A site in the app's own code (not under node_modules).
+    fn app_site(file: &str, line: u32, column: u32, function: &str) -> Site {
+        Site {
+            file: file.into(),
+            line,
+            column,
+            function_name: Some(function.into()),
+            node_modules: false,
+        }
+    }
+
     /// A site row of `kind` at `file:line:column` in `function`, with its cells.
     fn site_row(
         id: u32,
@@ -1212,13 +1223,7 @@ mod tests {
         cells: [f64; 8],
     ) -> RowSnapshot {
         let (file, line, column, function) = at;
-        let site = Site {
-            file: file.into(),
-            line,
-            column,
-            function_name: Some(function.into()),
-            node_modules: false,
-        };
+        let site = app_site(file, line, column, function);
         RowSnapshot {
             id,
             generation: 1,
@@ -1435,13 +1440,7 @@ mod tests {
                 held = true;
                 // The profile read the hold asked for names the allocating function.
                 core.set_allocations(vec![Allocation {
-                    site: Site {
-                        file: "/srv/a.js".into(),
-                        line: 3,
-                        column: 1,
-                        function_name: Some("keep".into()),
-                        node_modules: false,
-                    },
+                    site: app_site("/srv/a.js", 3, 1, "keep"),
                     stack: vec![],
                     bytes: 8.0 * MB,
                     growth: 2.0 * MB,
@@ -1494,13 +1493,7 @@ mod tests {
                     // The profile read the request made: the allocating function grew.
                     reads += 1;
                     core.set_allocations(vec![Allocation {
-                        site: Site {
-                            file: "/srv/hooks.js".into(),
-                            line: 14,
-                            column: 1,
-                            function_name: Some("registerWebhook".into()),
-                            node_modules: false,
-                        },
+                        site: app_site("/srv/hooks.js", 14, 1, "registerWebhook"),
                         stack: vec![],
                         bytes: 8.0 * MB,
                         growth: 2.0 * MB,
