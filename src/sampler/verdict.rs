@@ -37,8 +37,8 @@
 //! the verdict asks for a forced GC (`wants_gc`; the sampler rate-limits
 //! them), which is what makes it decide when major GCs are rare. Half a
 //! horizon rising by
-//! `min_growth / 4` makes the series *suspected* (the sampler then starts
-//! allocation sampling), which asks for nothing else.
+//! `min_growth / 4` makes the series *suspected* (`Verdict::suspected`),
+//! which asks for nothing else: allocation sampling runs from `start()`.
 //!
 //! Two horizons are tested: the short window (fast leaks) and a long one,
 //! `long_factor` windows long (slow leaks of a few KiB/s). Once leaking, a
