@@ -140,44 +140,55 @@ async function compareHttp(variants, { rounds = 9, seconds = 3, connections = 50
  * throughput ratio) and the CPU each used per request. Which load generator
  * starts first alternates by round. `busyPct` is the two servers' CPU over
  * the round's wall time: below ~90% the load generator, not the servers,
- * set the pace, and the ratio reads too close to 100%.
- * Returns { pinned, rounds, seconds, ratioPct, range, cpuRatioPct, busyPct, perRound }.
+ * set the pace, and the ratio reads too close to 100%. The rounds are
+ * spread over `lives` fresh pairs of servers, each warmed up anew.
+ * Returns { pinned, rounds, seconds, lives, ratioPct, range, cpuRatioPct, busyPct, perRound }.
  */
-async function compareHttpPaired(baseline, variant, { rounds = 10, seconds = 3, connections = 25, warmupRounds = 2 } = {}) {
-  return withServers([baseline, variant], async (servers, pinned) => {
-    const ratios = [];
-    const cpuRatios = [];
-    const busy = [];
-    for (let r = -warmupRounds; r < rounds; r++) {
-      const before = await Promise.all(servers.map(serverCpu));
-      const started = process.hrtime.bigint();
-      const served = [0, 0];
-      const order = r % 2 === 0 ? [0, 1] : [1, 0];
-      await Promise.all(
-        order.map(async (i) => {
-          served[i] = (await autocannon({ url: servers[i].url, connections, pipelining: 1, duration: seconds })).requests.total;
-        }),
-      );
-      const wallMicros = Number(process.hrtime.bigint() - started) / 1000;
-      const after = await Promise.all(servers.map(serverCpu));
-      if (r < 0) continue; // warm-up: both servers hot before anything counts
-      const used = [after[0] - before[0], after[1] - before[1]];
-      ratios.push(served[1] / Math.max(1, served[0]));
-      cpuRatios.push(used[0] / Math.max(1, served[0]) / (used[1] / Math.max(1, served[1])));
-      busy.push((used[0] + used[1]) / wallMicros);
-    }
-    const pct = (x) => Number((x * 100).toFixed(1));
-    return {
-      pinned,
-      rounds,
-      seconds,
-      ratioPct: pct(median(ratios)),
-      range: [pct(Math.min(...ratios)), pct(Math.max(...ratios))],
-      cpuRatioPct: pct(median(cpuRatios)),
-      busyPct: pct(median(busy)),
-      perRound: ratios.map(pct),
-    };
-  });
+async function compareHttpPaired(baseline, variant, { rounds = 10, seconds = 3, connections = 25, warmupRounds = 2, lives = 1 } = {}) {
+  const ratios = [];
+  const cpuRatios = [];
+  const busy = [];
+  let pinned = false;
+  // Each life is a fresh pair of server processes with its own warm-up: how
+  // V8 happened to compile a server's hot functions stays with that process
+  // for every round it serves, so one pair can sit a few points off for a
+  // whole run; several lives average that out.
+  for (let life = 0; life < lives; life++) {
+    const share = Math.floor(rounds / lives) + (life < rounds % lives ? 1 : 0);
+    await withServers([baseline, variant], async (servers, onCore) => {
+      pinned = onCore;
+      for (let r = -warmupRounds; r < share; r++) {
+        const before = await Promise.all(servers.map(serverCpu));
+        const started = process.hrtime.bigint();
+        const served = [0, 0];
+        const order = (r + life) % 2 === 0 ? [0, 1] : [1, 0];
+        await Promise.all(
+          order.map(async (i) => {
+            served[i] = (await autocannon({ url: servers[i].url, connections, pipelining: 1, duration: seconds })).requests.total;
+          }),
+        );
+        const wallMicros = Number(process.hrtime.bigint() - started) / 1000;
+        const after = await Promise.all(servers.map(serverCpu));
+        if (r < 0) continue; // warm-up: both servers hot before anything counts
+        const used = [after[0] - before[0], after[1] - before[1]];
+        ratios.push(served[1] / Math.max(1, served[0]));
+        cpuRatios.push(used[0] / Math.max(1, served[0]) / (used[1] / Math.max(1, served[1])));
+        busy.push((used[0] + used[1]) / wallMicros);
+      }
+    });
+  }
+  const pct = (x) => Number((x * 100).toFixed(1));
+  return {
+    pinned,
+    rounds,
+    seconds,
+    lives,
+    ratioPct: pct(median(ratios)),
+    range: [pct(Math.min(...ratios)), pct(Math.max(...ratios))],
+    cpuRatioPct: pct(median(cpuRatios)),
+    busyPct: pct(median(busy)),
+    perRound: ratios.map(pct),
+  };
 }
 
 /**

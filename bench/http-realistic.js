@@ -17,7 +17,10 @@
 //                    machine drift hits both in the same instant. Median of
 //                    per-round ratios over --rounds, their range, and a bare
 //                    server paired with another bare one (A/A: what the
-//                    method reads when nothing differs). --parts adds each
+//                    method reads when nothing differs). The rounds are
+//                    spread over --lives fresh pairs of server processes
+//                    (default 3), since how V8 compiled one process's hot
+//                    code stays with it for every round. --parts adds each
 //                    part of leakguard on its own, and the floor of wrapping
 //                    EventEmitter's methods at all (bench/wrap-floor.js);
 //                    --variants picks some of them by name.
@@ -141,14 +144,14 @@ const PAIRED = {
   'wrappers + lookups (floor)': (source) => ({ nodeArgs: ['-r', WRAP_FLOOR], env: { LEAKGUARD_FLOOR: 'lookups' }, source }),
 };
 
-async function paired(handlers, variants, rounds, seconds) {
+async function paired(handlers, variants, rounds, seconds, lives) {
   for (const v of variants) if (!(v in PAIRED)) throw new Error(`unknown variant ${JSON.stringify(v)}; one of: ${Object.keys(PAIRED).join(', ')}`);
-  console.log(`node ${process.version}, ${os.cpus().length} cpus; paired on one core, ${rounds} rounds of ${seconds} s (+2 warm-up), 25 connections per server`);
+  console.log(`node ${process.version}, ${os.cpus().length} cpus; paired on one core, ${rounds} rounds of ${seconds} s over ${lives} fresh pairs of servers (+2 warm-up rounds each), 25 connections per server`);
   const rows = [];
   for (const name of handlers) {
     const source = helloServer(HANDLERS[name], PRELUDE);
     for (const variant of variants) {
-      const r = await compareHttpPaired({ source }, PAIRED[variant](source), { rounds, seconds });
+      const r = await compareHttpPaired({ source }, PAIRED[variant](source), { rounds, seconds, lives });
       rows.push({
         handler: name,
         variant,
@@ -337,7 +340,7 @@ async function main() {
   else if (process.argv.includes('--alternating')) await throughput(handlers, Number(arg('--rounds', 8)), Number(arg('--seconds', 3)));
   else {
     const variants = chosen !== null ? chosen.split(',') : process.argv.includes('--parts') ? Object.keys(PAIRED) : ['bare again (A/A)', 'everything on'];
-    await paired(handlers, variants, Number(arg('--rounds', 10)), Number(arg('--seconds', 3)));
+    await paired(handlers, variants, Number(arg('--rounds', 12)), Number(arg('--seconds', 3)), Number(arg('--lives', 3)));
   }
 }
 
