@@ -24,8 +24,9 @@
 // Timeout, so the handle has six and nothing per timer is allocated besides it
 // and the real Timeout (docs/timers.md, "Memory").
 //
-// The moment a one-shot fires, or any timer is cleared, the handle drops the
-// real `Timeout` (and with it the ALS store); a clear also drops the callback
+// The moment a one-shot's callback has run (it is live during the call, as a
+// Node Timeout is), or any timer is cleared, the handle drops the real
+// `Timeout` (and with it the ALS store); a clear also drops the callback
 // and arguments. A fired one-shot keeps its callback because `refresh()` on a
 // fired timer must re-arm it (Node documents it; undici's fetch relies on it):
 // the re-arm creates a fresh real `Timeout` in the caller's async context.
@@ -429,17 +430,45 @@ function startReal(start, handle) {
 // The callback of every real Timeout leakguard creates: one function, no
 // closure per timer. `this` is the real Timeout. The user's callback is called
 // with Reflect.apply, as Node calls it: its own `.call` may have been replaced.
+//
+// A one-shot stays live while its callback runs, as Node's Timeout does: Node
+// decides whether a timer ended only after its callback returned (or threw),
+// so inside it `_destroyed` reads false, and a `_repeat` set there turns the
+// timeout into an interval. The handle ends after the call, unless the
+// callback had Node put its real Timeout back (see settleFired).
 function onFire(argument) {
   const handle = handleSlot === undefined ? argument : this[handleSlot];
   const flags = handle.flags;
-  if ((flags & REPEAT) === 0) {
-    if (handle.timer !== null) {
-      releaseReal(this);
-      registry.ended(handle);
-    }
-    handle.flags = flags | FIRED;
+  const args = (flags & ARGS) === 0 ? NO_ARGS : extraArgs.get(handle);
+  if ((flags & REPEAT) !== 0) {
+    Reflect.apply(handle.callback, handle, args);
+    return;
   }
-  Reflect.apply(handle.callback, handle, (flags & ARGS) === 0 ? NO_ARGS : extraArgs.get(handle));
+  try {
+    Reflect.apply(handle.callback, handle, args);
+  } finally {
+    settleFired(handle, this);
+  }
+}
+
+/**
+ * After the callback of one-shot `handle` (whose real Timeout is `real`)
+ * returned or threw, before Node's own end of it: the handle ends as a fired
+ * one-shot unless Node is about to keep `real` — the callback gave it a
+ * `_repeat` (Node re-inserts a timer whose `_repeat` is set and whose
+ * `_idleTimeout` is not -1, and the `_repeat` setter made the handle an
+ * interval) or re-inserted it (refresh(), active()). A callback that cleared,
+ * unenrolled or re-armed the handle has already moved it off `real`.
+ */
+function settleFired(handle, real) {
+  if (handle.timer !== real) {
+    if ((handle.flags & CLEARED) === 0 && handle.timer === null) handle.flags |= FIRED;
+    return;
+  }
+  if ((real._repeat && real._idleTimeout !== -1) || !firing(real)) return;
+  releaseReal(real);
+  registry.ended(handle);
+  handle.flags = (handle.flags & ~REPEAT) | FIRED;
 }
 
 /** Node's coercion of a timer delay: NaN, < 1 and > 2^31-1 become 1 (the last with a warning). */
@@ -586,7 +615,7 @@ class LeakguardTimeout {
     else if ((this.flags & CLEARED) === 0) this.callback = value;
   }
 
-  /** True once fired (one-shot), stopped or cleared; setting it true is how Node's unenroll() starts: it stops the timer. */
+  /** True once fired (one-shot, after its callback ran), stopped or cleared; setting it true is how Node's unenroll() starts: it stops the timer. */
   get _destroyed() {
     return this.timer === null;
   }
