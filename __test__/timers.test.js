@@ -511,6 +511,35 @@ test('a throwing callback ends its one-shot timer and does not stop an interval'
   assert.equal(got.live, 0);
 });
 
+test('clearTimeout(number) of a Timeout made before the patch clears that timer, never a leakguard timer given the same number', () => {
+  // A library that kept Node's setTimeout from before the patch makes native
+  // Timeouts; +timeout is then Node's async id. A leakguard timer converted to
+  // a number must never be given that same number.
+  const script = `
+    const { patchTimers } = require(${JSON.stringify(path.join(ROOT, 'lib/timers/index.js'))});
+    const nativeSetTimeout = setTimeout;
+    const fired = [];
+    const native = nativeSetTimeout(() => fired.push('native'), 20);
+    const n = +native;
+    patchTimers();
+    const handles = [];
+    for (let i = 0; i < n + 10; i++) {
+      const h = setTimeout(() => fired.push('leakguard'), 40);
+      +h;
+      handles.push(h);
+    }
+    clearTimeout(n);
+    setTimeout(() => {
+      console.log(JSON.stringify({ nativeFired: fired.includes('native'), leakguardFired: fired.filter((f) => f === 'leakguard').length, expected: handles.length }));
+    }, 200);
+  `;
+  const out = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(out.status, 0, out.stderr);
+  const got = JSON.parse(out.stdout);
+  assert.equal(got.nativeFired, false, 'the native timer was cleared');
+  assert.equal(got.leakguardFired, got.expected, 'every leakguard timer fired');
+});
+
 test('node -r <file calling patchTimers()> patches before the application runs', () => {
   const fixture = path.join(__dirname, 'fixtures', 'timers-patch.js');
   const out = spawnSync(process.execPath, ['-r', fixture, '-e', "const t = require('timers').setTimeout(() => {}, 1); console.log(t.constructor.name, typeof +t)"], { encoding: 'utf8', timeout: 20_000 });

@@ -103,7 +103,7 @@ class TimerRegistry {
     const { pendingBound = PENDING_BOUND, ...siteOptions } = options;
     this.native = native;
     this.sites = new SiteTable(siteOptions);
-    this.nextId = 1;
+    this.nextId = 2 ** 50; // ids of handles converted after they ended (idOf)
     this.created = 0; // handles made by the patched setTimeout/setInterval (the allocation estimate)
     this.byId = new Map(); // String(id) → live handle that was converted to a number
     this.now = Date.now(); // coarse clock for creation times, refreshed by the heartbeat
@@ -378,10 +378,21 @@ const NO_ARGS = Object.freeze([]);
 const extraArgs = new WeakMap(); // handle → its callback's arguments
 const ids = new WeakMap(); // handle → its id, given at its first conversion or inspection
 
+// A handle's id must never be a number Node gives one of its own Timeouts
+// (`+timeout` is the Timeout's async id): `clearTimeout(n)` finds a leakguard
+// id first, so a Timeout made with a setTimeout kept from before the patch
+// would otherwise be missed, and a leakguard timer cleared in its place. A
+// live handle therefore takes the async id of its real Timeout, which leakguard
+// never converts, so Node never files it; a handle first converted after it
+// ended takes one from a range Node's ids do not reach (2^50 onwards).
+let asyncIdSlot;
+
 function idOf(handle) {
   let id = ids.get(handle);
   if (id === undefined) {
-    id = registry.nextId++;
+    const real = handle.timer;
+    const asyncId = real !== null && asyncIdSlot !== undefined ? real[asyncIdSlot] : undefined;
+    id = typeof asyncId === 'number' && asyncId > 0 ? asyncId : registry.nextId++;
     ids.set(handle, id);
   }
   return id;
@@ -701,6 +712,7 @@ function createRegistry(native) {
     native.clearTimeout(probe);
     nodeTimeout = Object.getPrototypeOf(probe);
     handleSlot = findHandleSlot(probe);
+    asyncIdSlot = Object.getOwnPropertySymbols(probe).find((symbol) => symbol.description === 'async_id_symbol');
   }
   return registry;
 }
