@@ -196,6 +196,7 @@ const GUARDED = {
   guarded: { LEAKGUARD_INTERVAL_MS: '600000' },
   'timers only': { LEAKGUARD_LISTENERS: '0', LEAKGUARD_ALLOCATIONS: '0', LEAKGUARD_INTERVAL_MS: '600000' },
   'listeners only': { LEAKGUARD_TIMERS: '0', LEAKGUARD_ALLOCATIONS: '0', LEAKGUARD_INTERVAL_MS: '600000' },
+  'sampler only': { LEAKGUARD_TIMERS: '0', LEAKGUARD_LISTENERS: '0', LEAKGUARD_ALLOCATIONS: '0', LEAKGUARD_INTERVAL_MS: '600000' },
   // No leakguard: bench/wrap-floor.js (see PAIRED).
   'wrappers only (floor)': { preload: WRAP_FLOOR },
   'wrappers + lookups (floor)': { preload: WRAP_FLOOR, LEAKGUARD_FLOOR: 'lookups' },
