@@ -303,7 +303,11 @@ function printAttribution(label, bare, variant, top = 25) {
   const names = new Set([...bare.keys(), ...variant.keys()]);
   const rows = [...names].map((name) => ({ name, added: (variant.get(name) ?? 0) - (bare.get(name) ?? 0), variant: variant.get(name) ?? 0 }));
   rows.sort((a, b) => b.added - a.added);
+  // A function optimised inside the window (a one-off: V8 compiling late, or
+  // after a deoptimisation) is charged to every request of the window.
+  const compiling = (m) => [...m].reduce((sum, [name, n]) => (name.includes('v8::internal::compiler::') ? sum + n : sum), 0);
   console.log(`${label}: instructions per request by function, variant minus bare (largest ${top} each way; inlining moves work between functions)`);
+  console.log(`  in V8's optimising compiler: ${compiling(variant).toFixed(0)} (variant), ${compiling(bare).toFixed(0)} (bare)`);
   for (const r of [...rows.slice(0, top), ...rows.slice(-Math.min(10, rows.length))]) {
     console.log(`${r.added.toFixed(0).padStart(8)} ${r.variant.toFixed(0).padStart(8)}  ${r.name.slice(0, 140)}`);
   }
