@@ -206,7 +206,8 @@ const GUARDED = {
  * Instructions per request of a whole server process (every thread: JS, GC,
  * JIT, leakguard's sampler thread) in a window of `window` requests, counted
  * only once `warm` requests have been served, so that start-up and tiering
- * up are outside the count; env = null: bare.
+ * up are outside the count; env = null: bare. Returns { perRequest,
+ * byFunction } (byFunction: see byFunction(), null unless `attribute`).
  */
 function windowed(name, env, warm, window, attribute = false) {
   const source = `${PRELUDE}
@@ -248,8 +249,7 @@ function windowed(name, env, warm, window, attribute = false) {
         await exited;
         const c = /Collected : (\d+)/.exec(stderr);
         if (c === null) reject(new Error(`callgrind printed no total: ${stderr.slice(-400)}`));
-        else if (!attribute) resolve(Number(c[1]) / window);
-        else resolve({ perRequest: Number(c[1]) / window, byFunction: byFunction(outFile, child.pid, window) });
+        else resolve({ perRequest: Number(c[1]) / window, byFunction: attribute ? byFunction(outFile, child.pid, window) : null });
       } catch (err) {
         child.kill('SIGKILL');
         reject(err);
@@ -318,17 +318,17 @@ async function instructions(handlers, chosen) {
   const WARM = Number(arg('--warm', 10_000));
   const WINDOW = Number(arg('--window', 10_000));
   console.log(`node ${process.version}; instructions per request under callgrind: ${WINDOW} requests counted after ${WARM} uncounted, one keep-alive connection (requests in sequence: the same work per request whatever the timing)`);
+  const attribute = process.argv.includes('--attribute');
   const rows = [];
   for (const name of handlers) {
-    const attribute = process.argv.includes('--attribute');
     const measured = (env) => windowed(name, env, WARM, WINDOW, attribute);
     const bareRun = await measured(null);
-    const bare = attribute ? bareRun.perRequest : bareRun;
+    const bare = bareRun.perRequest;
     rows.push({ handler: name, variant: 'bare', 'instr/req': Math.round(bare), 'added instr/req': 0, 'overhead %': 0 });
     for (const [variant, env] of Object.entries(GUARDED)) {
       if (chosen !== null && !chosen.includes(variant)) continue;
       const run = await measured(env);
-      const n = attribute ? run.perRequest : run;
+      const n = run.perRequest;
       if (attribute) printAttribution(`${name}, ${variant}`, bareRun.byFunction, run.byFunction);
       rows.push({ handler: name, variant, 'instr/req': Math.round(n), 'added instr/req': Math.round(n - bare), 'overhead %': Number(((n / bare - 1) * 100).toFixed(1)) });
       console.log(JSON.stringify(rows[rows.length - 1]));

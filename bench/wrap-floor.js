@@ -59,13 +59,15 @@ function lookupRemoveAll(original) {
   };
 }
 
+const [add, remove, removeAll] = LOOKUPS ? [lookupAdd, lookupRemove, lookupRemoveAll] : [wrapAdd, wrapAdd, wrapRemoveAll];
+
 for (const [name, make] of [
-  ['on', LOOKUPS ? lookupAdd : wrapAdd],
-  ['addListener', LOOKUPS ? lookupAdd : wrapAdd],
-  ['prependListener', LOOKUPS ? lookupAdd : wrapAdd],
-  ['off', LOOKUPS ? lookupRemove : wrapAdd],
-  ['removeListener', LOOKUPS ? lookupRemove : wrapAdd],
-  ['removeAllListeners', LOOKUPS ? lookupRemoveAll : wrapRemoveAll],
+  ['on', add],
+  ['addListener', add],
+  ['prependListener', add],
+  ['off', remove],
+  ['removeListener', remove],
+  ['removeAllListeners', removeAll],
 ]) {
   const original = proto[name];
   if (!made.has(original)) made.set(original, make(original));
