@@ -126,6 +126,78 @@ test('ranking: the builtin seen in the stack first, then module scope, closure, 
   assert.equal(viaSet.candidates[0].builtinMatch, true);
 });
 
+test('a local holding part of a longer-lived container is grown in place; an empty container seeded per key ranks after', () => {
+  const src = [
+    'const tenants = new Map();',
+    'const store = { jobs: [] };',
+    'function remember(tenant, user, req) {',
+    '  let users = tenants.get(tenant);',
+    '  if (!users) tenants.set(tenant, (users = new Map()));',
+    '  users.set(user, { at: Date.now(), agent: req.agent }); // LEAK',
+    '}',
+    'class Queue {',
+    '  constructor() { this.pending = []; }',
+    '  add(job) {',
+    '    const pending = this.pending;',
+    '    pending.push(job);',
+    '    const { jobs } = store;',
+    '    jobs.push(job);',
+    '    let label = tenants.get(job.tenant);',
+    '    label += "!";', // a new value for the local: grows nothing
+    '    const entry = tenants.get(job.id);',
+    '    entry.last = job;', // a named field of an entry: replaces a value
+    '    const mine = new Map();',
+    '    const copy = mine;',
+    '    copy.set(job.id, job);', // part of a local: still local
+    '  }',
+    '}',
+  ].join('\n');
+  const r = candidates(src, 'function remember', 'set');
+  assert.deepEqual(
+    r.candidates.map((c) => [c.line, c.container, c.scope]),
+    [
+      [lineOf(src, '// LEAK'), 'users', 'module'],
+      [lineOf(src, 'if (!users)'), 'tenants', 'module'],
+    ],
+  );
+  assert.equal(r.candidates[0].scopeText, 'part of `tenants`, module scope');
+  const q = candidates(src, 'add(job)');
+  assert.deepEqual(
+    q.candidates.map((c) => [c.text, c.scope]),
+    [
+      ['jobs.push(job)', 'module'],
+      ['pending.push(job)', 'this'],
+    ],
+  );
+});
+
+test('a new value that keeps the old one is a chain; a stack that is also popped, and a value read from it, are not', () => {
+  const src = [
+    'let undo = () => {};',
+    'let head = null;',
+    'let frame = null;',
+    'let name = "";',
+    'function record(req) {',
+    '  const before = undo;',
+    '  undo = () => { req.undone = true; before(); }; // UNDO',
+    '  head = { value: req.url, next: head }; // HEAD',
+    '  undo = () => undo();', // reads undo when called: keeps nothing
+    '  name = name.length > 3 ? name.trim() : "x" + name;',
+    '}',
+    'function enter(node) { frame = { upper: frame, node }; }',
+    'function leave() { const { upper } = frame; frame = upper; }',
+  ].join('\n');
+  const r = candidates(src, 'function record');
+  assert.deepEqual(
+    r.candidates.map((c) => [c.line, c.method, c.scope]),
+    [
+      [lineOf(src, '// UNDO'), 'chain', 'module'],
+      [lineOf(src, '// HEAD'), 'chain', 'module'],
+    ],
+  );
+  assert.deepEqual(candidates(src, 'function enter').candidates, []);
+});
+
 test('memoisation on the function object itself names the function as the module-scope container', () => {
   const src = ['function compute(term) {', '  if (compute[term] !== undefined) return compute[term];', '  compute[term] = { term, at: Date.now() };', '  return compute[term];', '}'].join('\n');
   const r = candidates(src, 'function compute');

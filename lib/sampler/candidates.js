@@ -12,11 +12,19 @@
 //   Object.assign(x, …)                                       (merge)
 //   x[k] = …  x.prop = …  x[k] ||= …                          (stores)
 //   x += …  x = x.concat(…)  x = [...x, …]  x = { ...x, … }   (grown in place)
+//   x = { next: x, … }  x = [item, x]  x = () => before()      (chained: the
+//                                 new value keeps the old one, `before` a
+//                                 local copy of x)
 // where `x` (or the base of a member chain such as `a.b.c`, or `this`) is not
 // declared inside the function: a module-scope binding, a binding of an
 // enclosing function (a closure), `this`, a global, or a parameter (the
-// caller's container). Ranked: the builtin seen in the allocation stack first
-// (`set` → `.set(`), then module scope, global, closure, `this`, parameter.
+// caller's container); or a local that holds part of such a container
+// (`const users = tenants.get(id)`, `const q = this.queue`), grown in place
+// (a store into it, not a new value bound to the local). Ranked: the builtin
+// seen in the allocation stack first (`set` → `.set(`); then what adds more
+// than an empty container (`m.set(k, new Map())` adds one entry per new key,
+// the growth is then in the inner one); then module scope, global, closure,
+// `this`, parameter.
 //
 // A function V8 inlined into its caller is charged to the caller, so the
 // functions the target calls by name in the same file are searched too, their
@@ -112,6 +120,31 @@ function declarePattern(scope, pattern, kind, initNode = null) {
   }
 }
 
+/** The names a declaration pattern binds. */
+function boundNames(pattern, out) {
+  if (pattern === null) return out;
+  switch (pattern.type) {
+    case 'Identifier':
+      out.push(pattern.name);
+      break;
+    case 'ObjectPattern':
+      for (const p of pattern.properties) boundNames(p.type === 'RestElement' ? p.argument : p.value, out);
+      break;
+    case 'ArrayPattern':
+      for (const e of pattern.elements) boundNames(e, out);
+      break;
+    case 'RestElement':
+      boundNames(pattern.argument, out);
+      break;
+    case 'AssignmentPattern':
+      boundNames(pattern.left, out);
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
 /** The base of a member/call chain: an Identifier, a ThisExpression, or null. */
 function chainBase(node) {
   let n = node;
@@ -130,6 +163,130 @@ function propertyName(member) {
   if (!member.computed && member.property.type === 'Identifier') return member.property.name;
   if (member.computed && member.property.type === 'Literal' && typeof member.property.value === 'string') return member.property.value;
   return null;
+}
+
+function unwrap(node) {
+  let n = node;
+  while (n.type === 'ParenthesizedExpression' || n.type === 'ChainExpression' || n.type === 'TSNonNullExpression' || n.type === 'TSAsExpression') n = n.expression;
+  return n;
+}
+
+/**
+ * The container a local's value is read from, when it is part of one
+ * (`m.get(k)`, `obj.list`, `obj[k]`, `m.get(k) ?? …`, `(obj[k] ||= [])`, or
+ * another binding itself): the expression whose chain base the local then
+ * stands for; else null.
+ */
+function aliasSource(node) {
+  const n = unwrap(node);
+  switch (n.type) {
+    case 'Identifier':
+    case 'ThisExpression':
+      return n;
+    case 'MemberExpression':
+      return chainBase(n) === null ? null : n;
+    case 'LogicalExpression':
+      return n.operator === '??' || n.operator === '||' ? aliasSource(n.left) : null;
+    case 'AssignmentExpression':
+      return n.left.type === 'MemberExpression' && (n.operator === '||=' || n.operator === '??=') ? aliasSource(n.left) : null;
+    case 'CallExpression': {
+      const callee = unwrap(n.callee);
+      return callee.type === 'MemberExpression' && propertyName(callee) === 'get' && chainBase(callee.object) !== null ? callee.object : null;
+    }
+    default:
+      return null;
+  }
+}
+
+// New values that can hold the old one (chains()).
+const CHAIN_VALUES = new Set(['ObjectExpression', 'ArrayExpression', 'NewExpression', 'FunctionExpression', 'ArrowFunctionExpression']);
+
+const EMPTY_CONTAINERS = new Set(['Map', 'Set', 'WeakMap', 'WeakSet', 'Array', 'Object']);
+
+/** `new Map()`, `[]`, `{}` (or `(x = new Map())`): a value that holds nothing yet. */
+function isFreshEmpty(node) {
+  const n = unwrap(node);
+  if (n.type === 'AssignmentExpression' && n.operator === '=') return isFreshEmpty(n.right);
+  if (n.type === 'ArrayExpression') return n.elements.length === 0;
+  if (n.type === 'ObjectExpression') return n.properties.length === 0;
+  if (n.type === 'NewExpression') return n.callee.type === 'Identifier' && EMPTY_CONTAINERS.has(n.callee.name) && n.arguments.length === 0;
+  return false;
+}
+
+/** Whether growth `g` (from growthOf) of `node` adds only a fresh empty container. */
+function seedsOnly(node, g) {
+  if (node.type === 'CallExpression') {
+    const args = g.method === 'set' ? node.arguments.slice(1) : node.arguments;
+    if (g.method !== 'set' && g.method !== 'push' && g.method !== 'unshift' && g.method !== 'add') return false;
+    return args.length > 0 && args.every((a) => a.type !== 'SpreadElement' && isFreshEmpty(a));
+  }
+  return node.type === 'AssignmentExpression' && g.method === 'index' && isFreshEmpty(node.right);
+}
+
+/**
+ * `x = <new value that keeps the old one>`: a literal, `new` or function
+ * whose value holds `x` itself (`{ next: x }`, `[item, x]`, `new Node(v, x)`)
+ * or, inside a function, a local copy of `x` (`const before = x;
+ * x = () => before()`: a closure over the old value). `x.part` holds only a
+ * part, and a read of `x` inside a function is of its value at call time:
+ * neither keeps the old value. True or false.
+ */
+function chains(node, scope) {
+  if (node.operator !== '=' || node.left.type !== 'Identifier') return false;
+  const name = node.left.name;
+  const target = scope.lookup(name);
+  if (target === null) return false;
+  const right = unwrap(node.right);
+  if (!CHAIN_VALUES.has(right.type)) return false;
+  const copyOf = (id) => {
+    const found = scope.lookup(id.name);
+    const alias = found === null ? null : found.decl.alias;
+    if (alias === null || alias === undefined || !alias.whole || alias.base.this || alias.base.name !== name) return false;
+    const same = alias.scope.lookup(name);
+    return same !== null && same.decl === target.decl;
+  };
+  let found = false;
+  const walk = (n, inFunction) => {
+    if (found) return;
+    switch (n.type) {
+      case 'Identifier':
+        if ((!inFunction && n.name === name) || (n.name !== name && copyOf(n))) found = true;
+        return;
+      case 'MemberExpression':
+        // `x.part` keeps a part of x, not x; a computed key is read, not kept.
+        if (inFunction) walk(n.object, true);
+        return;
+      case 'Property':
+        if (n.computed) walk(n.key, inFunction);
+        walk(n.value, inFunction);
+        return;
+      case 'ConditionalExpression':
+        walk(n.consequent, inFunction);
+        walk(n.alternate, inFunction);
+        return;
+      case 'BinaryExpression':
+      case 'LogicalExpression':
+      case 'TemplateLiteral':
+      case 'UnaryExpression':
+      case 'UpdateExpression':
+        // A primitive (`'' + x`), or one operand of a test: holds nothing.
+        if (n.type !== 'LogicalExpression') return;
+        walk(n.right, inFunction);
+        if (n.operator !== '&&') walk(n.left, inFunction);
+        return;
+      case 'CallExpression':
+        // What a call returns is not known to hold its arguments; a closure
+        // in it can still hold a copy.
+        if (inFunction) for (const c of children(n, [])) walk(c, true);
+        return;
+      default: {
+        const nested = inFunction || FUNCTION_TYPES.has(n.type);
+        for (const c of children(n, [])) walk(c, nested);
+      }
+    }
+  };
+  walk(right, false);
+  return found;
 }
 
 function sameText(source, a, b) {
@@ -217,6 +374,21 @@ function analyse(source, options = {}) {
   const scopes = [root];
   const records = new Map(); // function node -> record, during the analysis only
 
+  // A local that holds part of a longer-lived container (aliasSource): what
+  // is stored into it grows that container. The first such value is kept.
+  const noteAlias = (decl, init, scope, part = false) => {
+    if (decl === undefined || decl.alias !== undefined) return;
+    const from = aliasSource(init);
+    const base = from === null ? null : chainBase(from);
+    if (base === null) return;
+    decl.alias = {
+      base: base.type === 'ThisExpression' ? { this: true, name: 'this' } : { this: false, name: base.name },
+      text: oneLine(source.slice(from.start, from.end)),
+      scope,
+      whole: !part && unwrap(init) === from && from.type === 'Identifier', // a plain copy of the binding (`const before = x`)
+    };
+  };
+
   const visit = (node, scope, fn, nameHint) => {
     switch (node.type) {
       case 'FunctionDeclaration':
@@ -260,6 +432,8 @@ function analyse(source, options = {}) {
         const target = node.kind === 'var' ? scope.functionScope() : scope;
         for (const d of node.declarations) {
           declarePattern(target, d.id, node.kind, d.init);
+          if (d.init && d.id.type === 'Identifier') noteAlias(target.decls.get(d.id.name), d.init, scope);
+          else if (d.init) for (const name of boundNames(d.id, [])) noteAlias(target.decls.get(name), d.init, scope, true); // `const { queue } = this`
           if (d.init) visit(d.init, scope, fn, d.id.type === 'Identifier' ? d.id.name : null);
         }
         return;
@@ -279,8 +453,28 @@ function analyse(source, options = {}) {
         return;
       }
       case 'AssignmentExpression': {
-        const g = growthOf(node, source);
+        let g = growthOf(node, source);
+        if (g === null && chains(node, scope)) g = { receiver: node.left, method: 'chain' };
         if (g !== null) growths.push(growthRecord(source, node, g, scope, fn));
+        if (node.left.type === 'Identifier' && node.operator === '=') {
+          // `x = x.upper`: x is a stack that is also popped, so `x = { upper: x }` is a push that is undone.
+          const right = unwrap(node.right);
+          let from = null;
+          if (right.type === 'MemberExpression' && right.object.type === 'Identifier') from = right.object.name;
+          else if (right.type === 'Identifier') {
+            // `const upper = x.upper; x = upper;`
+            const alias = scope.lookup(right.name)?.decl.alias;
+            if (alias !== undefined && !alias.whole && !alias.base.this) from = alias.base.name;
+          }
+          if (from === node.left.name) {
+            const popped = scope.lookup(node.left.name);
+            if (popped !== null) popped.decl.popped = true;
+          }
+        }
+        if (node.left.type === 'Identifier' && node.operator !== '+=') {
+          const found = scope.lookup(node.left.name);
+          if (found !== null && found.scope !== root && found.decl.kind !== 'parameter') noteAlias(found.decl, node.right, scope);
+        }
         const hint = node.left.type === 'Identifier' ? node.left.name : propertyName(node.left);
         visit(node.left, scope, fn, null);
         visit(node.right, scope, fn, hint);
@@ -333,6 +527,10 @@ function growthRecord(source, node, g, scope, fn) {
     receiverEnd: g.receiver.end,
     method: g.method,
     base: base === null ? null : base.type === 'ThisExpression' ? { this: true, name: 'this' } : { this: false, name: base.name },
+    // A new value bound to a name (`x += …`, `x = x.concat(…)`, `x = { next: x }`):
+    // it grows nothing when that name is a local holding part of a container.
+    rebinds: assign && node.left.type === 'Identifier',
+    seeds: seedsOnly(node, g),
     scope,
     fn,
   };
@@ -384,8 +582,14 @@ function isNestedIn(fn, target) {
   return false;
 }
 
-/** Where the container of a growth expression lives, relative to the function `target`; null when it is local. */
-function containerScope(analysis, g, target) {
+// How many locals deep an alias is followed (`const a = m.get(k); const b = a.list;`).
+const ALIAS_DEPTH = 3;
+
+/**
+ * Where the container of a growth expression lives, relative to the function
+ * `target`; null when it is local. `g` needs { base, scope, rebinds, method }.
+ */
+function containerScope(analysis, g, target, depth = 0) {
   const base = g.base;
   if (base === null) return null;
   if (base.this) return { scope: 'this', text: '`this` member' };
@@ -401,7 +605,13 @@ function containerScope(analysis, g, target) {
       return { scope: 'parameter', text: `parameter of ${target.name ?? 'the function'}` };
     }
     if (found.decl.kind === 'self') return { scope: 'closure', text: 'the function itself' };
-    return null;
+    const alias = found.decl.alias;
+    // A local holding part of a longer-lived container: a store into it (not
+    // a new value for the local, nor a named field set on it) grows that container.
+    if (alias === undefined || depth >= ALIAS_DEPTH || g.rebinds || g.method === 'property') return null;
+    const outer = containerScope(analysis, { base: alias.base, scope: alias.scope, rebinds: false, method: null }, target, depth + 1);
+    if (outer === null) return null;
+    return { scope: outer.scope, text: `part of \`${alias.text}\`, ${outer.text}` };
   }
   const owner = found.scope.functionScope().owner;
   return { scope: 'closure', text: `closure of ${owner && owner.name ? owner.name : '(anonymous)'}` };
@@ -421,6 +631,8 @@ function candidatesIn(analysis, target, builtin, inlined) {
     if (where === null) continue;
     // `res.statusCode = …` on a parameter sets a field of the caller's object; it grows nothing.
     if (where.scope === 'parameter' && g.method === 'property') continue;
+    // A chain that the file also pops (`x = x.upper`) is a stack, bounded by its depth.
+    if (g.method === 'chain' && g.scope.lookup(g.base.name)?.decl.popped === true) continue;
     out.push({
       key: g.start,
       line: g.line,
@@ -431,6 +643,7 @@ function candidatesIn(analysis, target, builtin, inlined) {
       scopeText: where.text,
       method: g.method,
       builtinMatch: builtin !== null && BUILTIN_METHOD[builtin] === g.method,
+      seeds: g.seeds,
       nested: g.fn !== target,
       inlined,
     });
@@ -439,7 +652,7 @@ function candidatesIn(analysis, target, builtin, inlined) {
 }
 
 function rankKey(c) {
-  return [c.builtinMatch ? 0 : 1, c.inlined === null ? 0 : 1, SCOPE_RANK[c.scope] ?? 9, c.method === 'property' ? 1 : 0, c.nested ? 1 : 0, c.line, c.column];
+  return [c.builtinMatch ? 0 : 1, c.seeds ? 1 : 0, c.inlined === null ? 0 : 1, SCOPE_RANK[c.scope] ?? 9, c.method === 'property' ? 1 : 0, c.nested ? 1 : 0, c.line, c.column];
 }
 
 function compareCandidates(a, b) {
@@ -508,7 +721,7 @@ function findCandidates(analysis, { line0, column0, builtin = null }) {
     .filter((c) => (seen.has(c.key) ? false : (seen.add(c.key), true)))
     .sort(compareCandidates)
     .slice(0, MAX_CANDIDATES)
-    .map(({ key: _key, ...c }) => c);
+    .map(({ key: _key, seeds: _seeds, ...c }) => c);
   return {
     function: { name: target.topLevel ? null : target.name, line: target.line, endLine: target.endLine, topLevel: target.topLevel },
     candidates: all,

@@ -22,11 +22,16 @@ export interface AllocationCandidate {
   text: string;
   /** The container's expression, e.g. "inflight", "this.items", "cache.byUser". */
   container: string;
-  /** Where the container lives: module scope, a global, an enclosing function's scope, `this`, or a parameter (the caller's container). */
+  /**
+   * Where the container lives: module scope, a global, an enclosing function's
+   * scope, `this`, or a parameter (the caller's container). For a local that
+   * holds part of such a container (`const users = tenants.get(id)`), the
+   * scope of that container.
+   */
   scope: 'module' | 'global' | 'closure' | 'this' | 'parameter';
-  /** The scope in words, e.g. "module scope", "closure of makeStore". */
+  /** The scope in words, e.g. "module scope", "closure of makeStore", "part of `tenants`, module scope". */
   scopeText: string;
-  /** The operation: a method name (`push`, `set`, `add`, …), `index` (x[k] = …), `property` (x.p = …), `append` (+=), `assign` (Object.assign), `concat`, `spread`. */
+  /** The operation: a method name (`push`, `set`, `add`, …), `index` (x[k] = …), `property` (x.p = …), `append` (+=), `assign` (Object.assign), `concat`, `spread`, `chain` (a new value that keeps the old one: `x = { next: x }`). */
   method: string;
   /** The growing builtin of the allocation stack is this candidate's operation (e.g. `Map.prototype.set` and `.set(`). */
   builtinMatch: boolean;
