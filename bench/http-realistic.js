@@ -135,6 +135,8 @@ const PAIRED = {
   'sampler only': guardedBy(OFF),
   'timers patch': guardedBy({ ...OFF, LEAKGUARD_TIMERS: '1' }),
   'listener ledger': guardedBy({ ...OFF, LEAKGUARD_LISTENERS: '1' }),
+  // Everything but the listener ledger (LEAKGUARD_LISTENERS=0).
+  'all but the ledger': guardedBy({ LEAKGUARD_LISTENERS: '0' }),
   'allocation sampling': guardedBy({ ...OFF, LEAKGUARD_ALLOCATIONS: '1' }),
   // No leakguard: the six EventEmitter methods the ledger wraps, wrapped by
   // functions that only call the original (bench/wrap-floor.js).
@@ -196,6 +198,7 @@ const GUARDED = {
   guarded: { LEAKGUARD_INTERVAL_MS: '600000' },
   'timers only': { LEAKGUARD_LISTENERS: '0', LEAKGUARD_ALLOCATIONS: '0', LEAKGUARD_INTERVAL_MS: '600000' },
   'listeners only': { LEAKGUARD_TIMERS: '0', LEAKGUARD_ALLOCATIONS: '0', LEAKGUARD_INTERVAL_MS: '600000' },
+  'all but the ledger': { LEAKGUARD_LISTENERS: '0', LEAKGUARD_INTERVAL_MS: '600000' },
   'sampler only': { LEAKGUARD_TIMERS: '0', LEAKGUARD_LISTENERS: '0', LEAKGUARD_ALLOCATIONS: '0', LEAKGUARD_INTERVAL_MS: '600000' },
   // No leakguard: bench/wrap-floor.js (see PAIRED).
   'wrappers only (floor)': { preload: WRAP_FLOOR },
