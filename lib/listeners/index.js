@@ -160,18 +160,37 @@ function captureOfRemove(options) {
 }
 
 // Node holds a listener weakly when its options carry its private `kWeak`
-// symbol (util.aborted, stream operators with a signal), and removes it
-// without a call we see once it is collected: the ledger must then hold it
-// weakly too. Node's own options are null-prototype objects; the symbol is
-// learnt from the first one that carries it, and until then (or if a Node
-// version names it otherwise) any null-prototype options object with a
-// symbol key counts as weak: a WeakRef too many costs an allocation, one too
-// few would keep the listener alive.
-let kWeak;
+// symbol (util.aborted, stream operators with a signal, code run with
+// --expose-internals), and removes it without a call we see once it is
+// collected: the ledger must then hold it weakly too, whatever the prototype
+// of the options object. The symbol is read once, here, off the options
+// util.aborted() passes to addEventListener, called on a throwaway signal
+// whose own addEventListener only records them (nothing is added anywhere).
+// Should that find nothing (a Node that names or passes it otherwise), an
+// options object counts as weak when it has a symbol described `kWeak` (then
+// learnt), or is a null-prototype one with any symbol key: a WeakRef too many
+// costs an allocation, one too few keeps the listener alive.
+function findWeakSymbol() {
+  try {
+    let seen;
+    const { signal } = new AbortController();
+    Object.defineProperty(signal, 'addEventListener', {
+      value(type, listener, options) {
+        seen = options;
+      },
+    });
+    require('node:util').aborted(signal, {}).catch(() => {});
+    if (seen === null || typeof seen !== 'object') return undefined;
+    return Object.getOwnPropertySymbols(seen).find((symbol) => symbol.description === 'kWeak');
+  } catch {
+    return undefined;
+  }
+}
+
+let kWeak = findWeakSymbol();
 
 function isWeak(options) {
-  if (kWeak !== undefined && options[kWeak]) return true;
-  if (Object.getPrototypeOf(options) !== null) return false;
+  if (kWeak !== undefined) return Boolean(options[kWeak]);
   const symbols = Object.getOwnPropertySymbols(options);
   for (const symbol of symbols) {
     if (symbol.description === 'kWeak') {
@@ -179,7 +198,7 @@ function isWeak(options) {
       return Boolean(options[symbol]);
     }
   }
-  return symbols.length !== 0;
+  return symbols.length !== 0 && Object.getPrototypeOf(options) === null;
 }
 
 function makeAddEventListener(original) {
