@@ -241,11 +241,13 @@ function removedCapture(book, target, type, listener, options) {
 // symbol (util.aborted, stream operators with a signal, code run with
 // --expose-internals), and removes it without a call we see once it is
 // collected: the ledger must then hold it weakly too, whatever the prototype
-// of the options object. The symbol is read once, here, off the options
-// util.aborted() passes to addEventListener, called on a throwaway signal
-// whose own addEventListener only records them (nothing is added anywhere).
-// Should that find nothing (a Node that names or passes it otherwise), an
-// options object counts as weak when it has a symbol described `kWeak` (then
+// of the options object. The symbol is read once, here, off the options Node
+// passes to a signal's addEventListener when a listener is added with
+// `{ signal }` (it holds that abort listener weakly), on a throwaway target
+// and signal whose own addEventListener only records them. Synchronous and
+// promise-free: the probe leaves nothing queued for async hooks to see. Should
+// that find nothing (a Node that names or passes it otherwise), an options
+// object counts as weak when it has a symbol described `kWeak` (then
 // learnt), or is a null-prototype one with any symbol key: a WeakRef too many
 // costs an allocation, one too few keeps the listener alive.
 function findWeakSymbol() {
@@ -257,7 +259,7 @@ function findWeakSymbol() {
         seen = options;
       },
     });
-    require('node:util').aborted(signal, {}).catch(() => {});
+    ETProto.addEventListener.call(new EventTarget(), 'probe', () => {}, { signal });
     if (seen === null || typeof seen !== 'object') return undefined;
     return Object.getOwnPropertySymbols(seen).find((symbol) => symbol.description === 'kWeak');
   } catch {
