@@ -8,7 +8,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { execFile } = require('node:child_process');
+const { execFile, spawnSync } = require('node:child_process');
 const { cases } = require('./fixtures/compat-cases');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -48,3 +48,22 @@ for (const name of Object.keys(cases)) {
     assert.deepEqual(patched.results[name], bare.results[name]);
   });
 }
+
+// What the preload does before the main script must be over by then: an async
+// hook enabled on the script's first line sees only the script's own
+// resources (a promise, or a job queued by one, left behind by the preload
+// would show up as a PROMISE it never made).
+test('an async hook enabled at the top of the main script sees nothing of the preload', () => {
+  const script = [
+    'const seen = [];',
+    "require('node:async_hooks').createHook({ init: (id, type) => seen.push(type) }).enable();",
+    'setImmediate(() => process.stdout.write(JSON.stringify(seen)));',
+  ].join('\n');
+  const env = { ...process.env, LEAKGUARD_QUIET: '1', LEAKGUARD_REPORT: 'none' };
+  const seen = (preload) => {
+    const r = spawnSync(process.execPath, [...preload, '-e', script], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  assert.deepEqual(seen(['-r', './register.js']), seen([]));
+});

@@ -298,6 +298,44 @@ test(
 );
 
 test(
+  'EventTarget: the ledger counts from what Node filed (an object type, accessor or function options), never reading them again',
+  tracked(() => {
+    const et = new EventTarget();
+    const f = () => {};
+    let conversions = 0;
+    const type = {
+      toString() {
+        conversions++;
+        return 'x';
+      },
+    };
+    let captureReads = 0;
+    const captureOn = {
+      get capture() {
+        captureReads++;
+        return true;
+      },
+    };
+    et.addEventListener(type, f); // @site:etObjType
+    et.addEventListener('x', f, captureOn); // @site:etGetter
+    assert.equal(siteAt('etObjType', 'x').live, 1);
+    assert.equal(siteAt('etGetter', 'x').live, 1, 'filed under the name Node gave it');
+    et.removeEventListener(type, f, captureOn); // the capture one (Node reads capture once)
+    assert.equal(siteAt('etGetter', 'x').live, 0);
+    assert.equal(siteAt('etObjType', 'x').live, 1);
+    et.removeEventListener(type, f);
+    assert.equal(siteAt('etObjType', 'x').live, 0);
+    assert.deepEqual([conversions, captureReads], [3, 2], "only Node's own reads: one per call");
+
+    const once = Object.assign(() => {}, { once: true });
+    et.addEventListener('y', f, once); // @site:etFnOptions
+    assert.equal(siteAt('etFnOptions', 'y').live, 1);
+    et.dispatchEvent(new Event('y'));
+    assert.equal(siteAt('etFnOptions', 'y').live, 0, 'a once listener, credited after its dispatch');
+  }),
+);
+
+test(
   'a handleEvent object on an EventTarget is tracked and released',
   tracked(() => {
     const et = new EventTarget();

@@ -131,6 +131,7 @@ function makeRemoveAll(original) {
 // else falls back to getEventListeners (which costs a lazy require per call).
 const kEvents = Object.getOwnPropertySymbols(new EventTarget()).find((s) => s.description === 'kEvents');
 const mapGet = Map.prototype.get;
+const mapForEach = Map.prototype.forEach;
 
 function targetCount(target, type) {
   if (kEvents !== undefined) {
@@ -148,30 +149,128 @@ function targetCount(target, type) {
   return getEventListeners(target, type).length;
 }
 
-// Node's own reading of `capture`: addEventListener accepts a boolean or an
-// object; removeEventListener (Node 20) reads only `options.capture === true`.
-function captureOfAdd(options) {
-  if (typeof options === 'boolean') return options;
-  return options !== null && typeof options === 'object' && Boolean(options.capture);
+// What the caller passed is Node's to read: its options (getters, proxies)
+// and a type that is an object (its toString) were read or converted once by
+// Node, and a second reading here would be seen. So the wrappers take the event
+// name as Node filed it (a string or primitive converts without running
+// anything; otherwise the one type whose count changed) and a listener's
+// once/capture/weak flags from the record Node made for it; they read the
+// options themselves only on a Node whose records they cannot find.
+
+/** The name Node files `type` under, when converting it runs no code of the caller's; else undefined. */
+function plainName(type) {
+  if (typeof type === 'string') return type;
+  if (type === null || (typeof type !== 'object' && typeof type !== 'function' && typeof type !== 'symbol')) return String(type);
+  return undefined;
 }
 
-function captureOfRemove(options) {
+/** Node's type → count of `target`, as a Map (the slow path of a type that is an object). */
+function countsOf(target) {
+  const counts = new Map();
+  const map = target[kEvents];
+  if (map !== undefined && map !== null) mapForEach.call(map, (root, type) => counts.set(type, root.size));
+  return counts;
+}
+
+/** The type whose count went up (`grew`) or down since `before` (countsOf), or undefined. */
+function changedType(target, before, grew) {
+  for (const [type, size] of countsOf(target)) {
+    const was = before.get(type) ?? 0;
+    if (grew ? size > was : size < was) return type;
+  }
+  if (!grew) for (const type of before.keys()) if (mapGet.call(target[kEvents], type) === undefined) return type;
+  return undefined;
+}
+
+/** Whether `r` is one of Node's listener records, as this code reads them. */
+function isRecord(r) {
+  return typeof r.same === 'function' && typeof r.once === 'boolean' && typeof r.capture === 'boolean' && typeof r.weak === 'boolean';
+}
+
+/** The first of Node's listener records for `type` on `target` (each links to the next), null if none, undefined if not found. */
+function firstRecord(target, type) {
+  if (kEvents === undefined) return undefined;
+  const map = target[kEvents];
+  if (map === undefined || map === null) return undefined;
+  const root = mapGet.call(map, type);
+  const first = root === undefined ? undefined : root.next;
+  if (first === undefined || first === null) return null;
+  return isRecord(first) ? first : undefined;
+}
+
+/**
+ * { capture, unseen } of `listener`, just added to `target` under `type` with
+ * `options`: Node appends it last; `unseen` when it can leave without a
+ * removeEventListener call (once, or held weakly by Node).
+ */
+function addedFlags(target, type, listener, options) {
+  if (options === undefined || options === null) return { capture: false, unseen: false };
+  if (typeof options === 'boolean') return { capture: options, unseen: false };
+  let last = firstRecord(target, type);
+  if (last !== undefined && last !== null) {
+    while (last.next !== undefined && last.next !== null) last = last.next;
+    if (isRecord(last) && last.same(listener, last.capture)) return { capture: last.capture, unseen: last.once || last.weak };
+  }
+  return { capture: Boolean(options.capture), unseen: Boolean(options.once) || isWeak(options) };
+}
+
+/**
+ * The capture flag of the listener Node just removed from `target` (`type`):
+ * the one of the book's entries for it that Node no longer holds. Only when
+ * the book has it both ways and Node's records cannot tell are the options
+ * read (Node 20 reads only `options.capture === true`).
+ */
+function removedCapture(book, target, type, listener, options) {
+  let tracked = 0; // bit 1: an entry with capture, bit 2: one without
+  for (const e of book.targets) if (e.event === type && e.listener() === listener) tracked |= e.capture ? 1 : 2;
+  if (tracked !== 3) return tracked === 1;
+  const first = firstRecord(target, type);
+  if (first !== undefined) {
+    let withCapture = false;
+    let without = false;
+    for (let r = first; r !== undefined && r !== null && isRecord(r); r = r.next) {
+      if (r.same(listener, true)) withCapture = true;
+      else if (r.same(listener, false)) without = true;
+    }
+    if (withCapture !== without) return without;
+  }
   return options !== null && options !== undefined && options.capture === true;
 }
 
 // Node holds a listener weakly when its options carry its private `kWeak`
-// symbol (util.aborted, stream operators with a signal), and removes it
-// without a call we see once it is collected: the ledger must then hold it
-// weakly too. Node's own options are null-prototype objects; the symbol is
-// learnt from the first one that carries it, and until then (or if a Node
-// version names it otherwise) any null-prototype options object with a
-// symbol key counts as weak: a WeakRef too many costs an allocation, one too
-// few would keep the listener alive.
-let kWeak;
+// symbol (util.aborted, stream operators with a signal, code run with
+// --expose-internals), and removes it without a call we see once it is
+// collected: the ledger must then hold it weakly too, whatever the prototype
+// of the options object. The symbol is read once, here, off the options Node
+// passes to a signal's addEventListener when a listener is added with
+// `{ signal }` (it holds that abort listener weakly), on a throwaway target
+// and signal whose own addEventListener only records them. Synchronous and
+// promise-free: the probe leaves nothing queued for async hooks to see. Should
+// that find nothing (a Node that names or passes it otherwise), an options
+// object counts as weak when it has a symbol described `kWeak` (then
+// learnt), or is a null-prototype one with any symbol key: a WeakRef too many
+// costs an allocation, one too few keeps the listener alive.
+function findWeakSymbol() {
+  try {
+    let seen;
+    const { signal } = new AbortController();
+    Object.defineProperty(signal, 'addEventListener', {
+      value(type, listener, options) {
+        seen = options;
+      },
+    });
+    ETProto.addEventListener.call(new EventTarget(), 'probe', () => {}, { signal });
+    if (seen === null || typeof seen !== 'object') return undefined;
+    return Object.getOwnPropertySymbols(seen).find((symbol) => symbol.description === 'kWeak');
+  } catch {
+    return undefined;
+  }
+}
+
+let kWeak = findWeakSymbol();
 
 function isWeak(options) {
-  if (kWeak !== undefined && options[kWeak]) return true;
-  if (Object.getPrototypeOf(options) !== null) return false;
+  if (kWeak !== undefined) return Boolean(options[kWeak]);
   const symbols = Object.getOwnPropertySymbols(options);
   for (const symbol of symbols) {
     if (symbol.description === 'kWeak') {
@@ -179,7 +278,7 @@ function isWeak(options) {
       return Boolean(options[symbol]);
     }
   }
-  return symbols.length !== 0;
+  return symbols.length !== 0 && Object.getPrototypeOf(options) === null;
 }
 
 function makeAddEventListener(original) {
@@ -188,19 +287,20 @@ function makeAddEventListener(original) {
     if (active === null || listener === null || (typeof listener !== 'function' && typeof listener !== 'object')) {
       return original.apply(this, arguments);
     }
+    let name = plainName(type);
     let before;
     try {
-      before = targetCount(this, String(type));
+      before = name !== undefined ? targetCount(this, name) : kEvents !== undefined ? countsOf(this) : -1;
     } catch {
       before = -1;
     }
     const result = original.apply(this, arguments);
     if (before === -1 || ledger !== active) return result;
     try {
-      const name = String(type);
-      if (targetCount(this, name) > before) {
-        const unseen = options !== null && typeof options === 'object' && (Boolean(options.once) || isWeak(options));
-        active.targetAdded(this, name, listener, captureOfAdd(options), unseen, addEventListener);
+      const grew = name !== undefined ? targetCount(this, name) > before : (name = changedType(this, before, true)) !== undefined;
+      if (grew) {
+        const { capture, unseen } = addedFlags(this, name, listener, options);
+        active.targetAdded(this, name, listener, capture, unseen, addEventListener);
       }
     } catch (err) {
       fail(err);
@@ -215,16 +315,18 @@ function makeRemoveEventListener(original) {
     const active = ledger;
     const book = bookFor(active, this);
     if (book === undefined || book.targets === undefined) return original.apply(this, arguments);
+    let name = plainName(type);
     let before;
     try {
-      before = targetCount(this, String(type));
+      if (name === undefined && kEvents === undefined) throw new Error('no counts');
+      before = name !== undefined ? targetCount(this, name) : countsOf(this);
     } catch {
       return original.apply(this, arguments);
     }
     const result = original.apply(this, arguments);
     try {
-      const name = String(type);
-      if (targetCount(this, name) < before) active.targetRemoved(book, name, listener, captureOfRemove(options));
+      const shrank = name !== undefined ? targetCount(this, name) < before : (name = changedType(this, before, false)) !== undefined;
+      if (shrank) active.targetRemoved(book, name, listener, removedCapture(book, this, name, listener, options));
     } catch (err) {
       fail(err);
     }
