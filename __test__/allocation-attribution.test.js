@@ -198,6 +198,42 @@ test('a new value that keeps the old one is a chain; a stack that is also popped
   assert.deepEqual(candidates(src, 'function enter').candidates, []);
 });
 
+test('a class constructor fills `this` without growing anything older, and `new C()` searches C\'s constructor as a possibly inlined callee', () => {
+  const src = [
+    'class Connection {',
+    '  static open = [];',
+    '  constructor(req) {',
+    '    this.url = req.url;',
+    '    this.pending = [];',
+    '    this.pending.push(req);',
+    '    Connection.open.push(this); // LEAK',
+    '  }',
+    '}',
+    'const Session = class {',
+    '  constructor(id) { this.id = id; sessions[id] = this; }',
+    '};',
+    'const sessions = {};',
+    'function handler(req) {',
+    '  const c = new Connection(req);',
+    '  return new Session(c.url);',
+    '}',
+  ].join('\n');
+  const ctor = candidates(src, 'constructor(req)');
+  assert.equal(ctor.function.name, 'Connection');
+  assert.deepEqual(
+    ctor.candidates.map((c) => [c.line, c.text]),
+    [[lineOf(src, '// LEAK'), 'Connection.open.push(this)']],
+  );
+  const viaNew = candidates(src, 'function handler');
+  assert.deepEqual(
+    viaNew.candidates.map((c) => [c.text, c.inlined && c.inlined.functionName]),
+    [
+      ['Connection.open.push(this)', 'Connection'],
+      ['sessions[id] = this', 'Session'],
+    ],
+  );
+});
+
 test('memoisation on the function object itself names the function as the module-scope container', () => {
   const src = ['function compute(term) {', '  if (compute[term] !== undefined) return compute[term];', '  compute[term] = { term, at: Date.now() };', '  return compute[term];', '}'].join('\n');
   const r = candidates(src, 'function compute');

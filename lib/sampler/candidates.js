@@ -389,13 +389,23 @@ function analyse(source, options = {}) {
     };
   };
 
+  // Class constructors (their FunctionExpression nodes): `this` in them is the object being made.
+  // Each is named by its class, as V8 names it.
+  const constructors = new Map(); // constructor FunctionExpression -> the class's name, or null
+  const constructorOf = (cls, nameHint = null) => {
+    const ctor = cls.body.body.find((m) => m.type === 'MethodDefinition' && m.kind === 'constructor');
+    if (ctor === undefined) return null;
+    if (!constructors.has(ctor.value)) constructors.set(ctor.value, cls.id ? cls.id.name : nameHint);
+    return ctor.value;
+  };
+
   const visit = (node, scope, fn, nameHint) => {
     switch (node.type) {
       case 'FunctionDeclaration':
       case 'FunctionExpression':
       case 'ArrowFunctionExpression': {
-        const name = node.id ? node.id.name : nameHint ?? null;
-        const rec = { start: node.start, bodyStart: node.body.start, line: node.loc.start.line, endLine: node.loc.end.line, name, parent: fn, scope: null, topLevel: false };
+        const name = node.id ? node.id.name : constructors.get(node) ?? nameHint ?? null;
+        const rec = { start: node.start, bodyStart: node.body.start, line: node.loc.start.line, endLine: node.loc.end.line, name, parent: fn, scope: null, topLevel: false, constructs: constructors.has(node) };
         records.set(node, rec);
         if (node.type === 'FunctionDeclaration' && node.id) scope.decls.set(node.id.name, { kind: 'function', init: rec, initNode: null });
         const own = new Scope(rec, scope, true);
@@ -439,7 +449,8 @@ function analyse(source, options = {}) {
         return;
       }
       case 'ClassDeclaration':
-        if (node.id) scope.decls.set(node.id.name, { kind: 'class', init: null, initNode: null });
+        // `new C(…)` runs C's constructor: the binding's function is that constructor.
+        if (node.id) scope.decls.set(node.id.name, { kind: 'class', init: null, initNode: constructorOf(node) });
         break;
       case 'ImportDeclaration':
         for (const sp of node.specifiers) scope.decls.set(sp.local.name, { kind: 'import', init: null, initNode: null });
@@ -480,6 +491,12 @@ function analyse(source, options = {}) {
         visit(node.right, scope, fn, hint);
         return;
       }
+      case 'ClassExpression':
+        constructorOf(node, nameHint);
+        break;
+      case 'NewExpression':
+        if (node.callee.type === 'Identifier') calls.push({ name: node.callee.name, method: null, scope, fn });
+        break;
       case 'CallExpression': {
         const g = growthOf(node, source);
         if (g !== null) growths.push(growthRecord(source, node, g, scope, fn));
@@ -501,7 +518,8 @@ function analyse(source, options = {}) {
   // `const helper = () => …`: the binding's function record; then no node is kept.
   for (const sc of scopes) {
     for (const d of sc.decls.values()) {
-      if (d.initNode !== null && d.initNode !== undefined && FUNCTION_TYPES.has(d.initNode.type)) d.init = records.get(d.initNode) ?? null;
+      const init = d.initNode !== null && d.initNode !== undefined && d.initNode.type === 'ClassExpression' ? constructorOf(d.initNode) : d.initNode;
+      if (init !== null && init !== undefined && FUNCTION_TYPES.has(init.type)) d.init = records.get(init) ?? null;
       d.initNode = null;
     }
   }
@@ -629,6 +647,8 @@ function candidatesIn(analysis, target, builtin, inlined) {
     if (target.topLevel ? g.fn !== target : !isNestedIn(g.fn, target)) continue;
     const where = containerScope(analysis, g, target);
     if (where === null) continue;
+    // In a class constructor, `this` is the object being made: filling it grows nothing older.
+    if (where.scope === 'this' && g.fn.constructs) continue;
     // `res.statusCode = …` on a parameter sets a field of the caller's object; it grows nothing.
     if (where.scope === 'parameter' && g.method === 'property') continue;
     // A chain that the file also pops (`x = x.upper`) is a stack, bounded by its depth.
