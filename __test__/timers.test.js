@@ -100,6 +100,34 @@ test('+handle, Number(handle) and `${handle}` give one numeric id, unique per ti
   clearInterval(b);
 });
 
+test("a live handle's number is the async id of the Timeout Node made for it, as +timeout is in bare Node", () => {
+  // Code that tells Node's timer numbers from ids of its own by size (a fake
+  // clock numbering its timers from 10^12, say) must see a Node-sized number.
+  const seen = [];
+  const hook = require('node:async_hooks')
+    .createHook({
+      init(asyncId, type) {
+        if (type === 'Timeout') seen.push(asyncId);
+      },
+    })
+    .enable();
+  let t;
+  let i;
+  try {
+    t = setTimeout(() => {}, 1000);
+    i = setInterval(() => {}, 1000);
+  } finally {
+    hook.disable();
+  }
+  try {
+    assert.deepEqual([+t, +i], seen);
+    assert.ok(+t < 2 ** 32 && +i < 2 ** 32);
+  } finally {
+    clearTimeout(t);
+    clearInterval(i);
+  }
+});
+
 test('clearTimeout(id), clearTimeout(String(id)) and clearInterval/clearTimeout across kinds all clear', async () => {
   let calls = 0;
   const cb = () => calls++;

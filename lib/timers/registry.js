@@ -398,6 +398,18 @@ function idOf(handle) {
   return id;
 }
 
+// Node's timers keep a Timeout's async id under a symbol of their own,
+// Symbol('asyncId') (lib/internal/timers.js); the native binding's
+// 'async_id_symbol' is another symbol, used on native handles. Either is
+// accepted, and only when it holds a positive integer on the probe timer.
+function findAsyncIdSlot(probe) {
+  for (const symbol of Object.getOwnPropertySymbols(probe)) {
+    const { description } = symbol;
+    if ((description === 'asyncId' || description === 'async_id_symbol') && Number.isSafeInteger(probe[symbol]) && probe[symbol] > 0) return symbol;
+  }
+  return undefined;
+}
+
 // Where a real Timeout points back to its handle. Node's Timeout has a slot
 // that only Node's own Symbol.toPrimitive and the code that undoes it read
 // (`kHasPrimitive`: set, the timer is filed in knownTimersById; cleared or
@@ -712,7 +724,7 @@ function createRegistry(native) {
     native.clearTimeout(probe);
     nodeTimeout = Object.getPrototypeOf(probe);
     handleSlot = findHandleSlot(probe);
-    asyncIdSlot = Object.getOwnPropertySymbols(probe).find((symbol) => symbol.description === 'async_id_symbol');
+    asyncIdSlot = findAsyncIdSlot(probe);
   }
   return registry;
 }
