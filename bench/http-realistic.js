@@ -228,7 +228,11 @@ function windowed(name, env, warm, window, attribute = false) {
   const args = ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${outFile}`, process.execPath, ...nodeArgs, '-e', source];
   const vars = { ...env };
   delete vars.preload;
-  const child = spawn('valgrind', args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...vars, LEAKGUARD_QUIET: '1' } });
+  // --perf-basic-prof also has V8 write an isolate-*-v8.log into the working
+  // directory: the server runs in a temporary one, removed when it exits.
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-instructions-'));
+  const child = spawn('valgrind', args, { cwd, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...vars, LEAKGUARD_QUIET: '1' } });
+  child.once('exit', () => fs.rmSync(cwd, { recursive: true, force: true }));
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise((resolve) => child.once('exit', resolve));
