@@ -67,3 +67,36 @@ test('an async hook enabled at the top of the main script sees nothing of the pr
   };
   assert.deepEqual(seen(['-r', './register.js']), seen([]));
 });
+
+// The preload keeps an in-process inspector session connected (the sampling
+// heap profiler), and Node counts any connected session as a debugger that
+// may resume the thread: inspector.waitForDebugger() must still throw
+// ERR_INSPECTOR_NOT_ACTIVE when the program opened no inspector (instead of
+// blocking for ever), through both inspector modules and the ESM named
+// export, and allocation sampling must go on afterwards.
+test('inspector.waitForDebugger() without an open inspector throws as in bare Node, and sampling goes on', () => {
+  const script = [
+    "import inspector from 'node:inspector';",
+    "import { waitForDebugger } from 'node:inspector';",
+    "import promises from 'node:inspector/promises';",
+    'const codes = [];',
+    'for (const fn of [inspector.waitForDebugger, waitForDebugger, promises.waitForDebugger]) {',
+    '  try { fn(); codes.push("returned"); } catch (err) { codes.push(err.code); }',
+    '}',
+    'const { createRequire } = await import("node:module");',
+    `const sampler = createRequire(${JSON.stringify(path.join(ROOT, 'package.json'))})('./lib/sampler');`,
+    'const running = sampler.runningOptions();',
+    'console.log(JSON.stringify({ codes, profiling: running === null ? null : running.profiling }));',
+  ].join('\n');
+  const env = { ...process.env, LEAKGUARD_QUIET: '1', LEAKGUARD_REPORT: 'none' };
+  for (const name of ['LEAKGUARD_DISABLE', 'LEAKGUARD_ALLOCATIONS']) delete env[name];
+  const seen = (preload) => {
+    const r = spawnSync(process.execPath, [...preload, '--input-type=module', '-e', script], { cwd: ROOT, env, encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.signal, null, `node ${preload.join(' ')} was still blocked in waitForDebugger after 20 s`);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  const bare = seen([]);
+  assert.deepEqual(bare, { codes: ['ERR_INSPECTOR_NOT_ACTIVE', 'ERR_INSPECTOR_NOT_ACTIVE', 'ERR_INSPECTOR_NOT_ACTIVE'], profiling: null });
+  assert.deepEqual(seen(['-r', './register.js']), { ...bare, profiling: true });
+});

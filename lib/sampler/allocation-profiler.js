@@ -16,8 +16,66 @@
 //
 // Must never throw into user code: every inspector failure turns the profiler
 // off (`available = false`).
+//
+// Its connected session must not change what inspector.waitForDebugger()
+// does: Node counts any connected session, an in-process one too, as a
+// debugger that can resume the thread, so with it connected a program
+// without an open inspector would block there for ever instead of getting
+// ERR_INSPECTOR_NOT_ACTIVE. While a profiler of this thread is connected,
+// waitForDebugger (on node:inspector and node:inspector/promises) is a
+// wrapper that disconnects them for the call, so Node sees only the
+// program's own sessions, and reconnects them after it (sampling restarts
+// from an empty baseline, as at start()). The last close() puts Node's
+// function back.
 
+const { syncBuiltinESMExports } = require('node:module');
 const { profileSites, diffSites } = require('./attribution');
+
+const connected = new Set(); // profilers of this thread whose session is connected
+let nodeWaitForDebugger = null; // Node's own, once a profiler connected
+let inspectorModules = [];
+
+function waitForDebugger() {
+  const paused = [...connected];
+  const resume = paused.map((profiler) => profiler.pause());
+  try {
+    return Reflect.apply(nodeWaitForDebugger, this, arguments);
+  } finally {
+    for (let i = 0; i < paused.length; i++) paused[i].resume(resume[i]);
+  }
+}
+
+function swapWaitForDebugger(from, to) {
+  let changed = false;
+  for (const module of inspectorModules) {
+    if (module.waitForDebugger === from) {
+      module.waitForDebugger = to;
+      changed = true;
+    }
+  }
+  if (changed) syncBuiltinESMExports();
+}
+
+function track(profiler, inspector) {
+  connected.add(profiler);
+  if (connected.size !== 1) return;
+  if (nodeWaitForDebugger === null) {
+    if (typeof inspector.waitForDebugger !== 'function') return;
+    nodeWaitForDebugger = inspector.waitForDebugger;
+    Object.defineProperty(waitForDebugger, 'name', { value: nodeWaitForDebugger.name });
+    inspectorModules = [inspector];
+    try {
+      inspectorModules.push(require('node:inspector/promises'));
+    } catch {
+      // a Node without it
+    }
+  }
+  swapWaitForDebugger(nodeWaitForDebugger, waitForDebugger);
+}
+
+function untrack(profiler) {
+  if (connected.delete(profiler) && connected.size === 0) swapWaitForDebugger(waitForDebugger, nodeWaitForDebugger);
+}
 
 class AllocationProfiler {
   constructor({ samplingIntervalBytes }) {
@@ -32,6 +90,7 @@ class AllocationProfiler {
       this.session = new inspector.Session();
       this.session.connect();
       this.available = true;
+      track(this, inspector);
     } catch {
       this.session = null; // built without the inspector, or refused in this thread
     }
@@ -106,7 +165,33 @@ class AllocationProfiler {
     return source; // the in-thread session answers synchronously
   }
 
+  /** Disconnects the session for a call of Node's waitForDebugger; returns whether sampling ran (for resume()). */
+  pause() {
+    const sampling = this.running;
+    this.running = false;
+    this.previous = null;
+    try {
+      this.session.disconnect();
+    } catch {
+      // already gone
+    }
+    return sampling;
+  }
+
+  /** Reconnects after pause(), sampling again if it was. */
+  resume(sampling) {
+    try {
+      this.session.connect();
+    } catch {
+      this.available = false;
+      untrack(this);
+      return;
+    }
+    if (sampling) this.start();
+  }
+
   close() {
+    untrack(this);
     this.stop();
     if (this.session !== null) {
       try {
