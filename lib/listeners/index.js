@@ -316,9 +316,9 @@ function makeRemoveEventListener(original) {
     const book = bookFor(active, this);
     if (book === undefined || book.targets === undefined) return original.apply(this, arguments);
     let name = plainName(type);
+    if (name === undefined && kEvents === undefined) return original.apply(this, arguments);
     let before;
     try {
-      if (name === undefined && kEvents === undefined) throw new Error('no counts');
       before = name !== undefined ? targetCount(this, name) : countsOf(this);
     } catch {
       return original.apply(this, arguments);

@@ -216,8 +216,8 @@ function isFreshEmpty(node) {
 /** Whether growth `g` (from growthOf) of `node` adds only a fresh empty container. */
 function seedsOnly(node, g) {
   if (node.type === 'CallExpression') {
-    const args = g.method === 'set' ? node.arguments.slice(1) : node.arguments;
     if (g.method !== 'set' && g.method !== 'push' && g.method !== 'unshift' && g.method !== 'add') return false;
+    const args = g.method === 'set' ? node.arguments.slice(1) : node.arguments;
     return args.length > 0 && args.every((a) => a.type !== 'SpreadElement' && isFreshEmpty(a));
   }
   return node.type === 'AssignmentExpression' && g.method === 'index' && isFreshEmpty(node.right);
@@ -287,6 +287,18 @@ function chains(node, scope) {
   };
   walk(right, false);
   return found;
+}
+
+/**
+ * `x = x.upper` (or `const upper = x.upper; x = upper`): x is a stack that
+ * is also popped, so `x = { upper: x }` elsewhere is a push that is undone.
+ */
+function pops(node, scope) {
+  const right = unwrap(node.right);
+  if (right.type === 'MemberExpression') return right.object.type === 'Identifier' && right.object.name === node.left.name;
+  if (right.type !== 'Identifier') return false;
+  const alias = scope.lookup(right.name)?.decl.alias;
+  return alias !== undefined && !alias.whole && !alias.base.this && alias.base.name === node.left.name;
 }
 
 function sameText(source, a, b) {
@@ -467,24 +479,10 @@ function analyse(source, options = {}) {
         let g = growthOf(node, source);
         if (g === null && chains(node, scope)) g = { receiver: node.left, method: 'chain' };
         if (g !== null) growths.push(growthRecord(source, node, g, scope, fn));
-        if (node.left.type === 'Identifier' && node.operator === '=') {
-          // `x = x.upper`: x is a stack that is also popped, so `x = { upper: x }` is a push that is undone.
-          const right = unwrap(node.right);
-          let from = null;
-          if (right.type === 'MemberExpression' && right.object.type === 'Identifier') from = right.object.name;
-          else if (right.type === 'Identifier') {
-            // `const upper = x.upper; x = upper;`
-            const alias = scope.lookup(right.name)?.decl.alias;
-            if (alias !== undefined && !alias.whole && !alias.base.this) from = alias.base.name;
-          }
-          if (from === node.left.name) {
-            const popped = scope.lookup(node.left.name);
-            if (popped !== null) popped.decl.popped = true;
-          }
-        }
-        if (node.left.type === 'Identifier' && node.operator !== '+=') {
+        if (node.left.type === 'Identifier') {
           const found = scope.lookup(node.left.name);
-          if (found !== null && found.scope !== root && found.decl.kind !== 'parameter') noteAlias(found.decl, node.right, scope);
+          if (found !== null && node.operator === '=' && pops(node, scope)) found.decl.popped = true;
+          if (found !== null && node.operator !== '+=' && found.scope !== root && found.decl.kind !== 'parameter') noteAlias(found.decl, node.right, scope);
         }
         const hint = node.left.type === 'Identifier' ? node.left.name : propertyName(node.left);
         visit(node.left, scope, fn, null);
