@@ -1,3 +1,70 @@
+//! Links the addon against Node-API (napi-build) and compiles the GC watch
+//! (`src/sampler/gc_watch.cc`), V8's GC callbacks writing the heap feed,
+//! against the V8 headers of the Node that builds it. Without those headers
+//! the addon builds without it (cfg `gc_watch` unset) and the JS side watches
+//! GCs through a 'gc' PerformanceObserver instead.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
 fn main() {
     napi_build::setup();
+    println!("cargo::rustc-check-cfg=cfg(gc_watch)");
+    println!("cargo:rerun-if-changed=src/sampler/gc_watch.cc");
+    println!("cargo:rerun-if-env-changed=LEAKGUARD_NODE_INCLUDE");
+    println!("cargo:rerun-if-env-changed=npm_config_nodedir");
+    // Windows resolves V8's symbols only through node.lib at link time, which
+    // this build does not fetch: no GC watch there.
+    let windows = std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("windows");
+    match node_include().filter(|_| !windows) {
+        Some(dir) => {
+            cc::Build::new()
+                .cpp(true)
+                .std("c++17")
+                .cpp_link_stdlib(None)
+                .include(&dir)
+                .flag_if_supported("-fno-exceptions")
+                .flag_if_supported("-fno-rtti")
+                .flag_if_supported("-Wno-unused-parameter")
+                .file("src/sampler/gc_watch.cc")
+                .compile("leakguard_gc_watch");
+            println!("cargo:rustc-cfg=gc_watch");
+        }
+        None if windows => {}
+        None => println!(
+            "cargo:warning=leakguard: no V8 headers (include/node/v8.h) found for this Node; \
+             building without the native GC watch (set LEAKGUARD_NODE_INCLUDE to the directory holding v8.h)"
+        ),
+    }
+}
+
+/// The directory holding `v8.h`: `LEAKGUARD_NODE_INCLUDE`, then npm's
+/// `nodedir`, then `include/node` beside the running Node, then node-gyp's
+/// header cache for its version.
+fn node_include() -> Option<PathBuf> {
+    let has = |d: &Path| d.join("v8.h").is_file() && d.join("v8-version.h").is_file();
+    if let Ok(dir) = std::env::var("LEAKGUARD_NODE_INCLUDE") {
+        return Some(PathBuf::from(dir)).filter(|d| has(d));
+    }
+    let mut tries = Vec::new();
+    if let Ok(dir) = std::env::var("npm_config_nodedir") {
+        tries.push(Path::new(&dir).join("include").join("node"));
+    }
+    let node = std::env::var("npm_node_execpath").unwrap_or_else(|_| "node".into());
+    let out = Command::new(node)
+        .args([
+            "-p",
+            "const p = require('path'); [p.join(p.dirname(process.execPath), '..', 'include', 'node'), \
+             p.join(require('os').homedir(), '.cache', 'node-gyp', process.versions.node, 'include', 'node')].join('\\n')",
+        ])
+        .output()
+        .ok()?;
+    if out.status.success() {
+        tries.extend(
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(PathBuf::from),
+        );
+    }
+    tries.into_iter().find(|d| has(d))
 }

@@ -80,6 +80,63 @@ test('a fast leak under --max-old-space-size=64 is reported, with suspects and t
   }
 });
 
+test('a fast leak is reported from the major GC that passes the alarm level, without waiting for the next heartbeat', async () => {
+  // A heartbeat once a minute: the child dies long before it, so only the
+  // GC watch's wake-up after a major GC can make the verdict in time.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-oom-gc-'));
+  try {
+    const src = `
+      const fs = require('node:fs');
+      const lg = require(${JSON.stringify(ROOT)});
+      lg.start({ intervalMs: 60_000, onLeak(r) {
+        fs.writeSync(1, 'ONLEAK ' + JSON.stringify({ growing: r.heap.growing, top: r.suspects[0] && r.suspects[0].site && r.suspects[0].site.functionName }) + '\\n');
+      } });
+      fs.writeSync(1, 'SOURCE ' + require(${JSON.stringify(path.join(ROOT, 'lib', 'sampler'))}).runningOptions().gcSource + '\\n');
+      const kept = [];
+      function hoard() { for (let i = 0; i < 400; i++) kept.push({ i, text: 'x'.repeat(200) + i, list: [i, i + 1, i + 2] }); }
+      setInterval(hoard, 10);`;
+    const script = path.join(dir, 'hoarder.js');
+    fs.writeFileSync(script, src);
+    const out = await runChild(['--max-old-space-size=64', script]);
+    assert.match(out.stdout, /^SOURCE v8$/m, 'the GC watch is built for this Node');
+    assert.match(out.stderr, /heap out of memory/);
+    const reports = out.stdout.split('\n').filter((l) => l.startsWith('ONLEAK ')).map((l) => JSON.parse(l.slice(7)));
+    assert.ok(reports.some((r) => r.growing.includes('heapLimit') && r.top === 'hoard'), `no named heap-limit report before the process died: ${JSON.stringify(reports)}\n${out.stderr.slice(-1500)}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('GCs are seen through V8\'s callbacks, and through a PerformanceObserver where the addon was built for another V8', async () => {
+  // Under another V8 the callbacks' statistics structs could differ in size:
+  // the addon refuses its watch and JS observes GCs instead, with the same
+  // figures (major GCs counted, a post-GC baseline, pauses).
+  const src = (fakeV8) => `
+    ${fakeV8 ? "Object.defineProperty(process.versions, 'v8', { value: '1.0.0' });" : ''}
+    const lg = require(${JSON.stringify(ROOT)});
+    const sampler = require(${JSON.stringify(path.join(ROOT, 'lib', 'sampler'))});
+    lg.start({ intervalMs: 50 });
+    let kept = [];
+    for (let i = 0; i < 300000; i++) kept.push({ i });
+    kept = null;
+    gc();
+    gc();
+    setTimeout(() => {
+      sampler.flush();
+      const r = lg.report();
+      console.log(JSON.stringify({ source: sampler.runningOptions().gcSource, majorGcs: r.heap.majorGcs, baseline: r.heap.baselineBytes, pauses: r.gcPause.count }));
+      lg.stop();
+    }, 300);`;
+  for (const [fake, source] of [[false, 'v8'], [true, 'observer']]) {
+    const out = await runChild(['--expose-gc', '-e', src(fake)], { env: { LEAKGUARD_QUIET: '1' } });
+    assert.equal(out.code, 0, out.stderr);
+    const r = JSON.parse(out.stdout.trim().split('\n').pop());
+    assert.equal(r.source, source);
+    assert.ok(r.majorGcs >= 2, JSON.stringify(r));
+    assert.ok(r.baseline > 0 && r.pauses >= 2, JSON.stringify(r));
+  }
+});
+
 test('a heap leak confirmed by natural major GCs is still named: its first report waits for a profile read', async () => {
   // gc() every 20 ms: a fresh post-GC point is always there, so the verdict
   // never forces a GC (the forced GC is what reads the profile). A listener

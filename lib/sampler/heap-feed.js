@@ -9,13 +9,18 @@
 //   lateness (event-loop lag) and serves the thread's requests: a forced GC
 //   (for a post-GC confirmation, or a profile read for suspects; the thread
 //   budgets them).
-// - A 'gc' PerformanceObserver writes every pause into a ring and, after a
-//   major GC, a post-GC sample (the honest baseline).
+// - V8's own GC callbacks (the GC watch, src/sampler/gc_watch.cc) write every
+//   pause into a ring and, after a major GC, a post-GC sample (the honest
+//   baseline), inside the GC: no JavaScript runs per GC, and nothing user
+//   code can see (an async hook's init, a domain's warning) is scheduled.
+//   Where the addon has no watch for this V8 (built without V8's headers, or
+//   for another V8), a 'gc' PerformanceObserver writes the same cells.
 // - Both watch the heap limit: old-generation bytes past
 //   `nearHeapLimitFraction` of the old generation's limit and still rising
 //   make the verdict now, synchronously (a profile read for suspects, the
 //   report from the thread's core, onNearLimit), because the next GC may be
-//   V8's last before it aborts the process.
+//   V8's last before it aborts the process. A major GC past the alarm level
+//   wakes the JS thread for it (the watch's wake-up, or the observer).
 //
 // Must never keep the process alive, never throw into user code, and never run
 // work per GC beyond a few stores (memoryUsage only once per observer batch).
@@ -60,7 +65,9 @@ const CELL = Object.freeze({
   JS_BUSY_MS: 184,
   FORCED_GC_TOTAL_MS: 185,
   HEAP_LIMIT: 186,
-  LEN: 187,
+  LAST_MAJOR_MS: 187,
+  NEAR_LIMIT_BYTES: 188,
+  LEN: 189,
 });
 
 /**
@@ -118,12 +125,16 @@ class HeapFeed {
     // The old generation's own limit (where V8 aborts), and the alarm level.
     this.oldLimit = limit > 2 * youngReserve() ? limit - youngReserve() : limit / 2;
     this.nearLimitBytes = nearHeapLimitFraction * this.oldLimit;
+    this.cells[CELL.NEAR_LIMIT_BYTES] = this.nearLimitBytes;
     this.nearLimitFired = false;
     this.lastOld = 0;
     this.timer = null;
     this.observer = null;
     this.lastBeat = 0;
-    this.lastMajorMs = 0;
+    /** 'v8' (the GC watch) or 'observer', once started. */
+    this.gcSource = null;
+    /** Why the GC watch is not used, when it is not. */
+    this.gcWatchUnavailable = null;
   }
 
   start() {
@@ -134,6 +145,13 @@ class HeapFeed {
     this.beat();
     this.timer = realSetInterval(() => this.beat(), this.intervalMs);
     this.timer.unref();
+    const why = this.sampler.watchGc(process.versions.v8, (old) => this.onNearLimitGc(old));
+    this.gcWatchUnavailable = why;
+    if (why === null) {
+      this.gcSource = 'v8';
+      return;
+    }
+    this.gcSource = 'observer';
     this.observer = new PerformanceObserver((list) => this.onGc(list.getEntries()));
     this.observer.observe({ entryTypes: ['gc'] });
   }
@@ -143,6 +161,11 @@ class HeapFeed {
     this.timer = null;
     if (this.observer !== null) this.observer.disconnect();
     this.observer = null;
+    try {
+      this.sampler.unwatchGc();
+    } catch {
+      // a torn-down sampler: its watch went with it
+    }
   }
 
   writeSample() {
@@ -167,6 +190,7 @@ class HeapFeed {
     this.lastOld = old;
     if (this.nearLimitFired || old < this.nearLimitBytes || !rising) return;
     this.nearLimitFired = true;
+    this.cells[CELL.NEAR_LIMIT_BYTES] = Infinity; // no more wake-ups from the GC watch
     const began = performance.now();
     try {
       const p = this.profiler;
@@ -244,7 +268,7 @@ class HeapFeed {
     const done = (allocations) => {
       // A profile read runs (and calls back) synchronously; collectGarbage
       // calls back later: then the last major pause is the GC's cost.
-      const ms = syncMs ?? Math.min(performance.now() - started, this.lastMajorMs);
+      const ms = syncMs ?? Math.min(performance.now() - started, this.cells[CELL.LAST_MAJOR_MS]);
       this.cells[CELL.FORCED_GC_MS] = ms;
       this.cells[CELL.FORCED_GC_TOTAL_MS] += ms;
       // Anything that called back at once is inside beat()'s busy time already.
@@ -270,24 +294,32 @@ class HeapFeed {
     inBeat = false;
   }
 
+  /** The GC watch's wake-up: a major GC left `old` bytes past the alarm level. */
+  onNearLimitGc(old) {
+    const began = performance.now();
+    this.checkLimit(old);
+    this.cells[CELL.JS_BUSY_MS] += performance.now() - began;
+  }
+
+  /** The observer's batch of GCs (only where the GC watch is not used). */
   onGc(entries) {
     const began = performance.now();
     const c = this.cells;
-    let major = false;
+    let majors = 0;
     let w = c[CELL.GC_WRITES];
     for (const e of entries) {
       c[CELL.GC_RING + (w % CELL.GC_LEN)] = e.duration;
       w += 1;
       const kind = e.detail !== undefined ? e.detail.kind : e.kind;
       if (kind === MAJOR) {
-        major = true;
-        this.lastMajorMs = e.duration;
+        majors += 1;
+        c[CELL.LAST_MAJOR_MS] = e.duration;
       }
     }
     c[CELL.GC_WRITES] = w;
-    if (major) {
-      c[CELL.MAJOR_GCS] += 1;
-      this.writePostGc(false);
+    if (majors > 0) {
+      c[CELL.MAJOR_GCS] += majors;
+      this.writePostGc(false); // once per batch: the figures are the same
     }
     c[CELL.JS_BUSY_MS] += performance.now() - began;
   }

@@ -284,7 +284,12 @@ function history() {
 function runningOptions() {
   if (state === null) return null;
   const { onLeak, ...rest } = state.options;
-  return { ...rest, onLeak: onLeak !== undefined, profiling: state.profiler !== null && state.profiler.running };
+  return {
+    ...rest,
+    onLeak: onLeak !== undefined,
+    profiling: state.profiler !== null && state.profiler.running,
+    gcSource: state.feed.gcSource,
+  };
 }
 
 /** Runs one sampler tick now (tests); false when not running. Internal. */

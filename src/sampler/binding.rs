@@ -2,6 +2,7 @@
 //! Called at start/stop, on `report()`, and after a rare profile read; never
 //! per GC or per heartbeat (those go through the shared feed).
 
+use super::gc_watch::GcWatch;
 use super::ranking::Allocation;
 use super::{epoch_ms, feed::Feed, HeapSampler, Notify, Settings};
 use crate::stats::binding::{NativeRegistry, SharedView};
@@ -58,6 +59,8 @@ pub struct NativeHeapSampler {
     /// The env cleanup hook's data (a boxed `Arc` on the sampler), owned here
     /// until `shutdown` removes the hook and frees it.
     hook: Option<*mut Arc<HeapSampler>>,
+    /// V8's GC callbacks writing the feed, while watched (`watchGc`).
+    gc_watch: Option<GcWatch>,
 }
 
 /// A worker's environment torn down without `stop()`: end the thread. Node
@@ -130,6 +133,7 @@ impl NativeHeapSampler {
         Ok(NativeHeapSampler {
             inner,
             hook: Some(data),
+            gc_watch: None,
         })
     }
 
@@ -137,6 +141,45 @@ impl NativeHeapSampler {
     #[napi(ts_return_type = "Float64Array")]
     pub fn feed(&self) -> SharedView<Feed> {
         SharedView(self.inner.shared.feed.clone())
+    }
+
+    /// Starts V8's GC callbacks writing the feed (pauses, major GCs, post-GC
+    /// samples) inside each GC, on this thread. `onNearLimit(oldBytes)` is
+    /// called soon after (on this thread, weakly: it never keeps the process
+    /// alive) when a major GC leaves the old generation at or past the
+    /// feed's `NEAR_LIMIT_BYTES`. Returns null when watching, else why it
+    /// cannot (built without V8's headers, or for another V8 than
+    /// `runningV8`, i.e. `process.versions.v8`): then JS watches GCs itself.
+    #[napi]
+    pub fn watch_gc(
+        &mut self,
+        running_v8: String,
+        on_near_limit: Function<f64, ()>,
+    ) -> Result<Option<String>> {
+        self.gc_watch = None;
+        let tsfn = on_near_limit
+            .build_threadsafe_function::<f64>()
+            .weak::<true>()
+            .callee_handled::<false>()
+            .build()?;
+        // Inside a GC: a non-blocking queue push and a loop wake-up, nothing
+        // that touches V8.
+        let wake = Box::new(move |old: f64| {
+            let _ = tsfn.call(old, ThreadsafeFunctionCallMode::NonBlocking);
+        });
+        match GcWatch::start(self.inner.shared.feed.clone(), &running_v8, wake) {
+            Ok(w) => {
+                self.gc_watch = Some(w);
+                Ok(None)
+            }
+            Err(why) => Ok(Some(why)),
+        }
+    }
+
+    /// Removes the GC callbacks (idempotent).
+    #[napi]
+    pub fn unwatch_gc(&mut self) {
+        self.gc_watch = None;
     }
 
     /// The current report as JSON.
@@ -186,6 +229,7 @@ impl NativeHeapSampler {
     /// had to be detached.
     #[napi]
     pub fn shutdown(&mut self, env: Env, timeout_ms: u32) -> Result<bool> {
+        self.gc_watch = None;
         let ok = self
             .inner
             .shutdown(Duration::from_millis(u64::from(timeout_ms)));
@@ -228,7 +272,8 @@ pub fn heap_feed_layout_json() -> String {
         "LAG_WRITES": LAG_WRITES, "LAG_RING": LAG_RING, "LAG_LEN": LAG_LEN,
         "GC_WRITES": GC_WRITES, "GC_RING": GC_RING, "GC_LEN": GC_LEN,
         "MAJOR_GCS": MAJOR_GCS, "OLD_USED": OLD_USED, "POSTGC_OLD": POSTGC_OLD, "JS_BUSY_MS": JS_BUSY_MS,
-        "FORCED_GC_TOTAL_MS": FORCED_GC_TOTAL_MS, "HEAP_LIMIT": HEAP_LIMIT, "LEN": LEN,
+        "FORCED_GC_TOTAL_MS": FORCED_GC_TOTAL_MS, "HEAP_LIMIT": HEAP_LIMIT,
+        "LAST_MAJOR_MS": LAST_MAJOR_MS, "NEAR_LIMIT_BYTES": NEAR_LIMIT_BYTES, "LEN": LEN,
     })
     .to_string()
 }

@@ -55,23 +55,31 @@ pub mod cell {
     pub const GC_WRITES: usize = LAG_RING + LAG_LEN;
     pub const GC_RING: usize = GC_WRITES + 1;
     pub const GC_LEN: usize = 128;
-    /// Major GCs seen by JS, ever.
+    /// Major GCs seen (by the GC watch, or the JS observer), ever.
     pub const MAJOR_GCS: usize = GC_RING + GC_LEN;
     /// Heap used minus the young generation (new space and new large
     /// objects): what survived scavenges. Part of the heap sample.
     pub const OLD_USED: usize = MAJOR_GCS + 1;
-    /// The same after a major GC. Part of the post-GC sample. A natural GC is
-    /// observed a moment after it ran, when the young generation already
-    /// holds new garbage: excluding it keeps post-GC points honest.
+    /// The same after a major GC. Part of the post-GC sample. Excluding the
+    /// young generation keeps post-GC points honest when the sample is taken
+    /// a moment after the GC (by the JS observer, or after a forced GC), when
+    /// it already holds new garbage.
     pub const POSTGC_OLD: usize = OLD_USED + 1;
-    /// Milliseconds the JS thread has spent in leakguard's heartbeat, GC
-    /// observer and forced GCs, ever (leakguard's own cost on that thread).
+    /// Milliseconds the JS thread has spent in leakguard's heartbeat, the
+    /// GC observer (when the GC watch is not used) and forced GCs, ever
+    /// (leakguard's own cost on that thread; the GC watch's stores inside a GC
+    /// are not timed).
     pub const JS_BUSY_MS: usize = POSTGC_OLD + 1;
     /// Milliseconds spent in forced GCs (and profile reads), ever.
     pub const FORCED_GC_TOTAL_MS: usize = JS_BUSY_MS + 1;
     /// `v8.getHeapStatistics().heap_size_limit`, written once at start.
     pub const HEAP_LIMIT: usize = FORCED_GC_TOTAL_MS + 1;
-    pub const LEN: usize = HEAP_LIMIT + 1;
+    /// Milliseconds the last major GC took (the GC watch writes it).
+    pub const LAST_MAJOR_MS: usize = HEAP_LIMIT + 1;
+    /// JS → GC watch: old-generation bytes past which a major GC wakes the JS
+    /// thread for the near-heap-limit verdict (infinity once it was given).
+    pub const NEAR_LIMIT_BYTES: usize = LAST_MAJOR_MS + 1;
+    pub const LEN: usize = NEAR_LIMIT_BYTES + 1;
 }
 
 /// The shared block.

@@ -59,6 +59,7 @@
 
 pub mod binding;
 pub mod feed;
+pub mod gc_watch;
 pub mod histogram;
 pub mod ranking;
 pub mod rss;
