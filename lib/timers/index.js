@@ -176,7 +176,12 @@ function patchTimers(options) {
   };
   if (registry === null) registry = createRegistry(native);
   else registry.native = native;
-  for (const name of NAMES) copySymbols(native[name], PATCHED[name]);
+  for (const name of NAMES) {
+    copySymbols(native[name], PATCHED[name]);
+    // Node's own arity, which differs between versions (`...args` or three
+    // named extra arguments).
+    Object.defineProperty(PATCHED[name], 'length', { value: native[name].length });
+  }
   saved = { global, module };
   for (const name of NAMES) {
     globalThis[name] = PATCHED[name];
