@@ -49,29 +49,35 @@ for (const name of Object.keys(cases)) {
   });
 }
 
+/** Allocates, then runs two full GCs (scavenges on the way): script lines. */
+const GCS = ['let kept = [];', 'for (let i = 0; i < 300000; i++) kept.push({ i });', 'gc();', 'kept = null;', 'gc();'];
+
+/** Runs `lines` with -e, bare (preload false) or under -r register.js, with --expose-gc and `flags`. */
+function runLines(preload, flags, lines) {
+  const env = { ...process.env, LEAKGUARD_QUIET: '1', LEAKGUARD_REPORT: 'none' };
+  const args = [...(preload ? ['-r', './register.js'] : []), '--expose-gc', ...flags, '-e', lines.join('\n')];
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr.replace(/\(node:\d+\)/g, '(node:PID)') };
+}
+
 // What the preload does before the main script must be over by then, and
 // what it does later must be invisible: an async hook enabled on the script's
 // first line sees only the script's own resources, across scavenges and full
 // GCs (a promise or job left behind by the preload would show up as a PROMISE
 // it never made; a GC watched from JavaScript, as an Immediate per batch).
 test('an async hook enabled at the top of the main script sees nothing of the preload, across GCs', () => {
-  const script = [
+  const lines = [
     'const seen = [];',
     "require('node:async_hooks').createHook({ init: (id, type) => seen.push(type) }).enable();",
-    'let kept = [];',
-    'for (let i = 0; i < 300000; i++) kept.push({ i });',
-    'gc();',
-    'kept = null;',
-    'gc();',
+    ...GCS,
     'setImmediate(() => process.stdout.write(JSON.stringify(seen)));',
-  ].join('\n');
-  const env = { ...process.env, LEAKGUARD_QUIET: '1', LEAKGUARD_REPORT: 'none' };
+  ];
   const seen = (preload) => {
-    const r = spawnSync(process.execPath, [...preload, '--expose-gc', '-e', script], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+    const r = runLines(preload, [], lines);
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(r.stdout);
   };
-  assert.deepEqual(seen(['-r', './register.js']), seen([]));
+  assert.deepEqual(seen(true), seen(false));
 });
 
 // A domain entered at top level sees every callback Node makes from then on:
@@ -79,22 +85,8 @@ test('an async hook enabled at the top of the main script sees nothing of the pr
 // entries from an immediate, which warns DEP0097 there, and throws with
 // --throw-deprecation). The output, warnings and exit are bare Node's.
 test('a top-level domain sees the same callbacks and warnings across GCs as in bare Node', () => {
-  const script = [
-    "const d = require('node:domain').create();",
-    'd.enter();',
-    'let kept = [];',
-    'for (let i = 0; i < 300000; i++) kept.push({ i });',
-    'gc();',
-    'kept = null;',
-    'gc();',
-    "setTimeout(() => console.log('done'), 20);",
-  ].join('\n');
-  const env = { ...process.env, LEAKGUARD_QUIET: '1', LEAKGUARD_REPORT: 'none' };
-  const run = (preload) => {
-    const r = spawnSync(process.execPath, [...preload, '--expose-gc', '--throw-deprecation', '-e', script], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr.replace(/\(node:\d+\)/g, '(node:PID)') };
-  };
-  assert.deepEqual(run(['-r', './register.js']), run([]));
+  const lines = ["const d = require('node:domain').create();", 'd.enter();', ...GCS, "setTimeout(() => console.log('done'), 20);"];
+  assert.deepEqual(runLines(true, ['--throw-deprecation'], lines), runLines(false, ['--throw-deprecation'], lines));
 });
 
 // The preload keeps an in-process inspector session connected (the sampling

@@ -50,26 +50,37 @@ test('start()/stop() cycles give their native memory back', async () => {
   assert.ok(perCycle < 200 * 1024, `each start()/stop() cycle kept ${Math.round(perCycle / 1024)} KiB`);
 });
 
+/**
+ * Runs a child that hoards ~100 KB every 10 ms under --max-old-space-size=64
+ * until V8 aborts it, with leakguard started with `options` (a source
+ * fragment); returns its output and the reports onLeak printed.
+ */
+async function hoardUntilDeath(dir, options) {
+  const src = `
+    const fs = require('node:fs');
+    const lg = require(${JSON.stringify(ROOT)});
+    lg.start({ ${options}, onLeak(r) {
+      fs.writeSync(1, 'ONLEAK ' + JSON.stringify({ growing: r.heap.growing, suspects: r.suspects.length, top: r.suspects[0] && r.suspects[0].site && r.suspects[0].site.functionName }) + '\\n');
+    } });
+    fs.writeSync(1, 'SOURCE ' + require(${JSON.stringify(path.join(ROOT, 'lib', 'sampler'))}).runningOptions().gcSource + '\\n');
+    const kept = [];
+    function hoard() { for (let i = 0; i < 400; i++) kept.push({ i, text: 'x'.repeat(200) + i, list: [i, i + 1, i + 2] }); }
+    setInterval(hoard, 10);`;
+  // A file, not -e: the profiler names functions by their script's URL.
+  const script = path.join(dir, 'hoarder.js');
+  fs.writeFileSync(script, src);
+  const out = await runChild(['--max-old-space-size=64', script]);
+  assert.notEqual(out.code, 0, 'the child was expected to die of its leak');
+  assert.match(out.stderr, /heap out of memory/);
+  const reports = out.stdout.split('\n').filter((l) => l.startsWith('ONLEAK ')).map((l) => JSON.parse(l.slice(7)));
+  return { out, reports };
+}
+
 test('a fast leak under --max-old-space-size=64 is reported, with suspects and to the report file, before the process dies', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-oom-'));
   const file = path.join(dir, 'report.json');
   try {
-    const src = `
-      const fs = require('node:fs');
-      const lg = require(${JSON.stringify(ROOT)});
-      lg.start({ intervalMs: 250, reportFile: ${JSON.stringify(file)}, onLeak(r) {
-        fs.writeSync(1, 'ONLEAK ' + JSON.stringify({ growing: r.heap.growing, suspects: r.suspects.length, top: r.suspects[0] && r.suspects[0].site && r.suspects[0].site.functionName }) + '\\n');
-      } });
-      const kept = [];
-      function hoard() { for (let i = 0; i < 400; i++) kept.push({ i, text: 'x'.repeat(200) + i, list: [i, i + 1, i + 2] }); }
-      setInterval(hoard, 10);`;
-    // A file, not -e: the profiler names functions by their script's URL.
-    const script = path.join(dir, 'hoarder.js');
-    fs.writeFileSync(script, src);
-    const out = await runChild(['--max-old-space-size=64', script]);
-    assert.notEqual(out.code, 0, 'the child was expected to die of its leak');
-    assert.match(out.stderr, /heap out of memory/);
-    const reports = out.stdout.split('\n').filter((l) => l.startsWith('ONLEAK ')).map((l) => JSON.parse(l.slice(7)));
+    const { out, reports } = await hoardUntilDeath(dir, `intervalMs: 250, reportFile: ${JSON.stringify(file)}`);
     assert.ok(reports.length > 0, `no report before the process died\n${out.stdout}\n${out.stderr.slice(-1500)}`);
     assert.ok(reports.some((r) => r.growing.includes('heapLimit')), JSON.stringify(reports));
     assert.ok(reports.some((r) => r.top === 'hoard'), `the allocating function was not named: ${JSON.stringify(reports)}`);
@@ -85,22 +96,8 @@ test('a fast leak is reported from the major GC that passes the alarm level, wit
   // GC watch's wake-up after a major GC can make the verdict in time.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-oom-gc-'));
   try {
-    const src = `
-      const fs = require('node:fs');
-      const lg = require(${JSON.stringify(ROOT)});
-      lg.start({ intervalMs: 60_000, onLeak(r) {
-        fs.writeSync(1, 'ONLEAK ' + JSON.stringify({ growing: r.heap.growing, top: r.suspects[0] && r.suspects[0].site && r.suspects[0].site.functionName }) + '\\n');
-      } });
-      fs.writeSync(1, 'SOURCE ' + require(${JSON.stringify(path.join(ROOT, 'lib', 'sampler'))}).runningOptions().gcSource + '\\n');
-      const kept = [];
-      function hoard() { for (let i = 0; i < 400; i++) kept.push({ i, text: 'x'.repeat(200) + i, list: [i, i + 1, i + 2] }); }
-      setInterval(hoard, 10);`;
-    const script = path.join(dir, 'hoarder.js');
-    fs.writeFileSync(script, src);
-    const out = await runChild(['--max-old-space-size=64', script]);
+    const { out, reports } = await hoardUntilDeath(dir, 'intervalMs: 60_000');
     assert.match(out.stdout, /^SOURCE v8$/m, 'the GC watch is built for this Node');
-    assert.match(out.stderr, /heap out of memory/);
-    const reports = out.stdout.split('\n').filter((l) => l.startsWith('ONLEAK ')).map((l) => JSON.parse(l.slice(7)));
     assert.ok(reports.some((r) => r.growing.includes('heapLimit') && r.top === 'hoard'), `no named heap-limit report before the process died: ${JSON.stringify(reports)}\n${out.stderr.slice(-1500)}`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
