@@ -19,17 +19,28 @@ fn main() {
     let windows = std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("windows");
     match node_include().filter(|_| !windows) {
         Some(dir) => {
-            cc::Build::new()
+            let mut build = cc::Build::new();
+            build
                 .cpp(true)
-                .std("c++17")
                 .cpp_link_stdlib(None)
                 .include(&dir)
                 .flag_if_supported("-fno-exceptions")
                 .flag_if_supported("-fno-rtti")
                 .flag_if_supported("-Wno-unused-parameter")
-                .file("src/sampler/gc_watch.cc")
-                .compile("leakguard_gc_watch");
-            println!("cargo:rustc-cfg=gc_watch");
+                .file("src/sampler/gc_watch.cc");
+            // V8's headers need C++20 from Node 24 on, C++17 before.
+            if build.is_flag_supported("-std=c++20").unwrap_or(false) {
+                build.flag("-std=c++20");
+            } else {
+                build.flag_if_supported("-std=c++17");
+            }
+            // A compiler or headers it cannot use cost the GC watch, never the build.
+            match build.try_compile("leakguard_gc_watch") {
+                Ok(()) => println!("cargo:rustc-cfg=gc_watch"),
+                Err(e) => println!(
+                    "cargo:warning=leakguard: the GC watch did not compile ({e}); building without it"
+                ),
+            }
         }
         None if windows => {}
         None => println!(
