@@ -62,7 +62,7 @@ async function hoardUntilDeath(dir, options) {
     lg.start({ ${options}, onLeak(r) {
       fs.writeSync(1, 'ONLEAK ' + JSON.stringify({ growing: r.heap.growing, suspects: r.suspects.length, top: r.suspects[0] && r.suspects[0].site && r.suspects[0].site.functionName }) + '\\n');
     } });
-    fs.writeSync(1, 'SOURCE ' + require(${JSON.stringify(path.join(ROOT, 'lib', 'sampler'))}).runningOptions().gcSource + '\\n');
+    fs.writeSync(1, 'SOURCE ' + lg.report().sampler.gcWatch + '\\n');
     const kept = [];
     function hoard() { for (let i = 0; i < 400; i++) kept.push({ i, text: 'x'.repeat(200) + i, list: [i, i + 1, i + 2] }); }
     setInterval(hoard, 10);`;
@@ -121,7 +121,7 @@ test('GCs are seen through V8\'s callbacks, and through a PerformanceObserver wh
     setTimeout(() => {
       sampler.flush();
       const r = lg.report();
-      console.log(JSON.stringify({ source: sampler.runningOptions().gcSource, majorGcs: r.heap.majorGcs, baseline: r.heap.baselineBytes, pauses: r.gcPause.count }));
+      console.log(JSON.stringify({ source: r.sampler.gcWatch, why: r.sampler.gcWatchUnavailable, majorGcs: r.heap.majorGcs, baseline: r.heap.baselineBytes, pauses: r.gcPause.count }));
       lg.stop();
     }, 300);`;
   for (const [fake, source] of [[false, 'v8'], [true, 'observer']]) {
@@ -129,6 +129,8 @@ test('GCs are seen through V8\'s callbacks, and through a PerformanceObserver wh
     assert.equal(out.code, 0, out.stderr);
     const r = JSON.parse(out.stdout.trim().split('\n').pop());
     assert.equal(r.source, source);
+    if (fake) assert.match(r.why, /built for V8 \d+\.\d+, this is V8 1\.0\.0/);
+    else assert.equal(r.why, undefined);
     assert.ok(r.majorGcs >= 2, JSON.stringify(r));
     assert.ok(r.baseline > 0 && r.pauses >= 2, JSON.stringify(r));
   }

@@ -199,6 +199,14 @@ export interface Report {
     droppedFeedEntries: number;
     trackedRows: number;
     startedAt: number | null;
+    /**
+     * How GCs are watched: 'v8', V8's own GC callbacks (no JavaScript per
+     * GC); 'observer', a 'gc' PerformanceObserver, where the addon has no
+     * callbacks for this V8 (docs/limits.md).
+     */
+    gcWatch?: 'v8' | 'observer';
+    /** Why the callbacks are not used, when they are not. */
+    gcWatchUnavailable?: string;
     /** Epoch ms when the warm-up ended (it ends once the heap stopped rising for half a window). */
     warmupEndedAt?: number | null;
     /** What leakguard itself has cost since start(): busy milliseconds and their share of one core. */
@@ -206,7 +214,7 @@ export interface Report {
       elapsedMs: number;
       /** Sampler thread: wall time inside its ticks (an upper bound on its CPU time). */
       threadBusyMs: number;
-      /** JS thread: heartbeat, GC observer and forced GCs (not the timers/listener wrappers). */
+      /** JS thread: heartbeat, near-limit checks, the GC observer if used, forced GCs (not the timers/listener wrappers). */
       jsBusyMs: number;
       threadPercent: number;
       jsPercent: number;

@@ -83,6 +83,10 @@ function resolveOptions(options) {
  * suspects named to candidate lines (lib/sampler/attribution.js).
  */
 function attributed(report, s) {
+  if (report.sampler) {
+    report.sampler.gcWatch = s.feed.gcSource;
+    if (s.feed.gcWatchUnavailable !== null) report.sampler.gcWatchUnavailable = s.feed.gcWatchUnavailable;
+  }
   const overhead = report.sampler && report.sampler.overhead;
   if (overhead && s.ownBase !== undefined) {
     try {
@@ -288,7 +292,6 @@ function runningOptions() {
     ...rest,
     onLeak: onLeak !== undefined,
     profiling: state.profiler !== null && state.profiler.running,
-    gcSource: state.feed.gcSource,
   };
 }
 
