@@ -71,19 +71,27 @@ const CELL = Object.freeze({
 });
 
 /**
- * The young generation's reserve inside `heap_size_limit`: three semi-spaces
- * of V8's maximum semi-space size (16 MiB on 64-bit; `--max-semi-space-size`
- * overrides it). Measured on Node 20: `--max-old-space-size=64` gives a
- * heap_size_limit of 112 MiB and the process dies with ~64 MiB used.
+ * The old generation's limit, where V8 aborts the process: the
+ * `--max-old-space-size` given to Node (exact), else `heap_size_limit` less
+ * the young generation's reserve, three semi-spaces of V8's maximum
+ * semi-space size (`--max-semi-space-size`, else 16 MiB before V8 13 and 64
+ * MiB from V8 13 on, on 64-bit). Measured with `--max-old-space-size=64`:
+ * `heap_size_limit` is 112 MiB on Node 20 and 22, 256 MiB on Node 24.
  */
-function youngReserve() {
-  let semi = 16;
+function oldGenerationLimit(heapSizeLimit) {
+  const MiB = 1024 * 1024;
+  let old = null;
+  let semi = Number(process.versions.v8.split('.')[0]) >= 13 ? 64 : 16;
   const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS || '').split(/\s+/)];
   for (const f of flags) {
-    const m = /^--max-semi-space-size=(\d+)$/.exec(f);
-    if (m !== null) semi = Number(m[1]);
+    const m = /^--max[-_]((?:old|semi)[-_]space[-_]size)=(\d+)$/.exec(f);
+    if (m === null) continue;
+    if (m[1].startsWith('old')) old = Number(m[2]) * MiB;
+    else semi = Number(m[2]);
   }
-  return 3 * semi * 1024 * 1024;
+  if (old !== null && old > 0 && old < heapSizeLimit) return old;
+  const reserve = 3 * semi * MiB;
+  return heapSizeLimit > 2 * reserve ? heapSizeLimit - reserve : heapSizeLimit / 2;
 }
 
 /** Heap used outside the young generation (what survived scavenges). */
@@ -123,7 +131,7 @@ class HeapFeed {
     const limit = v8.getHeapStatistics().heap_size_limit;
     this.cells[CELL.HEAP_LIMIT] = limit;
     // The old generation's own limit (where V8 aborts), and the alarm level.
-    this.oldLimit = limit > 2 * youngReserve() ? limit - youngReserve() : limit / 2;
+    this.oldLimit = oldGenerationLimit(limit);
     this.nearLimitBytes = nearHeapLimitFraction * this.oldLimit;
     this.cells[CELL.NEAR_LIMIT_BYTES] = this.nearLimitBytes;
     this.nearLimitFired = false;
