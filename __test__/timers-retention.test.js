@@ -94,8 +94,9 @@ test('callback and arguments after clear: patched retains neither; Node keeps th
   assert.equal(p.handles.length, N);
   assert.equal(p.callbacks, 0);
   assert.equal(p.args, 0);
+  // The control: Node 20 and 22 keep a cleared Timeout's arguments (Node 24 lets them go).
   const n = await run(native);
-  assert.equal(n.args, N, "Node's cleared Timeout keeps its arguments");
+  if (NODE_MAJOR <= 22) assert.equal(n.args, N, "Node's cleared Timeout keeps its arguments");
 });
 
 test('the handle retains no Timeout after it fired or was cleared', async () => {
@@ -154,9 +155,13 @@ test('+handle taken before or after firing pins nothing; Node pins a Timeout con
     const p = await run(patched, convertAfter);
     assert.deepEqual(p, { stores: 0, timers: 0 }, `patched, converted ${convertAfter ? 'after' : 'before'} firing`);
   }
+  // The control: Node 20 and 22 keep a Timeout converted after it fired in
+  // knownTimersById, with its store (Node 24 does not).
   const n = await run(native, true);
-  assert.equal(n.timers, N, 'Node keeps a Timeout converted after it fired in knownTimersById');
-  assert.equal(n.stores, N);
+  if (NODE_MAJOR <= 22) {
+    assert.equal(n.timers, N, 'Node keeps a Timeout converted after it fired in knownTimersById');
+    assert.equal(n.stores, N);
+  }
 });
 
 test('a live timer still holds what it needs, and clearing by id releases it', async () => {

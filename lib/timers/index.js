@@ -57,8 +57,11 @@ function setTimeout(callback, after, arg1, arg2, arg3) {
   }
   const r = registry;
   r.created++;
-  const handle = new LeakguardTimeout(callback, timerDuration(after), args, false, r.sites.rowFor(callback, false, setTimeout));
-  startReal(r.native.setTimeout, handle);
+  // Coerced once (a valueOf runs once, as in Node); Node's own Timeout gets
+  // the number and warns as the running Node does.
+  const delay = after === undefined ? undefined : after * 1;
+  const handle = new LeakguardTimeout(callback, timerDuration(delay), args, false, r.sites.rowFor(callback, false, setTimeout));
+  startReal(r.native.setTimeout, handle, delay);
   r.started(handle);
   return handle;
 }
@@ -85,8 +88,9 @@ function setInterval(callback, repeat, arg1, arg2, arg3) {
   }
   const r = registry;
   r.created++;
-  const handle = new LeakguardTimeout(callback, timerDuration(repeat), args, true, r.sites.rowFor(callback, true, setInterval));
-  startReal(r.native.setInterval, handle);
+  const delay = repeat === undefined ? undefined : repeat * 1;
+  const handle = new LeakguardTimeout(callback, timerDuration(delay), args, true, r.sites.rowFor(callback, true, setInterval));
+  startReal(r.native.setInterval, handle, delay);
   r.started(handle);
   return handle;
 }

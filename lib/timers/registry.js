@@ -437,14 +437,18 @@ function releaseReal(real) {
   if (handleSlot !== undefined) real[handleSlot] = false;
 }
 
-/** Starts the real Timeout of `handle` with Node's own setTimeout/setInterval (`start`); onFire is its callback. */
-function startReal(start, handle) {
+/**
+ * Starts the real Timeout of `handle` with Node's own setTimeout/setInterval
+ * (`start`); onFire is its callback. `delay` is the number the user's delay
+ * coerced to (Node warns about it as it does bare), else the handle's.
+ */
+function startReal(start, handle, delay = handle.delay) {
   let real;
   if (handleSlot !== undefined) {
-    real = start(onFire, handle.delay);
+    real = start(onFire, delay);
     real[handleSlot] = handle;
   } else {
-    real = start(onFire, handle.delay, handle);
+    real = start(onFire, delay, handle);
   }
   handle.timer = real;
   return real;
@@ -494,16 +498,13 @@ function settleFired(handle, real) {
   handle.flags = (handle.flags & ~REPEAT) | FIRED;
 }
 
-/** Node's coercion of a timer delay: NaN, < 1 and > 2^31-1 become 1 (the last with a warning). */
+/**
+ * Node's coercion of a timer delay (a number or undefined): NaN, < 1 and
+ * > 2^31-1 become 1. Node warns about those itself (which ones depends on its
+ * version) when the real Timeout is made with the same number.
+ */
 function timerDuration(after) {
-  after *= 1;
-  if (!(after >= 1 && after <= TIMEOUT_MAX)) {
-    if (after > TIMEOUT_MAX) {
-      process.emitWarning(`${after} does not fit into a 32-bit signed integer.\nTimeout duration was set to 1.`, 'TimeoutOverflowWarning');
-    }
-    after = 1;
-  }
-  return after;
+  return after >= 1 && after <= TIMEOUT_MAX ? after : 1;
 }
 
 /**
