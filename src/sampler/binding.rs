@@ -1,6 +1,7 @@
 //! napi surface of the sampler: the only file of `sampler/` that imports napi.
 //! Called at start/stop, on `report()`, and after a rare profile read; never
-//! per GC or per heartbeat (those go through the shared feed).
+//! per GC or per heartbeat (those go through the shared feed; the GC watch's
+//! near-limit wake-up is a thread-safe function call, not a call from JS).
 
 use super::gc_watch::GcWatch;
 use super::ranking::Allocation;
@@ -157,6 +158,10 @@ impl NativeHeapSampler {
         on_near_limit: Function<f64, ()>,
     ) -> Result<Option<String>> {
         self.gc_watch = None;
+        // No thread-safe function (a loop handle) for a watch that cannot run.
+        if let Some(why) = super::gc_watch::unavailable(&running_v8) {
+            return Ok(Some(why));
+        }
         let tsfn = on_near_limit
             .build_threadsafe_function::<f64>()
             .weak::<true>()
