@@ -5,7 +5,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { LruCache } = require('../lib/cache');
-const { liveCaches } = require('../lib/cache/live');
+const { liveCaches } = require('../lib/internal/live');
 const { OffHeapCache } = require('../lib/offheap');
 const sampler = require('../lib/sampler');
 

@@ -60,9 +60,9 @@ const {
   validateEntrySize,
   missingSize,
 } = require('./options');
-const { defaultClock, autopurge, PURGE } = require('./ttl-schedule');
+const { defaultClock, autopurge, PURGE } = require('../internal/ttl-schedule');
 const { ExpiryLanes } = require('./expiry-lanes');
-const { track, DESCRIBE } = require('./live');
+const { track, DESCRIBE } = require('../internal/live');
 const { inspect } = require('node:util');
 
 const { HITS, MISSES, SETS, EVICTIONS, EXPIRATIONS, SIZE, CALCULATED_SIZE, DELETES } = CELLS.cache;
@@ -1065,7 +1065,7 @@ class LruCache {
     return [this.#keys[i], this.#vals[i]];
   }
 
-  // The cache's row of report().caches (see ./live.js). Reads only.
+  // The cache's row of report().caches (see lib/internal/live.js). Reads only.
   [DESCRIBE]() {
     const c = this.#cells;
     const lookups = c[HITS] + c[MISSES];

@@ -23,7 +23,7 @@
 // Expiry: a default `ttl` for the store and a per-entry `ttl` on set (the
 // store keeps both in expiry order, see src/offheap/mod.rs). With
 // `ttlAutopurge` the cache joins the thread's one shared autopurge timer
-// (lib/cache/ttl-schedule.js), as LruCache does.
+// (lib/internal/ttl-schedule.js), as LruCache does.
 //
 // dispose / disposeAfter: a handle with either tells the addon to collect the
 // entries its calls remove (evict, expire, delete, set, clear); the addon
@@ -54,8 +54,8 @@ const {
   validateBoolean,
   checkedClock,
 } = require('../internal/options');
-const { track, DESCRIBE } = require('../cache/live');
-const { autopurge, PURGE } = require('../cache/ttl-schedule');
+const { track, DESCRIBE } = require('../internal/live');
+const { autopurge, PURGE } = require('../internal/ttl-schedule');
 
 const { HITS, MISSES, SETS, DELETES } = CELLS.cache;
 
@@ -435,7 +435,7 @@ class OffHeapCache {
     this.#cells = CLOSED_CELLS;
   }
 
-  // This cache's row of report().caches (lib/cache/live.js); null once closed.
+  // This cache's row of report().caches (lib/internal/live.js); null once closed.
   [DESCRIBE]() {
     if (this.#h === null) return null;
     const [entries, bytes, evictions] = off.figures(this.#h);

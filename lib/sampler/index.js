@@ -17,7 +17,7 @@
 const fs = require('node:fs');
 const native = require('../internal/native');
 const { statsTable } = require('../internal/stats');
-const { liveCaches } = require('../cache/live');
+const { liveCaches } = require('../internal/live');
 const { HeapFeed } = require('./heap-feed');
 const { AllocationProfiler } = require('./allocation-profiler');
 const { Attributor, attributeReport } = require('./attribution');

@@ -13,7 +13,7 @@
 //   and its timer never keeps the process alive.
 
 const { performance } = require('node:perf_hooks');
-const { callUser } = require('../internal/errors');
+const { callUser } = require('./errors');
 
 const READS_PER_READING = 64;
 let reading = 0;
