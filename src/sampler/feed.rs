@@ -7,8 +7,8 @@
 //! bumping their sequence cell last; the reader re-reads the sequence and
 //! retries on a change, so it never mixes two records. Rings (event-loop lag,
 //! GC pauses) carry a write counter; the reader remembers how far it read and
-//! counts what it missed. The thread writes only the request cells
-//! (`WANT_GC`, `WANT_PROFILE`, `NO_PROC`). Never touches napi.
+//! counts what it missed. The thread writes only the request cell
+//! (`WANT_GC`). Never touches napi.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -41,15 +41,11 @@ pub mod cell {
     pub const WANT_GC: usize = 14;
     /// JS → thread: the last request counter served.
     pub const GC_SERVED: usize = 15;
-    /// Thread → JS: 1 while allocation sampling is wanted.
-    pub const WANT_PROFILE: usize = 16;
     /// JS → thread: 1 while the sampling heap profiler runs.
-    pub const PROFILING: usize = 17;
-    /// Thread → JS: 1 when `/proc/self/statm` is unreadable (JS then pushes RSS).
-    pub const NO_PROC: usize = 18;
+    pub const PROFILING: usize = 16;
     /// Event-loop lag ring: write counter, then `LAG_LEN` cells (milliseconds).
-    pub const LAG_WRITES: usize = 19;
-    pub const LAG_RING: usize = 20;
+    pub const LAG_WRITES: usize = 17;
+    pub const LAG_RING: usize = 18;
     pub const LAG_LEN: usize = 32;
     /// GC pause ring: write counter, then `GC_LEN` cells (milliseconds).
     pub const GC_WRITES: usize = LAG_RING + LAG_LEN;

@@ -212,7 +212,6 @@ pub struct Observation {
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Requests {
     pub force_gc: bool,
-    pub profile: bool,
 }
 
 /// The sampler's state and decisions; driven by `observe` with an explicit
@@ -550,10 +549,7 @@ impl SamplerCore {
         } else if wants && now - self.last_gc_request >= self.settings.min_gc_gap_ms {
             self.forced_gcs_refused += 1;
         }
-        Requests {
-            force_gc,
-            profile: self.settings.allocations,
-        }
+        Requests { force_gc }
     }
 
     fn record_history(&mut self, now: f64, leaking: bool) {
@@ -930,8 +926,6 @@ impl Shared {
         let began = Instant::now();
         let input = reader.read(&self.feed);
         let rss = rss::read();
-        self.feed
-            .set(feed::cell::NO_PROC, if rss.is_none() { 1.0 } else { 0.0 });
         let rows = self.registry.snapshot();
         let now = epoch_ms();
         let (requests, note) = {
@@ -954,10 +948,6 @@ impl Shared {
                 self.feed.get(feed::cell::WANT_GC) + 1.0,
             );
         }
-        self.feed.set(
-            feed::cell::WANT_PROFILE,
-            if requests.profile { 1.0 } else { 0.0 },
-        );
         if let Some(report) = note {
             notify(report);
         }
