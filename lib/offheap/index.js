@@ -37,11 +37,10 @@
 
 const { Buffer } = require('node:buffer');
 const { isUint8Array } = require('node:util').types;
-const { inspect } = require('node:util');
 const native = require('../internal/native');
 const { CELLS, statsTable } = require('../internal/stats');
 const { captureSite } = require('../internal/callsite');
-const { CODES, callUser, leakguardError, invalidOption } = require('../internal/errors');
+const { CODES, callUser, leakguardError, invalidOption, describe } = require('../internal/errors');
 const {
   OPTION_NAMES,
   refuseUnknown,
@@ -106,12 +105,6 @@ const WITH_TTL = 8;
 // same moment, lets go of the store in its own finalizer.
 const rows = new FinalizationRegistry((id) => statsTable().release(id));
 const CLOSED_CELLS = new Float64Array(8);
-
-function describe(value) {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`;
-  return `${typeof value} ${inspect(value, { depth: 0, maxStringLength: 40 })}`;
-}
 
 function badValue(value) {
   return leakguardError(TypeError, CODES.INVALID_VALUE, `an OffHeapCache value must be a string, a Buffer or a Uint8Array; received ${describe(value)}`);
