@@ -26,9 +26,10 @@
 // it: a preload must never stop the application from starting.
 
 const { readEnv } = require('./lib/internal/env');
+const { WARNINGS, warn: emitWarning } = require('./lib/internal/errors');
 
-function warn(message, code = 'LEAKGUARD_BAD_ENV') {
-  process.emitWarning(`leakguard/register: ${message}`, { code });
+function warn(message, code = WARNINGS.BAD_ENV) {
+  emitWarning(code, `leakguard/register: ${message}`);
 }
 
 function resolveStartOptions(options) {
@@ -81,7 +82,7 @@ function startFromEnv(env) {
     // One line per process: workers that load register stay silent.
     if (o !== null && !quiet && require('node:worker_threads').isMainThread) process.stderr.write(startupLine(o));
   } catch (err) {
-    warn(`leakguard did not start and the application runs without it: ${err && err.stack ? err.stack : err}`, 'LEAKGUARD_START_FAILED');
+    warn(`leakguard did not start and the application runs without it: ${err && err.stack ? err.stack : err}`, WARNINGS.START_FAILED);
   }
 }
 

@@ -2,7 +2,8 @@
 // The one error-code table (mirrored in src/errors.rs) and the error
 // constructors. Every error leakguard throws at a user carries a stable `code`
 // from CODES and names the option or argument at fault; tests assert on
-// `code`, never on message text. The option validators are in
+// `code`, never on message text. Every process warning leakguard emits goes
+// through `warn` with a code from WARNINGS. The option validators are in
 // lib/internal/options.js.
 
 const { inspect } = require('node:util');
@@ -17,6 +18,20 @@ const CODES = Object.freeze({
   NATIVE: 'ERR_LEAKGUARD_NATIVE',
   NO_REGISTRY: 'ERR_LEAKGUARD_NO_REGISTRY',
 });
+
+/** Codes of the process warnings leakguard emits (JavaScript only; `warning.code`). */
+const WARNINGS = Object.freeze({
+  CALLBACK_THREW: 'LEAKGUARD_CALLBACK_THREW',
+  ALREADY_STARTED: 'LEAKGUARD_ALREADY_STARTED',
+  LISTENER_LEDGER: 'LEAKGUARD_LISTENER_LEDGER',
+  BAD_ENV: 'LEAKGUARD_BAD_ENV',
+  START_FAILED: 'LEAKGUARD_START_FAILED',
+});
+
+/** Emits a process warning whose code is `code` (a value of WARNINGS). */
+function warn(code, message) {
+  process.emitWarning(message, { code });
+}
 
 function describe(value) {
   if (value === null) return 'null';
@@ -40,15 +55,15 @@ function callUser(what, fn, thisArg, ...args) {
   try {
     return fn.apply(thisArg, args);
   } catch (err) {
-    process.emitWarning(`leakguard: ${what} threw: ${err && err.stack ? err.stack : String(err)}`, {
-      code: 'LEAKGUARD_CALLBACK_THREW',
-    });
+    warn(WARNINGS.CALLBACK_THREW, `leakguard: ${what} threw: ${err && err.stack ? err.stack : String(err)}`);
     return undefined;
   }
 }
 
 module.exports = {
   CODES,
+  WARNINGS,
+  warn,
   leakguardError,
   invalidOption,
   describe,

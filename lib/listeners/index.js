@@ -30,6 +30,7 @@ const EventEmitter = require('node:events');
 const { getEventListeners } = EventEmitter;
 const { ListenerLedger } = require('./ledger');
 const { checkOptions, validateInteger, validateBoolean } = require('../internal/options');
+const { WARNINGS, warn } = require('../internal/errors');
 
 const EEProto = EventEmitter.prototype;
 const ETProto = EventTarget.prototype;
@@ -45,9 +46,7 @@ let failed = false;
 function fail(err) {
   if (failed) return;
   failed = true;
-  process.emitWarning(`leakguard: the listener ledger failed and stopped counting: ${err && err.stack ? err.stack : err}`, {
-    code: 'LEAKGUARD_LISTENER_LEDGER',
-  });
+  warn(WARNINGS.LISTENER_LEDGER, `leakguard: the listener ledger failed and stopped counting: ${err && err.stack ? err.stack : err}`);
   const broken = ledger;
   ledger = null;
   if (broken !== null) broken.closed = true;
@@ -374,9 +373,9 @@ function trackListeners(options) {
   const internal = validateBoolean('internal', opts.internal) ?? false;
   if (originals !== null) {
     if (options !== undefined && Object.keys(options).length > 0) {
-      process.emitWarning(
+      warn(
+        WARNINGS.ALREADY_STARTED,
         `leakguard: trackListeners() while already tracking: its options (${Object.keys(options).join(', ')}) were not applied; call untrackListeners() first to change them`,
-        { code: 'LEAKGUARD_ALREADY_STARTED' },
       );
     }
     return false;

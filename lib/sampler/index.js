@@ -26,7 +26,7 @@ const { ownCounts, ownAllocation } = require('./own-allocation');
 const { defaultsFor, DEFAULT_INTERVAL_MS, START_OPTIONS } = require('./defaults');
 const timers = require('../timers');
 const listeners = require('../listeners');
-const { callUser } = require('../internal/errors');
+const { callUser, WARNINGS, warn } = require('../internal/errors');
 const {
   checkOptions,
   validateInteger,
@@ -119,9 +119,9 @@ function start(options) {
   const o = resolveOptions(options);
   if (state !== null) {
     if (options !== undefined && Object.keys(options).length > 0) {
-      process.emitWarning(
+      warn(
+        WARNINGS.ALREADY_STARTED,
         `leakguard: start() while already running: its options (${Object.keys(options).join(', ')}) were not applied; call stop() first to change them`,
-        { code: 'LEAKGUARD_ALREADY_STARTED' },
       );
     }
     return;
