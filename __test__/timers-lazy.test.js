@@ -3,7 +3,7 @@
 // seen (a fresh closure per call) is created without reading its source text
 // and waits in a pending row; only the ones still live at a drain (pending
 // array full, clock tick, timers()) are classified. These tests force lazy
-// mode through the registry's test seam (`testing`) and check what a user relies on:
+// mode through the registry's internals (unsafeExposeInternals('timers')) and check what a user relies on:
 // exact lines and live counts, cleared timers never counted live, the
 // sampler's rows right after a classification, texts first seen in lazy mode
 // still found at their line, nothing retained, handles that keep working.
@@ -16,7 +16,7 @@ const { within, collect, alive, inStore } = require('./support/retention');
 const native = { setTimeout, setInterval, clearTimeout, clearInterval };
 const { patchTimers, unpatchTimers, timers } = require('../lib/timers');
 const { lineHere, linesOf } = require('./support/timer-lines');
-const { testing } = require('../lib/timers/registry');
+const testing = require('../lib/internal/unsafe-internals').unsafeExposeInternals('timers');
 const { statsTable, CELLS } = require('../lib/internal/stats');
 
 const { rowAt, live } = linesOf(__filename);

@@ -180,7 +180,7 @@ test('a reused callback that leakguard keeps as its last lookup is released with
   // The registry remembers the last callback found in its WeakMap, so that
   // the next timer with it costs a comparison; it must not keep it (nor
   // what the closure holds) longer than one 500 ms tick.
-  const { testing } = require('../lib/timers/registry');
+  const testing = require('../lib/internal/unsafe-internals').unsafeExposeInternals('timers');
   patchTimers();
   try {
     const refs = [];

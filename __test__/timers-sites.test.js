@@ -8,7 +8,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { patchTimers, unpatchTimers } = require('../lib/timers');
 const { lineHere, linesOf } = require('./support/timer-lines');
-const { testing } = require('../lib/timers/registry');
+const testing = require('../lib/internal/unsafe-internals').unsafeExposeInternals('timers');
 const { statsTable, CELLS } = require('../lib/internal/stats');
 
 const { rowAt, live } = linesOf(__filename);

@@ -1,6 +1,7 @@
 'use strict';
 // Every process warning leakguard emits goes through lib/internal/errors.js's
-// `warn` with a code from WARNINGS, and each code is documented.
+// `warn` with a code from WARNINGS, each code is documented, and no
+// production module exports a test hook (tests use lib/internal/unsafe-internals.js).
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -36,4 +37,14 @@ test('every warning code is documented', () => {
     .map((f) => fs.readFileSync(path.join(ROOT, 'docs', f), 'utf8'))
     .join('\n');
   for (const code of Object.values(WARNINGS)) assert.ok(docs.includes(code), `${code} in docs/`);
+});
+
+test('no production module exports a test hook', () => {
+  // register.js, bin/ and the CLI's agent start things when loaded; the door is the one place meant for tests.
+  const skip = new Set(['register.js', path.join('bin', 'leakguard.js'), path.join('lib', 'cli', 'run-agent.js'), path.join('lib', 'internal', 'unsafe-internals.js')]);
+  for (const { rel } of sources()) {
+    if (skip.has(rel)) continue;
+    const exported = Object.keys(require(path.join(ROOT, rel)));
+    for (const name of exported) assert.doesNotMatch(name, /^(testing|__test|_test|unsafe)/i, `${rel} exports ${name}`);
+  }
 });

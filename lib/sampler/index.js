@@ -15,6 +15,7 @@
 // anything, and stop() must put back everything start() changed.
 
 const fs = require('node:fs');
+const { debuglog } = require('node:util');
 const native = require('../internal/native');
 const { statsTable } = require('../internal/stats');
 const { liveCaches } = require('../internal/live');
@@ -27,6 +28,11 @@ const { defaultsFor, DEFAULT_INTERVAL_MS, START_OPTIONS } = require('./defaults'
 const timers = require('../timers');
 const listeners = require('../listeners');
 const { callUser, WARNINGS, warn } = require('../internal/errors');
+
+// NODE_DEBUG=leakguard prints the sampler's start, stop and each report it delivers.
+let debug = debuglog('leakguard', (fn) => {
+  debug = fn;
+});
 const {
   checkOptions,
   validateInteger,
@@ -144,6 +150,7 @@ function start(options) {
       // a report without candidate lines beats no report
     }
     if (named !== report) writeReportFile(o.reportFile, named);
+    debug('sampler: report delivered, leaking %s, %d suspects', named.leaking, named.suspects?.length ?? 0);
     if (o.onLeak !== undefined) callUser('onLeak', o.onLeak, undefined, named);
   };
   const onReport = (json) => {
@@ -214,6 +221,7 @@ function start(options) {
     if (o.listeners) state.listeners = listeners.trackListeners() === true;
     state.ownBase = ownCounts();
     state.ownSince = Date.now();
+    debug('sampler: started (every %d ms, GCs watched by %s, allocations %s)', o.intervalMs, feed.gcSource, o.allocations);
   } catch (err) {
     stop();
     throw err;
@@ -236,6 +244,7 @@ function stop() {
   s.sampler.shutdown(SHUTDOWN_TIMEOUT_MS);
   if (s.timers) timers.unpatchTimers();
   if (s.listeners) listeners.untrackListeners();
+  debug('sampler: stopped');
 }
 
 function emptyReport() {

@@ -66,9 +66,10 @@
 // This module never keeps the process alive (its clock heartbeat is unref'd)
 // and never calls into Rust per timer (rows are acquired once per site).
 
-const { inspect } = require('node:util');
+const { inspect, debuglog } = require('node:util');
 const { SiteTable, WAIT_TICKS } = require('./sites');
 const { CELLS } = require('../internal/stats');
+const { expose } = require('../internal/unsafe-internals');
 
 const { ADDS, REMOVES, OLDEST_MS } = CELLS.site;
 const TIMEOUT_MAX = 2 ** 31 - 1;
@@ -78,6 +79,12 @@ const PENDING_BOUND = 1024; // pending handles held before the live ones among t
 const BOUND = 0; // the pending array is full: keep them unless more than half of it is live
 const TICK = 1; // a clock tick: classify them; unknown texts wait up to WAIT_TICKS
 const LIST = 2; // timers(), stopClock(): classify them; unknown texts go to the unclassified row now
+const DRAIN_NAMES = ['bound', 'tick', 'list'];
+
+// NODE_DEBUG=leakguard prints each drain of the pending handles.
+let debug = debuglog('leakguard', (fn) => {
+  debug = fn;
+});
 
 // LeakguardTimeout.flags (one small integer rather than a field each).
 const REPEAT = 1; // an interval
@@ -189,6 +196,9 @@ class TimerRegistry {
    * also retry the waiting ones.
    */
   drainPending(mode) {
+    if (debug.enabled && (this.pendingCount !== 0 || this.waiting.length !== 0)) {
+      debug('timers: %s drain, %d pending (%d live), %d waiting for their text', DRAIN_NAMES[mode], this.pendingCount, this.pendingLive, this.waiting.length);
+    }
     if (this.pendingCount !== 0) this.emptyPending(mode === BOUND && this.pendingLive <= this.pendingBound >> 1);
     if (mode !== BOUND && this.waiting.length !== 0) this.retryWaiting(mode === LIST);
   }
@@ -731,9 +741,9 @@ function createRegistry(native) {
 }
 
 /**
- * The test seam. Internal, not public API (lib/timers/index.js does not
- * export it): tests reach the registry of this thread and tune its sampled
- * parts through here, never through methods of the production classes.
+ * What tests reach through lib/internal/unsafe-internals.js as
+ * unsafeExposeInternals('timers'): the registry of this thread and its
+ * sampled parts, never through methods of the production classes.
  *   registry(): the TimerRegistry of this thread, or null before patchTimers();
  *   configure(options): applies TimerRegistry/SiteTable options
  *     (pendingBound, textCheckEvery, checksPerTick, firstChecks, lazyMode,
@@ -741,7 +751,7 @@ function createRegistry(native) {
  *     ones, to pass back when done;
  *   tick(): what a clock tick does to the pending handles, now.
  */
-const testing = {
+expose('timers', {
   registry() {
     return registry;
   },
@@ -754,6 +764,6 @@ const testing = {
   tick() {
     registry.drainPending(TICK);
   },
-};
+});
 
-module.exports = { TimerRegistry, LeakguardTimeout, createRegistry, timerDuration, stateOf, startReal, legacy, testing };
+module.exports = { TimerRegistry, LeakguardTimeout, createRegistry, timerDuration, stateOf, startReal, legacy };
