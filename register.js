@@ -53,7 +53,7 @@ function optionsFromEnv(env, formatReport = require('./lib/sampler').formatRepor
 
 /** The start-up line: what is on, and when the first verdict can come. */
 function startupLine(o) {
-  const { firstVerdictMs } = require('./lib/sampler/defaults');
+  const { firstVerdictMs } = require('./lib/sampler/settings');
   const on = ['sampler'];
   if (o.timers) on.push('timers');
   if (o.listeners) on.push('listeners');

@@ -45,7 +45,7 @@ test('defaults are documented values derived from intervalMs', () => {
   assert.equal(t.minGcGapMs, 1000);
   assert.equal(t.suspectWaitMs, 2000);
   // One list of option names, one table of defaults.
-  const { START_OPTIONS, defaultsFor } = require('../lib/sampler/defaults');
+  const { START_OPTIONS, defaultsFor } = require('../lib/sampler/settings');
   assert.deepEqual(Object.keys(defaultsFor()).sort(), START_OPTIONS.filter((n) => n !== 'onLeak').sort());
 });
 

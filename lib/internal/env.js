@@ -1,7 +1,9 @@
 'use strict';
 // The environment variables of leakguard/register (register.js), read into
-// start() options. Documented in docs/register.md; every name here must appear
-// there (__test__/docs-options.test.js).
+// start() options: which option has a variable, and its type, is the `env`
+// column of the settings table (lib/sampler/settings.js). Documented in
+// docs/register.md; every name here must appear there
+// (__test__/docs-options.test.js).
 //
 // Grammar, exactly:
 //   - unset or empty: the default;
@@ -18,20 +20,18 @@
 // Reading the environment changes nothing: readEnv() returns what to do and
 // the warnings to give; register.js acts on them.
 
-/** Integer variables → start() option, in the order they are range-checked. */
-const INTEGER_VARS = Object.freeze([
-  ['LEAKGUARD_INTERVAL_MS', 'intervalMs'],
-  ['LEAKGUARD_WINDOW_MS', 'windowMs'],
-  ['LEAKGUARD_WARMUP_MS', 'warmupMs'],
-  ['LEAKGUARD_MIN_GROWTH_BYTES', 'minGrowthBytes'],
-]);
+const { SETTINGS } = require('../sampler/settings');
+
+/** [variable, start() option] of the settings rows of `type` with a variable, in table order. */
+function varsOf(type) {
+  return Object.freeze(SETTINGS.filter((row) => row.env !== undefined && row.type === type).map((row) => Object.freeze([row.env, row.name])));
+}
+
+/** Integer variables → start() option, in the order they are range-checked (the settings table's). */
+const INTEGER_VARS = varsOf('integer');
 
 /** Boolean variables → start() option. */
-const BOOLEAN_VARS = Object.freeze([
-  ['LEAKGUARD_TIMERS', 'timers'],
-  ['LEAKGUARD_LISTENERS', 'listeners'],
-  ['LEAKGUARD_ALLOCATIONS', 'allocations'],
-]);
+const BOOLEAN_VARS = varsOf('boolean');
 
 const REPORT_OUTPUTS = Object.freeze(['stderr', 'json', 'none']);
 

@@ -54,29 +54,8 @@ const OFFHEAP_CACHE = Object.freeze(['maxSize', 'ttl', 'name', 'clock', 'dispose
 /** OffHeapCache#set(key, value, options): lib/offheap/index.js, docs/offheap.md. */
 const OFFHEAP_CACHE_SET = Object.freeze(['ttl']);
 
-/** start(options): lib/sampler/index.js, docs/sampler.md. */
-const START = Object.freeze([
-  'intervalMs',
-  'windowMs',
-  'longWindowFactor',
-  'warmupMs',
-  'minGrowthBytes',
-  'minRssGrowthBytes',
-  'minSiteGrowth',
-  'minGcGapMs',
-  'allocations',
-  'samplingIntervalBytes',
-  'suspectWaitMs',
-  'registryMinRate',
-  'registryMinLive',
-  'maxForcedGcPauseMs',
-  'forcedGcPercent',
-  'nearHeapLimitFraction',
-  'reportFile',
-  'onLeak',
-  'timers',
-  'listeners',
-]);
+/** start(options): the rows of the settings table, lib/sampler/settings.js; docs/sampler.md. */
+const START = require('../sampler/settings').START_OPTIONS;
 
 /** trackListeners(options): lib/listeners/index.js, docs/listeners.md. */
 const TRACK_LISTENERS = Object.freeze(['sampleEvery', 'capturesPerSecond', 'internal']);

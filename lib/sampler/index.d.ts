@@ -235,54 +235,46 @@ export interface Report {
 }
 
 export interface StartOptions {
-  /** Sampling period in milliseconds (10 .. 600000). Default 1000. */
+  // Generated from lib/sampler/settings.js by scripts/settings-docs.js.
+  /** Sampling period (10 … 600 000). Unit: ms. Default 1000. */
   intervalMs?: number;
-  /** Short horizon in milliseconds (>= 4 x intervalMs). Default max(8000, 16 x intervalMs). */
+  /** Short horizon (at least 4 × `intervalMs`); one window of rising floors is the fastest verdict. Unit: ms. Default max(8000, 16 × intervalMs). */
   windowMs?: number;
-  /** Long horizon, in windows (slow leaks). Default 8. */
+  /** Long horizon = `windowMs × longWindowFactor`, for slow leaks (1 … 1 000). Unit: windows. Default 8. */
   longWindowFactor?: number;
-  /**
-   * The longest warm-up, in milliseconds: samples before its end are never
-   * judged. It ends earlier, once the heap stopped rising for half a window.
-   * The first verdict needs a whole window after it. Default windowMs.
-   */
+  /** The longest warm-up; it ends earlier once the heap stopped rising for half a window (0 … 86 400 000). Unit: ms. Default windowMs. */
   warmupMs?: number;
-  /** Minimum heap/external growth over a horizon, in bytes. Default 4 MiB. */
+  /** Growth over a horizon that counts (heap, external). Unit: bytes. Default 4 MiB. */
   minGrowthBytes?: number;
-  /** Minimum native-memory growth over a horizon, in bytes. Default 16 MiB. */
+  /** The same for native memory (RSS not explained by the heap or external memory; long horizon only). Unit: bytes. Default 16 MiB. */
   minRssGrowthBytes?: number;
-  /** Minimum growth of a call site's live count over a horizon, in items. Default 20. */
+  /** Growth of a timer/listener/cache row over a horizon that makes it a suspect. Unit: items. Default 20. */
   minSiteGrowth?: number;
-  /** Minimum gap between forced GCs, in milliseconds. Default max(1000, 4 x intervalMs). */
+  /** Least time between two forced GCs (0 … 86 400 000). Unit: ms. Default max(1000, 4 × intervalMs). */
   minGcGapMs?: number;
-  /** Run V8's sampling heap profiler from start() (its profile is read only when a verdict needs suspects). Default true. */
+  /** Run V8's sampling heap profiler from `start()` (confirming GCs are forced either way). Default true. */
   allocations?: boolean;
-  /** Sampling heap profiler interval in bytes. Default 524288 (512 KiB). */
+  /** The sampling heap profiler's interval: on average one sample per this many bytes allocated (1 024 … 1 073 741 824). Unit: bytes. Default 524 288 (512 KiB). */
   samplingIntervalBytes?: number;
-  /** Longest wait for a suspect (and, for a heap leak, for a profile read) before the first leak report goes without it (with `note` when it has no suspect), in milliseconds. Default max(2000, 4 x intervalMs). */
+  /** Longest wait for a suspect (and, for a heap leak, for a profile read) before the first leak report goes without it (0 … 600 000). Unit: ms. Default max(2000, 4 × intervalMs). */
   suspectWaitMs?: number;
-  /** A timer/listener/unbounded-cache row rising at least this fast, in items per second ... Default 100. */
+  /** A timer, listener or unbounded-cache row rising this fast, with `registryMinLive` live, is a leak verdict by itself. Unit: items/s. Default 100. */
   registryMinRate?: number;
-  /** ... with at least this many live items, is a leak verdict by itself. Default 1000. */
+  /** The live count that, with `registryMinRate`, makes a rising row a leak verdict by itself. Unit: items. Default 1000. */
   registryMinLive?: number;
-  /** No forced GC expected to pause longer than this, in milliseconds (0: none). Default 250. */
+  /** No forced GC expected to pause longer than this; 0: never force one (0 … 600 000). Unit: ms. Default 250. */
   maxForcedGcPauseMs?: number;
-  /** Forced GCs take at most this share of wall time, in percent. Default 1. */
+  /** Forced GCs take at most this share of the time since `start()` (0 … 100). Unit: % of wall time. Default 1. */
   forcedGcPercent?: number;
-  /** Report at once when the old generation passes this fraction of its limit while rising (0.1 .. 1). Default 0.7. */
+  /** Report at once when the old generation passes this share of its limit while rising (0.1 … 1). Unit: fraction. Default 0.7. */
   nearHeapLimitFraction?: number;
-  /** Also write each leak report (JSON) to this path, synchronously. Default none. */
+  /** Also write each leak report (JSON) there, synchronously. Default none. */
   reportFile?: string;
-  /**
-   * Called on the JS thread when the verdict turns leaking (once a suspect is
-   * known and, for a heap leak, the allocation profile read, or after
-   * `suspectWaitMs`), again when it changes materially, and synchronously
-   * near the heap limit. A throw becomes a process warning.
-   */
+  /** Called on the JavaScript thread with each leak report (see "The sequence of reports"), and synchronously near the heap limit; a throw becomes a process warning. Default none. */
   onLeak?: (report: Report) => void;
-  /** Patch timers while running. Default true. */
+  /** Turn on the timers patch while running. Default true. */
   timers?: boolean;
-  /** Keep the listener ledger while running. Default true. */
+  /** Turn on the listener ledger while running. Default true. */
   listeners?: boolean;
 }
 

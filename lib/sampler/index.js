@@ -7,7 +7,7 @@
 // budget), and turns on the timers patch and the listener ledger so their rows
 // reach the thread. Every report it hands out (report(), onLeak, the last
 // one at stop()) has its allocation suspects named to candidate lines
-// (lib/sampler/attribution.js). Defaults: lib/sampler/defaults.js; how it decides:
+// (lib/sampler/attribution.js). Settings: lib/sampler/settings.js; how it decides:
 // docs/sampler.md.
 //
 // Must never keep the process alive (the heartbeat is unref'd, onLeak goes
@@ -24,7 +24,7 @@ const { AllocationProfiler } = require('./allocation-profiler');
 const { Attributor, attributeReport } = require('./attribution');
 const { formatReport } = require('./report-format');
 const { ownCounts, ownAllocation } = require('./own-allocation');
-const { defaultsFor, DEFAULT_INTERVAL_MS, START_OPTIONS } = require('./defaults');
+const { resolveSettings, nativeSettings, START_OPTIONS } = require('./settings');
 const timers = require('../timers');
 const listeners = require('../listeners');
 const { callUser, WARNINGS, warn } = require('../internal/errors');
@@ -48,39 +48,30 @@ let state = null;
 let lastReport = null;
 let lastHistory = [];
 
+/** A value of settings row `row` checked against its type and `bounds`; `undefined` passes through. */
+function validateSetting(row, value, bounds) {
+  switch (row.type) {
+    case 'integer':
+      return validateInteger(row.name, value, bounds);
+    case 'number':
+      return validateNumber(row.name, value, bounds);
+    case 'boolean':
+      return validateBoolean(row.name, value);
+    case 'string':
+      return validateString(row.name, value);
+    case 'function':
+      return validateFunction(row.name, value);
+    default:
+      throw new Error(`leakguard internal: setting ${row.name} has no type ${row.type}`);
+  }
+}
+
 /**
  * start()'s options, validated (unknown names refused: the accepted names are
- * OPTION_NAMES.start in lib/internal/options.js) and with defaults filled in.
+ * the rows of lib/sampler/settings.js) and with defaults filled in.
  */
 function resolveOptions(options) {
-  const o = checkOptions('start', options);
-  const intervalMs = validateInteger('intervalMs', o.intervalMs, { min: 10, max: 600_000 }) ?? DEFAULT_INTERVAL_MS;
-  const windowMs = validateInteger('windowMs', o.windowMs, { min: 4 * intervalMs, max: 86_400_000 });
-  const d = defaultsFor(intervalMs, windowMs);
-  return {
-    intervalMs,
-    windowMs: d.windowMs,
-    longFactor: validateInteger('longWindowFactor', o.longWindowFactor, { min: 1, max: 1000 }) ?? d.longWindowFactor,
-    warmupMs: validateInteger('warmupMs', o.warmupMs, { min: 0, max: 86_400_000 }) ?? d.warmupMs,
-    minGrowthBytes: validateInteger('minGrowthBytes', o.minGrowthBytes, { min: 1 }) ?? d.minGrowthBytes,
-    minRssGrowthBytes: validateInteger('minRssGrowthBytes', o.minRssGrowthBytes, { min: 1 }) ?? d.minRssGrowthBytes,
-    minSiteGrowth: validateInteger('minSiteGrowth', o.minSiteGrowth, { min: 1 }) ?? d.minSiteGrowth,
-    minGcGapMs: validateInteger('minGcGapMs', o.minGcGapMs, { min: 0, max: 86_400_000 }) ?? d.minGcGapMs,
-    allocations: validateBoolean('allocations', o.allocations) ?? d.allocations,
-    samplingIntervalBytes:
-      validateInteger('samplingIntervalBytes', o.samplingIntervalBytes, { min: 1024, max: 1 << 30 }) ?? d.samplingIntervalBytes,
-    suspectWaitMs: validateInteger('suspectWaitMs', o.suspectWaitMs, { min: 0, max: 600_000 }) ?? d.suspectWaitMs,
-    registryMinRate: validateNumber('registryMinRate', o.registryMinRate, { min: 0.001 }) ?? d.registryMinRate,
-    registryMinLive: validateInteger('registryMinLive', o.registryMinLive, { min: 1 }) ?? d.registryMinLive,
-    maxForcedGcPauseMs: validateInteger('maxForcedGcPauseMs', o.maxForcedGcPauseMs, { min: 0, max: 600_000 }) ?? d.maxForcedGcPauseMs,
-    forcedGcPercent: validateNumber('forcedGcPercent', o.forcedGcPercent, { min: 0, max: 100 }) ?? d.forcedGcPercent,
-    nearHeapLimitFraction:
-      validateNumber('nearHeapLimitFraction', o.nearHeapLimitFraction, { min: 0.1, max: 1 }) ?? d.nearHeapLimitFraction,
-    reportFile: validateString('reportFile', o.reportFile) ?? d.reportFile,
-    onLeak: validateFunction('onLeak', o.onLeak),
-    timers: validateBoolean('timers', o.timers) ?? d.timers,
-    listeners: validateBoolean('listeners', o.listeners) ?? d.listeners,
-  };
+  return resolveSettings(checkOptions('start', options), validateSetting);
 }
 
 /**
@@ -162,23 +153,7 @@ function start(options) {
   try {
     sampler = new native.NativeHeapSampler(
       statsTable().registry,
-      {
-        intervalMs: o.intervalMs,
-        windowMs: o.windowMs,
-        longFactor: o.longFactor,
-        warmupMs: o.warmupMs,
-        minGrowthBytes: o.minGrowthBytes,
-        minRssGrowthBytes: o.minRssGrowthBytes,
-        minSiteGrowth: o.minSiteGrowth,
-        minGcGapMs: o.minGcGapMs,
-        allocations: o.allocations,
-        historyLen: 600,
-        suspectWaitMs: o.suspectWaitMs,
-        registryMinRate: o.registryMinRate,
-        registryMinLive: o.registryMinLive,
-        maxForcedGcPauseMs: o.maxForcedGcPauseMs,
-        forcedGcPercent: o.forcedGcPercent,
-      },
+      nativeSettings(o),
       onReport,
     );
   } catch (err) {

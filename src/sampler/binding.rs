@@ -13,15 +13,17 @@ use napi_derive::napi;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Resolved sampler settings (defaults are applied in `lib/sampler/index.js`).
+/// The sampler's settings, resolved: the rows of `lib/sampler/settings.js`
+/// marked `native` (which holds the ranges, defaults and docs), under the
+/// same names.
 #[napi(object)]
 pub struct SamplerSettings {
     /// Sampling period, in milliseconds.
     pub interval_ms: f64,
     /// Short horizon, in milliseconds.
     pub window_ms: f64,
-    /// Long horizon in windows.
-    pub long_factor: f64,
+    /// Long horizon, in windows.
+    pub long_window_factor: f64,
     /// Samples from this long after start are never judged, in milliseconds.
     pub warmup_ms: f64,
     /// Minimum heap/external growth over a horizon, in bytes.
@@ -35,8 +37,6 @@ pub struct SamplerSettings {
     pub min_gc_gap_ms: f64,
     /// Whether the sampling heap profiler may be requested.
     pub allocations: bool,
-    /// Entries kept in the timeline.
-    pub history_len: u32,
     /// Longest wait for suspects before a first leak report goes without, in milliseconds.
     pub suspect_wait_ms: f64,
     /// Registry evidence: a row rising at least this fast, in items per second ...
@@ -47,6 +47,27 @@ pub struct SamplerSettings {
     pub max_forced_gc_pause_ms: f64,
     /// Share of wall time forced GCs may take, in percent.
     pub forced_gc_percent: f64,
+}
+
+impl From<SamplerSettings> for Settings {
+    fn from(s: SamplerSettings) -> Self {
+        Settings {
+            interval_ms: s.interval_ms,
+            window_ms: s.window_ms,
+            long_factor: s.long_window_factor,
+            warmup_ms: s.warmup_ms,
+            min_growth_bytes: s.min_growth_bytes,
+            min_rss_growth_bytes: s.min_rss_growth_bytes,
+            min_site_growth: s.min_site_growth,
+            min_gc_gap_ms: s.min_gc_gap_ms,
+            allocations: s.allocations,
+            suspect_wait_ms: s.suspect_wait_ms,
+            registry_min_rate: s.registry_min_rate,
+            registry_min_live: s.registry_min_live,
+            max_forced_gc_pause_ms: s.max_forced_gc_pause_ms,
+            forced_gc_percent: s.forced_gc_percent,
+        }
+    }
 }
 
 fn to_napi(e: crate::errors::CoreError) -> Error {
@@ -93,25 +114,9 @@ impl NativeHeapSampler {
         let notify: Notify = Box::new(move |json| {
             let _ = tsfn.call(json, ThreadsafeFunctionCallMode::NonBlocking);
         });
-        let s = Settings {
-            interval_ms: settings.interval_ms,
-            window_ms: settings.window_ms,
-            long_factor: settings.long_factor,
-            warmup_ms: settings.warmup_ms,
-            min_growth_bytes: settings.min_growth_bytes,
-            min_rss_growth_bytes: settings.min_rss_growth_bytes,
-            min_site_growth: settings.min_site_growth,
-            min_gc_gap_ms: settings.min_gc_gap_ms,
-            allocations: settings.allocations,
-            history_len: settings.history_len as usize,
-            suspect_wait_ms: settings.suspect_wait_ms,
-            registry_min_rate: settings.registry_min_rate,
-            registry_min_live: settings.registry_min_live,
-            max_forced_gc_pause_ms: settings.max_forced_gc_pause_ms,
-            forced_gc_percent: settings.forced_gc_percent,
-        };
-        let inner =
-            Arc::new(HeapSampler::start(s, registry.inner.clone(), notify).map_err(to_napi)?);
+        let inner = Arc::new(
+            HeapSampler::start(settings.into(), registry.inner.clone(), notify).map_err(to_napi)?,
+        );
         // A worker's environment torn down without stop(): end the thread.
         // Raw calls, because napi's `remove_env_cleanup_hook` never frees the
         // data it boxed: an `Arc` on the whole sampler (its histograms are

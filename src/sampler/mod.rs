@@ -79,7 +79,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use verdict::{Point, Tuning, Verdict};
 
-/// Settings, all resolved (defaults applied by `lib/sampler/index.js`).
+/// Settings, all resolved (the table of defaults is `lib/sampler/settings.js`;
+/// they arrive as `binding::SamplerSettings`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Settings {
     /// Sampling period in milliseconds.
@@ -103,8 +104,6 @@ pub struct Settings {
     pub min_gc_gap_ms: f64,
     /// Whether the allocation profiler may be asked for.
     pub allocations: bool,
-    /// Entries kept by `history()`.
-    pub history_len: usize,
     /// Longest wait for suspects before the first leak report is delivered
     /// without any, in milliseconds.
     pub suspect_wait_ms: f64,
@@ -129,9 +128,12 @@ const URGENT_PAUSE_FACTOR: f64 = 4.0;
 /// Bytes per entry a filling cache without size accounting may explain.
 const FILLING_ENTRY_BYTES: f64 = 16.0 * 1024.0;
 
+/// Entries kept by `history()` (ten minutes at the default 1 s period).
+const HISTORY_LEN: usize = 600;
+
 impl Settings {
     /// Fixed settings for the Rust tests. The defaults users get are set in
-    /// one place, `lib/sampler/defaults.js`; these are test data.
+    /// one place, `lib/sampler/settings.js`; these are test data.
     #[cfg(test)]
     pub fn for_tests(interval_ms: f64) -> Self {
         Settings {
@@ -144,7 +146,6 @@ impl Settings {
             min_site_growth: 20.0,
             min_gc_gap_ms: 1000.0,
             allocations: true,
-            history_len: 600,
             suspect_wait_ms: 2000.0,
             registry_min_rate: 100.0,
             registry_min_live: 1000.0,
@@ -562,7 +563,7 @@ impl SamplerCore {
             leaking,
             lag_p99_ms: self.lag.summary(0.0).p99_ms,
         };
-        if self.history.len() >= self.settings.history_len.max(1) {
+        if self.history.len() >= HISTORY_LEN {
             self.history.pop_front();
         }
         self.history.push_back(entry);
