@@ -18,12 +18,12 @@ const fs = require('node:fs');
 const { debuglog } = require('node:util');
 const native = require('../internal/native');
 const { statsTable } = require('../internal/stats');
-const { liveCaches } = require('../internal/live');
 const { HeapFeed } = require('./heap-feed');
 const { AllocationProfiler } = require('./allocation-profiler');
-const { Attributor, attributeReport } = require('./attribution');
+const { Attributor } = require('./attribution');
 const { formatReport } = require('./report-format');
-const { ownCounts, ownAllocation } = require('./own-allocation');
+const { ownCounts } = require('./own-allocation');
+const { completeReport, emptyReport, withLiveFields } = require('./report-fields');
 const { resolveSettings, nativeSettings, START_OPTIONS } = require('./settings');
 const timers = require('../timers');
 const listeners = require('../listeners');
@@ -74,28 +74,6 @@ function resolveOptions(options) {
   return resolveSettings(checkOptions('start', options), validateSetting);
 }
 
-/**
- * A report with the estimate of leakguard's own allocation in
- * sampler.overhead (lib/sampler/own-allocation.js) and its allocation
- * suspects named to candidate lines (lib/sampler/attribution.js).
- */
-function attributed(report, s) {
-  if (report.sampler) {
-    report.sampler.gcWatch = s.feed.gcSource;
-    if (s.feed.gcWatchUnavailable !== null) report.sampler.gcWatchUnavailable = s.feed.gcWatchUnavailable;
-  }
-  const overhead = report.sampler && report.sampler.overhead;
-  if (overhead && s.ownBase !== undefined) {
-    try {
-      overhead.allocation = ownAllocation(s.ownBase, Date.now() - s.ownSince);
-    } catch {
-      // a report without the estimate beats no report
-    }
-  }
-  if (s.profiler === null || s.attributor === null) return report;
-  return attributeReport(report, s.profiler.facts, s.attributor);
-}
-
 /** Writes a report to the configured file, synchronously (it may be the last thing the process does). */
 function writeReportFile(file, report) {
   if (file === undefined) return;
@@ -136,7 +114,7 @@ function start(options) {
     writeReportFile(o.reportFile, report);
     let named = report;
     try {
-      named = attributed(report, state);
+      named = completeReport(report, state);
     } catch {
       // a report without candidate lines beats no report
     }
@@ -209,7 +187,7 @@ function stop() {
   const s = state;
   state = null;
   try {
-    lastReport = attributed(JSON.parse(s.sampler.reportJson()), s);
+    lastReport = completeReport(JSON.parse(s.sampler.reportJson()), s);
     lastHistory = JSON.parse(s.sampler.historyJson());
   } catch {
     // keep the previous ones
@@ -222,44 +200,13 @@ function stop() {
   debug('sampler: stopped');
 }
 
-function emptyReport() {
-  return {
-    leaking: false,
-    since: null,
-    generatedAt: Date.now(),
-    heap: {
-      usedBytes: 0,
-      totalBytes: 0,
-      rssBytes: 0,
-      externalBytes: 0,
-      arrayBuffersBytes: 0,
-      baselineBytes: 0,
-      slopeBytesPerSec: 0,
-      externalSlopeBytesPerSec: 0,
-      rssSlopeBytesPerSec: 0,
-      windowMs: 0,
-      longWindowMs: 0,
-      samples: 0,
-      majorGcs: 0,
-      forcedGcs: 0,
-      growing: [],
-    },
-    eventLoopLag: { p50Ms: 0, p99Ms: 0, maxMs: 0, stalledMs: 0 },
-    gcPause: { p50Ms: 0, p99Ms: 0, maxMs: 0, count: 0 },
-    suspects: [],
-  };
-}
-
 /**
  * The current report (docs/sampler.md, "Report"). After stop(), the last report taken at
  * stop; before any start(), an empty one. `running` says which.
  */
 function report() {
-  if (state === null) return { ...(lastReport ?? emptyReport()), running: false, caches: liveCaches() };
-  const r = attributed(JSON.parse(state.sampler.reportJson()), state);
-  r.running = true;
-  r.caches = liveCaches();
-  return r;
+  if (state === null) return withLiveFields(lastReport ?? emptyReport(), false);
+  return withLiveFields(completeReport(JSON.parse(state.sampler.reportJson()), state), true);
 }
 
 /** The bounded timeline (last 600 samples) for the HTML report; internal. */

@@ -195,7 +195,7 @@ impl NativeHeapSampler {
     /// The current report as JSON.
     #[napi]
     pub fn report_json(&self) -> String {
-        self.inner.shared.core.lock().report(epoch_ms()).to_string()
+        self.inner.shared.core.lock().report(epoch_ms()).to_json()
     }
 
     /// The timeline as JSON.
@@ -265,6 +265,17 @@ impl NativeHeapSampler {
     pub fn running(&self) -> bool {
         self.inner.running()
     }
+}
+
+/// The report before any `start()` as JSON: `Report::default()`, the same
+/// struct and serializer as a live report, at `generated_at` (epoch ms).
+#[napi]
+pub fn empty_report_json(generated_at: f64) -> String {
+    super::report::Report {
+        generated_at,
+        ..Default::default()
+    }
+    .to_json()
 }
 
 /// The feed's cell layout as JSON (`{ "SAMPLE_SEQ": 0, ... }`), so JS can check it agrees.

@@ -62,13 +62,14 @@ pub mod feed;
 pub mod gc_watch;
 pub mod histogram;
 pub mod ranking;
+pub mod report;
 pub mod rss;
 pub mod verdict;
 
 use crate::errors::{CoreError, ErrorCode};
 use crate::stats::{Registry, RowSnapshot};
 use feed::{Feed, FeedInput, FeedReader};
-use histogram::{RollingHistogram, Summary};
+use histogram::RollingHistogram;
 use parking_lot::Mutex;
 use ranking::{Allocation, RowTracker, Suspect};
 use serde_json::{json, Value};
@@ -622,7 +623,7 @@ impl SamplerCore {
         let suspects = self.suspects();
         self.notified = Some(self.notification_key(&suspects));
         self.want_attribution = false;
-        self.report_with(now, suspects).to_string()
+        self.report_with(now, suspects).to_json()
     }
 
     /// The post-GC heap baseline: the last post-GC size, else the recent floor.
@@ -748,129 +749,12 @@ impl SamplerCore {
             return None;
         }
         self.notified = Some(key);
-        Some(self.report_with(generated_at, suspects).to_string())
-    }
-
-    /// The report (the shape of `Report` in lib/sampler/index.d.ts, described in
-    /// docs/sampler.md) at `generated_at` (epoch ms).
-    pub fn report(&self, generated_at: f64) -> Value {
-        self.report_with(generated_at, self.suspects())
-    }
-
-    fn report_with(&self, generated_at: f64, mut suspects: Vec<Suspect>) -> Value {
-        // Function-level guesses are shown only once memory is known to leak;
-        // a call site whose live count keeps growing is a fact worth showing.
-        if !self.leaking() {
-            suspects.retain(|s| s.precision == "line");
-        }
-        let s = &self.settings;
-        let now = self.now;
-        let lag = self.lag.summary(self.stall_ms());
-        let gc: Summary = self.gc.summary(0.0);
-        let slope = |v: &Verdict| {
-            v.growth().map_or_else(
-                || v.series.floor_slope(now, s.window_ms),
-                |g| g.slope_per_sec,
-            )
-        };
-        let leaking = self.leaking();
-        let note = (leaking && suspects.is_empty()).then(|| self.no_suspect_reason());
-        let filling: Vec<Value> = self
-            .filling
-            .iter()
-            .map(|f| {
-                json!({
-                    "name": f.name,
-                    "class": f.class,
-                    "site": f.site,
-                    "size": f.size,
-                    "max": f.max,
-                    "percent": f.percent(),
-                    "growthPerSec": f.growth,
-                    "description": f.description(),
-                })
-            })
-            .collect();
-        let near_limit = self
-            .near_limit
-            .map(|n| json!({ "at": n.t, "usedBytes": n.used, "limitBytes": n.limit }));
-        json!({
-            "leaking": leaking,
-            "since": self.since,
-            "note": note,
-            "filling": filling,
-            "explainedByCaches": self.explained_by_caches,
-            "nearHeapLimit": near_limit,
-            "generatedAt": generated_at,
-            "heap": {
-                "usedBytes": self.latest.sample.used,
-                "totalBytes": self.latest.sample.total,
-                "rssBytes": self.latest.rss,
-                "externalBytes": self.latest.sample.external,
-                "arrayBuffersBytes": self.latest.sample.array_buffers,
-                "baselineBytes": self.baseline(),
-                "slopeBytesPerSec": slope(&self.heap),
-                "externalSlopeBytesPerSec": slope(&self.external),
-                "rssSlopeBytesPerSec": self.rss.floor_slope(now, s.window_ms),
-                "nativeSlopeBytesPerSec": slope(&self.native),
-                "windowMs": s.window_ms,
-                "longWindowMs": s.window_ms * s.long_factor,
-                "samples": self.samples,
-                "majorGcs": self.latest.major_gcs,
-                "forcedGcs": self.forced_gcs,
-                "forcedGcMs": self.latest.forced_gc_total_ms,
-                "lastForcedGcMs": self.latest.forced_gc_ms,
-                "forcedGcsRefused": self.forced_gcs_refused,
-                "heapLimitBytes": self.latest.heap_limit,
-                "growing": self.growing(),
-            },
-            "eventLoopLag": {
-                "p50Ms": lag.p50_ms,
-                "p99Ms": lag.p99_ms,
-                "maxMs": lag.max_ms,
-                "stalledMs": self.stall_ms(),
-            },
-            "gcPause": {
-                "p50Ms": gc.p50_ms,
-                "p99Ms": gc.p99_ms,
-                "maxMs": gc.max_ms,
-                "count": self.gc_count,
-            },
-            "suspects": suspects,
-            "sampler": {
-                "intervalMs": s.interval_ms,
-                "warmupEndedAt": self.warmup_ended,
-                "droppedFeedEntries": self.dropped,
-                "trackedRows": self.rows.len(),
-                "startedAt": self.started_at,
-                "overhead": self.overhead(),
-            },
-        })
+        Some(self.report_with(generated_at, suspects).to_json())
     }
 
     /// Adds the time one tick of the thread took.
     pub fn add_thread_busy(&mut self, ms: f64) {
         self.thread_busy_ms += ms;
-    }
-
-    /// What leakguard itself costs: the sampler thread's and the JS thread's
-    /// busy time since start, and both as a share of one core.
-    fn overhead(&self) -> Value {
-        let elapsed = self.started_at.map_or(0.0, |t| (self.now - t).max(0.0));
-        let share = |ms: f64| {
-            if elapsed > 0.0 {
-                ms / elapsed * 100.0
-            } else {
-                0.0
-            }
-        };
-        json!({
-            "elapsedMs": elapsed,
-            "threadBusyMs": self.thread_busy_ms,
-            "jsBusyMs": self.latest.js_busy_ms,
-            "threadPercent": share(self.thread_busy_ms),
-            "jsPercent": share(self.latest.js_busy_ms),
-        })
     }
 
     /// The timeline, oldest first, as JSON.
@@ -1301,7 +1185,7 @@ mod tests {
         o.feed.sample = None;
         o.feed.heartbeat_t = t;
         core.observe(o);
-        let r = core.report(t);
+        let r = serde_json::to_value(core.report(t)).unwrap();
         assert!(r["eventLoopLag"]["maxMs"].as_f64().unwrap() >= 2700.0);
         assert_eq!(r["suspects"].as_array().unwrap().len(), 0);
     }
@@ -1391,7 +1275,7 @@ mod tests {
         });
         assert!(notes.is_empty(), "{notes:?}");
         assert!(!core.leaking());
-        let r = core.report(0.0);
+        let r = serde_json::to_value(core.report(0.0)).unwrap();
         assert_eq!(r["explainedByCaches"], true);
         assert_eq!(r["filling"][0]["name"], "catalogue");
         assert!(r["filling"][0]["description"]
@@ -1444,7 +1328,7 @@ mod tests {
             }
             t += 250.0;
         }
-        let ended = core.report(0.0)["sampler"]["warmupEndedAt"]
+        let ended = serde_json::to_value(core.report(0.0)).unwrap()["sampler"]["warmupEndedAt"]
             .as_f64()
             .unwrap();
         assert!(ended < 8000.0, "warm-up ended at {ended}");
@@ -1657,7 +1541,7 @@ mod tests {
         feed.set(feed::cell::HEAP_USED, 12.0 * MB);
         feed.set(feed::cell::SAMPLE_SEQ, 1.0);
         assert!(sampler.flush(Duration::from_secs(5)));
-        let r = sampler.shared.core.lock().report(epoch_ms());
+        let r = serde_json::to_value(sampler.shared.core.lock().report(epoch_ms())).unwrap();
         assert_eq!(r["heap"]["usedBytes"], 12.0 * MB);
         if std::path::Path::new("/proc/self/statm").exists() {
             assert!(r["heap"]["rssBytes"].as_f64().unwrap() > 0.0);
