@@ -78,10 +78,14 @@ test('run writes report.json and report.html for a leaking program and passes it
   fs.writeFileSync(app, LEAKY);
   const json = path.join(dir, 'report.json');
   const html = path.join(dir, 'report.html');
+  // Short horizons and a small growth threshold, so that the verdict and its
+  // suspect come well within the program's 8 s.
+  const fast = { LEAKGUARD_WINDOW_MS: '400', LEAKGUARD_WARMUP_MS: '0', LEAKGUARD_MIN_GROWTH_BYTES: String(256 * 1024) };
   const out = leakguardCli(['run', '--interval-ms', '100', '--status-ms', '250', '--json', json, '--html', html, '--', process.execPath, app], {
-    env: { ...process.env, RUN_MS: '3000' },
+    env: { ...process.env, ...fast, RUN_MS: '8000' },
   });
   assert.equal(out.status, 3, `the program's exit code: ${out.stderr}`);
+  assert.match(out.stderr, /memory is LEAKING/, 'the leak was reported while the program ran');
   assert.match(out.stdout, /ready/, "the program's stdout passes through");
   assert.match(out.stderr, /JSON report written to/);
 
@@ -90,9 +94,12 @@ test('run writes report.json and report.html for a leaking program and passes it
   assert.equal(doc.run.exitCode, 3);
   assert.equal(doc.run.final, true, 'the final snapshot was taken at exit');
   assert.ok(Number.isInteger(doc.run.pid) && doc.run.pid !== process.pid);
-  assert.equal(typeof doc.leaking, 'boolean', `a report: ${JSON.stringify(doc).slice(0, 300)}`);
+  assert.equal(doc.leaking, true, `the report says leaking: ${JSON.stringify(doc).slice(0, 300)}`);
+  assert.ok(doc.heap.growing.includes('heap'), `the heap is what grows (${doc.heap.growing})`);
   assert.ok(doc.heap.usedBytes > 1024 * 1024, 'heap figures of the guarded program');
-  assert.ok(Array.isArray(doc.suspects));
+  const pushLine = LEAKY.split('\n').findIndex((l) => l.includes('keep.push(')) + 1;
+  const named = (s) => (s.site && s.site.file === app && s.site.line === pushLine) || (s.candidates ?? []).some((c) => c.file === app && c.line === pushLine);
+  assert.ok(doc.suspects.some(named), `a suspect names ${app}:${pushLine}: ${JSON.stringify(doc.suspects.map((s) => [s.kind, s.site]))}`);
   assert.ok(Array.isArray(doc.history) && doc.history.length >= 3, `a timeline (${doc.history.length} samples)`);
   const first = doc.history[0];
   const last = doc.history.at(-1);

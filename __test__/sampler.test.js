@@ -81,14 +81,34 @@ test('start() twice is harmless, report() is live, stop() is idempotent and rest
     assert.equal(r.running, true);
     assert.equal(r.leaking, false);
     assert.equal(r.since, null);
-    for (const k of ['usedBytes', 'totalBytes', 'rssBytes', 'externalBytes', 'baselineBytes', 'slopeBytesPerSec', 'rssSlopeBytesPerSec', 'windowMs', 'samples']) {
-      assert.equal(typeof r.heap[k], 'number', k);
-    }
-    assert.ok(r.heap.usedBytes > 0);
+    // The figures are this process's: within a factor of what Node says now
+    // (the heap moves between the sample and this line), and consistent.
+    const m = process.memoryUsage();
+    const near = (value, actual, what) => assert.ok(value > actual / 4 && value < actual * 4, `${what}: ${value} vs ${actual} now`);
+    near(r.heap.usedBytes, m.heapUsed, 'heap.usedBytes');
+    near(r.heap.totalBytes, m.heapTotal, 'heap.totalBytes');
+    near(r.heap.rssBytes, m.rss, 'heap.rssBytes');
+    assert.ok(r.heap.totalBytes >= r.heap.usedBytes, 'used within total');
     assert.ok(r.heap.rssBytes > r.heap.usedBytes / 4);
+    assert.ok(r.heap.externalBytes > 0 && r.heap.arrayBuffersBytes <= r.heap.externalBytes, 'array buffers are part of external memory');
+    assert.ok(r.heap.baselineBytes > 0 && r.heap.baselineBytes <= r.heap.totalBytes, `baseline ${r.heap.baselineBytes}`);
+    for (const k of ['slopeBytesPerSec', 'externalSlopeBytesPerSec', 'rssSlopeBytesPerSec', 'nativeSlopeBytesPerSec']) {
+      assert.ok(Number.isFinite(r.heap[k]), `${k}: ${r.heap[k]}`);
+    }
+    const o = sampler.resolveOptions({ intervalMs: 50 });
+    assert.equal(r.heap.windowMs, o.windowMs, 'the window start() resolved');
+    assert.equal(r.heap.longWindowMs, o.windowMs * o.longWindowFactor);
+    assert.ok(r.heap.samples >= 1, 'flush() took a sample');
+    assert.equal(r.heap.heapLimitBytes, require('node:v8').getHeapStatistics().heap_size_limit);
+    assert.deepEqual(r.heap.growing, []);
+    assert.equal(r.sampler.intervalMs, 50);
+    assert.ok(['v8', 'observer'].includes(r.sampler.gcWatch), `gcWatch: ${r.sampler.gcWatch}`);
+    const ordered = (x) => 0 <= x.p50Ms && x.p50Ms <= x.p99Ms && x.p99Ms <= x.maxMs;
     assert.deepEqual(Object.keys(r.eventLoopLag).sort(), ['maxMs', 'p50Ms', 'p99Ms', 'stalledMs']);
+    assert.ok(ordered(r.eventLoopLag) && r.eventLoopLag.stalledMs >= 0, JSON.stringify(r.eventLoopLag));
     assert.deepEqual(Object.keys(r.gcPause).sort(), ['count', 'maxMs', 'p50Ms', 'p99Ms']);
-    assert.ok(Array.isArray(r.suspects));
+    assert.ok(ordered(r.gcPause) && Number.isInteger(r.gcPause.count) && r.gcPause.count >= 0, JSON.stringify(r.gcPause));
+    assert.deepEqual(r.suspects, [], 'nothing grows yet');
     assert.ok(Math.abs(r.generatedAt - Date.now()) < 60_000);
     const h = sampler.history();
     assert.ok(h.length >= 1);
