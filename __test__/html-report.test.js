@@ -359,7 +359,7 @@ test('headless Chromium renders the report: charts and suspects drawn, script ra
 test('writeHtmlReport(path) writes the running process report with its timeline', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-html-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const sampler = require('../lib/sampler');
+  const sampler = require('../lib/internal/unsafe-internals').unsafeExposeInternals('sampler');
   leakguard.start({ intervalMs: 50, timers: false, listeners: false, allocations: false });
   t.after(() => leakguard.stop());
   for (let i = 0; i < 5; i++) {

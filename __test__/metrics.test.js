@@ -410,7 +410,7 @@ test('the public metrics object reads the live process (stats table rows include
 });
 
 test('with the sampler running, the figures are the live process figures', async (t) => {
-  const sampler = require('../lib/sampler');
+  const sampler = require('../lib/internal/unsafe-internals').unsafeExposeInternals('sampler');
   leakguard.start({ intervalMs: 50, timers: false, listeners: false, allocations: false });
   t.after(() => leakguard.stop());
   for (let i = 0; i < 5; i++) {

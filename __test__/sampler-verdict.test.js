@@ -111,7 +111,7 @@ test('GCs are seen through V8\'s callbacks, and through a PerformanceObserver wh
   const src = (fakeV8) => `
     ${fakeV8 ? "Object.defineProperty(process.versions, 'v8', { value: '1.0.0' });" : ''}
     const lg = require(${JSON.stringify(ROOT)});
-    const sampler = require(${JSON.stringify(path.join(ROOT, 'lib', 'sampler'))});
+    const sampler = require(${JSON.stringify(path.join(ROOT, 'lib', 'internal', 'unsafe-internals'))}).unsafeExposeInternals('sampler');
     lg.start({ intervalMs: 50 });
     let kept = [];
     for (let i = 0; i < 300000; i++) kept.push({ i });

@@ -13,6 +13,7 @@ const nodeTimers = require('node:timers');
 const ROOT = path.resolve(__dirname, '..');
 const lg = require('..');
 const sampler = require('../lib/sampler');
+const { flush } = require('../lib/internal/unsafe-internals').unsafeExposeInternals('sampler');
 const native = require('../lib/internal/native');
 const { CELL } = require('../lib/sampler/heap-feed');
 const { assertWorkerChurnSurvives } = require('./support/worker-churn');
@@ -76,7 +77,7 @@ test('start() twice is harmless, report() is live, stop() is idempotent and rest
     assert.deepEqual(seen, ['LEAKGUARD_ALREADY_STARTED']);
     assert.notEqual(globalThis.setTimeout, before.setTimeout, 'timers patched');
     assert.notEqual(EventEmitter.prototype.on, before.on, 'listener ledger on');
-    assert.ok(sampler.flush());
+    assert.ok(flush());
     const r = lg.report();
     assert.equal(r.running, true);
     assert.equal(r.leaking, false);
@@ -125,17 +126,17 @@ test('start() twice is harmless, report() is live, stop() is idempotent and rest
   const after = lg.report();
   assert.equal(after.running, false);
   assert.ok(after.heap.samples >= 1, 'the last report is kept after stop()');
-  assert.equal(sampler.flush(), false);
+  assert.equal(flush(), false);
 });
 
 test("report().sampler.overhead accounts leakguard's own busy time on both threads", async () => {
   lg.start({ intervalMs: 50, timers: false, listeners: false });
   try {
-    assert.ok(sampler.flush());
+    assert.ok(flush());
     const first = lg.report().sampler.overhead;
     // A few heartbeats and ticks later (bounded wait, no timing asserted).
     await new Promise((resolve) => nodeTimers.setTimeout(resolve, 300));
-    assert.ok(sampler.flush());
+    assert.ok(flush());
     const o = lg.report().sampler.overhead;
     assert.deepEqual(Object.keys(o).sort(), ['allocation', 'elapsedMs', 'jsBusyMs', 'jsPercent', 'threadBusyMs', 'threadPercent']);
     assert.deepEqual(o.allocation, { estimatedBytes: 0, bytesPerSec: 0, timersCreated: 0, listenersCounted: 0, emittersTracked: 0 }, 'nothing tracked, nothing made');
@@ -247,10 +248,10 @@ test('start() in a worker works, and the worker exits on its own without stop()'
   const source = `
     const { parentPort } = require('node:worker_threads');
     const lg = require(${JSON.stringify(ROOT)});
-    const sampler = require(${JSON.stringify(path.join(ROOT, 'lib/sampler/index.js'))});
+    const { flush } = require(${JSON.stringify(path.join(ROOT, 'lib/internal/unsafe-internals.js'))}).unsafeExposeInternals('sampler');
     lg.start({ intervalMs: 50 });
     const t = setTimeout(() => {}, 10); // through the worker's own timers patch
-    sampler.flush();
+    flush();
     const r = lg.report();
     parentPort.postMessage({ running: r.running, used: r.heap.usedBytes, samples: r.heap.samples });
     // No stop(): the sampler must not keep this thread alive.

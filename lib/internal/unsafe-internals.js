@@ -10,6 +10,7 @@
 /** Name → the module that exposes it (required on first ask). */
 const OWNERS = Object.freeze({
   timers: '../timers/registry',
+  sampler: '../sampler',
 });
 
 const exposed = new Map();

@@ -28,6 +28,7 @@ const { resolveSettings, nativeSettings, START_OPTIONS } = require('./settings')
 const timers = require('../timers');
 const listeners = require('../listeners');
 const { callUser, WARNINGS, warn } = require('../internal/errors');
+const { expose } = require('../internal/unsafe-internals');
 
 // NODE_DEBUG=leakguard prints the sampler's start, stop and each report it delivers.
 let debug = debuglog('leakguard', (fn) => {
@@ -226,9 +227,11 @@ function runningOptions() {
   };
 }
 
-/** Runs one sampler tick now (tests); false when not running. Internal. */
-function flush(timeoutMs = 2000) {
-  return state !== null && state.sampler.flush(timeoutMs);
-}
+expose('sampler', {
+  /** Runs one sampler tick now; false when not running. */
+  flush(timeoutMs = 2000) {
+    return state !== null && state.sampler.flush(timeoutMs);
+  },
+});
 
-module.exports = { start, stop, report, formatReport, history, flush, resolveOptions, runningOptions, START_OPTIONS };
+module.exports = { start, stop, report, formatReport, history, resolveOptions, runningOptions, START_OPTIONS };
