@@ -14,38 +14,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The sampler's settings, resolved: the rows of `lib/sampler/settings.js`
-/// marked `native` (which holds the ranges, defaults and docs), under the
-/// same names.
+/// marked `native`, under the same names. Each field's unit, range, default
+/// and meaning are that row's; what the core makes of it is on `Settings`.
 #[napi(object)]
 pub struct SamplerSettings {
-    /// Sampling period, in milliseconds.
     pub interval_ms: f64,
-    /// Short horizon, in milliseconds.
     pub window_ms: f64,
-    /// Long horizon, in windows.
     pub long_window_factor: f64,
-    /// Samples from this long after start are never judged, in milliseconds.
     pub warmup_ms: f64,
-    /// Minimum heap/external growth over a horizon, in bytes.
     pub min_growth_bytes: f64,
-    /// Minimum growth of native memory (RSS not explained by the V8 heap or
-    /// external memory) over a horizon, in bytes.
     pub min_rss_growth_bytes: f64,
-    /// Minimum growth of a call site's live count over a horizon, in items.
     pub min_site_growth: f64,
-    /// Minimum gap between forced GCs, in milliseconds.
     pub min_gc_gap_ms: f64,
-    /// Whether the sampling heap profiler may be requested.
     pub allocations: bool,
-    /// Longest wait for suspects before a first leak report goes without, in milliseconds.
     pub suspect_wait_ms: f64,
-    /// Registry evidence: a row rising at least this fast, in items per second ...
     pub registry_min_rate: f64,
-    /// ... with at least this many live items.
     pub registry_min_live: f64,
-    /// Longest expected pause of a forced GC, in milliseconds.
     pub max_forced_gc_pause_ms: f64,
-    /// Share of wall time forced GCs may take, in percent.
     pub forced_gc_percent: f64,
 }
 
