@@ -12,8 +12,10 @@
 //   lib/sampler/index.d.ts (`scripts/settings-docs.js` writes both;
 //   __test__/settings.test.js fails when they are stale).
 //
-// Adding an option is a row here, its use (in JavaScript, or a field of the
-// Rust `SamplerSettings` and its use there when `native`), and its test.
+// Adding an option is a row here, its use (in JavaScript, or, when `native`,
+// a field of the Rust `SamplerSettings`, its line in `From` and its use in the
+// core), and its test; then `node scripts/settings-docs.js` rewrites the docs
+// table and the types.
 //
 // `min`, `max` and `default` may be functions of the settings resolved so far
 // (rows are resolved in table order). `shown` is the default as the docs state
