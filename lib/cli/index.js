@@ -14,7 +14,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { renderHtmlReport, writeFileAtomic } = require('../export/html-report');
+const { renderHtmlReport } = require('../export/html-report');
+const { writeFileAtomic } = require('../internal/write-file');
 const { formatBytes, formatRate } = require('../internal/units');
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -16,6 +16,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { isMainThread } = require('node:worker_threads');
+const { writeFileAtomic } = require('../internal/write-file');
 
 const RUN_DIR = process.env.LEAKGUARD_RUN_DIR;
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -34,11 +35,8 @@ function claim() {
 }
 
 function writeAtomic(name, value) {
-  const file = path.join(RUN_DIR, name);
-  const tmp = `${file}.tmp`;
   try {
-    fs.writeFileSync(tmp, JSON.stringify(value));
-    fs.renameSync(tmp, file);
+    writeFileAtomic(path.join(RUN_DIR, name), JSON.stringify(value));
   } catch {
     // The run directory vanished (parent gone): nothing to report to.
   }

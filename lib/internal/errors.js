@@ -18,6 +18,11 @@ const CODES = Object.freeze({
   NO_REGISTRY: 'ERR_LEAKGUARD_NO_REGISTRY',
 });
 
+/** Codes of the process warnings leakguard emits (process.emitWarning). */
+const WARNINGS = Object.freeze({
+  REPORT_WRITE_FAILED: 'LEAKGUARD_REPORT_WRITE_FAILED',
+});
+
 function describe(value) {
   if (value === null) return 'null';
   if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
@@ -35,6 +40,16 @@ function invalidOption(name, expected, actual, Ctor = TypeError) {
   return leakguardError(Ctor, CODES.INVALID_OPTION, `option "${name}" must be ${expected}; received ${describe(actual)}`);
 }
 
+/**
+ * ERR_LEAKGUARD_NATIVE: the native addon did not load, or a native call
+ * failed (`cause` is the underlying error when there is one).
+ */
+function nativeError(message, cause) {
+  const err = leakguardError(Error, CODES.NATIVE, message);
+  if (cause !== undefined) err.cause = cause;
+  return err;
+}
+
 /** Runs a user callback; a throw is reported as a process warning, never rethrown. */
 function callUser(what, fn, thisArg, ...args) {
   try {
@@ -49,7 +64,9 @@ function callUser(what, fn, thisArg, ...args) {
 
 module.exports = {
   CODES,
+  WARNINGS,
   leakguardError,
+  nativeError,
   invalidOption,
   describe,
   callUser,

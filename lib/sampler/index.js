@@ -14,7 +14,6 @@
 // through a weak thread-safe function), never let a throwing onLeak stop
 // anything, and stop() must put back everything start() changed.
 
-const fs = require('node:fs');
 const native = require('../internal/native');
 const { statsTable } = require('../internal/stats');
 const { liveCaches } = require('../cache/live');
@@ -26,14 +25,15 @@ const { ownCounts, ownAllocation } = require('./own-allocation');
 const { defaultsFor, DEFAULT_INTERVAL_MS, START_OPTIONS } = require('./defaults');
 const timers = require('../timers');
 const listeners = require('../listeners');
-const { callUser } = require('../internal/errors');
+const { callUser, nativeError } = require('../internal/errors');
+const { ReportFile } = require('../internal/write-file');
 const {
   checkOptions,
   validateInteger,
   validateNumber,
   validateFunction,
   validateBoolean,
-  validateString,
+  validatePath,
 } = require('../internal/options');
 
 const SHUTDOWN_TIMEOUT_MS = 2000;
@@ -70,7 +70,7 @@ function resolveOptions(options) {
     forcedGcPercent: validateNumber('forcedGcPercent', o.forcedGcPercent, { min: 0, max: 100 }) ?? d.forcedGcPercent,
     nearHeapLimitFraction:
       validateNumber('nearHeapLimitFraction', o.nearHeapLimitFraction, { min: 0.1, max: 1 }) ?? d.nearHeapLimitFraction,
-    reportFile: validateString('reportFile', o.reportFile) ?? d.reportFile,
+    reportFile: validatePath('reportFile', o.reportFile) ?? d.reportFile,
     onLeak: validateFunction('onLeak', o.onLeak),
     timers: validateBoolean('timers', o.timers) ?? d.timers,
     listeners: validateBoolean('listeners', o.listeners) ?? d.listeners,
@@ -99,16 +99,6 @@ function attributed(report, s) {
   return attributeReport(report, s.profiler.facts, s.attributor);
 }
 
-/** Writes a report to the configured file, synchronously (it may be the last thing the process does). */
-function writeReportFile(file, report) {
-  if (file === undefined) return;
-  try {
-    fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  } catch {
-    // an unwritable path must not break the caller; onLeak still has the report
-  }
-}
-
 /**
  * Starts guarding. Calling it while running changes nothing; when that call
  * gave options (say `start({ onLeak })` in a process already started by
@@ -127,6 +117,8 @@ function start(options) {
     return;
   }
   const token = {};
+  const reportFile = o.reportFile === undefined ? null : new ReportFile(o.reportFile);
+  if (reportFile !== null) reportFile.check();
   const deliver = (json) => {
     let report;
     try {
@@ -136,14 +128,14 @@ function start(options) {
     }
     // The file first, as the thread made it: near the heap limit the process
     // may die while candidate lines are parsed. Then again, named.
-    writeReportFile(o.reportFile, report);
+    if (reportFile !== null) reportFile.write(report);
     let named = report;
     try {
       named = attributed(report, state);
     } catch {
       // a report without candidate lines beats no report
     }
-    if (named !== report) writeReportFile(o.reportFile, named);
+    if (named !== report && reportFile !== null) reportFile.write(named);
     if (o.onLeak !== undefined) callUser('onLeak', o.onLeak, undefined, named);
   };
   const onReport = (json) => {
@@ -175,10 +167,7 @@ function start(options) {
       onReport,
     );
   } catch (err) {
-    const e = new Error(`leakguard: the sampler could not start: ${err.message}`);
-    e.code = 'ERR_LEAKGUARD_NATIVE';
-    e.cause = err;
-    throw e;
+    throw nativeError(`the sampler could not start: ${err.message}`, err);
   }
   let profiler = null;
   let feed;
