@@ -68,9 +68,9 @@ function startAgent() {
     }
     sampler = require('../sampler');
     // register.js started the sampler from the LEAKGUARD_* variables (with
-    // LEAKGUARD_INTERVAL_MS from --interval-ms). Only where it did not (a
-    // variable it refused) is it started here: starting it twice would print
-    // LEAKGUARD_ALREADY_STARTED into the program's stderr.
+    // LEAKGUARD_INTERVAL_MS from --interval-ms). Only where it did not (its
+    // start failed) is it started here, so that the error says why; starting
+    // it twice would print LEAKGUARD_ALREADY_STARTED into the program's stderr.
     if (sampler.runningOptions() === null) {
       const intervalMs = Number(process.env.LEAKGUARD_INTERVAL_MS);
       sampler.start(Number.isInteger(intervalMs) && intervalMs >= 10 && intervalMs <= 600_000 ? { intervalMs } : undefined);
