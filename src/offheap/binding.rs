@@ -996,8 +996,8 @@ type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> 
 /// The callback `$cb` (a plain Rust function, so that a panic in it can
 /// unwind to here) behind the `extern "C"` wrapper Node calls, which turns a
 /// Rust panic into a JS Error with code ERR_LEAKGUARD_NATIVE: a panic
-/// unwinding out of an `extern "C"` function would abort the process. No cost
-/// on the normal path.
+/// unwinding out of an `extern "C"` function would abort the process.
+/// `catch_unwind` does no work unless a panic unwinds (table-based unwinding).
 macro_rules! guarded {
     ($cb:ident) => {{
         unsafe extern "C" fn wrapper(
