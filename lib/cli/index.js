@@ -3,8 +3,9 @@
 // leakguard preloaded, show a one-line live status on a TTY, write the JSON
 // and HTML reports when it ends) and `demo`. The guarded side lives in
 // lib/cli/run-agent.js; the two talk through files in a private temporary run
-// directory (status.json at every tick, full.json periodically and at the end),
-// so nothing is added to the program's stdio or IPC channels.
+// directory (status.json and full.json at every tick, history.json every few
+// ticks, each also at the end), so nothing is added to the program's stdio or
+// IPC channels.
 //
 // Must never: swallow the program's exit status (the command exits with the
 // program's code, or 128 + signal number), leave its temporary directory
@@ -299,6 +300,7 @@ function run(opts, io) {
       const exitCode = spawnError ? 127 : signal ? 128 + (os.constants.signals[signal] || 0) : code ?? 0;
       if (spawnError) io.stderr.write(`leakguard: cannot run "${file}": ${spawnError.message}\n`);
       const snapshot = readJson(path.join(runDir, 'full.json'));
+      if (snapshot !== null) snapshot.history = readJson(path.join(runDir, 'history.json')) || [];
       fs.rmSync(runDir, { recursive: true, force: true });
       if (snapshot === null) {
         if (spawnError) return resolve(exitCode);

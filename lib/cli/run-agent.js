@@ -2,10 +2,10 @@
 // The preload that `leakguard run` puts into the guarded program (through
 // NODE_OPTIONS=--require). In the one process it claims, it starts leakguard
 // (register.js, configured by LEAKGUARD_* environment variables), writes a
-// small status file for the live status line and the full report, the sampler
-// history and the suspects' growth trail to the run directory at start, at
-// every tick and at 'exit', for the parent to turn into report.json /
-// report.html.
+// small status file for the live status line and the full report with the
+// suspects' growth trail to the run directory at start, at every tick and at
+// 'exit', and the sampler history with them (every HISTORY_EVERY ticks once it
+// is long), for the parent to turn into report.json / report.html.
 //
 // It installs no signal handler. A JavaScript handler for SIGINT, SIGTERM or
 // SIGHUP replaces the default death by that signal with a callback that runs
@@ -13,7 +13,8 @@
 // `process.kill(process.pid, 'SIGTERM')` followed by the end of the script
 // would exit 0. So a signal the program does not handle kills it at once, as
 // it would without leakguard, and the report the parent writes then is the
-// last tick's (at most one tick old, marked final: false); a program that
+// last tick's (at most one tick old, a long timeline at most HISTORY_EVERY
+// ticks old, marked final: false); a program that
 // handles the signal and exits runs 'exit', which writes the final one.
 //
 // Must never: change how the program ends, keep it alive (the tick is unref'd),
@@ -28,6 +29,8 @@ const { writeFileAtomic } = require('../internal/write-file');
 
 const RUN_DIR = process.env.LEAKGUARD_RUN_DIR;
 const ROOT = path.resolve(__dirname, '..', '..');
+const HISTORY_EVERY = 5; // ticks between writes of the sampled timeline, once it is long
+const SHORT_HISTORY = 100; // samples: a timeline this short is written at every tick
 const PACKAGE_MANAGER = /(^|[\\/])(npm|npx|pnpm|pnpx|yarn|yarnpkg|corepack)(-cli)?(\.c?js)?$|[\\/]node_modules[\\/](npm|pnpm|yarn|corepack)[\\/]/;
 
 function claim() {
@@ -131,7 +134,11 @@ function startAgent() {
   }
 
   let ended = false;
-  function full(r, final) {
+  // The report and trail go to full.json at every tick; the timeline (up to
+  // 600 samples, the costly part to serialise) to history.json at every tick
+  // while it is short, then every HISTORY_EVERY ticks, and at exit.
+  let historyLength = 0;
+  function full(r, final, withHistory) {
     writeAtomic('full.json', {
       pid: process.pid,
       t: Date.now(),
@@ -140,17 +147,22 @@ function startAgent() {
       error: r.error,
       report: r.report,
       firstVerdictAt: r.report ? firstVerdictAt(r.report) : undefined,
-      history: history(),
       trail: trail.toJSON(),
     });
+    if (withHistory || historyLength < SHORT_HISTORY) {
+      const h = history();
+      historyLength = h.length;
+      writeAtomic('history.json', h);
+    }
   }
 
-  // The full snapshot is written at every tick, not only at the end: it is
-  // what the parent reports from when a signal kills the program.
+  // The full snapshot is written at start and at every tick, not only at the
+  // end: it is what the parent reports from when a signal kills the program.
+  let ticks = 0;
   const snapshot = () => {
     const r = read();
     writeAtomic('status.json', status(r));
-    full(r, false);
+    full(r, false, ticks++ % HISTORY_EVERY === 0);
   };
   const tickMs = Math.max(250, Number(process.env.LEAKGUARD_RUN_TICK_MS) || 1000);
   const timer = setInterval(() => {
@@ -165,7 +177,7 @@ function startAgent() {
     clearInterval(timer);
     const r = read();
     writeAtomic('status.json', status(r));
-    full(r, true);
+    full(r, true, true);
   }
 
   process.on('exit', finish);
