@@ -147,8 +147,134 @@ test('SIGINT to leakguard is forwarded; the reports are still written; exit code
   assert.equal(code, 130, stderr);
   const doc = JSON.parse(fs.readFileSync(json, 'utf8'));
   assert.equal(doc.run.signal, 'SIGINT');
-  assert.equal(doc.run.final, true, 'the program wrote its final snapshot before dying of the signal');
+  assert.equal(doc.run.final, false, 'the program died of the signal at once: the report is the last tick\'s');
   assert.ok(doc.history.length > 0);
+});
+
+/** Runs leakguard run on `program`, waits for its "ready <pid>" line, then calls `kill(pid, child)`; resolves at exit. */
+async function runUntilKilled(t, program, kill, extra = []) {
+  const dir = tmpdir(t);
+  const app = path.join(dir, 'app.js');
+  fs.writeFileSync(app, program);
+  const json = path.join(dir, 'report.json');
+  const child = spawn(process.execPath, [BIN, 'run', '--no-status', '--status-ms', '250', '--json', json, ...extra, '--', process.execPath, app], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const pid = await new Promise((resolve) =>
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      const m = /ready (\d+)/.exec(stdout);
+      if (m) resolve(Number(m[1]));
+    }),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 600)); // a few ticks of figures
+  kill(pid, child);
+  const end = await exited;
+  clearTimeout(killer);
+  return { ...end, stdout, stderr, json };
+}
+
+test('a program that signals itself dies of the signal as it would bare (143), and the report is still written', (t) => {
+  const program = "process.kill(process.pid, 'SIGTERM'); console.log('still running after SIGTERM');";
+  const bare = spawnSync(process.execPath, ['-e', program], { encoding: 'utf8' });
+  assert.equal(bare.signal, 'SIGTERM', 'bare, the signal kills it');
+  const dir = tmpdir(t);
+  const json = path.join(dir, 'report.json');
+  const out = leakguardCli(['run', '--no-status', '--json', json, '--', process.execPath, '-e', program]);
+  assert.equal(out.status, 143, out.stderr);
+  assert.doesNotMatch(out.stdout, /still running/, 'no code runs after the signal, as bare');
+  const doc = JSON.parse(fs.readFileSync(json, 'utf8'));
+  assert.equal(doc.run.signal, 'SIGTERM', 'the run saw the program die of SIGTERM');
+  assert.equal(doc.run.exitCode, null);
+  assert.equal(typeof doc.leaking, 'boolean', 'a report of the program');
+});
+
+test('a busy program sent SIGTERM ends at once, as bare, and the report is written', async (t) => {
+  const busy = "console.log('ready ' + process.pid); const t = Date.now(); while (Date.now() - t < 20000);";
+  for (const target of ['program', 'leakguard']) {
+    const out = await runUntilKilled(t, busy, (pid, child) => (target === 'program' ? process.kill(pid, 'SIGTERM') : child.kill('SIGTERM')));
+    assert.equal(out.signal, null, `${target}: ${out.stderr}`);
+    assert.equal(out.code, 143, `${target}: ${out.stderr}`);
+    const doc = JSON.parse(fs.readFileSync(out.json, 'utf8'));
+    assert.equal(doc.run.signal, 'SIGTERM');
+    assert.equal(typeof doc.leaking, 'boolean');
+  }
+});
+
+test('SIGHUP to leakguard is forwarded: the program dies of it (129) and the report is written', async (t) => {
+  const idle = "console.log('ready ' + process.pid); setInterval(() => {}, 1000);";
+  const out = await runUntilKilled(t, idle, (_pid, child) => child.kill('SIGHUP'));
+  assert.equal(out.code, 129, out.stderr);
+  assert.equal(JSON.parse(fs.readFileSync(out.json, 'utf8')).run.signal, 'SIGHUP');
+});
+
+test("a program's own SIGTERM handler keeps its behaviour, and its exit writes the final report", async (t) => {
+  const graceful = "process.on('SIGTERM', () => { console.log('graceful'); process.exit(7); }); console.log('ready ' + process.pid); setInterval(() => {}, 1000);";
+  const out = await runUntilKilled(t, graceful, (pid) => process.kill(pid, 'SIGTERM'));
+  assert.equal(out.code, 7, out.stderr);
+  assert.match(out.stdout, /graceful/);
+  const doc = JSON.parse(fs.readFileSync(out.json, 'utf8'));
+  assert.equal(doc.run.exitCode, 7);
+  assert.equal(doc.run.final, true, 'written at exit');
+});
+
+test('Ctrl-C on a terminal reaches the program once, as bare, not once more through leakguard', async (t) => {
+  const hasScript = spawnSync('sh', ['-c', 'command -v script'], { encoding: 'utf8' }).stdout.trim();
+  if (!hasScript) return t.skip('needs script(1) for a pseudo-terminal');
+  const dir = tmpdir(t);
+  const app = path.join(dir, 'count.js');
+  fs.writeFileSync(
+    app,
+    "let n = 0; process.on('SIGINT', () => { if (++n === 1) setTimeout(() => { console.log('SIGINTS=' + n); process.exit(0); }, 1000); });" +
+      " console.log('ready'); setInterval(() => {}, 1000);",
+  );
+  const quote = (a) => `'${a.replace(/'/g, "'\\''")}'`;
+  const cmd = [process.execPath, BIN, 'run', '--no-status', '--', process.execPath, app].map(quote).join(' ');
+  // script(1) runs the command on a pseudo-terminal; the ETX byte written to
+  // its input is the terminal's Ctrl-C: SIGINT to the foreground process group.
+  const pty = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const killer = setTimeout(() => pty.kill('SIGKILL'), 30_000);
+  let out = '';
+  pty.stdout.on('data', (d) => {
+    out += d;
+    if (/ready/.test(out) && !pty.sent) {
+      pty.sent = true;
+      setTimeout(() => pty.stdin.write('\x03'), 500);
+    }
+  });
+  await new Promise((resolve) => pty.once('exit', resolve));
+  clearTimeout(killer);
+  assert.match(out, /SIGINTS=1\b/, out);
+});
+
+test('--interval-ms starts the sampler once: no LEAKGUARD_ALREADY_STARTED in the program\'s stderr', (t) => {
+  const dir = tmpdir(t);
+  const json = path.join(dir, 'report.json');
+  const out = leakguardCli(['run', '--no-status', '--interval-ms', '100', '--json', json, '--', process.execPath, '-e', 'setTimeout(() => {}, 500)']);
+  assert.equal(out.status, 0, out.stderr);
+  assert.doesNotMatch(out.stderr, /ALREADY_STARTED|already running/);
+  const doc = JSON.parse(fs.readFileSync(json, 'utf8'));
+  assert.equal(doc.sampler.intervalMs, 100, 'the interval asked for is the one used');
+});
+
+test('--json or --html where no file can be written is a usage error before the program runs', (t) => {
+  const dir = tmpdir(t);
+  const marker = path.join(dir, 'ran');
+  const program = ['--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`];
+  for (const args of [
+    ['--json', path.join(dir, 'missing', 'report.json')],
+    ['--html', dir],
+  ]) {
+    const out = leakguardCli(['run', '--no-status', ...args, ...program]);
+    assert.equal(out.status, 2, out.stderr);
+    assert.match(out.stderr, /could not be written there: (the directory .* does not exist|.* is a directory)/);
+    assert.ok(!fs.existsSync(marker), 'the program did not run');
+  }
 });
 
 test('a command that starts no Node.js process: a failing exit code passes through, a success becomes 3, no report is invented', (t) => {

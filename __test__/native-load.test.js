@@ -1,14 +1,17 @@
 'use strict';
 // The native loader's error (lib/internal/native.js): when the addon does not
 // load, it names this platform's real package and the real cause of each
-// attempt, never npm-bug advice. Exercised on a copy of the loader in a temp
-// folder that has no built addon.
+// attempt, never npm-bug advice; a damaged (truncated) addon is refused
+// before dlopen() can kill the process with SIGBUS, and the preload lets the
+// application start. Exercised on a copy of the loader in a temp folder that
+// has no built addon, or a truncated one.
 
 const test = require('node:test');
 const assert = require('node:assert');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 
 const ROOT = path.resolve(__dirname, '..');
 const { platformTriple } = require('../lib/internal/native-error');
@@ -17,7 +20,7 @@ function copyLoader(t, { withBinding = true, nodeFile } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-native-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   fs.mkdirSync(path.join(dir, 'lib', 'internal'), { recursive: true });
-  for (const f of ['native.js', 'native-error.js']) {
+  for (const f of ['native.js', 'native-error.js', 'errors.js', 'addon-file.js']) {
     fs.copyFileSync(path.join(ROOT, 'lib', 'internal', f), path.join(dir, 'lib', 'internal', f));
   }
   if (withBinding) fs.copyFileSync(path.join(ROOT, 'binding.js'), path.join(dir, 'binding.js'));
@@ -62,4 +65,39 @@ test('a copy that was never built: the error says so', (t) => {
   const err = loadFails(copyLoader(t, { withBinding: false }));
   assert.strictEqual(err.code, 'ERR_LEAKGUARD_NATIVE');
   assert.match(err.message, /binding\.js is missing: this copy of leakguard was never built/);
+});
+
+/** The built addon of this checkout, cut to half its size (an install interrupted mid-copy). */
+function truncatedAddon() {
+  const built = fs.readFileSync(path.join(ROOT, `leakguard.${platformTriple()}.node`));
+  return built.subarray(0, built.length >> 1);
+}
+
+test('a truncated addon is refused with ERR_LEAKGUARD_NATIVE before it is loaded, not a SIGBUS', { skip: !['linux', 'darwin'].includes(process.platform) && 'ELF and Mach-O only' }, (t) => {
+  const native = copyLoader(t, { nodeFile: truncatedAddon() });
+  const probe = `try { require(${JSON.stringify(native)}); console.log('loaded'); } catch (e) { console.log(e.code); console.log(e.message); }`;
+  const out = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', timeout: 30_000 });
+  assert.strictEqual(out.signal, null, `the process was killed by ${out.signal}`);
+  assert.strictEqual(out.status, 0, out.stderr);
+  const [code, message] = out.stdout.split('\n');
+  assert.strictEqual(code, 'ERR_LEAKGUARD_NATIVE');
+  assert.match(message, new RegExp(`leakguard\\.${platformTriple()}\\.node is damaged and was not loaded \\(.* but the file has \\d+ bytes\\)`));
+});
+
+test('the preload lets the application start over a truncated addon, with a LEAKGUARD_START_FAILED warning', { skip: !['linux', 'darwin'].includes(process.platform) && 'ELF and Mach-O only' }, (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-native-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  for (const f of ['register.js', 'binding.js', 'package.json']) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
+  fs.cpSync(path.join(ROOT, 'lib'), path.join(dir, 'lib'), { recursive: true });
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  fs.writeFileSync(path.join(dir, `leakguard.${platformTriple()}.node`), truncatedAddon());
+  const out = spawnSync(process.execPath, ['-r', path.join(dir, 'register.js'), '-e', "console.log('app started')"], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.strictEqual(out.signal, null, `the process was killed by ${out.signal}`);
+  assert.strictEqual(out.status, 0, out.stderr);
+  assert.strictEqual(out.stdout, 'app started\n');
+  assert.match(out.stderr, /LEAKGUARD_START_FAILED/);
+  assert.match(out.stderr, /is damaged and was not loaded/);
 });

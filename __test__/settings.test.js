@@ -29,7 +29,7 @@ test('each row is validated by its type and range, and defaults to its default',
   for (const r of SETTINGS) {
     const want = typeof r.default === 'function' ? r.default(d) : r.default;
     assert.equal(d[r.name], want, `${r.name} defaults to its row's default`);
-    const wrongType = r.type === 'string' ? 1 : 'x';
+    const wrongType = r.type === 'string' || r.type === 'path' ? 1 : 'x';
     assert.throws(() => resolveOptions({ [r.name]: wrongType }), { ...INVALID, name: 'TypeError', message: new RegExp(r.name) });
     const min = typeof r.min === 'function' ? r.min(d) : r.min;
     const max = typeof r.max === 'function' ? r.max(d) : r.max;
@@ -42,6 +42,7 @@ test('each row is validated by its type and range, and defaults to its default',
       assert.equal(resolveOptions({ [r.name]: max })[r.name], max, `${r.name} accepts its max`);
     }
   }
+  assert.throws(() => resolveOptions({ reportFile: '' }), INVALID, 'an empty reportFile is refused');
   assert.deepEqual(defaultsFor(), Object.fromEntries(Object.entries(d).filter(([name]) => name !== 'onLeak')));
 });
 

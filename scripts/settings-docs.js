@@ -34,7 +34,7 @@ function docTable() {
   return [DOC_BEGIN, '| option | unit | default | meaning |', '|---|---|---|---|', ...rows, DOC_END].join('\n');
 }
 
-const TS_TYPES = { integer: 'number', number: 'number', boolean: 'boolean', string: 'string' };
+const TS_TYPES = { integer: 'number', number: 'number', boolean: 'boolean', string: 'string', path: 'string' };
 
 function typesInterface() {
   const lines = [TYPES_BEGIN, '  // Generated from lib/sampler/settings.js by scripts/settings-docs.js.'];

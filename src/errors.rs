@@ -64,6 +64,29 @@ impl std::fmt::Display for CoreError {
 
 impl std::error::Error for CoreError {}
 
+/// Runs `f`, turning a Rust panic into an `ErrorCode::Native` error instead of
+/// letting it unwind: every entry from JavaScript (the `#[napi]` functions and
+/// the raw `extern "C"` callbacks of the bindings) goes through this, because
+/// a panic unwinding out of an `extern "C"` function aborts the process.
+/// `what` names the entry in the message. The payload is forgotten, not
+/// dropped: a payload whose destructor panics again must not abort either.
+pub fn catch_panic<R>(what: &str, f: impl FnOnce() -> R) -> Result<R, CoreError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        let detail = if let Some(s) = payload.downcast_ref::<&str>() {
+            (*s).to_string()
+        } else if let Some(s) = payload.downcast_ref::<String>() {
+            s.clone()
+        } else {
+            "no message".to_string()
+        };
+        std::mem::forget(payload);
+        CoreError::new(
+            ErrorCode::Native,
+            format!("internal error in {what} (a Rust panic: {detail}); this is a leakguard bug, please report it"),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +107,25 @@ mod tests {
         }
         let e = CoreError::new(ErrorCode::InvalidSize, "too big");
         assert_eq!(e.to_string(), "too big [ERR_LEAKGUARD_INVALID_SIZE]");
+    }
+
+    #[test]
+    fn catch_panic_turns_a_panic_into_a_native_error() {
+        assert_eq!(catch_panic("ok", || 7), Ok(7));
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {})); // keep the expected panics off the test output
+        let e =
+            catch_panic("entryA", || -> u32 { panic!("index {} out of range", 3) }).unwrap_err();
+        let s = catch_panic("entryB", || -> u32 { panic!("static message") }).unwrap_err();
+        let any = catch_panic("entryC", || -> u32 { std::panic::panic_any(42u8) }).unwrap_err();
+        std::panic::set_hook(hook);
+        assert_eq!(e.code, ErrorCode::Native);
+        assert!(
+            e.message.contains("entryA") && e.message.contains("index 3 out of range"),
+            "{}",
+            e.message
+        );
+        assert!(s.message.contains("static message"), "{}", s.message);
+        assert!(any.message.contains("no message"), "{}", any.message);
     }
 }

@@ -3,8 +3,9 @@
 // leakguard preloaded, show a one-line live status on a TTY, write the JSON
 // and HTML reports when it ends) and `demo`. The guarded side lives in
 // lib/cli/run-agent.js; the two talk through files in a private temporary run
-// directory (status.json at every tick, full.json periodically and at the end),
-// so nothing is added to the program's stdio or IPC channels.
+// directory (status.json and full.json at every tick, history.json every few
+// ticks, each also at the end), so nothing is added to the program's stdio or
+// IPC channels.
 //
 // Must never: swallow the program's exit status (the command exits with the
 // program's code, or 128 + signal number), leave its temporary directory
@@ -14,13 +15,15 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { renderHtmlReport, writeFileAtomic } = require('../export/html-report');
+const { renderHtmlReport } = require('../export/html-report');
+const { writeFileAtomic } = require('../internal/write-file');
 const { formatBytes, formatRate } = require('../internal/units');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const AGENT = path.join(__dirname, 'run-agent.js');
 const USAGE_ERROR = 2;
 const NOT_GUARDED = 3; // the program exited 0, but leakguard could not guard it
+const FORWARDED_SIGNALS = process.platform === 'win32' ? ['SIGINT', 'SIGTERM'] : ['SIGINT', 'SIGTERM', 'SIGHUP'];
 // The first line of a leak report leakguard/register prints: formatReport's
 // header, or the report as JSON (LEAKGUARD_REPORT=json).
 const LEAK_REPORT = /leakguard: memory is LEAKING|^\{.*"leaking":true/m;
@@ -40,18 +43,21 @@ leakguard run
   verdict; sizes in MB, 1 MB = 10^6 bytes) is shown on stderr when stderr is
   a terminal; the program's output then passes through leakguard, which
   erases the status line before each of the program's writes. When the program
-  exits, or on Ctrl-C / SIGINT / SIGTERM (forwarded to the program), the
-  reports are written. The command exits with the program's exit code
-  (128 + the signal number when a signal ended it).
+  exits, or on Ctrl-C / SIGINT / SIGTERM / SIGHUP (forwarded to the program,
+  which ends as it would without leakguard), the reports are written. The
+  command exits with the program's exit code (128 + the signal number when a
+  signal ended it).
 
   Options:
     --interval-ms N   sampling period of the leakguard sampler, in
                       milliseconds (integer, 10 to 600000; sets
                       LEAKGUARD_INTERVAL_MS). Default: the sampler's default.
-    --html FILE       write the HTML report (self-contained, no network) to FILE.
+    --html FILE       write the HTML report (self-contained, no network) to FILE
+                      (its directory must exist).
     --json FILE       write the JSON report to FILE: the report as
                       leakguard.report() returns it, plus "history" (the
-                      sampled timeline) and "run" (command, pid, exit code).
+                      sampled timeline) and "run" (command, pid, exit code);
+                      its directory must exist.
     --status-ms N     refresh period of the live status line, in milliseconds
                       (integer, 250 to 60000). Default: 1000.
     --no-status       never show the live status line.
@@ -170,7 +176,51 @@ function jsonReport(snapshot, run) {
   return { ...(snapshot.report || { error: snapshot.error || 'no report' }), history: snapshot.history || [], run };
 }
 
+/**
+ * Whether this process's group is the foreground group of its controlling
+ * terminal (Linux: /proc/self/stat's pgrp equals its tpgid), so that the
+ * keys that signal (Ctrl-C) signal the program too. False where unknown.
+ */
+function inForegroundOfTerminal() {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    // pid (comm) state ppid pgrp session tty_nr tpgid …; comm may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const pgrp = Number(fields[2]);
+    const tpgid = Number(fields[5]);
+    return tpgid > 0 && tpgid === pgrp;
+  } catch {
+    return false;
+  }
+}
+
+/** Why `file` cannot receive a report, found before the program runs; null when it can. */
+function unwritableReport(file) {
+  const abs = path.resolve(file);
+  try {
+    if (fs.statSync(abs).isDirectory()) return `${abs} is a directory`;
+    return null;
+  } catch (err) {
+    if (err.code !== 'ENOENT') return `${abs}: ${err.message}`;
+  }
+  try {
+    return fs.statSync(path.dirname(abs)).isDirectory() ? null : `${path.dirname(abs)} is not a directory`;
+  } catch {
+    return `the directory ${path.dirname(abs)} does not exist`;
+  }
+}
+
 function run(opts, io) {
+  for (const [flag, file] of [
+    ['--json', opts.json],
+    ['--html', opts.html],
+  ]) {
+    const why = file === undefined ? null : unwritableReport(file);
+    if (why !== null) {
+      io.stderr.write(`leakguard: ${flag} ${file}: the report could not be written there: ${why}\nRun "leakguard --help" for usage.\n`);
+      return Promise.resolve(USAGE_ERROR);
+    }
+  }
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-run-'));
   const env = {
     ...process.env,
@@ -222,8 +272,16 @@ function run(opts, io) {
       }, opts.statusMs)
     : null;
 
+  // A signal sent to this command (Ctrl-C, an orchestrator's SIGTERM, a
+  // closed terminal's SIGHUP) is passed on to the program at once, which then
+  // ends exactly as it would without leakguard; a second one kills it. A
+  // Ctrl-C typed while this command is the terminal's foreground job already
+  // reached the program (the terminal signals the whole process group): it is
+  // not sent a second time, so a program that counts its SIGINTs ("press
+  // Ctrl-C again to force") sees one per keypress, as without leakguard.
   let signals = 0;
   const forward = (signal) => {
+    if (signal === 'SIGINT' && inForegroundOfTerminal()) return;
     signals++;
     try {
       child.kill(signals > 1 ? 'SIGKILL' : signal);
@@ -231,20 +289,18 @@ function run(opts, io) {
       // the child has already exited
     }
   };
-  const onSigint = () => forward('SIGINT');
-  const onSigterm = () => forward('SIGTERM');
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigterm);
+  const forwarders = FORWARDED_SIGNALS.map((signal) => [signal, () => forward(signal)]);
+  for (const [signal, onSignal] of forwarders) process.on(signal, onSignal);
 
   return new Promise((resolve) => {
     const done = (code, signal, spawnError) => {
       if (statusTimer !== null) clearInterval(statusTimer);
       clearStatus();
-      process.removeListener('SIGINT', onSigint);
-      process.removeListener('SIGTERM', onSigterm);
+      for (const [signal, onSignal] of forwarders) process.removeListener(signal, onSignal);
       const exitCode = spawnError ? 127 : signal ? 128 + (os.constants.signals[signal] || 0) : code ?? 0;
       if (spawnError) io.stderr.write(`leakguard: cannot run "${file}": ${spawnError.message}\n`);
       const snapshot = readJson(path.join(runDir, 'full.json'));
+      if (snapshot !== null) snapshot.history = readJson(path.join(runDir, 'history.json')) || [];
       fs.rmSync(runDir, { recursive: true, force: true });
       if (snapshot === null) {
         if (spawnError) return resolve(exitCode);
@@ -266,22 +322,23 @@ function run(opts, io) {
         signal: signal || null,
         final: snapshot.final === true,
       };
-      try {
-        if (opts.json) {
-          const where = writeFileAtomic(opts.json, `${JSON.stringify(jsonReport(snapshot, runInfo), null, 2)}\n`);
-          io.stderr.write(`leakguard: JSON report written to ${where}\n`);
+      // Each report is written on its own: one that cannot be written is said
+      // so and does not keep the other from being written.
+      const writeReport = (what, file, text) => {
+        try {
+          io.stderr.write(`leakguard: ${what} report written to ${writeFileAtomic(file, text)}\n`);
+        } catch (err) {
+          io.stderr.write(`leakguard: could not write the ${what} report to ${path.resolve(file)}: ${err.message}\n`);
         }
-        if (opts.html) {
-          const html = renderHtmlReport(snapshot.report || {}, snapshot.history || [], {
-            trail: snapshot.trail || {},
-            title: 'leakguard report',
-            subtitle: `${opts.program.join(' ')} · pid ${snapshot.pid}${signal ? ` · ended by ${signal}` : ` · exit code ${code}`}`,
-          });
-          const where = writeFileAtomic(opts.html, html);
-          io.stderr.write(`leakguard: HTML report written to ${where}\n`);
-        }
-      } catch (err) {
-        io.stderr.write(`leakguard: could not write a report: ${err.message}\n`);
+      };
+      if (opts.json) writeReport('JSON', opts.json, `${JSON.stringify(jsonReport(snapshot, runInfo), null, 2)}\n`);
+      if (opts.html) {
+        const html = renderHtmlReport(snapshot.report || {}, snapshot.history || [], {
+          trail: snapshot.trail || {},
+          title: 'leakguard report',
+          subtitle: `${opts.program.join(' ')} · pid ${snapshot.pid}${signal ? ` · ended by ${signal}` : ` · exit code ${code}`}`,
+        });
+        writeReport('HTML', opts.html, html);
       }
       const summary = { ...summaryStatus(snapshot.report), error: snapshot.error };
       if (!summary.leaking && typeof snapshot.firstVerdictAt === 'number' && snapshot.t < snapshot.firstVerdictAt) {

@@ -2,13 +2,22 @@
 // The preload that `leakguard run` puts into the guarded program (through
 // NODE_OPTIONS=--require). In the one process it claims, it starts leakguard
 // (register.js, configured by LEAKGUARD_* environment variables), writes a
-// small status file for the live status line at every tick, and writes the
-// full report, the sampler history and the suspects' growth trail to the run
-// directory periodically and when the process ends (exit, or SIGINT / SIGTERM /
-// SIGHUP), for the parent to turn into report.json / report.html.
+// small status file for the live status line and the full report with the
+// suspects' growth trail to the run directory at start, at every tick and at
+// 'exit', and the sampler history with them (every HISTORY_EVERY ticks once it
+// is long), for the parent to turn into report.json / report.html.
 //
-// Must never: change how the program ends (a signal it did not handle still
-// kills it, with the same signal), keep it alive (the tick is unref'd),
+// It installs no signal handler. A JavaScript handler for SIGINT, SIGTERM or
+// SIGHUP replaces the default death by that signal with a callback that runs
+// only when the event loop gets control: a busy program would run on, and
+// `process.kill(process.pid, 'SIGTERM')` followed by the end of the script
+// would exit 0. So a signal the program does not handle kills it at once, as
+// it would without leakguard, and the report the parent writes then is the
+// last tick's (at most one tick old, a long timeline at most HISTORY_EVERY
+// ticks old, marked final: false); a program that
+// handles the signal and exits runs 'exit', which writes the final one.
+//
+// Must never: change how the program ends, keep it alive (the tick is unref'd),
 // throw into it (every write is guarded), or guard more than one process of a
 // run (package-manager CLIs such as npm are skipped; the first other main
 // thread claims the run directory, later node processes only pass through).
@@ -16,11 +25,13 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { isMainThread } = require('node:worker_threads');
+const { writeFileAtomic } = require('../internal/write-file');
 
 const RUN_DIR = process.env.LEAKGUARD_RUN_DIR;
 const ROOT = path.resolve(__dirname, '..', '..');
+const HISTORY_EVERY = 5; // ticks between writes of the sampled timeline, once it is long
+const SHORT_HISTORY = 100; // samples: a timeline this short is written at every tick
 const PACKAGE_MANAGER = /(^|[\\/])(npm|npx|pnpm|pnpx|yarn|yarnpkg|corepack)(-cli)?(\.c?js)?$|[\\/]node_modules[\\/](npm|pnpm|yarn|corepack)[\\/]/;
-const FULL_EVERY = 5; // ticks between periodic full snapshots
 
 function claim() {
   if (!RUN_DIR || !isMainThread) return false;
@@ -34,11 +45,8 @@ function claim() {
 }
 
 function writeAtomic(name, value) {
-  const file = path.join(RUN_DIR, name);
-  const tmp = `${file}.tmp`;
   try {
-    fs.writeFileSync(tmp, JSON.stringify(value));
-    fs.renameSync(tmp, file);
+    writeFileAtomic(path.join(RUN_DIR, name), JSON.stringify(value));
   } catch {
     // The run directory vanished (parent gone): nothing to report to.
   }
@@ -62,10 +70,14 @@ function startAgent() {
       if (disable !== undefined) process.env.LEAKGUARD_DISABLE = disable;
     }
     sampler = require('../sampler');
-    // register.js starts the sampler from LEAKGUARD_* variables; make sure it
-    // runs even where the environment turned it off: this run asked for it.
-    const intervalMs = Number(process.env.LEAKGUARD_INTERVAL_MS);
-    sampler.start(Number.isInteger(intervalMs) && intervalMs > 0 ? { intervalMs } : undefined);
+    // register.js started the sampler from the LEAKGUARD_* variables (with
+    // LEAKGUARD_INTERVAL_MS from --interval-ms). Only where it did not (its
+    // start failed) is it started here, so that the error says why; starting
+    // it twice would print LEAKGUARD_ALREADY_STARTED into the program's stderr.
+    if (sampler.runningOptions() === null) {
+      const intervalMs = Number(process.env.LEAKGUARD_INTERVAL_MS);
+      sampler.start(Number.isInteger(intervalMs) && intervalMs >= 10 && intervalMs <= 600_000 ? { intervalMs } : undefined);
+    }
   } catch (err) {
     startError = String((err && err.message) || err);
   }
@@ -122,7 +134,11 @@ function startAgent() {
   }
 
   let ended = false;
-  function full(r, final) {
+  // The report and trail go to full.json at every tick; the timeline (up to
+  // 600 samples, the costly part to serialise) to history.json at every tick
+  // while it is short, then every HISTORY_EVERY ticks, and at exit.
+  let historyLength = 0;
+  function full(r, final, withHistory) {
     writeAtomic('full.json', {
       pid: process.pid,
       t: Date.now(),
@@ -131,20 +147,29 @@ function startAgent() {
       error: r.error,
       report: r.report,
       firstVerdictAt: r.report ? firstVerdictAt(r.report) : undefined,
-      history: history(),
       trail: trail.toJSON(),
     });
+    if (withHistory || historyLength < SHORT_HISTORY) {
+      const h = history();
+      historyLength = h.length;
+      writeAtomic('history.json', h);
+    }
   }
 
-  const tickMs = Math.max(250, Number(process.env.LEAKGUARD_RUN_TICK_MS) || 1000);
+  // The full snapshot is written at start and at every tick, not only at the
+  // end: it is what the parent reports from when a signal kills the program.
   let ticks = 0;
-  const timer = setInterval(() => {
-    if (ended) return;
+  const snapshot = () => {
     const r = read();
     writeAtomic('status.json', status(r));
-    if (++ticks % FULL_EVERY === 0) full(r, false);
+    full(r, false, ticks++ % HISTORY_EVERY === 0);
+  };
+  const tickMs = Math.max(250, Number(process.env.LEAKGUARD_RUN_TICK_MS) || 1000);
+  const timer = setInterval(() => {
+    if (!ended) snapshot();
   }, tickMs);
   timer.unref();
+  snapshot(); // a program killed before the first tick still has figures
 
   function finish() {
     if (ended) return;
@@ -152,21 +177,10 @@ function startAgent() {
     clearInterval(timer);
     const r = read();
     writeAtomic('status.json', status(r));
-    full(r, true);
+    full(r, true, true);
   }
 
   process.on('exit', finish);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    const onSignal = () => {
-      finish();
-      // Nobody else handles it: end the way the signal would have.
-      if (process.listenerCount(signal) === 1) {
-        process.removeListener(signal, onSignal);
-        process.kill(process.pid, signal);
-      }
-    };
-    process.on(signal, onSignal);
-  }
 }
 
 if (claim()) startAgent();

@@ -11,10 +11,9 @@
 // report text into the page unescaped (file paths and event names are user
 // data), or throw on a partial report (missing figures are drawn as absent).
 
-const fs = require('node:fs');
-const path = require('node:path');
 const { invalidOption } = require('../internal/errors');
-const { checkOptions, validateString } = require('../internal/options');
+const { checkOptions, validateString, validatePath } = require('../internal/options');
+const { writeFileAtomic } = require('../internal/write-file');
 const { formatBytes, formatRate, MB } = require('../internal/units');
 
 const MAX_POINTS = 600; // points per drawn series; longer histories are bucketed
@@ -441,31 +440,13 @@ ${
 `;
 }
 
-/** Writes `html` to `file` atomically (temporary file, then rename). */
-function writeFileAtomic(file, text) {
-  const abs = path.resolve(file);
-  const tmp = `${abs}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  try {
-    fs.renameSync(tmp, abs);
-  } catch (err) {
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      // nothing was written: the original error is the one to report
-    }
-    throw err;
-  }
-  return abs;
-}
-
 /**
  * Writes the HTML report of the running process to `file` (synchronously, so
  * it also works from an 'exit' handler) and returns the absolute path.
  */
 function writeHtmlReport(file, options) {
-  validateString('path', file);
-  if (file === undefined || file === '') throw invalidOption('path', 'a file path', file);
+  if (file === undefined) throw invalidOption('path', 'a file path', file);
+  validatePath('path', file);
   const o = checkOptions('writeHtmlReport', options);
   const title = validateString('title', o.title);
   const subtitle = validateString('subtitle', o.subtitle);
@@ -517,4 +498,4 @@ class SuspectTrail {
   }
 }
 
-module.exports = { renderHtmlReport, writeHtmlReport, writeFileAtomic, SuspectTrail, suspectKey, escapeHtml };
+module.exports = { renderHtmlReport, writeHtmlReport, SuspectTrail, suspectKey, escapeHtml };

@@ -26,6 +26,7 @@ const WARNINGS = Object.freeze({
   LISTENER_LEDGER: 'LEAKGUARD_LISTENER_LEDGER',
   BAD_ENV: 'LEAKGUARD_BAD_ENV',
   START_FAILED: 'LEAKGUARD_START_FAILED',
+  REPORT_WRITE_FAILED: 'LEAKGUARD_REPORT_WRITE_FAILED',
 });
 
 /** Emits a process warning whose code is `code` (a value of WARNINGS). */
@@ -50,6 +51,16 @@ function invalidOption(name, expected, actual, Ctor = TypeError) {
   return leakguardError(Ctor, CODES.INVALID_OPTION, `option "${name}" must be ${expected}; received ${describe(actual)}`);
 }
 
+/**
+ * ERR_LEAKGUARD_NATIVE: the native addon did not load, or a native call
+ * failed (`cause` is the underlying error when there is one).
+ */
+function nativeError(message, cause) {
+  const err = leakguardError(Error, CODES.NATIVE, message);
+  if (cause !== undefined) err.cause = cause;
+  return err;
+}
+
 /** Runs a user callback; a throw is reported as a process warning, never rethrown. */
 function callUser(what, fn, thisArg, ...args) {
   try {
@@ -65,6 +76,7 @@ module.exports = {
   WARNINGS,
   warn,
   leakguardError,
+  nativeError,
   invalidOption,
   describe,
   callUser,

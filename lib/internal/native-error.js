@@ -4,6 +4,7 @@
 // each attempt failed, in the order binding.js tried them.
 
 const path = require('node:path');
+const { nativeError } = require('./errors');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -47,16 +48,14 @@ function loadError(err) {
     err && err.code === 'MODULE_NOT_FOUND' && /binding\.js/.test(String(err.message).split('\n')[0])
       ? [`${path.join(ROOT, 'binding.js')} is missing: this copy of leakguard was never built`]
       : causes(err);
-  const e = new Error(
-    `leakguard: the native addon for ${triple} did not load. It is looked for in ${local} (built from source) ` +
+  return nativeError(
+    `the native addon for ${triple} did not load. It is looked for in ${local} (built from source) ` +
       `and in the package leakguard-${triple} (prebuilt). ` +
       `Cause: ${why.length > 0 ? why.join('; ') : 'unknown'}. ` +
       `To fix: install leakguard-${triple} next to leakguard, or build from source in ${ROOT} ` +
       '(`npm install` there, which needs the Rust toolchain).',
+    err,
   );
-  e.code = 'ERR_LEAKGUARD_NATIVE';
-  e.cause = err;
-  return e;
 }
 
 module.exports = { platformTriple, loadError, causes };

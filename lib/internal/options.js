@@ -177,6 +177,13 @@ function validateString(name, value) {
   return value;
 }
 
+/** A file path: a non-empty string without NUL bytes; `undefined` passes through. */
+function validatePath(name, value) {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '' || value.includes('\0')) throw invalidOption(name, 'a non-empty file path', value);
+  return value;
+}
+
 /** A ttl in whole milliseconds, 0 = never expires; `undefined` passes through. Both caches use it. */
 function validateTtl(name, value) {
   return validateInteger(name, value, { min: 0 });
@@ -258,6 +265,7 @@ module.exports = {
   validateFunction,
   validateBoolean,
   validateString,
+  validatePath,
   validateTtl,
   validateClock,
   checkedClock,

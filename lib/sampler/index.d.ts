@@ -268,7 +268,7 @@ export interface StartOptions {
   forcedGcPercent?: number;
   /** Report at once when the old generation passes this share of its limit while rising (0.1 … 1). Unit: fraction. Default 0.7. */
   nearHeapLimitFraction?: number;
-  /** Also write each leak report (JSON) there, synchronously. Default none. */
+  /** Also write each leak report (JSON) there, synchronously and atomically (a temporary file with a random name, created exclusively without following a link, then renamed); a file that cannot be written is one `LEAKGUARD_REPORT_WRITE_FAILED` warning. Default none. */
   reportFile?: string;
   /** Called on the JavaScript thread with each leak report (see "The sequence of reports"), and synchronously near the heap limit; a throw becomes a process warning. Default none. */
   onLeak?: (report: Report) => void;

@@ -14,7 +14,6 @@
 // through a weak thread-safe function), never let a throwing onLeak stop
 // anything, and stop() must put back everything start() changed.
 
-const fs = require('node:fs');
 const { debuglog } = require('node:util');
 const native = require('../internal/native');
 const { statsTable } = require('../internal/stats');
@@ -27,7 +26,8 @@ const { completeReport, emptyReport, withLiveFields } = require('./report-fields
 const { resolveSettings, nativeSettings, START_OPTIONS } = require('./settings');
 const timers = require('../timers');
 const listeners = require('../listeners');
-const { callUser, WARNINGS, warn } = require('../internal/errors');
+const { callUser, nativeError, WARNINGS, warn } = require('../internal/errors');
+const { ReportFile } = require('../internal/write-file');
 const { expose } = require('../internal/unsafe-internals');
 
 // NODE_DEBUG=leakguard prints the sampler's start, stop and each report it delivers.
@@ -41,6 +41,7 @@ const {
   validateFunction,
   validateBoolean,
   validateString,
+  validatePath,
 } = require('../internal/options');
 
 const SHUTDOWN_TIMEOUT_MS = 2000;
@@ -60,6 +61,8 @@ function validateSetting(row, value, bounds) {
       return validateBoolean(row.name, value);
     case 'string':
       return validateString(row.name, value);
+    case 'path':
+      return validatePath(row.name, value);
     case 'function':
       return validateFunction(row.name, value);
     default:
@@ -73,16 +76,6 @@ function validateSetting(row, value, bounds) {
  */
 function resolveOptions(options) {
   return resolveSettings(checkOptions('start', options), validateSetting);
-}
-
-/** Writes a report to the configured file, synchronously (it may be the last thing the process does). */
-function writeReportFile(file, report) {
-  if (file === undefined) return;
-  try {
-    fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  } catch {
-    // an unwritable path must not break the caller; onLeak still has the report
-  }
 }
 
 /**
@@ -103,6 +96,8 @@ function start(options) {
     return;
   }
   const token = {};
+  const reportFile = o.reportFile === undefined ? null : new ReportFile(o.reportFile);
+  if (reportFile !== null) reportFile.check();
   const deliver = (json) => {
     let report;
     try {
@@ -112,14 +107,14 @@ function start(options) {
     }
     // The file first, as the thread made it: near the heap limit the process
     // may die while candidate lines are parsed. Then again, named.
-    writeReportFile(o.reportFile, report);
+    if (reportFile !== null) reportFile.write(report);
     let named = report;
     try {
       named = completeReport(report, state);
     } catch {
       // a report without candidate lines beats no report
     }
-    if (named !== report) writeReportFile(o.reportFile, named);
+    if (named !== report && reportFile !== null) reportFile.write(named);
     debug('sampler: report delivered, leaking %s, %d suspects', named.leaking, named.suspects?.length ?? 0);
     if (o.onLeak !== undefined) callUser('onLeak', o.onLeak, undefined, named);
   };
@@ -136,10 +131,7 @@ function start(options) {
       onReport,
     );
   } catch (err) {
-    const e = new Error(`leakguard: the sampler could not start: ${err.message}`);
-    e.code = 'ERR_LEAKGUARD_NATIVE';
-    e.cause = err;
-    throw e;
+    throw nativeError(`the sampler could not start: ${err.message}`, err);
   }
   let profiler = null;
   let feed;

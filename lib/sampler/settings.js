@@ -205,11 +205,11 @@ const SETTINGS = Object.freeze(
     },
     {
       name: 'reportFile',
-      type: 'string',
+      type: 'path',
       default: undefined,
       shown: 'none',
       unit: 'path',
-      doc: 'also write each leak report (JSON) there, synchronously',
+      doc: 'also write each leak report (JSON) there, synchronously and atomically (a temporary file with a random name, created exclusively without following a link, then renamed); a file that cannot be written is one `LEAKGUARD_REPORT_WRITE_FAILED` warning',
     },
     {
       name: 'onLeak',

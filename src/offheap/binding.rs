@@ -25,7 +25,7 @@ use super::{
     encode_number, encode_string, entry_size, key_tag, open, process_figures, value_kind, Key,
     Sink, Store, ENTRY_OVERHEAD,
 };
-use crate::errors::{CoreError, ErrorCode};
+use crate::errors::{catch_panic, CoreError, ErrorCode};
 use crate::stats::layout::cache as cell;
 use napi::bindgen_prelude::*;
 use napi::sys;
@@ -169,17 +169,22 @@ impl Handle {
 
 unsafe extern "C" fn finalize_handle(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
     // SAFETY: `data` is the `Box<Handle>` leaked in `open`; finalized once.
-    drop(unsafe { Box::from_raw(data as *mut Handle) });
+    // Inside a GC: a panic must not unwind into V8.
+    let _ = catch_panic("OffHeapCache finalizer", || {
+        drop(unsafe { Box::from_raw(data as *mut Handle) })
+    });
 }
 
 unsafe extern "C" fn on_env_teardown(_arg: *mut c_void) {
-    let _ = TEARING_DOWN.try_with(|t| t.set(true));
-    let _ = SCRATCH_REF.try_with(|r| r.set((0, ptr::null_mut())));
-    let _ = SCRATCH.try_with(|s| {
-        let mut s = s.borrow_mut();
-        s.js_ptr = ptr::null_mut();
-        s.js_len = 0;
-        s.flag = ptr::null_mut();
+    let _ = catch_panic("OffHeapCache teardown", || {
+        let _ = TEARING_DOWN.try_with(|t| t.set(true));
+        let _ = SCRATCH_REF.try_with(|r| r.set((0, ptr::null_mut())));
+        let _ = SCRATCH.try_with(|s| {
+            let mut s = s.borrow_mut();
+            s.js_ptr = ptr::null_mut();
+            s.js_len = 0;
+            s.flag = ptr::null_mut();
+        });
     });
 }
 
@@ -542,16 +547,16 @@ unsafe fn lookup(env: sys::napi_env, info: sys::napi_callback_info, peek: bool) 
     result
 }
 
-unsafe extern "C" fn cb_get(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+unsafe fn cb_get(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     unsafe { lookup(env, info, false) }
 }
 
-unsafe extern "C" fn cb_peek(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+unsafe fn cb_peek(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     unsafe { lookup(env, info, true) }
 }
 
 /// take(dest): copies the bytes of the last byte value looked up into `dest`.
-unsafe extern "C" fn cb_take(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+unsafe fn cb_take(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     let [dest] = unsafe { args::<1>(env, info) };
     let (mut data, mut len) = (ptr::null_mut(), 0usize);
     let mut t = 0;
@@ -586,7 +591,7 @@ unsafe extern "C" fn cb_take(env: sys::napi_env, info: sys::napi_callback_info) 
     unsafe { undefined(env) }
 }
 
-unsafe extern "C" fn cb_has(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+unsafe fn cb_has(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     let Some(c) = (unsafe { enter::<3>(env, info) }) else {
         return ptr::null_mut();
     };
@@ -594,10 +599,7 @@ unsafe extern "C" fn cb_has(env: sys::napi_env, info: sys::napi_callback_info) -
     unsafe { boolean(env, found == Some(true)) }
 }
 
-unsafe extern "C" fn cb_delete(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
+unsafe fn cb_delete(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     let Some(c) = (unsafe { enter::<3>(env, info) }) else {
         return ptr::null_mut();
     };
@@ -613,7 +615,7 @@ unsafe extern "C" fn cb_delete(
 /// Uint8Array (the caller has checked the types), plus `WITH_TTL` when `ttl`
 /// (ms, 0 = no expiry) is given; without it the store's default applies.
 /// Returns the entries evicted.
-unsafe extern "C" fn cb_set(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+unsafe fn cb_set(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     let Some(c) = (unsafe { enter::<6>(env, info) }) else {
         return ptr::null_mut();
     };
@@ -698,10 +700,7 @@ unsafe extern "C" fn cb_set(env: sys::napi_env, info: sys::napi_callback_info) -
     }
 }
 
-unsafe extern "C" fn cb_clear(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
+unsafe fn cb_clear(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     let Some(c) = (unsafe { enter::<1>(env, info) }) else {
         return ptr::null_mut();
     };
@@ -710,7 +709,7 @@ unsafe extern "C" fn cb_clear(
 }
 
 /// size(h, now): purges expired entries, then counts.
-unsafe extern "C" fn cb_size(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+unsafe fn cb_size(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     let Some(c) = (unsafe { enter::<2>(env, info) }) else {
         return ptr::null_mut();
     };
@@ -724,10 +723,7 @@ unsafe extern "C" fn cb_size(env: sys::napi_env, info: sys::napi_callback_info) 
 }
 
 /// purge(h, now): removes expired entries; returns how many.
-unsafe extern "C" fn cb_purge(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
+unsafe fn cb_purge(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     let Some(c) = (unsafe { enter::<2>(env, info) }) else {
         return ptr::null_mut();
     };
@@ -736,10 +732,7 @@ unsafe extern "C" fn cb_purge(
 }
 
 /// nextExpiry(h, now): ms until the store's next expiry (0: one is due; Infinity: none).
-unsafe extern "C" fn cb_next_expiry(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
+unsafe fn cb_next_expiry(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     let Some(c) = (unsafe { enter::<2>(env, info) }) else {
         return ptr::null_mut();
     };
@@ -748,7 +741,7 @@ unsafe extern "C" fn cb_next_expiry(
 }
 
 /// keys(h, now): live keys, least recently used first.
-unsafe extern "C" fn cb_keys(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+unsafe fn cb_keys(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     let Some(c) = (unsafe { enter::<2>(env, info) }) else {
         return ptr::null_mut();
     };
@@ -763,10 +756,7 @@ unsafe extern "C" fn cb_keys(env: sys::napi_env, info: sys::napi_callback_info) 
 }
 
 /// figures(h): [entries, bytes, evictions, expirations], also written to the stats row.
-unsafe extern "C" fn cb_figures(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
+unsafe fn cb_figures(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     let Some(c) = (unsafe { enter::<1>(env, info) }) else {
         return ptr::null_mut();
     };
@@ -788,10 +778,7 @@ unsafe extern "C" fn cb_figures(
 /// drain(): the entries the last collecting call removed, as a flat array
 /// [key, value, reason, ...] (a byte value as a new Buffer or Uint8Array, as
 /// stored), and lowers the flag word.
-unsafe extern "C" fn cb_drain(
-    env: sys::napi_env,
-    _info: sys::napi_callback_info,
-) -> sys::napi_value {
+unsafe fn cb_drain(env: sys::napi_env, _info: sys::napi_callback_info) -> sys::napi_value {
     let gone = SINK.with(|s| std::mem::take(&mut s.borrow_mut().gone));
     SCRATCH.with(|s| {
         let s = s.borrow();
@@ -861,10 +848,7 @@ unsafe fn numbers(env: sys::napi_env, values: &[f64]) -> sys::napi_value {
 }
 
 /// close(h): lets go of the store now rather than at garbage collection.
-unsafe extern "C" fn cb_close(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
+unsafe fn cb_close(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     let [h] = unsafe { args::<1>(env, info) };
     let mut data = ptr::null_mut();
     if unsafe { sys::napi_get_value_external(env, h, &mut data) } == sys::Status::napi_ok
@@ -878,10 +862,7 @@ unsafe extern "C" fn cb_close(
 }
 
 /// usage(): [stores, entries, bytes] over every store of the process.
-unsafe extern "C" fn cb_usage(
-    env: sys::napi_env,
-    _info: sys::napi_callback_info,
-) -> sys::napi_value {
+unsafe fn cb_usage(env: sys::napi_env, _info: sys::napi_callback_info) -> sys::napi_value {
     let (stores, entries, bytes) = process_figures();
     unsafe { numbers(env, &[stores as f64, entries as f64, bytes as f64]) }
 }
@@ -889,20 +870,14 @@ unsafe extern "C" fn cb_usage(
 /// v8External(): V8's count of externally allocated memory of this environment
 /// (what `napi_adjust_external_memory` moves; on Node 20 it is not part of
 /// `process.memoryUsage().external`, which counts ArrayBuffer stores only).
-unsafe extern "C" fn cb_v8_external(
-    env: sys::napi_env,
-    _info: sys::napi_callback_info,
-) -> sys::napi_value {
+unsafe fn cb_v8_external(env: sys::napi_env, _info: sys::napi_callback_info) -> sys::napi_value {
     let mut total = 0i64;
     unsafe { sys::napi_adjust_external_memory(env, 0, &mut total) };
     unsafe { number(env, total as f64) }
 }
 
 /// entrySize(keyBytes, valueBytes): what an entry costs.
-unsafe extern "C" fn cb_entry_size(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
+unsafe fn cb_entry_size(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     let [a, b] = unsafe { args::<2>(env, info) };
     let (mut k, mut v) = (0u32, 0u32);
     unsafe {
@@ -914,7 +889,7 @@ unsafe extern "C" fn cb_entry_size(
 
 /// open(name | undefined, maxSize, ttl, cells | undefined, collect): a handle
 /// on the store; `collect` true when the cache has a dispose.
-unsafe extern "C" fn cb_open(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+unsafe fn cb_open(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     let [name, max_size, ttl, cells, collect] = unsafe { args::<5>(env, info) };
     let mut collect_flag = false;
     unsafe { sys::napi_get_value_bool(env, collect, &mut collect_flag) };
@@ -1018,6 +993,36 @@ unsafe extern "C" fn cb_open(env: sys::napi_env, info: sys::napi_callback_info) 
 
 type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
 
+/// The callback `$cb` (a plain Rust function, so that a panic in it can
+/// unwind to here) behind the `extern "C"` wrapper Node calls, which turns a
+/// Rust panic into a JS Error with code ERR_LEAKGUARD_NATIVE: a panic
+/// unwinding out of an `extern "C"` function would abort the process.
+/// `catch_unwind` does no work unless a panic unwinds (table-based unwinding).
+macro_rules! guarded {
+    ($cb:ident) => {{
+        unsafe extern "C" fn wrapper(
+            env: sys::napi_env,
+            info: sys::napi_callback_info,
+        ) -> sys::napi_value {
+            match catch_panic(concat!("OffHeapCache ", stringify!($cb)), || unsafe {
+                $cb(env, info)
+            }) {
+                Ok(v) => v,
+                Err(e) => unsafe { throw_core(env, e) },
+            }
+        }
+        wrapper as Callback
+    }};
+}
+
+/// Debug builds only, never installed by a release build: panics, for the
+/// test that a panic in a raw callback reaches JavaScript as
+/// ERR_LEAKGUARD_NATIVE (__test__/native-panic.test.js).
+#[cfg(debug_assertions)]
+unsafe fn cb_debug_panic(_env: sys::napi_env, _info: sys::napi_callback_info) -> sys::napi_value {
+    panic!("debugPanic in a raw callback")
+}
+
 /// Installs the off-heap functions on `target`, and as `target.scratch` the
 /// Buffer they copy small byte values into: `scratch` on the first call in an
 /// environment, the same Buffer on any later call (a module loaded twice).
@@ -1026,6 +1031,10 @@ type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> 
     ts_args_type = "target: object, scratch: Buffer"
 )]
 pub fn offheap_bind(env: Env, target: Object, scratch: Object) -> Result<()> {
+    crate::stats::binding::guard(&env, "offheapBind", || bind(env, target, scratch))
+}
+
+fn bind(env: Env, target: Object, scratch: Object) -> Result<()> {
     let raw_env = env.raw();
     let target = target.raw();
     let mut scratch = scratch.raw();
@@ -1076,26 +1085,29 @@ pub fn offheap_bind(env: Env, target: Object, scratch: Object) -> Result<()> {
     check_status!(unsafe {
         sys::napi_set_named_property(raw_env, target, c"scratch".as_ptr(), scratch)
     })?;
-    let functions: [(&str, Callback); 18] = [
-        ("open", cb_open),
-        ("get", cb_get),
-        ("peek", cb_peek),
-        ("take", cb_take),
-        ("has", cb_has),
-        ("set", cb_set),
-        ("delete", cb_delete),
-        ("clear", cb_clear),
-        ("size", cb_size),
-        ("purge", cb_purge),
-        ("keys", cb_keys),
-        ("figures", cb_figures),
-        ("nextExpiry", cb_next_expiry),
-        ("drain", cb_drain),
-        ("close", cb_close),
-        ("usage", cb_usage),
-        ("entrySize", cb_entry_size),
-        ("v8External", cb_v8_external),
+    #[allow(unused_mut)]
+    let mut functions: Vec<(&str, Callback)> = vec![
+        ("open", guarded!(cb_open)),
+        ("get", guarded!(cb_get)),
+        ("peek", guarded!(cb_peek)),
+        ("take", guarded!(cb_take)),
+        ("has", guarded!(cb_has)),
+        ("set", guarded!(cb_set)),
+        ("delete", guarded!(cb_delete)),
+        ("clear", guarded!(cb_clear)),
+        ("size", guarded!(cb_size)),
+        ("purge", guarded!(cb_purge)),
+        ("keys", guarded!(cb_keys)),
+        ("figures", guarded!(cb_figures)),
+        ("nextExpiry", guarded!(cb_next_expiry)),
+        ("drain", guarded!(cb_drain)),
+        ("close", guarded!(cb_close)),
+        ("usage", guarded!(cb_usage)),
+        ("entrySize", guarded!(cb_entry_size)),
+        ("v8External", guarded!(cb_v8_external)),
     ];
+    #[cfg(debug_assertions)]
+    functions.push(("debugPanic", guarded!(cb_debug_panic)));
     for (name, cb) in functions {
         let cname = CString::new(name).map_err(|e| Error::from_reason(e.to_string()))?;
         let mut f = ptr::null_mut();

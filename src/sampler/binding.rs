@@ -6,7 +6,7 @@
 use super::gc_watch::GcWatch;
 use super::ranking::Allocation;
 use super::{epoch_ms, feed::Feed, HeapSampler, Notify, Settings};
-use crate::stats::binding::{NativeRegistry, SharedView};
+use crate::stats::binding::{guard, NativeRegistry, SharedView};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi_derive::napi;
@@ -76,7 +76,9 @@ unsafe extern "C" fn on_env_teardown(data: *mut std::ffi::c_void) {
     // SAFETY: `data` is the `Box<Arc<HeapSampler>>` leaked in `new`, not yet
     // reclaimed (`shutdown` removes the hook before reclaiming it).
     let sampler = unsafe { Box::from_raw(data as *mut Arc<HeapSampler>) };
-    sampler.shutdown(Duration::from_secs(1));
+    let _ = crate::errors::catch_panic("sampler teardown", || {
+        sampler.shutdown(Duration::from_secs(1))
+    });
 }
 
 #[napi]
@@ -86,6 +88,17 @@ impl NativeHeapSampler {
     /// changes materially.
     #[napi(constructor)]
     pub fn new(
+        env: Env,
+        registry: &NativeRegistry,
+        settings: SamplerSettings,
+        on_report: Function<String, ()>,
+    ) -> Result<Self> {
+        guard(&env, "new NativeHeapSampler", || {
+            Self::create(env, registry, settings, on_report)
+        })
+    }
+
+    fn create(
         env: Env,
         registry: &NativeRegistry,
         settings: SamplerSettings,
@@ -130,8 +143,10 @@ impl NativeHeapSampler {
 
     /// The shared feed as a `Float64Array` (no copy); see `lib/sampler/heap-feed.js`.
     #[napi(ts_return_type = "Float64Array")]
-    pub fn feed(&self) -> SharedView<Feed> {
-        SharedView(self.inner.shared.feed.clone())
+    pub fn feed(&self, env: Env) -> Result<SharedView<Feed>> {
+        guard(&env, "NativeHeapSampler.feed", || {
+            Ok(SharedView(self.inner.shared.feed.clone()))
+        })
     }
 
     /// Starts V8's GC callbacks writing the feed (pauses, major GCs, post-GC
@@ -143,6 +158,17 @@ impl NativeHeapSampler {
     /// `runningV8`, i.e. `process.versions.v8`): then JS watches GCs itself.
     #[napi]
     pub fn watch_gc(
+        &mut self,
+        env: Env,
+        running_v8: String,
+        on_near_limit: Function<f64, ()>,
+    ) -> Result<Option<String>> {
+        guard(&env, "NativeHeapSampler.watchGc", || {
+            self.start_gc_watch(running_v8, on_near_limit)
+        })
+    }
+
+    fn start_gc_watch(
         &mut self,
         running_v8: String,
         on_near_limit: Function<f64, ()>,
@@ -173,57 +199,83 @@ impl NativeHeapSampler {
 
     /// Removes the GC callbacks (idempotent).
     #[napi]
-    pub fn unwatch_gc(&mut self) {
-        self.gc_watch = None;
+    pub fn unwatch_gc(&mut self, env: Env) -> Result<()> {
+        guard(&env, "NativeHeapSampler.unwatchGc", || {
+            self.gc_watch = None;
+            Ok(())
+        })
     }
 
     /// The current report as JSON.
     #[napi]
-    pub fn report_json(&self) -> String {
-        self.inner.shared.core.lock().report(epoch_ms()).to_json()
+    pub fn report_json(&self, env: Env) -> Result<String> {
+        guard(&env, "NativeHeapSampler.reportJson", || {
+            Ok(self.inner.shared.core.lock().report(epoch_ms()).to_json())
+        })
     }
 
     /// The timeline as JSON.
     #[napi]
-    pub fn history_json(&self) -> String {
-        self.inner.shared.core.lock().history_json().to_string()
+    pub fn history_json(&self, env: Env) -> Result<String> {
+        guard(&env, "NativeHeapSampler.historyJson", || {
+            Ok(self.inner.shared.core.lock().history_json().to_string())
+        })
     }
 
     /// Near the heap limit (JS polls it): turns the verdict leaking now and
     /// returns the report for `onLeak`, synchronously, before V8 aborts.
     #[napi]
-    pub fn near_heap_limit_json(&self, used_bytes: f64, limit_bytes: f64) -> String {
-        self.inner
-            .shared
-            .core
-            .lock()
-            .near_heap_limit(epoch_ms(), used_bytes, limit_bytes)
+    pub fn near_heap_limit_json(
+        &self,
+        env: Env,
+        used_bytes: f64,
+        limit_bytes: f64,
+    ) -> Result<String> {
+        guard(&env, "NativeHeapSampler.nearHeapLimitJson", || {
+            Ok(self
+                .inner
+                .shared
+                .core
+                .lock()
+                .near_heap_limit(epoch_ms(), used_bytes, limit_bytes))
+        })
     }
 
     /// Replaces the allocation suspects (JSON array from the profiler).
     #[napi]
-    pub fn set_allocations_json(&self, json: String) -> Result<()> {
-        let list: Vec<Allocation> = serde_json::from_str(&json).map_err(|e| {
-            Error::new(
-                Status::InvalidArg,
-                format!("leakguard: bad allocation list: {e}"),
-            )
-        })?;
-        self.inner.shared.core.lock().set_allocations(list);
-        Ok(())
+    pub fn set_allocations_json(&self, env: Env, json: String) -> Result<()> {
+        guard(&env, "NativeHeapSampler.setAllocationsJson", || {
+            let list: Vec<Allocation> = serde_json::from_str(&json).map_err(|e| {
+                Error::new(
+                    Status::InvalidArg,
+                    format!("leakguard: bad allocation list: {e}"),
+                )
+            })?;
+            self.inner.shared.core.lock().set_allocations(list);
+            Ok(())
+        })
     }
 
     /// Runs one tick now; false when the thread did not answer within `timeoutMs`.
     #[napi]
-    pub fn flush(&self, timeout_ms: u32) -> bool {
-        self.inner
-            .flush(Duration::from_millis(u64::from(timeout_ms)))
+    pub fn flush(&self, env: Env, timeout_ms: u32) -> Result<bool> {
+        guard(&env, "NativeHeapSampler.flush", || {
+            Ok(self
+                .inner
+                .flush(Duration::from_millis(u64::from(timeout_ms))))
+        })
     }
 
     /// Stops the thread (idempotent, waits at most `timeoutMs`); false when it
     /// had to be detached.
     #[napi]
     pub fn shutdown(&mut self, env: Env, timeout_ms: u32) -> Result<bool> {
+        guard(&env, "NativeHeapSampler.shutdown", || {
+            self.stop_thread(env, timeout_ms)
+        })
+    }
+
+    fn stop_thread(&mut self, env: Env, timeout_ms: u32) -> Result<bool> {
         self.gc_watch = None;
         let ok = self
             .inner
@@ -247,25 +299,33 @@ impl NativeHeapSampler {
     }
 
     #[napi(getter)]
-    pub fn running(&self) -> bool {
-        self.inner.running()
+    pub fn running(&self, env: Env) -> Result<bool> {
+        guard(&env, "NativeHeapSampler.running", || {
+            Ok(self.inner.running())
+        })
     }
 }
 
 /// The report before any `start()` as JSON: `Report::default()`, the same
 /// struct and serializer as a live report, at `generated_at` (epoch ms).
 #[napi]
-pub fn empty_report_json(generated_at: f64) -> String {
-    super::report::Report {
-        generated_at,
-        ..Default::default()
-    }
-    .to_json()
+pub fn empty_report_json(env: Env, generated_at: f64) -> Result<String> {
+    guard(&env, "emptyReportJson", || {
+        Ok(super::report::Report {
+            generated_at,
+            ..Default::default()
+        }
+        .to_json())
+    })
 }
 
 /// The feed's cell layout as JSON (`{ "SAMPLE_SEQ": 0, ... }`), so JS can check it agrees.
 #[napi]
-pub fn heap_feed_layout_json() -> String {
+pub fn heap_feed_layout_json(env: Env) -> Result<String> {
+    guard(&env, "heapFeedLayoutJson", || Ok(heap_feed_layout()))
+}
+
+fn heap_feed_layout() -> String {
     use super::feed::cell::*;
     serde_json::json!({
         "SAMPLE_SEQ": SAMPLE_SEQ, "SAMPLE_T": SAMPLE_T, "HEAP_USED": HEAP_USED,
