@@ -26,9 +26,11 @@
 // it: a preload must never stop the application from starting.
 
 const { readEnv } = require('./lib/internal/env');
+const { escapeText, escapeLines } = require('./lib/internal/text');
 
 function warn(message, code = 'LEAKGUARD_BAD_ENV') {
-  process.emitWarning(`leakguard/register: ${message}`, { code });
+  // Messages can quote the environment or carry an error's stack: escaped (lib/internal/text.js).
+  process.emitWarning(`leakguard/register: ${escapeLines(message)}`, { code });
 }
 
 function resolveStartOptions(options) {
@@ -72,7 +74,7 @@ function startFromEnv(env) {
     const { disabled, warnings, quiet } = readEnv(env, resolveStartOptions);
     if (disabled) {
       for (const message of warnings) warn(message);
-      process.stderr.write(`leakguard: off (LEAKGUARD_DISABLE=${env.LEAKGUARD_DISABLE}); not started\n`);
+      process.stderr.write(`leakguard: off (LEAKGUARD_DISABLE=${escapeText(env.LEAKGUARD_DISABLE)}); not started\n`);
       return;
     }
     const { start, formatReport, runningOptions } = require('./lib/sampler');

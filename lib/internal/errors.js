@@ -6,6 +6,7 @@
 // lib/internal/options.js.
 
 const { inspect } = require('node:util');
+const { escapeLines } = require('./text');
 
 const CODES = Object.freeze({
   INVALID_OPTION: 'ERR_LEAKGUARD_INVALID_OPTION',
@@ -40,7 +41,8 @@ function callUser(what, fn, thisArg, ...args) {
   try {
     return fn.apply(thisArg, args);
   } catch (err) {
-    process.emitWarning(`leakguard: ${what} threw: ${err && err.stack ? err.stack : String(err)}`, {
+    // The user's error text goes to stderr: escaped, its lines kept (./text.js).
+    process.emitWarning(`leakguard: ${what} threw: ${escapeLines(err && err.stack ? err.stack : String(err))}`, {
       code: 'LEAKGUARD_CALLBACK_THREW',
     });
     return undefined;

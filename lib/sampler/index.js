@@ -22,6 +22,7 @@ const { HeapFeed } = require('./heap-feed');
 const { AllocationProfiler } = require('./allocation-profiler');
 const { Attributor, attributeReport } = require('./attribution');
 const { formatReport } = require('./report-format');
+const { escapeText } = require('../internal/text');
 const { ownCounts, ownAllocation } = require('./own-allocation');
 const { defaultsFor, DEFAULT_INTERVAL_MS, START_OPTIONS } = require('./defaults');
 const timers = require('../timers');
@@ -120,7 +121,7 @@ function start(options) {
   if (state !== null) {
     if (options !== undefined && Object.keys(options).length > 0) {
       process.emitWarning(
-        `leakguard: start() while already running: its options (${Object.keys(options).join(', ')}) were not applied; call stop() first to change them`,
+        `leakguard: start() while already running: its options (${escapeText(Object.keys(options).join(', '))}) were not applied; call stop() first to change them`,
         { code: 'LEAKGUARD_ALREADY_STARTED' },
       );
     }
