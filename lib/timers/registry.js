@@ -745,7 +745,7 @@ function createRegistry(native) {
  *   registry(): the TimerRegistry of this thread, or null before patchTimers();
  *   configure(options): applies TimerRegistry/SiteTable options
  *     (pendingBound, textCheckEvery, checksPerTick, firstChecks, lazyMode,
- *     sampleEvery, lazyAfter, lazyMinPerTick) to it; returns the previous
+ *     sampleEvery, lazyAfter, lazyMinPerTick, maxRows) to it; returns the previous
  *     ones, to pass back when done;
  *   tick(): what a clock tick does to the pending handles, now.
  */

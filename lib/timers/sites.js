@@ -287,7 +287,8 @@ class SiteTable {
    *   lazyMode: 'auto' (eager while learning, lazy once a kind's texts are all
    *     known), 'lazy' or 'eager' (forced);
    *   sampleEvery: in lazy mode one creation in about this many still takes the eager path;
-   *   lazyAfter, lazyMinPerTick: text hits in a row, and in the current tick, before 'auto' goes lazy.
+   *   lazyAfter, lazyMinPerTick: text hits in a row, and in the current tick, before 'auto' goes lazy;
+   *   maxRows: the bound of site rows (see "Bounded rows").
    */
   constructor(options) {
     this.rows = new Map(); // "kind|file:line:column" → TimerSiteRow, least recently active first
