@@ -27,6 +27,7 @@
 
 const { readEnv } = require('./lib/internal/env');
 const { WARNINGS, warn: emitWarning } = require('./lib/internal/errors');
+const { escapeText } = require('./lib/internal/text');
 
 function warn(message, code = WARNINGS.BAD_ENV) {
   emitWarning(code, `leakguard/register: ${message}`);
@@ -73,7 +74,7 @@ function startFromEnv(env) {
     const { disabled, warnings, quiet } = readEnv(env, resolveStartOptions);
     if (disabled) {
       for (const message of warnings) warn(message);
-      process.stderr.write(`leakguard: off (LEAKGUARD_DISABLE=${env.LEAKGUARD_DISABLE}); not started\n`);
+      process.stderr.write(`leakguard: off (LEAKGUARD_DISABLE=${escapeText(env.LEAKGUARD_DISABLE)}); not started\n`);
       return;
     }
     const { start, formatReport, runningOptions } = require('./lib/sampler');

@@ -121,3 +121,84 @@ test('captureSite and callerLocation tolerate a frozen Error (no throw; the site
   assert.match(out.loc, /frozen\.js:6:\d+$/);
   assert.equal(typeof callerLocation(() => {}), 'string');
 });
+
+test('a path holding parentheses keeps its frame (text parsing: "Dropbox (Personal)", "C:\\Program Files (x86)")', () => {
+  const posix = parseFrame('    at Server.handle (/home/u/Dropbox (Personal)/srv/app.js:10:5)');
+  assert.equal(posix.file, '/home/u/Dropbox (Personal)/srv/app.js');
+  assert.equal(posix.functionName, 'Server.handle');
+  assert.deepEqual([posix.line, posix.column], [10, 5]);
+  const bare = parseFrame('    at /home/u/Dropbox (Personal)/srv/app.js:3:1');
+  assert.equal(bare.file, '/home/u/Dropbox (Personal)/srv/app.js');
+  assert.equal(bare.functionName, null);
+  const win = parseFrame('    at async main (C:\\Program Files (x86)\\app\\index.js:7:9)');
+  assert.equal(win.file, 'C:\\Program Files (x86)\\app\\index.js');
+  assert.equal(win.functionName, 'main');
+  assert.equal(parseFrame('    at eval (eval at <anonymous> (/a (b)/c.js:1:1), <anonymous>:1:1)'), null);
+});
+
+test('sites in a folder whose name holds " (" are named: captureSite, a patched timer, a tracked listener', () => {
+  const { execFileSync } = require('node:child_process');
+  const os = require('node:os');
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-callsite-')), 'Dropbox (Personal)');
+  fs.mkdirSync(dir);
+  const file = path.join(dir, 'app.js');
+  const root = path.resolve(__dirname, '..');
+  fs.writeFileSync(
+    file,
+    [
+      `const { captureSite } = require(${JSON.stringify(path.join(root, 'lib', 'internal', 'callsite.js'))});`,
+      `const lg = require(${JSON.stringify(root)});`,
+      'lg.patchTimers(); lg.trackListeners();',
+      'function here() { return captureSite(here); }',
+      'const captured = here();',
+      "const t = setTimeout(() => 'x', 60000);",
+      "const bus = new (require('node:events'))(); bus.on('tick', () => 'y');",
+      "const timer = lg.timers().find((r) => r.delay === 60000);",
+      "const listener = lg.listeners().find((r) => r.event === 'tick');",
+      'clearTimeout(t); lg.unpatchTimers(); lg.untrackListeners();',
+      'process.stdout.write(JSON.stringify({ site: captured && captured.site, timer: timer && timer.site, listener: listener && listener.site }));',
+    ].join('\n'),
+  );
+  let out;
+  try {
+    out = JSON.parse(execFileSync(process.execPath, [file], { encoding: 'utf8' }));
+  } finally {
+    fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+  }
+  assert.equal(out.site && out.site.file, file);
+  assert.equal(out.site.line, 5);
+  assert.equal(out.timer && out.timer.file, file, 'the timer row is at the file');
+  assert.equal(out.timer.line, 6);
+  assert.equal(out.listener && out.listener.file, file, 'the listener row is at the file');
+  assert.equal(out.listener.line, 7);
+});
+
+test("a user's Error.prepareStackTrace (source-map-support) is neither called nor replaced by a capture, nor Error.stackTraceLimit", () => {
+  const { stackFrames, callerLocation } = require('../lib/internal/callsite');
+  const savedPrepare = Error.prepareStackTrace;
+  const savedLimit = Error.stackTraceLimit;
+  let calls = 0;
+  const userPrepare = (err, sites) => {
+    calls++;
+    return `user-formatted ${sites.length}`;
+  };
+  Error.prepareStackTrace = userPrepare;
+  Error.stackTraceLimit = 3;
+  try {
+    function capture() {
+      return [captureSite(capture), stackFrames(capture, 20), callerLocation(capture)];
+    }
+    const [captured, frames, location] = capture(); // MARK: prepare capture
+    assert.equal(calls, 0, "the user's formatter was called");
+    assert.equal(Error.prepareStackTrace, userPrepare);
+    assert.equal(Error.stackTraceLimit, 3);
+    assert.equal(captured.site.file, __filename);
+    assert.equal(captured.site.line, lineOf('MARK: prepare capture'));
+    assert.ok(frames.length > 3, 'the capture used its own limit');
+    assert.match(location, /callsite\.test\.js:\d+:\d+$/);
+    assert.equal(new Error('x').stack, 'user-formatted 3', "the user's formatter still formats the user's errors");
+  } finally {
+    Error.prepareStackTrace = savedPrepare;
+    Error.stackTraceLimit = savedLimit;
+  }
+});

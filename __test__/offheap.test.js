@@ -466,3 +466,42 @@ test('ttlAutopurge drops expired entries from the shared timer, with no call on 
   assert.equal(c.stats().size, 1);
   c.close();
 });
+
+test('a string that can never fit is refused before it is copied: peak RSS stays put', () => {
+  // Reading a string into the store costs ~3 times its length (UTF-16 units,
+  // then their encoding); a 100 MB string offered to a 1 kB cache raised the
+  // peak RSS by ~290 MB before the refusal. Run apart so that this process's
+  // own peak does not hide the rise.
+  const { spawnSync } = require('node:child_process');
+  const script = `
+    const { OffHeapCache } = require(${JSON.stringify(require.resolve('../lib/offheap'))});
+    const c = new OffHeapCache({ maxSize: 1000 });
+    const value = Buffer.alloc(1e8, 'x').toString('latin1');
+    const key = Buffer.alloc(1e8, 'k').toString('latin1');
+    const before = process.resourceUsage().maxRSS;
+    const codes = [];
+    for (const [k, v] of [['k', value], [key, 'v']]) {
+      try { c.set(k, v); } catch (e) { codes.push(e.code + ' ' + e.name); }
+    }
+    const grew = (process.resourceUsage().maxRSS - before) * 1024;
+    console.log(JSON.stringify({ codes, grew, size: c.size }));
+  `;
+  const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const out = JSON.parse(run.stdout);
+  assert.deepEqual(out.codes, ['ERR_LEAKGUARD_INVALID_SIZE RangeError', 'ERR_LEAKGUARD_INVALID_SIZE RangeError']);
+  assert.equal(out.size, 0);
+  // One copy of either string would be 100 MB; none was made.
+  assert.ok(out.grew < 50e6, `peak RSS rose by ${out.grew} bytes`);
+});
+
+test('the early size refusal never refuses an entry that fits', () => {
+  const c = new OffHeapCache({ maxSize: 100 + OVERHEAD });
+  c.set('k'.repeat(40), 'v'.repeat(60));
+  assert.equal(c.get('k'.repeat(40)), 'v'.repeat(60));
+  c.set(7, 'v'.repeat(92)); // a number key takes 8 bytes (and evicts the first)
+  assert.equal(c.get(7), 'v'.repeat(92));
+  assert.throws(() => c.set('k'.repeat(40), 'v'.repeat(61)), { name: 'RangeError', code: 'ERR_LEAKGUARD_INVALID_SIZE' });
+  assert.throws(() => c.set(7, 'v'.repeat(93)), { name: 'RangeError', code: 'ERR_LEAKGUARD_INVALID_SIZE' });
+  c.close();
+});

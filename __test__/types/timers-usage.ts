@@ -11,8 +11,9 @@ for (const row of rows) {
   const where: string = row.site === null ? '<node internals>' : `${row.site.file}:${row.site.line}:${row.site.column}`;
   const kind: 'timeout' | 'interval' = row.kind;
   const delay: number | undefined = row.delay;
+  const other: true | undefined = row.otherSites;
   const n: number = row.live + row.created + row.oldestAgeMs + row.stack.length;
-  void [where, kind, delay, n];
+  void [where, kind, delay, n, other];
 }
 const removed: boolean = unpatchTimers();
 const viaDefault: TimerSiteCount[] = leakguard.timers();

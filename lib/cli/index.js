@@ -18,6 +18,7 @@ const { spawn } = require('node:child_process');
 const { renderHtmlReport } = require('../export/html-report');
 const { writeFileAtomic } = require('../internal/write-file');
 const { formatBytes, formatRate } = require('../internal/units');
+const { escapeText } = require('../internal/text');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const AGENT = path.join(__dirname, 'run-agent.js');
@@ -151,11 +152,12 @@ function drawable(s, leakReportAt) {
 }
 
 /** The one-line live status shown on a TTY. */
+// The top suspect and the error come from the program: escaped (lib/internal/text.js).
 function formatStatusLine(s) {
   if (!s) return 'leakguard: waiting for the program…';
-  if (s.error && s.heapUsedBytes === undefined) return `leakguard: no figures (${s.error})`;
-  if (s.samples === 0) return `leakguard: no sample yet · ${verdictText(s)}`;
-  return `leakguard: heap ${formatBytes(s.heapUsedBytes)} · baseline ${formatBytes(s.baselineBytes)} ${formatRate(s.slopeBytesPerSec)} · rss ${formatBytes(s.rssBytes)} · ${verdictText(s)}`;
+  if (s.error && s.heapUsedBytes === undefined) return `leakguard: no figures (${escapeText(s.error)})`;
+  if (s.samples === 0) return `leakguard: no sample yet · ${escapeText(verdictText(s))}`;
+  return `leakguard: heap ${formatBytes(s.heapUsedBytes)} · baseline ${formatBytes(s.baselineBytes)} ${formatRate(s.slopeBytesPerSec)} · rss ${formatBytes(s.rssBytes)} · ${escapeText(verdictText(s))}`;
 }
 
 function readJson(file) {
@@ -298,7 +300,7 @@ function run(opts, io) {
       clearStatus();
       for (const [signal, onSignal] of forwarders) process.removeListener(signal, onSignal);
       const exitCode = spawnError ? 127 : signal ? 128 + (os.constants.signals[signal] || 0) : code ?? 0;
-      if (spawnError) io.stderr.write(`leakguard: cannot run "${file}": ${spawnError.message}\n`);
+      if (spawnError) io.stderr.write(`leakguard: cannot run "${escapeText(file)}": ${escapeText(spawnError.message)}\n`);
       const snapshot = readJson(path.join(runDir, 'full.json'));
       if (snapshot !== null) snapshot.history = readJson(path.join(runDir, 'history.json')) || [];
       fs.rmSync(runDir, { recursive: true, force: true });
@@ -310,7 +312,7 @@ function run(opts, io) {
       if (!snapshot.report) {
         // The agent ran but leakguard did not start in the program (most often
         // the native addon did not load): say why, and never exit 0.
-        io.stderr.write(`leakguard: leakguard did not run in the program, nothing was guarded: ${snapshot.error || 'no report'}\n`);
+        io.stderr.write(`leakguard: leakguard did not run in the program, nothing was guarded: ${escapeText(snapshot.error || 'no report')}\n`);
         return resolve(exitCode !== 0 ? exitCode : NOT_GUARDED);
       }
       const runInfo = {
@@ -328,7 +330,7 @@ function run(opts, io) {
         try {
           io.stderr.write(`leakguard: ${what} report written to ${writeFileAtomic(file, text)}\n`);
         } catch (err) {
-          io.stderr.write(`leakguard: could not write the ${what} report to ${path.resolve(file)}: ${err.message}\n`);
+          io.stderr.write(`leakguard: could not write the ${what} report to ${escapeText(path.resolve(file))}: ${escapeText(err.message)}\n`);
         }
       };
       if (opts.json) writeReport('JSON', opts.json, `${JSON.stringify(jsonReport(snapshot, runInfo), null, 2)}\n`);
@@ -416,7 +418,7 @@ async function main(argv, io = { stdout: process.stdout, stderr: process.stderr 
     opts = parseArgs(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    io.stderr.write(`leakguard: ${err.message}\nRun "leakguard --help" for usage.\n`);
+    io.stderr.write(`leakguard: ${escapeText(err.message)}\nRun "leakguard --help" for usage.\n`);
     return USAGE_ERROR;
   }
   if (opts.command === 'help') {

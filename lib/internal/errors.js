@@ -7,6 +7,7 @@
 // lib/internal/options.js.
 
 const { inspect } = require('node:util');
+const { escapeLines } = require('./text');
 
 const CODES = Object.freeze({
   INVALID_OPTION: 'ERR_LEAKGUARD_INVALID_OPTION',
@@ -31,7 +32,9 @@ const WARNINGS = Object.freeze({
 
 /** Emits a process warning whose code is `code` (a value of WARNINGS). */
 function warn(code, message) {
-  process.emitWarning(message, { code });
+  // Messages quote user strings (names, paths, an error's stack) and go to
+  // stderr: control characters escaped, lines kept (./text.js).
+  process.emitWarning(escapeLines(message), { code });
 }
 
 function describe(value) {

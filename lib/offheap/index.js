@@ -110,6 +110,22 @@ function badValue(value) {
   return leakguardError(TypeError, CODES.INVALID_VALUE, `an OffHeapCache value must be a string, a Buffer or a Uint8Array; received ${describe(value)}`);
 }
 
+/**
+ * The refusal of an entry whose strings alone outgrow the store, made before
+ * the addon copies them: reading a string into Rust costs about three times
+ * its length (its UTF-16 units, then their encoding), so a 100 MB string
+ * offered to a 1 kB cache would otherwise swell the process by some 300 MB
+ * only to be refused. Each UTF-16 unit takes at least one byte in the store,
+ * so `units` is a lower bound of the entry's bytes without its overhead.
+ */
+function tooLarge(units, maxSize) {
+  return leakguardError(
+    RangeError,
+    CODES.INVALID_SIZE,
+    `the entry takes at least ${units + off.entryOverhead} bytes (${units} of key and value, ${off.entryOverhead} of overhead), more than maxSize (${maxSize})`,
+  );
+}
+
 function badKey(key) {
   return leakguardError(TypeError, CODES.INVALID_VALUE, `an OffHeapCache key must be a string or a number; received ${describe(key)}`);
 }
@@ -165,6 +181,7 @@ class OffHeapCache {
   #ttl;
   #clock;
   #maxSize;
+  #room; // maxSize less the entry overhead: more UTF-16 units of key and value than this never fit
   #name;
   #site;
   #dispose;
@@ -185,6 +202,7 @@ class OffHeapCache {
     // touched (the addon would otherwise take it for "use the store's clock").
     this.#clock = o.clock === undefined ? null : checkedClock(o.clock, 'OffHeapCache');
     this.#maxSize = o.maxSize;
+    this.#room = o.maxSize - off.entryOverhead;
     this.#name = o.name ?? null;
     this.#dispose = o.dispose;
     this.#disposeAfter = o.disposeAfter;
@@ -280,6 +298,10 @@ class OffHeapCache {
     else if (isUint8Array(value)) kind = KIND_UINT8ARRAY;
     else throw badValue(value);
     if (typeof key !== 'string' && typeof key !== 'number') throw badKey(key);
+    // Checked here, before the addon copies a string (see tooLarge): two
+    // length reads and a compare.
+    const units = (kind === KIND_STRING ? value.length : 0) + (typeof key === 'string' ? key.length : 0);
+    if (units > this.#room) throw tooLarge(units, this.#maxSize);
     const now = this.#clock === null ? -1 : this.#clock.now();
     if (options === undefined) {
       off.set(this.#h, key, value, kind, now);

@@ -21,6 +21,7 @@ const { HeapFeed } = require('./heap-feed');
 const { AllocationProfiler } = require('./allocation-profiler');
 const { Attributor } = require('./attribution');
 const { formatReport } = require('./report-format');
+const { escapeText } = require('../internal/text');
 const { ownCounts } = require('./own-allocation');
 const { completeReport, emptyReport, withLiveFields } = require('./report-fields');
 const { resolveSettings, nativeSettings, START_OPTIONS } = require('./settings');
@@ -90,7 +91,7 @@ function start(options) {
     if (options !== undefined && Object.keys(options).length > 0) {
       warn(
         WARNINGS.ALREADY_STARTED,
-        `leakguard: start() while already running: its options (${Object.keys(options).join(', ')}) were not applied; call stop() first to change them`,
+        `leakguard: start() while already running: its options (${escapeText(Object.keys(options).join(', '))}) were not applied; call stop() first to change them`,
       );
     }
     return;

@@ -5,9 +5,13 @@
 // is printed as absent; a field of the wrong type (a report that was not made
 // by report(), or was mangled on the way) is refused with TypeError
 // ERR_LEAKGUARD_INVALID_OPTION naming the field, before anything is formatted.
+// Names in it come from the application (event and cache names, files,
+// functions, source text): every line is escaped (lib/internal/text.js), so
+// no control character reaches the terminal and none can forge a line.
 
 const { invalidOption } = require('../internal/errors');
 const { formatBytes } = require('../internal/units');
+const { escapeText } = require('../internal/text');
 
 const mb = (bytes) => formatBytes(bytes, '?');
 
@@ -210,7 +214,7 @@ function formatReport(report) {
         `(${allocation.timersCreated} timers, ${allocation.listenersCounted} listeners on ${allocation.emittersTracked} emitters)`,
     );
   }
-  return lines.join('\n') + '\n';
+  return lines.map(escapeText).join('\n') + '\n';
 }
 
 module.exports = { formatReport };

@@ -37,6 +37,11 @@ export interface TimerSiteCount {
   delay?: number;
   /** The user frames of the first stack seen here, nearest first. */
   stack: TimerStackFrame[];
+  /**
+   * Present (true) on the entry that counts the timers of lines past the bound
+   * of site rows (1 024 a thread) when no idle row could make room; its `site` is `null`.
+   */
+  otherSites?: true;
 }
 
 /**

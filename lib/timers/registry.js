@@ -145,6 +145,8 @@ class TimerRegistry {
     this.sites.forgetLast();
     // No tick will classify them any more.
     this.drainPending(LIST);
+    // Nothing new is counted until the next patch: the rows without a live timer go.
+    this.sites.releaseIdle();
   }
 
   /** Resizes the pending array (its live handles are classified first). */
@@ -258,9 +260,14 @@ class TimerRegistry {
 
   /** Starts the real timer of `handle` (new, or a fired one-shot re-armed). */
   arm(handle) {
-    if (handle.row.pending) {
-      // A fired one-shot never classified, re-armed by refresh(): classified now if its text is known.
-      const row = this.sites.classify(handle.callback, (handle.flags & REPEAT) !== 0);
+    if (handle.row.pending || handle.row.evicted) {
+      // A fired one-shot never classified, or whose row was given back
+      // (sites.js, "Bounded rows"), re-armed by refresh(): classified now if
+      // its text is known; else it waits in the pending row (never evicted) or
+      // counts among the other sites.
+      const repeat = (handle.flags & REPEAT) !== 0;
+      let row = this.sites.classify(handle.callback, repeat);
+      if (row === null && handle.row.evicted) row = this.sites.otherRow(repeat);
       if (row !== null) {
         handle.row = row;
         if (row.delay !== handle.delay) row.delay = row.delay === undefined ? handle.delay : null;
@@ -371,6 +378,7 @@ class TimerRegistry {
         oldestAgeMs: Math.max(0, now - row.oldest.ms),
         stack: row.stack,
       };
+      if (row.otherSites) entry.otherSites = true;
       if (row.delay !== null && row.delay !== undefined) entry.delay = row.delay;
       out.push(entry);
     }
@@ -747,7 +755,7 @@ function createRegistry(native) {
  *   registry(): the TimerRegistry of this thread, or null before patchTimers();
  *   configure(options): applies TimerRegistry/SiteTable options
  *     (pendingBound, textCheckEvery, checksPerTick, firstChecks, lazyMode,
- *     sampleEvery, lazyAfter, lazyMinPerTick) to it; returns the previous
+ *     sampleEvery, lazyAfter, lazyMinPerTick, maxRows) to it; returns the previous
  *     ones, to pass back when done;
  *   tick(): what a clock tick does to the pending handles, now.
  */

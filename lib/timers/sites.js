@@ -62,11 +62,27 @@
 // Nothing here holds a user's function strongly for longer than a clock tick
 // (WeakMaps, the last-hit slot), and no text longer than TEXT_KEY_CHARS is
 // kept whole (ownCopy of the key).
+//
+// Bounded rows. Generated code (templates compiled with their own sourceURL,
+// vm scripts) can call setTimeout from any number of distinct lines, and each
+// line's row costs a stats row, its stack and its keys. So a table holds at
+// most `maxRows` site rows (MAX_SITE_ROWS by default). Rows are kept in
+// least-recently-active order: each clock tick moves the rows that counted a
+// timer since the last one to the recent end (a scan of at most maxRows
+// rows, twice a second). A new line past the bound takes the place of the
+// least recently active row that has no live timer (looking at no more than
+// EVICT_SCAN rows, so a table full of live rows costs O(1) per new line); the
+// evicted row's stats row is given back and every key that led to it (its
+// texts; WeakMap hits and re-armed handles check `evicted`) forgets it. When
+// no idle row is found, the new line's timers are counted in its kind's
+// "other sites" row (site null, `otherSites` in timers()). releaseIdle()
+// (at unpatchTimers()) gives back every row without a live timer, and the
+// texts and callbacks known.
 
 const { captureSite, callerLocation } = require('../internal/callsite');
 const { statsTable, CELLS } = require('../internal/stats');
 
-const { OLDEST_MS } = CELLS.site;
+const { OLDEST_MS, ADDS, REMOVES } = CELLS.site;
 const VERIFY_EVERY = 4096; // one WeakMap hit in this many re-reads its line…
 const VERIFIES_PER_TICK = 8; // …at most this many times per clock tick
 const TEXT_CHECK_EVERY = 1024; // one text hit in this many re-reads its line, past the tick's budget
@@ -84,6 +100,8 @@ const LAZY_AFTER = 2048; // source-text hits of a kind in a row, nothing new amo
 const LAZY_MIN_PER_TICK = 256; // …and at least this many of them in the current clock tick
 const LAZY_SAMPLE_EVERY = 256; // in lazy mode, one creation (not of the last-hit callback) in this many, on average, still takes the eager path
 const WAIT_TICKS = 8; // clock ticks a pending timer with an unknown text waits to be learned (and its kind stays eager)
+const MAX_SITE_ROWS = 1024; // site rows a table holds (both kinds); past it the least recently active idle row goes
+const EVICT_SCAN = 8; // rows looked at for an idle one per new line past the bound
 const TIMEOUT_BIT = 1; // SiteTable.lazyKinds
 const INTERVAL_BIT = 2;
 
@@ -96,6 +114,7 @@ const DEFAULTS = Object.freeze({
   sampleEvery: LAZY_SAMPLE_EVERY,
   lazyAfter: LAZY_AFTER,
   lazyMinPerTick: LAZY_MIN_PER_TICK,
+  maxRows: MAX_SITE_ROWS,
 });
 
 function siteOf(below) {
@@ -123,6 +142,16 @@ class TimerSiteRow {
     this.oldest = null;
     this.newest = null;
     this.delay = undefined; // the delay of every timer created here, or null when they differ
+    this.key = null; // its key in SiteTable.rows (site rows only)
+    this.texts = null; // the TextEntries that lead to it, or null
+    this.seenAdds = 0; // ADDS at the last clock tick (recency)
+    this.evicted = false; // given back: no timer may be counted here any more
+    this.otherSites = false; // the row of the lines past the bound (SiteTable.otherRow)
+  }
+
+  /** Timers counted here and live now. */
+  live() {
+    return this.cells[ADDS] - this.cells[REMOVES];
   }
 
   addBucket(ms) {
@@ -171,6 +200,9 @@ class TimerSiteRow {
   }
 }
 
+// What an evicted row's cells become: a write that slipped through lands here, never in a row given back.
+const EVICTED_CELLS = new Float64Array(8);
+
 // A function scheduled from more than one line: never cached.
 const SHARED = Object.freeze({ shared: true });
 
@@ -189,8 +221,9 @@ function ownCopy(key) {
  * null once seen at two. Entries of one text length form a chain.
  */
 class TextEntry {
-  constructor(key, row, next) {
+  constructor(key, length, row, next) {
     this.key = key; // ownCopy(textKey(text))
+    this.length = length; // the text's length (its chain in TextTable)
     this.row = row;
     this.hits = 0;
     this.checks = 0; // hits re-read, ever
@@ -219,8 +252,29 @@ class TextTable {
 
   add(text, row) {
     if (this.size >= MAX_TEXTS) return;
-    this.byLength.set(text.length, new TextEntry(ownCopy(textKey(text)), row, this.byLength.get(text.length)));
+    const entry = new TextEntry(ownCopy(textKey(text)), text.length, row, this.byLength.get(text.length));
+    this.byLength.set(text.length, entry);
     this.size++;
+    // The row keeps its entries, so that its eviction can remove them.
+    if (row.key !== null) {
+      if (row.texts === null) row.texts = [entry];
+      else row.texts.push(entry);
+    }
+  }
+
+  /** Removes `entry` (its text is learned again when next seen). */
+  remove(entry) {
+    let at = this.byLength.get(entry.length);
+    if (at === entry) {
+      if (entry.next === undefined) this.byLength.delete(entry.length);
+      else this.byLength.set(entry.length, entry.next);
+    } else {
+      while (at !== undefined && at.next !== entry) at = at.next;
+      if (at === undefined) return;
+      at.next = entry.next;
+    }
+    entry.next = undefined;
+    this.size--;
   }
 }
 
@@ -233,10 +287,12 @@ class SiteTable {
    *   lazyMode: 'auto' (eager while learning, lazy once a kind's texts are all
    *     known), 'lazy' or 'eager' (forced);
    *   sampleEvery: in lazy mode one creation in about this many still takes the eager path;
-   *   lazyAfter, lazyMinPerTick: text hits in a row, and in the current tick, before 'auto' goes lazy.
+   *   lazyAfter, lazyMinPerTick: text hits in a row, and in the current tick, before 'auto' goes lazy;
+   *   maxRows: the bound of site rows (see "Bounded rows").
    */
   constructor(options) {
-    this.rows = new Map(); // "kind|file:line:column" → TimerSiteRow
+    this.rows = new Map(); // "kind|file:line:column" → TimerSiteRow, least recently active first
+    this.siteRows = 0; // the rows of `rows` that are sites' (not unclassified, other sites)
     this.byFunction = [new WeakMap(), new WeakMap()]; // [timeout, interval]: callback → TimerSiteRow | SHARED
     this.verifyCountdown = VERIFY_EVERY;
     this.verifyBudget = VERIFIES_PER_TICK;
@@ -272,6 +328,7 @@ class SiteTable {
     this.sampleCountdown = o.sampleEvery;
     this.lazyAfter = o.lazyAfter;
     this.lazyMinPerTick = o.lazyMinPerTick;
+    this.maxRows = o.maxRows;
     this.streak[0] = this.streak[1] = 0;
     this.tickHits[0] = this.tickHits[1] = 0;
     this.eagerUntil[0] = this.eagerUntil[1] = 0;
@@ -280,6 +337,7 @@ class SiteTable {
 
   /** A clock tick: fresh check budgets, the last-hit callbacks dropped. */
   onTick() {
+    this.touchActive();
     this.checkBudget = this.checksPerTick;
     this.verifyBudget = VERIFIES_PER_TICK;
     this.forgetLast();
@@ -313,7 +371,7 @@ class SiteTable {
   /** Eager: the row of `callback` by the WeakMap, else by its source text. */
   rowOfCallback(callback, repeat, below) {
     const cached = this.byFunction[repeat ? 1 : 0].get(callback);
-    if (cached === undefined) return this.rowByText(callback, repeat, below);
+    if (cached === undefined || cached.evicted === true) return this.rowByText(callback, repeat, below);
     if (cached === SHARED) return this.rowAt(callerLocation(below), repeat, below);
     if (repeat) {
       this.lastInterval = callback;
@@ -425,14 +483,115 @@ class SiteTable {
 
   /** The row of a kind's handles that could not be classified (a text shared by two lines, a native function, a text never learned). */
   unclassifiedRow(repeat) {
+    return this.fixedRow(repeat, '<unclassified>');
+  }
+
+  /** The row of a kind's timers from lines past the bound when no idle row could make room (see "Bounded rows"). */
+  otherRow(repeat) {
+    const row = this.fixedRow(repeat, '<other sites>');
+    row.otherSites = true;
+    return row;
+  }
+
+  /** A kind's row under `name` that is no site's: never evicted, not counted in the bound. */
+  fixedRow(repeat, name) {
     const kind = repeat ? 'interval' : 'timeout';
-    const key = `${kind}|<unclassified>`;
+    const key = `${kind}|${name}`;
     let row = this.rows.get(key);
     if (row === undefined) {
       row = new TimerSiteRow(kind, null);
       this.rows.set(key, row);
     }
     return row;
+  }
+
+  /** Moves the rows that counted a timer since the last tick to the recent end of `rows`. */
+  touchActive() {
+    if (this.siteRows === 0) return;
+    let moved = null;
+    for (const row of this.rows.values()) {
+      if (row.key === null) continue;
+      const adds = row.cells[ADDS];
+      if (adds === row.seenAdds) continue;
+      row.seenAdds = adds;
+      if (moved === null) moved = [];
+      moved.push(row);
+    }
+    if (moved === null) return;
+    for (const row of moved) {
+      this.rows.delete(row.key);
+      this.rows.set(row.key, row);
+    }
+  }
+
+  /**
+   * Makes room for one site row: gives back the least recently active row
+   * without a live timer among the first EVICT_SCAN (rows with live timers
+   * met on the way move to the recent end). False when none was found.
+   */
+  evictIdle() {
+    let looked = 0;
+    let busy = null;
+    let found = null;
+    for (const row of this.rows.values()) {
+      if (row.key === null) continue;
+      if (row.live() === 0) {
+        found = row;
+        break;
+      }
+      if (busy === null) busy = [];
+      busy.push(row);
+      if (++looked >= EVICT_SCAN) break;
+    }
+    if (busy !== null) {
+      for (const row of busy) {
+        this.rows.delete(row.key);
+        this.rows.set(row.key, row);
+      }
+    }
+    if (found === null) return false;
+    this.evict(found);
+    return true;
+  }
+
+  /** Gives back idle `row`: its stats row, and every key that leads to it. */
+  evict(row) {
+    this.rows.delete(row.key);
+    this.siteRows--;
+    row.evicted = true;
+    if (row.texts !== null) {
+      const table = this.texts[row.kind === 'interval' ? 1 : 0];
+      for (const entry of row.texts) if (entry.row === row) table.remove(entry);
+      row.texts = null;
+    }
+    if (this.lastTimeoutRow === row || this.lastIntervalRow === row) this.forgetLast();
+    statsTable().release(row.rowId);
+    row.cells = EVICTED_CELLS;
+  }
+
+  /**
+   * Gives back every site row without a live timer, and forgets every text
+   * and callback (unpatchTimers(): nothing new will be counted until the next
+   * patch). Rows with live timers stay until those end and a later call finds
+   * them idle.
+   */
+  releaseIdle() {
+    this.forgetLast();
+    for (const row of [...this.rows.values()]) {
+      if (row.key !== null && row.live() === 0) this.evict(row);
+      else row.texts = null;
+    }
+    for (const [key, row] of [...this.rows]) if (row.key === null && row.live() === 0) this.releaseFixed(key, row);
+    this.texts = [new TextTable(), new TextTable()];
+    this.byFunction = [new WeakMap(), new WeakMap()];
+  }
+
+  /** Gives back an idle fixed row (unclassified, other sites). */
+  releaseFixed(key, row) {
+    this.rows.delete(key);
+    row.evicted = true;
+    statsTable().release(row.rowId);
+    row.cells = EVICTED_CELLS;
   }
 
   /**
@@ -444,7 +603,7 @@ class SiteTable {
     const k = repeat ? 1 : 0;
     // A callback object seen before (lazy creations skip the WeakMap).
     const known = this.byFunction[k].get(callback);
-    if (known !== undefined) {
+    if (known !== undefined && known.evicted !== true) {
       if (known !== SHARED) return known;
       this.missed(k);
       return this.unclassifiedRow(repeat);
@@ -472,11 +631,14 @@ class SiteTable {
     const key = `${kind}|${caller}`;
     let row = this.rows.get(key);
     if (row === undefined) {
+      if (this.siteRows >= this.maxRows && !this.evictIdle()) return this.otherRow(repeat);
       row = new TimerSiteRow(kind, siteOf(below));
+      row.key = key;
       this.rows.set(key, row);
+      this.siteRows++;
     }
     return row;
   }
 }
 
-module.exports = { SiteTable, TimerSiteRow, textKey, DEFAULTS, WAIT_TICKS };
+module.exports = { SiteTable, TimerSiteRow, textKey, DEFAULTS, WAIT_TICKS, MAX_SITE_ROWS };
