@@ -8,7 +8,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const vm = require('node:vm');
 const { patchTimers, unpatchTimers, timers } = require('../lib/timers');
-const { testing } = require('../lib/timers/registry');
+const testing = require('../lib/internal/unsafe-internals').unsafeExposeInternals('timers');
 const { MAX_SITE_ROWS } = require('../lib/timers/sites');
 const { statsTable, CELLS } = require('../lib/internal/stats');
 
