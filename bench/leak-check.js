@@ -3,7 +3,8 @@
 // functions (__test__/fixtures/leak-check/): each fixture runs in its own
 // process (__test__/fixtures/leak-check/run-one.js).
 //
-//   node bench/leak-check.js [leaks] [controls] [smallest] [heapdiff]   (all by default)
+//   node bench/leak-check.js [leaks] [controls] [smallest] [heapdiff] [jest]   (all by default)
+//   LEAKGUARD_CHECK_THRESHOLD=64 node bench/leak-check.js controls smallest   (another threshold)
 //
 // leaks:    each leak fixture once: leaking? named (timer/listener: the
 //           marked line is a suspect's site; allocation: the marked line is
@@ -62,12 +63,12 @@ function leaks() {
 }
 
 function controls() {
-  console.log(`| control fixture | runs | reported leaking | max bytes/call | median time |`);
+  console.log(`| control fixture | runs | reported leaking | max bytes/call: slope / median step | median time |`);
   console.log('| --- | --- | --- | --- | --- |');
   for (const rel of list('controls')) {
     const rs = runOne(rel, [String(RUNS)]);
     const fp = rs.filter((r) => r.report.leaking).length;
-    const max = Math.max(...rs.map((r) => r.report.bytesPerCall.value));
+    const max = `${Math.max(...rs.map((r) => r.report.bytesPerCall.value))} / ${Math.max(...rs.map((r) => r.report.bytesPerCall.median))}`;
     const ms = rs.map((r) => r.ms).sort((a, b) => a - b)[rs.length >> 1];
     console.log(`| ${rel} | ${rs.length} | ${fp} | ${max} | ${(ms / 1000).toFixed(1)} s |`);
   }
@@ -131,7 +132,7 @@ function jest() {
   }
 }
 
-console.log(`node ${process.version}, ${new Date().toISOString()}`);
+console.log(`node ${process.version}, ${new Date().toISOString()}, threshold ${process.env.LEAKGUARD_CHECK_THRESHOLD ?? 'default'}`);
 if (want('leaks')) leaks();
 if (want('controls')) controls();
 if (want('smallest')) smallest();

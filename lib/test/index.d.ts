@@ -10,7 +10,7 @@ export interface CheckLeaksOptions {
   iterations?: number;
   /** Calls made first and not measured (the engine and the code warm up). Integer ≥ 0. Default 100. */
   warmup?: number;
-  /** Retained bytes per call from which the heap counts as leaking. Integer ≥ 1. Default 100. */
+  /** Retained bytes per call from which the heap counts as leaking. Integer ≥ 1. Default 64. */
   threshold?: number;
   /** Heap readings after full GCs, spread over the iterations (plus one before them). Integer from 4 to `iterations`. Default 10. */
   points?: number;

@@ -69,7 +69,7 @@ const KINDS = Object.freeze(['heap', 'timers', 'listeners', 'caches', 'allocatio
 const DEFAULTS = Object.freeze({
   iterations: 1000,
   warmup: 100,
-  threshold: 100,
+  threshold: 64,
   points: 10,
   samplingIntervalBytes: 4096,
 });
@@ -314,9 +314,15 @@ function fillingCaches(before, after) {
   return out;
 }
 
-/** Whether caches still filling explain `growthBytes` (the sampler's rule, per check instead of per second). */
+/**
+ * Whether bounded caches that gained entries during the check explain
+ * `growthBytes` (the sampler's rule, per check instead of per second). A
+ * cache that reached its bound during the check counts too: what it gained
+ * is bounded. An OffHeapCache keeps its entries outside the V8 heap, so it
+ * explains none of the heap's growth.
+ */
 function cachesExplain(filling, growthBytes) {
-  const below = filling.filter((f) => f.below);
+  const below = filling.filter((f) => f.row.kind === 'lru' && (f.row.max !== null || f.row.maxSize !== null));
   if (below.length === 0 || growthBytes <= 0) return false;
   const entries = below.reduce((t, f) => t + f.grown, 0);
   const plausible = below.reduce((t, f) => t + f.grown * (f.bytesPerEntry === null ? FILLING_ENTRY_BYTES : 2 * f.bytesPerEntry), 0);
