@@ -255,3 +255,21 @@ test("kinds limits what is checked: without 'timers' a live interval per call is
     handles.forEach(clearInterval);
   }
 });
+
+test('with the sampler running, the check leaves its sampling, patch and ledger as they were', async () => {
+  const lg = require('../index.js');
+  lg.start({ intervalMs: 1000 });
+  try {
+    const patched = globalThis.setTimeout;
+    const on = EventEmitter.prototype.on;
+    const report = await checkLeaks(() => {}, small);
+    assert.equal(report.check.allocationSampling, null, 'V8 has one sampling profiler: the sampler keeps it');
+    assert.ok(report.check.notes.some((n) => /already sampling/.test(n)), report.check.notes.join('\n'));
+    assert.equal(report.check.listenerBooks, 'already on');
+    assert.equal(globalThis.setTimeout, patched, 'the sampler still has its timers patch');
+    assert.equal(EventEmitter.prototype.on, on, 'and its listener ledger');
+    assert.equal(lg.report().running, true);
+  } finally {
+    lg.stop();
+  }
+});
