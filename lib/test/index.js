@@ -423,7 +423,9 @@ function setUp(o, notes) {
     }
     if (o.kinds.includes('timers') && timersModule.patchTimers() === true) undo.push(() => timersModule.unpatchTimers());
     if (o.kinds.includes('listeners')) {
-      if (listenersModule.trackListeners(listenerOptions()) === true) {
+      // Asked only when the ledger is off: a call while it tracks would warn that its options were not applied.
+      const tracking = listenersModule.ledgerBookkeeping() !== null;
+      if (!tracking && listenersModule.trackListeners(listenerOptions()) === true) {
         undo.push(() => listenersModule.untrackListeners());
         state.listenerBooks = 'exact';
       } else {
