@@ -21,8 +21,9 @@
 // timers patch is on (timers()) and the listener ledger records every add
 // with its stack (exact books); a site whose live count grew by at least
 // MIN_LIVE_PER_CALL per call is a suspect and makes the check leaking by
-// itself (every such item is retained). leakguard caches still filling below
-// their bound explain heap growth as the sampler does (docs/sampler.md). V8's
+// itself (every such item is retained). Bounded leakguard caches that gained
+// entries during the check explain heap growth by the sampler's rule
+// (docs/sampler.md), also when they reached their bound meanwhile. V8's
 // sampling heap profiler runs from the end of the warm-up at a fine interval,
 // so what it still holds at the end was allocated during the iterations and
 // survived them: those sites, over MIN_SITE_FRACTION of the threshold per
