@@ -26,6 +26,7 @@ export declare const errorCodes: Readonly<{
   CACHE_MISMATCH: 'ERR_LEAKGUARD_CACHE_MISMATCH';
   NATIVE: 'ERR_LEAKGUARD_NATIVE';
   NO_REGISTRY: 'ERR_LEAKGUARD_NO_REGISTRY';
+  CHECK_RUNNING: 'ERR_LEAKGUARD_CHECK_RUNNING';
 }>;
 
 /** The package version. */

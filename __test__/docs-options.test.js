@@ -28,6 +28,7 @@ const PAGE = {
   'metrics.register': 'export.md',
   'metrics.otel': 'export.md',
   writeHtmlReport: 'export.md',
+  checkLeaks: 'testing.md',
   register: 'register.md',
 };
 

@@ -13,6 +13,7 @@ const EventEmitter = require('node:events');
 const lg = require('..');
 const { OPTION_NAMES } = require('../lib/internal/options');
 const { CODES } = require('../lib/internal/errors');
+const { checkLeaks } = require('../test.js');
 
 const ROOT = path.join(__dirname, '..');
 const INVALID = 'ERR_LEAKGUARD_INVALID_OPTION';
@@ -128,6 +129,13 @@ function entries(t) {
       wrongType: { topSites: null },
       outOfRange: { topSites: 2.5 },
       unchanged: () => assert.deepEqual(meter.created, []),
+    },
+    {
+      name: 'checkLeaks',
+      // Every call here is refused before a check starts (thrown at the call).
+      call: (o) => checkLeaks(() => {}, o),
+      wrongType: { iterations: '100' },
+      outOfRange: { iterations: 5 },
     },
     {
       name: 'writeHtmlReport',

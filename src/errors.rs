@@ -22,6 +22,9 @@ pub enum ErrorCode {
     /// `metrics.register()` was given no registry and the application resolves
     /// no prom-client to take the default one from (raised in JavaScript).
     NoRegistry,
+    /// `checkLeaks()` of `leakguard/test` was called while another check runs
+    /// in the same thread (raised in JavaScript).
+    CheckRunning,
 }
 
 impl ErrorCode {
@@ -35,6 +38,7 @@ impl ErrorCode {
             ErrorCode::CacheMismatch => "ERR_LEAKGUARD_CACHE_MISMATCH",
             ErrorCode::Native => "ERR_LEAKGUARD_NATIVE",
             ErrorCode::NoRegistry => "ERR_LEAKGUARD_NO_REGISTRY",
+            ErrorCode::CheckRunning => "ERR_LEAKGUARD_CHECK_RUNNING",
         }
     }
 }
@@ -102,6 +106,7 @@ mod tests {
             ErrorCode::CacheMismatch,
             ErrorCode::Native,
             ErrorCode::NoRegistry,
+            ErrorCode::CheckRunning,
         ] {
             assert!(code.as_str().starts_with("ERR_LEAKGUARD_"));
         }

@@ -18,6 +18,7 @@ const CODES = Object.freeze({
   CACHE_MISMATCH: 'ERR_LEAKGUARD_CACHE_MISMATCH',
   NATIVE: 'ERR_LEAKGUARD_NATIVE',
   NO_REGISTRY: 'ERR_LEAKGUARD_NO_REGISTRY',
+  CHECK_RUNNING: 'ERR_LEAKGUARD_CHECK_RUNNING',
 });
 
 /** Codes of the process warnings leakguard emits (JavaScript only; `warning.code`). */

@@ -63,6 +63,9 @@ const TRACK_LISTENERS = Object.freeze(['sampleEvery', 'capturesPerSecond', 'inte
 /** patchTimers(options): it takes none, so any name is refused; docs/timers.md. */
 const PATCH_TIMERS = Object.freeze([]);
 
+/** checkLeaks(fn, options) and assertNoLeaks(fn, options) of leakguard/test: lib/test/index.js, docs/testing.md. */
+const CHECK_LEAKS = Object.freeze(['iterations', 'warmup', 'threshold', 'points', 'kinds', 'samplingIntervalBytes']);
+
 /** metrics.prometheus(options) and metrics.register(registry, options): lib/export/metrics.js, docs/export.md. */
 const METRICS = Object.freeze(['topSites', 'topCaches', 'standardNames']);
 
@@ -91,6 +94,7 @@ const OPTION_NAMES = Object.freeze({
   'metrics.register': METRICS,
   'metrics.otel': METRICS_OTEL,
   writeHtmlReport: WRITE_HTML_REPORT,
+  checkLeaks: CHECK_LEAKS,
   register: require('./env').ENV_NAMES,
 });
 
