@@ -52,7 +52,7 @@ const { AllocationProfiler } = require('../sampler/allocation-profiler');
 const { Attributor, attributeReport } = require('../sampler/attribution');
 const timersModule = require('../timers');
 const listenersModule = require('../listeners');
-const { liveCaches } = require('../cache/live');
+const { liveCaches } = require('../internal/live');
 const { formatBytes } = require('../internal/units');
 const { CODES, leakguardError, invalidOption } = require('../internal/errors');
 const {
