@@ -247,6 +247,10 @@ pub struct SamplerCore {
     /// When the adaptive warm-up ended.
     warmup_ended: Option<f64>,
     near_limit: Option<NearLimit>,
+    /// RSS near the container's memory limit (see `near_memory_limit`).
+    near_memory_limit: Option<NearLimit>,
+    /// The container's memory limit (memory cgroup), when there is one.
+    memory_limit: Option<f64>,
     /// Registry rows that are a verdict by themselves (this tick).
     evidence: Vec<Suspect>,
     /// Bounded caches filling (this tick), and whether they explain the heap's growth.
@@ -300,6 +304,8 @@ impl SamplerCore {
             allocations_at: None,
             warmup_ended: None,
             near_limit: None,
+            near_memory_limit: None,
+            memory_limit: None,
             evidence: Vec::new(),
             filling: Vec::new(),
             explained_by_caches: false,
@@ -609,6 +615,7 @@ impl SamplerCore {
             || self.native.leaking()
             || !self.evidence.is_empty()
             || self.near_limit.is_some()
+            || self.near_memory_limit.is_some()
     }
 
     /// JS saw used heap past a high share of its limit and rising: leaking now,
@@ -626,6 +633,27 @@ impl SamplerCore {
         self.notified = Some(self.notification_key(&suspects));
         self.want_attribution = false;
         self.report_with(now, suspects).to_string()
+    }
+
+    /// JS saw RSS past a high share of the container's memory limit and
+    /// rising (the kernel kills the process there): as `near_heap_limit`.
+    pub fn near_memory_limit(&mut self, now: f64, rss: f64, limit: f64) -> String {
+        self.now = self.now.max(now);
+        self.near_memory_limit = Some(NearLimit {
+            t: now,
+            used: rss,
+            limit,
+        });
+        self.since.get_or_insert(now);
+        let suspects = self.suspects();
+        self.notified = Some(self.notification_key(&suspects));
+        self.want_attribution = false;
+        self.report_with(now, suspects).to_string()
+    }
+
+    /// The container's memory limit shown in reports.
+    pub fn set_memory_limit(&mut self, limit: Option<f64>) {
+        self.memory_limit = limit;
     }
 
     /// The post-GC heap baseline: the last post-GC size, else the recent floor.
@@ -681,6 +709,9 @@ impl SamplerCore {
         }
         if self.near_limit.is_some() {
             out.push("heapLimit");
+        }
+        if self.near_memory_limit.is_some() {
+            out.push("memoryLimit");
         }
         out
     }
@@ -804,6 +835,9 @@ impl SamplerCore {
             "filling": filling,
             "explainedByCaches": self.explained_by_caches,
             "nearHeapLimit": near_limit,
+            "nearMemoryLimit": self
+                .near_memory_limit
+                .map(|n| json!({ "at": n.t, "rssBytes": n.used, "limitBytes": n.limit })),
             "generatedAt": generated_at,
             "heap": {
                 "usedBytes": self.latest.sample.used,
@@ -825,6 +859,7 @@ impl SamplerCore {
                 "lastForcedGcMs": self.latest.forced_gc_ms,
                 "forcedGcsRefused": self.forced_gcs_refused,
                 "heapLimitBytes": self.latest.heap_limit,
+                "memoryLimitBytes": self.memory_limit,
                 "growing": self.growing(),
             },
             "eventLoopLag": {
