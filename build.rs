@@ -19,9 +19,6 @@ fn main() {
     napi_build::setup();
     println!("cargo:rerun-if-changed=src/sampler/gc_watch.cc");
     println!("cargo:rerun-if-env-changed=LEAKGUARD_NODE_INCLUDES");
-    println!("cargo:rerun-if-env-changed=LEAKGUARD_NODE_INCLUDE");
-    println!("cargo:rerun-if-env-changed=npm_config_nodedir");
-    println!("cargo:rerun-if-env-changed=npm_node_execpath");
     // Windows resolves V8's symbols only through node.lib at link time, which
     // this build does not fetch: no GC watch there.
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("windows") {
@@ -31,7 +28,14 @@ fn main() {
         Some(list) => std::env::split_paths(&list)
             .filter(|d| !d.as_os_str().is_empty())
             .collect(),
-        None => node_include().into_iter().collect(),
+        None => {
+            // Which Node builds matters only without the list (so a list
+            // set for a whole CI run builds once, whichever Node runs cargo).
+            println!("cargo:rerun-if-env-changed=LEAKGUARD_NODE_INCLUDE");
+            println!("cargo:rerun-if-env-changed=npm_config_nodedir");
+            println!("cargo:rerun-if-env-changed=npm_node_execpath");
+            node_include().into_iter().collect()
+        }
     };
     if dirs.is_empty() {
         println!(
