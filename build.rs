@@ -85,7 +85,9 @@ fn compile_watch(dir: &Path) -> Result<PathBuf, String> {
     } else {
         build.flag_if_supported("-std=c++17");
     }
-    let objects = build.try_compile_intermediates().map_err(|e| e.to_string())?;
+    let objects = build
+        .try_compile_intermediates()
+        .map_err(|e| e.to_string())?;
     let manifest = std::env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?;
     let out = Path::new(&manifest).join(format!("leakguard.gcwatch-v8-{version}.node"));
     let mut link = build.get_compiler().to_command();

@@ -85,13 +85,18 @@ mod sys {
         }
         // SAFETY: V8's `static const char* GetVersion()`, no arguments, a
         // pointer to a static string.
-        let get: unsafe extern "C" fn() -> *const libc::c_char = unsafe { std::mem::transmute(sym) };
+        let get: unsafe extern "C" fn() -> *const libc::c_char =
+            unsafe { std::mem::transmute(sym) };
         let text = unsafe { get() };
         if text.is_null() {
             return None;
         }
         // SAFETY: a NUL-terminated static string.
-        Some(unsafe { CStr::from_ptr(text) }.to_string_lossy().into_owned())
+        Some(
+            unsafe { CStr::from_ptr(text) }
+                .to_string_lossy()
+                .into_owned(),
+        )
     }
 
     /// The folder of the addon itself (where the GC watches are placed).
@@ -103,7 +108,9 @@ mod sys {
             return None;
         }
         // SAFETY: dladdr's NUL-terminated path.
-        let path = unsafe { CStr::from_ptr(info.dli_fname) }.to_string_lossy().into_owned();
+        let path = unsafe { CStr::from_ptr(info.dli_fname) }
+            .to_string_lossy()
+            .into_owned();
         std::fs::canonicalize(&path)
             .unwrap_or_else(|_| PathBuf::from(path))
             .parent()
@@ -122,7 +129,9 @@ mod sys {
             let why = if err.is_null() {
                 "dlopen failed".to_string()
             } else {
-                unsafe { CStr::from_ptr(err) }.to_string_lossy().into_owned()
+                unsafe { CStr::from_ptr(err) }
+                    .to_string_lossy()
+                    .into_owned()
             };
             return Err(why);
         }
@@ -170,7 +179,9 @@ fn present(dir: &std::path::Path) -> Vec<String> {
         .flatten()
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            let v = name.strip_prefix("leakguard.gcwatch-v8-")?.strip_suffix(".node")?;
+            let v = name
+                .strip_prefix("leakguard.gcwatch-v8-")?
+                .strip_suffix(".node")?;
             major_minor(v).filter(|mm| mm == v)
         })
         .collect();
@@ -188,7 +199,9 @@ fn shim() -> Result<&'static Shim, String> {
 
 fn load(dir: Option<PathBuf>, running: Option<String>) -> Result<Shim, String> {
     let Some(running) = running else {
-        return Err("V8 does not state its version in this process (v8::V8::GetVersion not found)".into());
+        return Err(
+            "V8 does not state its version in this process (v8::V8::GetVersion not found)".into(),
+        );
     };
     let Some(mm) = major_minor(&running) else {
         return Err(format!("V8 states an unknown version ({running})"));
@@ -202,7 +215,10 @@ fn load(dir: Option<PathBuf>, running: Option<String>) -> Result<Shim, String> {
         let built = if have.is_empty() {
             "none (built without V8's headers)".to_string()
         } else {
-            have.iter().map(|v| format!("V8 {v}")).collect::<Vec<_>>().join(", ")
+            have.iter()
+                .map(|v| format!("V8 {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         return Err(format!(
             "the addon has no GC watch for V8 {running} (it has: {built})"
@@ -210,7 +226,11 @@ fn load(dir: Option<PathBuf>, running: Option<String>) -> Result<Shim, String> {
     }
     let syms = sys::open(
         &path,
-        &[c"lg_gc_watch_start", c"lg_gc_watch_stop", c"lg_gc_watch_limit_armed"],
+        &[
+            c"lg_gc_watch_start",
+            c"lg_gc_watch_stop",
+            c"lg_gc_watch_limit_armed",
+        ],
     )
     .map_err(|e| format!("the GC watch for V8 {mm} did not load: {e}"))?;
     // SAFETY: the symbols of gc_watch.cc with these signatures.
@@ -295,7 +315,8 @@ impl GcWatch {
                 &at,
                 Some(call_wake),
                 wake.cast(),
-                with_limit.then_some(call_near_limit as unsafe extern "C" fn(*mut c_void, f64, f64)),
+                with_limit
+                    .then_some(call_near_limit as unsafe extern "C" fn(*mut c_void, f64, f64)),
                 near_limit.cast(),
                 raise_bytes,
             )
@@ -357,11 +378,21 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("lg-gcwatch-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(file_name("11.3")), b"").unwrap();
-        let why = load(Some(dir.clone()), Some("99.1.2".into())).err().unwrap();
-        assert!(why.contains("V8 99.1.2") && why.contains("V8 11.3"), "{why}");
-        assert!(load(Some(dir.clone()), None).err().unwrap().contains("GetVersion"));
+        let why = load(Some(dir.clone()), Some("99.1.2".into()))
+            .err()
+            .unwrap();
+        assert!(
+            why.contains("V8 99.1.2") && why.contains("V8 11.3"),
+            "{why}"
+        );
+        assert!(load(Some(dir.clone()), None)
+            .err()
+            .unwrap()
+            .contains("GetVersion"));
         // A file that is not a loadable library is refused, not used.
-        let why = load(Some(dir.clone()), Some("11.3.244".into())).err().unwrap();
+        let why = load(Some(dir.clone()), Some("11.3.244".into()))
+            .err()
+            .unwrap();
         assert!(why.contains("did not load"), "{why}");
         std::fs::remove_dir_all(&dir).unwrap();
         // Outside Node (cargo test) V8 states no version.

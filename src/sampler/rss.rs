@@ -110,7 +110,10 @@ mod tests {
             }
         };
         let root = Path::new("/cg");
-        assert_eq!(super::limit_from("0::/a/b\n", root, files), Some(209715200.0));
+        assert_eq!(
+            super::limit_from("0::/a/b\n", root, files),
+            Some(209715200.0)
+        );
         assert_eq!(super::limit_from("0::/\n", root, files), None);
         assert_eq!(
             super::limit_from("4:memory:/x\n1:cpu:/\n", root, files),
