@@ -175,7 +175,8 @@ size_t OnNearHeapLimit(void* data, size_t current_limit, size_t) {
   return current_limit + w->raise_bytes;
 }
 
-// "major.minor." as the running V8 spells its version.
+// Whether the running V8, as it states its version, is the major.minor
+// these callbacks were compiled against.
 bool SameV8() {
   const char* v = v8::V8::GetVersion();
   if (v == nullptr) return false;

@@ -327,7 +327,9 @@ impl GcWatch {
             if !near_limit.is_null() {
                 drop(unsafe { Box::from_raw(near_limit) });
             }
-            return Err("this thread has no V8 isolate".into());
+            return Err(
+                "the GC watch did not start (no V8 isolate on this thread, or another V8)".into(),
+            );
         }
         Ok(GcWatch {
             raw,
