@@ -73,6 +73,10 @@ fn compile_watch(dir: &Path) -> Result<PathBuf, String> {
         .cpp(true)
         .cpp_link_stdlib(None)
         .pic(true)
+        // The same small file whatever the profile: cargo test and clippy
+        // write it too, and a release packs it.
+        .opt_level(2)
+        .debug(false)
         .out_dir(&out_dir)
         .include(dir)
         .flag_if_supported("-fno-exceptions")
