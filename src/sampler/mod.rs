@@ -1601,6 +1601,30 @@ mod tests {
     }
 
     #[test]
+    fn near_the_containers_limit_the_report_is_immediate_and_shows_the_limit() {
+        let mut core = SamplerCore::new(Settings::for_tests(250.0));
+        core.set_memory_limit(Some(200.0 * MB));
+        drive(&mut core, 2000.0, |_| 30.0 * MB, |_| vec![]);
+        let r: Value =
+            serde_json::from_str(&core.near_memory_limit(1e6 + 2000.0, 150.0 * MB, 200.0 * MB))
+                .unwrap();
+        assert_eq!(r["leaking"], true);
+        assert_eq!(r["nearMemoryLimit"]["rssBytes"], 150.0 * MB);
+        assert_eq!(r["nearMemoryLimit"]["limitBytes"], 200.0 * MB);
+        assert_eq!(r["nearHeapLimit"], Value::Null);
+        assert_eq!(r["heap"]["memoryLimitBytes"], 200.0 * MB);
+        assert!(r["heap"]["growing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g == "memoryLimit"));
+        assert!(
+            core.take_notification(1e6 + 2100.0).is_none(),
+            "already delivered"
+        );
+    }
+
+    #[test]
     fn forced_gcs_stay_within_their_budget() {
         let mut core = SamplerCore::new(Settings::for_tests(250.0));
         core.observe(obs(0.0, 100.0 * MB, None, vec![]));
