@@ -24,7 +24,7 @@
 //   Where the GC watch runs, V8's own near-heap-limit callback backs this
 //   estimate: when V8 is about to fail (exact on every flag), the report is
 //   made and written to the report file from native code, V8's limit is
-//   raised once by LIMIT_RAISE (so this side can still deliver it to
+//   raised once by limitRaise() (so this side can still deliver it to
 //   onLeak), and the callback removes itself (docs/sampler.md).
 // - The container's memory limit (the memory cgroup's, or
 //   process.constrainedMemory()): RSS past `nearHeapLimitFraction` of it and
