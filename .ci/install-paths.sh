@@ -2,13 +2,19 @@
 # Installs leakguard into a fresh temporary application the three ways a user
 # can, and checks each install works there: require, import, the preload
 # (-r and --import leakguard/register), `npx leakguard --version` and
-# `leakguard run`.
+# `leakguard run`, and that GCs are watched from V8's callbacks
+# (report().sampler.gcWatch === 'v8': the package has a GC watch for the
+# running V8).
 #
 #   tarball  `npm pack` of leakguard without any .node, shaped as published
 #            (optionalDependencies on this platform's package, as
 #            `napi pre-publish` writes them), installed together with the
-#            packed platform package npm/<triple> holding the built .node:
-#            the application needs no Rust toolchain.
+#            packed platform package npm/<triple> holding the built .node
+#            and its GC watches (leakguard.gcwatch-v8-*.node, one per V8 the
+#            build had headers for): the application needs no Rust
+#            toolchain. Checked on every Node in INSTALL_PATHS_NODES
+#            (paths of node binaries, space-separated; .ci/run gives Node 20,
+#            22, 24 and 26), else on the machine's Node.
 #   git      `npm install git+file://<this repository>#<HEAD>`: npm clones it,
 #            installs its devDependencies (@napi-rs/cli) and runs `prepare`,
 #            which builds the addon from source (cargo, release profile).
@@ -50,11 +56,24 @@ EOF
   echo "$dir"
 }
 
-# The checks every install must pass, run inside the application folder.
+# The checks every install must pass, run inside the application folder
+# with the `node` first on PATH.
 check_app() {
   local way="$1" dir="$2"
   (
     cd "$dir"
+    echo "on node $(node --version)"
+    node -e "
+      const lg = require('leakguard');
+      lg.start({ timers: false, listeners: false, allocations: false });
+      const s = lg.report().sampler;
+      lg.stop();
+      if (s.gcWatch !== 'v8') {
+        console.error('GCs are watched by ' + s.gcWatch + ', not V8: ' + s.gcWatchUnavailable);
+        process.exit(1);
+      }
+      console.log('gcWatch ok: v8 ' + process.versions.v8);
+    "
     node -e "
       const lg = require('leakguard');
       const c = new lg.LruCache({ max: 2 });
@@ -115,6 +134,7 @@ way_tarball() {
   (cd "$pack/main/package" && npm pack --ignore-scripts --silent --pack-destination "$pack" >/dev/null)
   cp -r "npm/$TRIPLE/." "$pack/platform/"
   cp "leakguard.$TRIPLE.node" "$pack/platform/"
+  cp leakguard.gcwatch-v8-*.node "$pack/platform/" 2>/dev/null || note tarball "warning: no GC watch built (leakguard.gcwatch-v8-*.node)"
   (cd "$pack/platform" && npm pack --ignore-scripts --silent --pack-destination "$pack" >/dev/null)
   local app
   app="$(new_app tarball)"
@@ -128,7 +148,10 @@ way_tarball() {
     echo "install-paths: tarball: leakguard-$TRIPLE was not installed" >&2
     exit 1
   }
-  check_app tarball "$app"
+  local nodes=(${INSTALL_PATHS_NODES:-$(command -v node)})
+  for bin in "${nodes[@]}"; do
+    PATH="$(dirname "$bin"):$PATH" check_app tarball "$app"
+  done
   note tarball "ok"
 }
 

@@ -19,6 +19,12 @@ const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
+// The package without its GC watches: JS observes GCs (an addon with no watch for this V8).
+const fs = require('node:fs');
+const { packageWithoutWatches } = require('../__test__/support/package-copy');
+const BARE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-bench-nowatch-'));
+process.on('exit', () => fs.rmSync(BARE_DIR, { recursive: true, force: true }));
+const BARE = packageWithoutWatches(BARE_DIR);
 const argv = process.argv.slice(2);
 const rounds = Number(argv[argv.indexOf('--rounds') + 1]) || 3;
 
@@ -43,8 +49,7 @@ const COUNT = `
 const VARIANTS = {
   bare: '',
   'GC watch': `require(${JSON.stringify(ROOT)}).start({ intervalMs: 600000, allocations: false });`,
-  'observer (another V8)': `Object.defineProperty(process.versions, 'v8', { value: '0.0.0' });
-    require(${JSON.stringify(ROOT)}).start({ intervalMs: 600000, allocations: false });`,
+  'observer (no watch for this V8)': `require(${JSON.stringify(BARE)}).start({ intervalMs: 600000, allocations: false });`,
 };
 
 function run(setup, turns) {

@@ -18,8 +18,12 @@ const leaking: boolean = r.leaking;
 const baseline: number = r.heap.baselineBytes;
 const p99: number = r.eventLoopLag.p99Ms;
 const since: number | null = r.since;
+const memoryLimit: number | null | undefined = r.heap.memoryLimitBytes;
+const nearContainer = r.nearMemoryLimit;
+if (nearContainer) console.error(`rss ${nearContainer.rssBytes} of ${nearContainer.limitBytes}`);
+const nearContainerGrowing: boolean = r.heap.growing.includes('memoryLimit');
 stop();
-void [leaking, baseline, p99, since];
+void [leaking, baseline, p99, since, memoryLimit, nearContainerGrowing];
 
 // Allocation suspects carry their candidate lines, growing builtin and whole stack.
 for (const s of report().suspects) {

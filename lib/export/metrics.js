@@ -83,6 +83,12 @@ const REPORT_FAMILIES = [
     read: (r) => r.heap.rssSlopeBytesPerSec,
   },
   {
+    name: 'leakguard_memory_limit_bytes',
+    help: "The container's memory limit (memory cgroup) in bytes; 0 when there is none.",
+    otel: ['leakguard.memory.limit', 'gauge', 'By'],
+    read: (r) => r.heap.memoryLimitBytes,
+  },
+  {
     name: 'leakguard_external_memory_bytes',
     std: 'nodejs_external_memory_bytes',
     help: 'Memory of C++ objects bound to JavaScript objects (Buffers), in bytes.',
@@ -228,6 +234,7 @@ function normalizeReport(report) {
       slopeBytesPerSec: finite(heap.slopeBytesPerSec),
       rssBytes: finite(heap.rssBytes),
       rssSlopeBytesPerSec: finite(heap.rssSlopeBytesPerSec),
+      memoryLimitBytes: finite(heap.memoryLimitBytes),
       externalBytes: finite(heap.externalBytes),
     },
     eventLoopLag: { p50Ms: finite(lag.p50Ms), p99Ms: finite(lag.p99Ms), maxMs: finite(lag.maxMs) },

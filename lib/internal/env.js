@@ -47,8 +47,9 @@ const REGISTER_VARS = Object.freeze([
 
 /**
  * Read by other parts of leakguard, never by register.js: set by
- * `leakguard run` for its agent (lib/cli/run-agent.js), and the run length of
- * the bundled examples and demo. Known, so they draw no warning.
+ * `leakguard run` for its agent (lib/cli/run-agent.js), the run length of
+ * the bundled examples and demo, and the V8 headers a build from source
+ * compiles the GC watch against (build.rs). Known, so they draw no warning.
  */
 const OTHER_VARS = Object.freeze([
   'LEAKGUARD_RUN_DIR',
@@ -57,6 +58,8 @@ const OTHER_VARS = Object.freeze([
   'LEAKGUARD_EXAMPLE_JSON',
   'LEAKGUARD_EXAMPLE_AFTER_LEAK_MS',
   'LEAKGUARD_DEMO_SECONDS',
+  'LEAKGUARD_NODE_INCLUDE',
+  'LEAKGUARD_NODE_INCLUDES',
 ]);
 
 /** Every LEAKGUARD_* variable leakguard reads. */

@@ -21,12 +21,22 @@
 //   report from the thread's core, onNearLimit), because the next GC may be
 //   V8's last before it aborts the process. A major GC past the alarm level
 //   wakes the JS thread for it (the watch's wake-up, or the observer).
+//   Where the GC watch runs, V8's own near-heap-limit callback backs this
+//   estimate: when V8 is about to fail (exact on every flag), the report is
+//   made and written to the report file from native code, V8's limit is
+//   raised once by limitRaise() (so this side can still deliver it to
+//   onLeak), and the callback removes itself (docs/sampler.md).
+// - The container's memory limit (the memory cgroup's, or
+//   process.constrainedMemory()): RSS past `nearHeapLimitFraction` of it and
+//   still rising makes the verdict now too, before the kernel kills the
+//   process (an off-heap leak gets there long before V8's heap limit).
 //
 // Must never keep the process alive, never throw into user code, and never run
 // work per GC beyond a few stores (memoryUsage only once per observer batch).
 
 const { PerformanceObserver, constants, performance } = require('node:perf_hooks');
 const { setInterval: realSetInterval, clearInterval: realClearInterval } = require('node:timers');
+const os = require('node:os');
 const v8 = require('node:v8');
 const native = require('../internal/native');
 
@@ -68,6 +78,41 @@ const CELL = Object.freeze({
   LEN: 187,
 });
 
+const MiB = 1024 * 1024;
+
+/**
+ * How far V8's old-generation limit is raised, once, when its near-heap-limit
+ * callback runs: a sixteenth of the heap's limit, at least 16 MiB; room for
+ * the JS side to deliver the report (parse it, name candidate lines, call
+ * onLeak) before V8 fails at the raised limit.
+ */
+function limitRaise(heapSizeLimit) {
+  return Math.max(16 * MiB, Math.round(heapSizeLimit / 16));
+}
+
+/**
+ * The container's memory limit in bytes, or null: the smallest of
+ * process.constrainedMemory() (where Node has it) and the memory cgroup's
+ * limit read by the addon (cgroup v2 memory.max, v1 memory.limit_in_bytes,
+ * along the cgroup's path). A limit at or past the machine's memory is none.
+ */
+function containerMemoryLimit() {
+  const total = os.totalmem();
+  const limits = [];
+  try {
+    if (typeof process.constrainedMemory === 'function') limits.push(Number(process.constrainedMemory()));
+  } catch {
+    // not readable here
+  }
+  try {
+    limits.push(native.cgroupMemoryLimit());
+  } catch {
+    // an addon without it
+  }
+  const found = limits.filter((v) => typeof v === 'number' && v > 0 && v < total);
+  return found.length === 0 ? null : Math.min(...found);
+}
+
 /**
  * The old generation's limit, where V8 aborts the process: the
  * `--max-old-space-size` given to Node (exact), else `heap_size_limit` less
@@ -77,7 +122,6 @@ const CELL = Object.freeze({
  * `heap_size_limit` is 112 MiB on Node 20 and 22, 256 MiB on Node 24.
  */
 function oldGenerationLimit(heapSizeLimit) {
-  const MiB = 1024 * 1024;
   let old = null;
   let semi = Number(process.versions.v8.split('.')[0]) >= 13 ? 64 : 16;
   const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS || '').split(/\s+/)];
@@ -115,10 +159,13 @@ class HeapFeed {
   /**
    * @param {object} sampler NativeHeapSampler
    * @param {{ intervalMs: number, profiler: object|null, sampling: boolean,
-   *   nearHeapLimitFraction: number, onNearLimit: (json: string) => void }} options
-   *   `profiler` forces GCs (and samples allocations when `sampling`)
+   *   nearHeapLimitFraction: number, onNearLimit: (json: string) => void,
+   *   reportFile?: string }} options
+   *   `profiler` forces GCs (and samples allocations when `sampling`);
+   *   `reportFile` is where native code writes the report made in V8's
+   *   near-heap-limit callback
    */
-  constructor(sampler, { intervalMs, profiler, sampling = true, nearHeapLimitFraction, onNearLimit }) {
+  constructor(sampler, { intervalMs, profiler, sampling = true, nearHeapLimitFraction, onNearLimit, reportFile }) {
     checkLayout();
     this.cells = sampler.feed();
     this.sampler = sampler;
@@ -133,6 +180,18 @@ class HeapFeed {
     this.nearLimitBytes = nearHeapLimitFraction * this.oldLimit;
     this.cells[CELL.NEAR_LIMIT_BYTES] = this.nearLimitBytes;
     this.nearLimitFired = false;
+    this.reportFile = reportFile;
+    this.limitRaise = limitRaise(limit);
+    /** The container's memory limit (bytes) or null, and its alarm level. */
+    this.memoryLimit = containerMemoryLimit();
+    this.nearMemoryBytes = this.memoryLimit === null ? Infinity : nearHeapLimitFraction * this.memoryLimit;
+    this.nearMemoryFired = false;
+    this.lastRss = 0;
+    try {
+      sampler.setMemoryLimit(this.memoryLimit);
+    } catch {
+      // a torn-down sampler
+    }
     this.lastOld = 0;
     this.timer = null;
     this.observer = null;
@@ -151,7 +210,12 @@ class HeapFeed {
     this.beat();
     this.timer = realSetInterval(() => this.beat(), this.intervalMs);
     this.timer.unref();
-    const why = this.sampler.watchGc(process.versions.v8, (old) => this.onNearLimitGc(old));
+    const why = this.sampler.watchGc(
+      (old) => this.onNearLimitGc(old),
+      (json) => this.onLimitReport(json),
+      this.reportFile ?? null,
+      this.limitRaise,
+    );
     this.gcWatchUnavailable = why;
     if (why === null) {
       this.gcSource = 'v8';
@@ -187,7 +251,56 @@ class HeapFeed {
     c[CELL.OLD_USED] = old;
     c[CELL.SAMPLE_SEQ] += 1; // published last
     this.checkLimit(old);
+    this.checkMemoryLimit(m.rss);
     return m;
+  }
+
+  /** RSS past the alarm level of the container's limit and rising: the verdict now. */
+  checkMemoryLimit(rss) {
+    const rising = rss > this.lastRss;
+    this.lastRss = rss;
+    if (this.nearMemoryFired || rss < this.nearMemoryBytes || !rising) return;
+    this.nearMemoryFired = true;
+    const began = performance.now();
+    try {
+      const p = this.profiler;
+      if (p !== null && p.running) p.read((allocations) => this.publishAllocations(allocations));
+      this.onNearLimit(this.sampler.nearMemoryLimitJson(rss, this.memoryLimit));
+    } catch {
+      // a torn-down sampler: nothing to report to
+    }
+    this.cells[CELL.JS_BUSY_MS] += performance.now() - began;
+  }
+
+  /**
+   * The report made in V8's near-heap-limit callback (already in the report
+   * file), delivered once the JS thread runs again; nothing more when the
+   * estimate reported first (the callback then made none).
+   */
+  onLimitReport(json) {
+    if (this.nearLimitFired) return;
+    this.nearLimitFired = true;
+    this.cells[CELL.NEAR_LIMIT_BYTES] = Infinity;
+    const began = performance.now();
+    let out = json;
+    try {
+      // Within the raised limit: one profile read for suspects, then the
+      // report made again with them (the native one had none).
+      const p = this.profiler;
+      if (p !== null && p.running) {
+        p.read((allocations) => this.publishAllocations(allocations));
+        const near = JSON.parse(json).nearHeapLimit;
+        if (near) out = this.sampler.nearHeapLimitJson(near.usedBytes, near.limitBytes);
+      }
+    } catch {
+      // the native report is still there
+    }
+    try {
+      this.onNearLimit(out);
+    } catch {
+      // onNearLimit never throws; a torn-down sampler has nothing to report to
+    }
+    this.cells[CELL.JS_BUSY_MS] += performance.now() - began;
   }
 
   /** Old-generation bytes past the alarm level and rising: the verdict now. */
@@ -331,4 +444,4 @@ class HeapFeed {
   }
 }
 
-module.exports = { HeapFeed, CELL };
+module.exports = { HeapFeed, CELL, containerMemoryLimit, limitRaise };

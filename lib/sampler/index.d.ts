@@ -151,6 +151,8 @@ export interface Report {
   explainedByCaches?: boolean;
   /** Set once the old generation passed `nearHeapLimitFraction` of its limit while rising: its bytes then, and that limit. */
   nearHeapLimit?: { at: number; usedBytes: number; limitBytes: number } | null;
+  /** Set once RSS passed `nearHeapLimitFraction` of the container's memory limit while rising: RSS then, and that limit. */
+  nearMemoryLimit?: { at: number; rssBytes: number; limitBytes: number } | null;
   /** Epoch ms. */
   generatedAt: number;
   /** False after stop() (the last report) or before start() (zeros). */
@@ -181,13 +183,16 @@ export interface Report {
     forcedGcsRefused?: number;
     /** `v8.getHeapStatistics().heap_size_limit`. */
     heapLimitBytes?: number;
+    /** The container's memory limit (memory cgroup, `process.constrainedMemory()`), null when there is none. */
+    memoryLimitBytes?: number | null;
     /**
      * What is leaking: the series whose verdict is leaking (`rss`: RSS not
      * explained by the V8 heap or external memory), `registry` (a timer,
      * listener or unbounded cache row rising by itself), `heapLimit` (near
-     * the heap limit and rising).
+     * the heap limit and rising), `memoryLimit` (RSS near the container's
+     * memory limit and rising).
      */
-    growing: Array<'heap' | 'external' | 'rss' | 'registry' | 'heapLimit'>;
+    growing: Array<'heap' | 'external' | 'rss' | 'registry' | 'heapLimit' | 'memoryLimit'>;
   };
   eventLoopLag: LatencySummary & { stalledMs: number };
   gcPause: LatencySummary & { count: number };
@@ -266,7 +271,7 @@ export interface StartOptions {
   maxForcedGcPauseMs?: number;
   /** Forced GCs take at most this share of the time since `start()` (0 … 100). Unit: % of wall time. Default 1. */
   forcedGcPercent?: number;
-  /** Report at once when the old generation passes this share of its limit while rising (0.1 … 1). Unit: fraction. Default 0.7. */
+  /** Report at once when the old generation passes this share of its limit, or RSS this share of the container's memory limit, while rising (0.1 … 1). Unit: fraction. Default 0.7. */
   nearHeapLimitFraction?: number;
   /** Also write each leak report (JSON) there, synchronously and atomically (a temporary file with a random name, created exclusively without following a link, then renamed); a file that cannot be written is one `LEAKGUARD_REPORT_WRITE_FAILED` warning. Default none. */
   reportFile?: string;

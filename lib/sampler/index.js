@@ -147,6 +147,7 @@ function start(options) {
       profiler,
       sampling: o.allocations,
       nearHeapLimitFraction: o.nearHeapLimitFraction,
+      reportFile: o.reportFile,
       // Near the heap limit: the report is made and delivered synchronously,
       // on the JS thread, before V8 can abort.
       onNearLimit: (json) => {

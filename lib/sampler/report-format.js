@@ -161,6 +161,10 @@ function formatReport(report) {
     if (near && typeof near === 'object') {
       lines.push(`  NEAR THE HEAP LIMIT: ${mb(near.usedBytes)} used of a ${mb(near.limitBytes)} limit, still rising`);
     }
+    const nearMemory = report.nearMemoryLimit;
+    if (nearMemory && typeof nearMemory === 'object') {
+      lines.push(`  NEAR THE CONTAINER'S MEMORY LIMIT: rss ${mb(nearMemory.rssBytes)} of a ${mb(nearMemory.limitBytes)} limit, still rising`);
+    }
   } else {
     lines.push('leakguard: no leak detected');
   }
@@ -170,7 +174,8 @@ function formatReport(report) {
   );
   lines.push(
     `  rss ${mb(heap.rssBytes)} (${mb(heap.rssSlopeBytesPerSec)}/s), external ${mb(heap.externalBytes)}` +
-      (typeof heap.externalSlopeBytesPerSec === 'number' ? ` (${mb(heap.externalSlopeBytesPerSec)}/s)` : ''),
+      (typeof heap.externalSlopeBytesPerSec === 'number' ? ` (${mb(heap.externalSlopeBytesPerSec)}/s)` : '') +
+      (typeof heap.memoryLimitBytes === 'number' ? `; container memory limit ${mb(heap.memoryLimitBytes)}` : ''),
   );
   lines.push(
     `  event-loop lag p50 ${ms(lag.p50Ms)}, p99 ${ms(lag.p99Ms)}, max ${ms(lag.maxMs)}; ` +

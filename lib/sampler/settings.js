@@ -201,7 +201,7 @@ const SETTINGS = Object.freeze(
       default: 0.7,
       shown: '0.7',
       unit: 'fraction',
-      doc: 'report at once when the old generation passes this share of its limit while rising',
+      doc: 'report at once when the old generation passes this share of its limit, or RSS this share of the container\'s memory limit, while rising',
     },
     {
       name: 'reportFile',

@@ -150,32 +150,40 @@ impl NativeHeapSampler {
     }
 
     /// Starts V8's GC callbacks writing the feed (pauses, major GCs, post-GC
-    /// samples) inside each GC, on this thread. `onNearLimit(oldBytes)` is
+    /// samples) inside each GC, on this thread, through the GC watch built
+    /// for the running V8 (read from V8 itself). `onNearLimit(oldBytes)` is
     /// called soon after (on this thread, weakly: it never keeps the process
     /// alive) when a major GC leaves the old generation at or past the
-    /// feed's `NEAR_LIMIT_BYTES`. Returns null when watching, else why it
-    /// cannot (built without V8's headers, or for another V8 than
-    /// `runningV8`, i.e. `process.versions.v8`): then JS watches GCs itself.
+    /// feed's `NEAR_LIMIT_BYTES`. With `onLimitReport`, V8's near-heap-limit
+    /// callback is registered too: when V8 is about to fail, the near-limit
+    /// report is made and written to `reportFile` from native code, V8's
+    /// limit is raised once by `raiseBytes`, and `onLimitReport(json)` gets
+    /// the report as soon as the JS thread runs. Returns null when watching,
+    /// else why it cannot (then JS watches GCs itself).
     #[napi]
     pub fn watch_gc(
         &mut self,
         env: Env,
-        running_v8: String,
         on_near_limit: Function<f64, ()>,
+        on_limit_report: Option<Function<String, ()>>,
+        report_file: Option<String>,
+        raise_bytes: Option<f64>,
     ) -> Result<Option<String>> {
         guard(&env, "NativeHeapSampler.watchGc", || {
-            self.start_gc_watch(running_v8, on_near_limit)
+            self.start_gc_watch(on_near_limit, on_limit_report, report_file, raise_bytes)
         })
     }
 
     fn start_gc_watch(
         &mut self,
-        running_v8: String,
         on_near_limit: Function<f64, ()>,
+        on_limit_report: Option<Function<String, ()>>,
+        report_file: Option<String>,
+        raise_bytes: Option<f64>,
     ) -> Result<Option<String>> {
         self.gc_watch = None;
         // No thread-safe function (a loop handle) for a watch that cannot run.
-        if let Some(why) = super::gc_watch::unavailable(&running_v8) {
+        if let Some(why) = super::gc_watch::unavailable() {
             return Ok(Some(why));
         }
         let tsfn = on_near_limit
@@ -188,13 +196,80 @@ impl NativeHeapSampler {
         let wake = Box::new(move |old: f64| {
             let _ = tsfn.call(old, ThreadsafeFunctionCallMode::NonBlocking);
         });
-        match GcWatch::start(self.inner.shared.feed.clone(), &running_v8, wake) {
+        let near_limit: Option<super::gc_watch::NearLimit> = match on_limit_report {
+            Some(f) => {
+                let report = f
+                    .build_threadsafe_function::<String>()
+                    .weak::<true>()
+                    .callee_handled::<false>()
+                    .build()?;
+                let inner = self.inner.clone();
+                // Inside V8's near-heap-limit callback: the report from the
+                // core (Rust memory only), the file written here because the
+                // JS thread may never run again, then a queue push.
+                Some(Box::new(move |old: f64, limit: f64| {
+                    let json = inner
+                        .shared
+                        .core
+                        .lock()
+                        .near_heap_limit(epoch_ms(), old, limit);
+                    if let Some(file) = &report_file {
+                        write_report_file(file, &json);
+                    }
+                    let _ = report.call(json, ThreadsafeFunctionCallMode::NonBlocking);
+                }))
+            }
+            None => None,
+        };
+        match GcWatch::start(
+            self.inner.shared.feed.clone(),
+            wake,
+            near_limit,
+            raise_bytes.unwrap_or(0.0).max(0.0),
+        ) {
             Ok(w) => {
                 self.gc_watch = Some(w);
                 Ok(None)
             }
             Err(why) => Ok(Some(why)),
         }
+    }
+
+    /// Whether V8's near-heap-limit callback is registered now (it removes
+    /// itself once it has run; none without the GC watch).
+    #[napi]
+    pub fn near_heap_limit_armed(&self, env: Env) -> Result<bool> {
+        guard(&env, "NativeHeapSampler.nearHeapLimitArmed", || {
+            Ok(self.gc_watch.as_ref().is_some_and(GcWatch::limit_armed))
+        })
+    }
+
+    /// Near the container's memory limit (JS checks RSS against it): turns
+    /// the verdict leaking now and returns the report for `onLeak`.
+    #[napi]
+    pub fn near_memory_limit_json(
+        &self,
+        env: Env,
+        rss_bytes: f64,
+        limit_bytes: f64,
+    ) -> Result<String> {
+        guard(&env, "NativeHeapSampler.nearMemoryLimitJson", || {
+            Ok(self
+                .inner
+                .shared
+                .core
+                .lock()
+                .near_memory_limit(epoch_ms(), rss_bytes, limit_bytes))
+        })
+    }
+
+    /// The container's memory limit shown in reports (`heap.memoryLimitBytes`).
+    #[napi]
+    pub fn set_memory_limit(&self, env: Env, limit_bytes: Option<f64>) -> Result<()> {
+        guard(&env, "NativeHeapSampler.setMemoryLimit", || {
+            self.inner.shared.core.lock().set_memory_limit(limit_bytes);
+            Ok(())
+        })
     }
 
     /// Removes the GC callbacks (idempotent).
@@ -316,6 +391,82 @@ pub fn empty_report_json(env: Env, generated_at: f64) -> Result<String> {
             ..Default::default()
         }
         .to_json())
+    })
+}
+
+/// Writes a report as the JS side does (`JSON.stringify(report, null, 2)`
+/// and a newline) and by the same rules as `lib/internal/write-file.js`: a
+/// temporary file beside the target with a random name, created exclusively
+/// and without following a symbolic link, then renamed over the target. An
+/// unwritable path is ignored here (JS warns about it: this runs inside V8's
+/// near-heap-limit callback, where nothing may call into JavaScript).
+fn write_report_file(file: &str, json: &str) {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+
+    let text = serde_json::from_str::<serde_json::Value>(json)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| json.to_owned());
+    let target = std::path::Path::new(file);
+    let (Some(name), dir) = (target.file_name(), target.parent()) else {
+        return;
+    };
+    let dir = dir
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    for _ in 0..4 {
+        // RandomState is seeded from the OS's randomness once per process
+        // and varies per instance: a name nobody can predict.
+        let mut h = RandomState::new().build_hasher();
+        h.write_u128(epoch_ms().to_bits() as u128);
+        let tmp = dir.join(format!(
+            ".{}.{:016x}.tmp",
+            name.to_string_lossy(),
+            h.finish()
+        ));
+        let opened = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .mode(0o666)
+            .open(&tmp);
+        let mut f = match opened {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(_) => return,
+        };
+        let written = f
+            .write_all(format!("{text}\n").as_bytes())
+            .and_then(|()| f.sync_data());
+        drop(f);
+        if written
+            .and_then(|()| std::fs::rename(&tmp, target))
+            .is_err()
+        {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        return;
+    }
+}
+
+/// The memory limit of the process's memory cgroup (v2 `memory.max`, v1
+/// `memory.limit_in_bytes`, the smallest along its path), in bytes; null
+/// when there is none.
+#[napi]
+pub fn cgroup_memory_limit(env: Env) -> Result<Option<f64>> {
+    guard(&env, "cgroupMemoryLimit", || {
+        Ok(super::rss::cgroup_memory_limit())
+    })
+}
+
+/// The running V8's version as V8 itself states it (`v8::V8::GetVersion()`).
+#[napi]
+pub fn running_v8_version(env: Env) -> Result<Option<String>> {
+    guard(&env, "runningV8Version", || {
+        Ok(super::gc_watch::running_v8())
     })
 }
 

@@ -181,6 +181,10 @@ pub struct SamplerCore {
     /// When the adaptive warm-up ended.
     pub(super) warmup_ended: Option<f64>,
     pub(super) near_limit: Option<NearLimit>,
+    /// RSS near the container's memory limit (see `near_memory_limit`).
+    pub(super) near_memory_limit: Option<NearLimit>,
+    /// The container's memory limit (memory cgroup), when there is one.
+    pub(super) memory_limit: Option<f64>,
     /// Registry rows that are a verdict by themselves (this tick).
     pub(super) evidence: Vec<Suspect>,
     /// Bounded caches filling (this tick), and whether they explain the heap's growth.
@@ -234,6 +238,8 @@ impl SamplerCore {
             allocations_at: None,
             warmup_ended: None,
             near_limit: None,
+            near_memory_limit: None,
+            memory_limit: None,
             evidence: Vec::new(),
             filling: Vec::new(),
             explained_by_caches: false,
@@ -540,6 +546,7 @@ impl SamplerCore {
             || self.native.leaking()
             || !self.evidence.is_empty()
             || self.near_limit.is_some()
+            || self.near_memory_limit.is_some()
     }
 
     /// JS saw used heap past a high share of its limit and rising: leaking now,
@@ -557,6 +564,27 @@ impl SamplerCore {
         self.notified = Some(self.notification_key(&suspects));
         self.want_attribution = false;
         self.report_with(now, suspects).to_json()
+    }
+
+    /// JS saw RSS past a high share of the container's memory limit and
+    /// rising (the kernel kills the process there): as `near_heap_limit`.
+    pub fn near_memory_limit(&mut self, now: f64, rss: f64, limit: f64) -> String {
+        self.now = self.now.max(now);
+        self.near_memory_limit = Some(NearLimit {
+            t: now,
+            used: rss,
+            limit,
+        });
+        self.since.get_or_insert(now);
+        let suspects = self.suspects();
+        self.notified = Some(self.notification_key(&suspects));
+        self.want_attribution = false;
+        self.report_with(now, suspects).to_json()
+    }
+
+    /// The container's memory limit shown in reports.
+    pub fn set_memory_limit(&mut self, limit: Option<f64>) {
+        self.memory_limit = limit;
     }
 
     /// The post-GC heap baseline: the last post-GC size, else the recent floor.
@@ -612,6 +640,9 @@ impl SamplerCore {
         }
         if self.near_limit.is_some() {
             out.push("heapLimit");
+        }
+        if self.near_memory_limit.is_some() {
+            out.push("memoryLimit");
         }
         out
     }
@@ -1114,6 +1145,30 @@ mod tests {
             .unwrap()
             .iter()
             .any(|g| g == "heapLimit"));
+        assert!(
+            core.take_notification(1e6 + 2100.0).is_none(),
+            "already delivered"
+        );
+    }
+
+    #[test]
+    fn near_the_containers_limit_the_report_is_immediate_and_shows_the_limit() {
+        let mut core = SamplerCore::new(Settings::for_tests(250.0));
+        core.set_memory_limit(Some(200.0 * MB));
+        drive(&mut core, 2000.0, |_| 30.0 * MB, |_| vec![]);
+        let r: Value =
+            serde_json::from_str(&core.near_memory_limit(1e6 + 2000.0, 150.0 * MB, 200.0 * MB))
+                .unwrap();
+        assert_eq!(r["leaking"], true);
+        assert_eq!(r["nearMemoryLimit"]["rssBytes"], 150.0 * MB);
+        assert_eq!(r["nearMemoryLimit"]["limitBytes"], 200.0 * MB);
+        assert_eq!(r["nearHeapLimit"], Value::Null);
+        assert_eq!(r["heap"]["memoryLimitBytes"], 200.0 * MB);
+        assert!(r["heap"]["growing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g == "memoryLimit"));
         assert!(
             core.take_notification(1e6 + 2100.0).is_none(),
             "already delivered"

@@ -11,13 +11,27 @@
 // thread through the caller's function (a non-blocking thread-safe function
 // call: a queue push and a uv_async_send, nothing that touches V8).
 //
-// Compiled against the V8 headers of the Node that builds the addon; the Rust
-// side enables it only when the running V8's major.minor is the same, because
-// V8's statistics structs (filled by V8, sized here) change between versions.
+// V8's near-heap-limit callback (Isolate::AddNearHeapLimitCallback) is the
+// exact point where V8 is about to fail, whatever flag sized the heap. On it,
+// the caller's report function runs (the report made and written from native
+// code: no JavaScript can run inside a GC), and the limit is raised once by
+// the caller's small amount so the JavaScript side can still deliver it. The
+// callback removes itself when it runs: V8 calls only the most recently added
+// near-heap-limit callback, and Node's own (--heapsnapshot-near-heap-limit)
+// must get the next one.
+//
+// build.rs compiles this file once per supported V8 (against each Node
+// major's headers) into a small shared object of its own,
+// leakguard.gcwatch-v8-<major>.<minor>.node, whose V8 symbols resolve
+// against the running Node. The Rust side loads only the one whose version
+// is the running V8's (read from v8::V8::GetVersion()), because V8's
+// statistics structs (filled by V8, sized here) change between versions;
+// lg_gc_watch_start checks it again.
 
 #include <v8.h>
 
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +60,8 @@ struct LgGcCells {
 };
 
 typedef void (*LgWake)(void* data, double old_bytes);
+// V8 reached the old generation's limit: `old_bytes` used of `limit_bytes`.
+typedef void (*LgNearLimit)(void* data, double old_bytes, double limit_bytes);
 
 }  // extern "C"
 
@@ -58,6 +74,10 @@ struct Watch {
   LgWake wake;
   void* wake_data;
   uint64_t started_ns;
+  LgNearLimit near_limit;
+  void* near_limit_data;
+  size_t raise_bytes;
+  bool limit_registered;
 };
 
 uint64_t MonotonicNs() {
@@ -136,31 +156,84 @@ void OnGcEnd(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags,
   if (old >= c[at.near_limit_bytes] && w->wake != nullptr) w->wake(w->wake_data, old);
 }
 
+// V8 is about to fail for want of old space: report (once: not when the
+// JavaScript estimate reported already, which set the alarm cell to
+// infinity) and give the small raise, once.
+size_t OnNearHeapLimit(void* data, size_t current_limit, size_t) {
+  Watch* w = static_cast<Watch*>(data);
+  w->isolate->RemoveNearHeapLimitCallback(OnNearHeapLimit, 0);
+  w->limit_registered = false;
+  double* c = w->cells;
+  if (c[w->at.near_limit_bytes] != HUGE_VAL) {
+    c[w->at.near_limit_bytes] = HUGE_VAL;  // no more wake-ups
+    v8::HeapStatistics hs;
+    w->isolate->GetHeapStatistics(&hs);
+    double old = static_cast<double>(hs.used_heap_size()) - YoungBytes(w->isolate);
+    if (old < 1) old = 1;
+    w->near_limit(w->near_limit_data, old, static_cast<double>(current_limit));
+  }
+  return current_limit + w->raise_bytes;
+}
+
+// Whether the running V8, as it states its version, is the major.minor
+// these callbacks were compiled against.
+bool SameV8() {
+  const char* v = v8::V8::GetVersion();
+  if (v == nullptr) return false;
+  char* end = nullptr;
+  long major = strtol(v, &end, 10);
+  if (end == v || *end != '.' || major != V8_MAJOR_VERSION) return false;
+  const char* m = end + 1;
+  long minor = strtol(m, &end, 10);
+  return end != m && (*end == '.' || *end == '\0') && minor == V8_MINOR_VERSION;
+}
+
 }  // namespace
 
 extern "C" {
 
-// Starts watching the GCs of the current thread's isolate; null when the
-// thread has none. `cells` must outlive the watch (lg_gc_watch_stop).
+// Starts watching the GCs of the current thread's isolate and, when
+// `near_limit` is given, V8's near-heap-limit callback (raising the limit by
+// `raise_bytes` when it runs); null when the thread has no isolate or the
+// running V8 is not the one compiled against. `cells` must outlive the watch
+// (lg_gc_watch_stop).
 void* lg_gc_watch_start(double* cells, const LgGcCells* at, LgWake wake,
-                        void* wake_data) {
+                        void* wake_data, LgNearLimit near_limit,
+                        void* near_limit_data, double raise_bytes) {
+  if (!SameV8()) return nullptr;
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
   if (isolate == nullptr) return nullptr;
   // malloc, not new: the shim links no C++ runtime of its own.
   Watch* w = static_cast<Watch*>(calloc(1, sizeof(Watch)));
   if (w == nullptr) return nullptr;
-  *w = Watch{isolate, cells, *at, wake, wake_data, MonotonicNs()};
+  *w = Watch{isolate,    cells,           *at,
+             wake,       wake_data,       MonotonicNs(),
+             near_limit, near_limit_data, static_cast<size_t>(raise_bytes),
+             false};
   isolate->AddGCPrologueCallback(OnGcStart, w, v8::kGCTypeAll);
   isolate->AddGCEpilogueCallback(OnGcEnd, w, v8::kGCTypeAll);
+  if (near_limit != nullptr) {
+    isolate->AddNearHeapLimitCallback(OnNearHeapLimit, w);
+    w->limit_registered = true;
+  }
   return w;
 }
 
+// Whether V8's near-heap-limit callback is still registered (it removes
+// itself when it runs).
+int lg_gc_watch_limit_armed(void* watch) {
+  return static_cast<Watch*>(watch)->limit_registered ? 1 : 0;
+}
+
 // Removes the callbacks and frees the watch. On the thread that started it,
-// while its isolate lives.
+// while its isolate lives. A raised heap limit stays raised: V8 keeps
+// whatever limit the callback returned.
 void lg_gc_watch_stop(void* watch) {
   Watch* w = static_cast<Watch*>(watch);
   w->isolate->RemoveGCPrologueCallback(OnGcStart, w);
   w->isolate->RemoveGCEpilogueCallback(OnGcEnd, w);
+  // V8 treats removing a callback it does not hold as unreachable code.
+  if (w->limit_registered) w->isolate->RemoveNearHeapLimitCallback(OnNearHeapLimit, 0);
   free(w);
 }
 

@@ -27,6 +27,8 @@ pub struct Report {
     /// Those caches explain the heap's growth (which then is no leak).
     pub explained_by_caches: bool,
     pub near_heap_limit: Option<NearHeapLimit>,
+    /// RSS passed the alarm level of the container's memory limit while rising.
+    pub near_memory_limit: Option<NearMemoryLimit>,
     /// Epoch ms.
     pub generated_at: f64,
     pub heap: HeapReport,
@@ -76,6 +78,16 @@ pub struct NearHeapLimit {
     pub limit_bytes: f64,
 }
 
+/// RSS passed the alarm level of the container's memory limit while rising:
+/// when, the RSS, the limit.
+#[derive(Serialize, Clone, Copy, Debug, Default, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct NearMemoryLimit {
+    pub at: f64,
+    pub rss_bytes: f64,
+    pub limit_bytes: f64,
+}
+
 #[derive(Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct HeapReport {
@@ -100,7 +112,9 @@ pub struct HeapReport {
     pub last_forced_gc_ms: f64,
     pub forced_gcs_refused: u64,
     pub heap_limit_bytes: f64,
-    /// What is leaking: `heap`, `external`, `rss`, `registry`, `heapLimit`.
+    /// The container's memory limit (memory cgroup), when there is one.
+    pub memory_limit_bytes: Option<f64>,
+    /// What is leaking: `heap`, `external`, `rss`, `registry`, `heapLimit`, `memoryLimit`.
     pub growing: Vec<&'static str>,
 }
 
@@ -189,6 +203,11 @@ impl SamplerCore {
                 used_bytes: n.used,
                 limit_bytes: n.limit,
             }),
+            near_memory_limit: self.near_memory_limit.map(|n| NearMemoryLimit {
+                at: n.t,
+                rss_bytes: n.used,
+                limit_bytes: n.limit,
+            }),
             generated_at,
             heap: HeapReport {
                 used_bytes: self.latest.sample.used,
@@ -210,6 +229,7 @@ impl SamplerCore {
                 last_forced_gc_ms: self.latest.forced_gc_ms,
                 forced_gcs_refused: self.forced_gcs_refused,
                 heap_limit_bytes: self.latest.heap_limit,
+                memory_limit_bytes: self.memory_limit,
                 growing: self.growing(),
             },
             event_loop_lag: EventLoopLag {

@@ -31,6 +31,56 @@ fn parse_statm(text: &str, page: u64) -> Option<f64> {
     Some((resident * page) as f64)
 }
 
+/// The memory limit of this process's memory cgroup, in bytes: the
+/// smallest `memory.max` (cgroup v2) or `memory.limit_in_bytes` (v1) on the
+/// path from its cgroup up to the mount's root (a parent's limit binds the
+/// child too). `None` without a memory cgroup or without a limit.
+pub fn cgroup_memory_limit() -> Option<f64> {
+    let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    limit_from(&own, std::path::Path::new("/sys/fs/cgroup"), |p| {
+        std::fs::read_to_string(p).ok()
+    })
+}
+
+/// Limits at or past 2^60 bytes are cgroup v1's "no limit" (a page-rounded
+/// `i64::MAX`).
+const NO_LIMIT: f64 = (1u64 << 60) as f64;
+
+fn limit_from(
+    own: &str,
+    root: &std::path::Path,
+    read: impl Fn(&std::path::Path) -> Option<String>,
+) -> Option<f64> {
+    let mut best: Option<f64> = None;
+    for line in own.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (Some(id), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let (base, file) = if id == "0" && controllers.is_empty() {
+            (root.to_path_buf(), "memory.max")
+        } else if controllers.split(',').any(|c| c == "memory") {
+            (root.join("memory"), "memory.limit_in_bytes")
+        } else {
+            continue;
+        };
+        let mut dir = std::path::PathBuf::from(path.trim_start_matches('/'));
+        loop {
+            let value = read(&base.join(&dir).join(file))
+                .and_then(|t| t.trim().parse::<f64>().ok())
+                .filter(|v| *v > 0.0 && *v < NO_LIMIT);
+            if let Some(v) = value {
+                best = Some(best.map_or(v, |b: f64| b.min(v)));
+            }
+            if !dir.pop() {
+                break;
+            }
+        }
+    }
+    best
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -41,7 +91,34 @@ mod tests {
         );
         assert_eq!(super::parse_statm("", 4096), None);
         if std::path::Path::new("/proc/self/statm").exists() {
+            let _ = super::cgroup_memory_limit(); // readable or None, never a panic
             assert!(super::read().unwrap() > 1e6);
         }
+    }
+
+    #[test]
+    fn cgroup_limit_is_the_smallest_on_the_path() {
+        use std::path::Path;
+        let files = |p: &Path| -> Option<String> {
+            match p.to_str()? {
+                "/cg/a/b/memory.max" => Some("max\n".into()),
+                "/cg/a/memory.max" => Some("209715200\n".into()),
+                "/cg/memory.max" => Some("max\n".into()),
+                "/cg/memory/x/memory.limit_in_bytes" => Some("9223372036854771712\n".into()),
+                "/cg/memory/memory.limit_in_bytes" => Some("104857600\n".into()),
+                _ => None,
+            }
+        };
+        let root = Path::new("/cg");
+        assert_eq!(
+            super::limit_from("0::/a/b\n", root, files),
+            Some(209715200.0)
+        );
+        assert_eq!(super::limit_from("0::/\n", root, files), None);
+        assert_eq!(
+            super::limit_from("4:memory:/x\n1:cpu:/\n", root, files),
+            Some(104857600.0)
+        );
+        assert_eq!(super::limit_from("1:cpu:/\n", root, files), None);
     }
 }
