@@ -18,6 +18,24 @@ const CODES = Object.freeze({
   NO_REGISTRY: 'ERR_LEAKGUARD_NO_REGISTRY',
 });
 
+// Codes of the process warnings leakguard emits once per process (tests
+// assert on `code`, never on text).
+const WARNINGS = Object.freeze({
+  // V8's one sampling heap profiler was stopped by other code while leakguard read it.
+  PROFILER_STOPPED: 'LEAKGUARD_PROFILER_STOPPED',
+  // A function leakguard patched was wrapped again after it; left in place, no longer counting.
+  WRAPPED_AFTER: 'LEAKGUARD_WRAPPED_AFTER',
+});
+
+const warned = new Set();
+
+/** Emits a coded process warning once per process; later calls with the same code do nothing. */
+function warnOnce(code, message) {
+  if (warned.has(code)) return;
+  warned.add(code);
+  process.emitWarning(`leakguard: ${message}`, { code });
+}
+
 function describe(value) {
   if (value === null) return 'null';
   if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
@@ -49,6 +67,8 @@ function callUser(what, fn, thisArg, ...args) {
 
 module.exports = {
   CODES,
+  WARNINGS,
+  warnOnce,
   leakguardError,
   invalidOption,
   describe,

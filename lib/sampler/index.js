@@ -86,6 +86,7 @@ function attributed(report, s) {
   if (report.sampler) {
     report.sampler.gcWatch = s.feed.gcSource;
     if (s.feed.gcWatchUnavailable !== null) report.sampler.gcWatchUnavailable = s.feed.gcWatchUnavailable;
+    if (s.profiler !== null && s.profiler.running) report.sampler.allocationProfile = s.profiler.status();
   }
   const overhead = report.sampler && report.sampler.overhead;
   if (overhead && s.ownBase !== undefined) {
