@@ -29,10 +29,11 @@ const WARNINGS = Object.freeze({
 
 const warned = new Set();
 
-/** Emits a coded process warning once per process; later calls with the same code do nothing. */
-function warnOnce(code, message) {
-  if (warned.has(code)) return;
-  warned.add(code);
+/** Emits a coded process warning once per process and `what` (default: the code); later calls do nothing. */
+function warnOnce(code, message, what = code) {
+  const key = `${code}\0${what}`;
+  if (warned.has(key)) return;
+  warned.add(key);
   process.emitWarning(`leakguard: ${message}`, { code });
 }
 

@@ -462,6 +462,7 @@ function untrackListeners() {
     warnOnce(
       WARNINGS.WRAPPED_AFTER,
       `untrackListeners() left ${Object.keys(kept).join(', ')} in place: another library wrapped leakguard's wrapper after it, and putting Node's back would remove that wrapper; leakguard's wrapper now only calls Node's`,
+      'listeners',
     );
   }
   originals = null;

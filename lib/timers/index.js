@@ -233,6 +233,7 @@ function unpatchTimers() {
     warnOnce(
       WARNINGS.WRAPPED_AFTER,
       `unpatchTimers() left ${[...kept].join(', ')} in place: another library wrapped leakguard's function after it, and putting Node's back would remove that wrapper; leakguard's function now only passes calls to Node's`,
+      'timers',
     );
   }
   saved = null;
