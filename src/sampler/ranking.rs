@@ -35,6 +35,10 @@ const EXACT_WEIGHT: f64 = 2.0;
 const SPREAD_WEIGHT: f64 = 0.25;
 /// At most this many live listeners per emitter counts as "spread".
 const SPREAD_PER_EMITTER: f64 = 2.0;
+/// At most this many live listeners per emitter, added from `node_modules`,
+/// counts as a dependency's per-emitter bookkeeping (OpenTelemetry's context
+/// manager adds two 'end' listeners to each request it binds).
+const DEPENDENCY_PER_EMITTER: f64 = 4.0;
 /// Weight of a suspect whose growing frame is inside `node_modules` (for a
 /// row: no frame of its creation stack is the application's, since the row
 /// site is the first frame outside `node_modules` when there is one). An APM
@@ -194,7 +198,7 @@ impl RowTracker {
             }
             let growth = t.verdict.growth().map_or(0.0, |g| g.slope_per_sec.max(0.0));
             let count = live(&t.meta, &t.cells);
-            if growth < min_rate || count < min_live {
+            if growth < min_rate || count < min_live || dependency_per_emitter(&t.meta, &t.cells) {
                 continue;
             }
             // About one listener per emitter (requests in flight, sockets):
@@ -261,7 +265,7 @@ fn dependency_per_emitter(meta: &RowMeta, cells: &[f64; 8]) -> bool {
     meta.kind == Kind::Listener
         && meta.site.as_ref().is_some_and(|s| s.node_modules)
         && emitters > 1.0
-        && live(meta, cells) <= SPREAD_PER_EMITTER * emitters
+        && live(meta, cells) <= DEPENDENCY_PER_EMITTER * emitters
 }
 
 /// Whether the suspect's growing frame is inside `node_modules`.
@@ -831,11 +835,18 @@ mod tests {
             let mut c = [0.0; 8];
             c[layout::site::ADDS] = i as f64 * 25.0;
             c[layout::site::EMITTERS] = (i as f64 * 25.0).max(1.0);
-            tr.observe(t, &[snap(1, &agent, c), snap(2, &app, c)]);
+            // Two per emitter, and one more.
+            let mut a = c;
+            a[layout::site::ADDS] = i as f64 * 50.0 + 1.0;
+            tr.observe(t, &[snap(1, &agent, a), snap(2, &app, c)]);
         }
         let s = tr.suspects();
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].site.as_ref().unwrap().file, "/srv/app.js");
+        assert!(
+            tr.evidence(1.0, 1.0).is_empty(),
+            "no registry evidence either"
+        );
     }
 
     #[test]
