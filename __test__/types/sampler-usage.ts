@@ -18,6 +18,14 @@ const leaking: boolean = r.leaking;
 const baseline: number = r.heap.baselineBytes;
 const p99: number = r.eventLoopLag.p99Ms;
 const since: number | null = r.since;
+// Who runs V8's sampling heap profiler and how leakguard reads it.
+const profile = r.sampler?.allocationProfile;
+if (profile) {
+  const reader: 'v8.startHeapProfile' | 'inspector' = profile.reader;
+  const shared: boolean = profile.owner === 'other';
+  const stoppedUnder: number = profile.stoppedUnder;
+  void [reader, shared, stoppedUnder];
+}
 stop();
 void [leaking, baseline, p99, since];
 
