@@ -53,6 +53,10 @@ const { syncBuiltinESMExports } = require('node:module');
 const { profileSites, diffSites } = require('./attribution');
 const { WARNINGS, warnOnce } = require('../internal/errors');
 
+// The inspector's stack depth (V8's default for HeapProfiler.startSampling);
+// v8.startHeapProfile's is 16, too shallow to reach the frames that tell
+// leakguard's own parsing (lib/sampler/attribution.js) from the program's.
+const STACK_DEPTH = 128;
 const READERS = Object.freeze({ V8: 'v8.startHeapProfile', INSPECTOR: 'inspector' });
 // V8's answer to a profile read while no sampling runs (inspector, then v8.startHeapProfile's handle).
 const NOT_STARTED = /not started|ERR_HEAP_PROFILE_NOT_STARTED/;
@@ -159,7 +163,7 @@ class AllocationProfiler {
     this.previous = { t: Date.now(), sites: new Map() };
     if (this.useStartHeapProfile) {
       try {
-        this.handle = v8.startHeapProfile({ sampleInterval: this.samplingIntervalBytes });
+        this.handle = v8.startHeapProfile({ sampleInterval: this.samplingIntervalBytes, stackDepth: STACK_DEPTH });
         this.running = true;
         this.owner = 'leakguard';
         this.reader = READERS.V8;
@@ -275,7 +279,7 @@ class AllocationProfiler {
     const now = Date.now();
     this.handle = null;
     try {
-      this.handle = v8.startHeapProfile({ sampleInterval: this.samplingIntervalBytes });
+      this.handle = v8.startHeapProfile({ sampleInterval: this.samplingIntervalBytes, stackDepth: STACK_DEPTH });
     } catch {
       // someone started theirs in between: read it through the inspector from now on, never stop it
       this.running = false;
