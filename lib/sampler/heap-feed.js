@@ -301,9 +301,16 @@ class HeapFeed {
       });
     } else if (p !== null && p.available) {
       p.collectGarbage(() => {
-        // A read that forces no GC (v8.startHeapProfile's) comes after the GC asked for: it holds what survived it.
+        // A read that forces no GC (v8.startHeapProfile's) comes after the GC
+        // asked for: it holds what survived it. Not within half a read period
+        // of the last one: each of its reads holds only what was allocated
+        // since the previous, and a short gap makes a noisy rate.
         let allocations = null;
-        if (p.running) p.read((a) => (allocations = a));
+        const now = performance.now();
+        if (p.running && (!p.readsWithoutGc || now - this.lastRead >= this.readEveryMs / 2)) {
+          if (p.readsWithoutGc) this.lastRead = now;
+          p.read((a) => (allocations = a));
+        }
         done(allocations);
       });
     } else if (typeof globalThis.gc === 'function') {

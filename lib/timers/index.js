@@ -48,7 +48,7 @@ let counting = true; // false while leakguard's functions are only links in anot
 
 function setTimeout(callback, after, arg1, arg2, arg3) {
   // Node's own validation throws its own ERR_INVALID_ARG_TYPE.
-  if (typeof callback !== 'function' || !counting) return Reflect.apply(registry.native.setTimeout, this, arguments);
+  if (typeof callback !== 'function') return registry.native.setTimeout(callback);
   let args;
   switch (arguments.length) {
     case 1:
@@ -64,6 +64,7 @@ function setTimeout(callback, after, arg1, arg2, arg3) {
       args = [arg1, arg2, arg3];
       for (let i = 5; i < arguments.length; i++) args.push(arguments[i]);
   }
+  if (!counting) return passThrough(registry.native.setTimeout, callback, after, args);
   const r = registry;
   r.created++;
   // Coerced once (a valueOf runs once, as in Node); Node's own Timeout gets
@@ -79,7 +80,7 @@ function setTimeout(callback, after, arg1, arg2, arg3) {
 // `arguments` (handing it to a shared helper would materialise it on every
 // call), and each keeps its own type feedback on the hot path.
 function setInterval(callback, repeat, arg1, arg2, arg3) {
-  if (typeof callback !== 'function' || !counting) return Reflect.apply(registry.native.setInterval, this, arguments);
+  if (typeof callback !== 'function') return registry.native.setInterval(callback);
   let args;
   switch (arguments.length) {
     case 1:
@@ -95,6 +96,7 @@ function setInterval(callback, repeat, arg1, arg2, arg3) {
       args = [arg1, arg2, arg3];
       for (let i = 5; i < arguments.length; i++) args.push(arguments[i]);
   }
+  if (!counting) return passThrough(registry.native.setInterval, callback, repeat, args);
   const r = registry;
   r.created++;
   const delay = repeat === undefined ? undefined : repeat * 1;
@@ -102,6 +104,11 @@ function setInterval(callback, repeat, arg1, arg2, arg3) {
   startReal(r.native.setInterval, handle, delay);
   r.started(handle);
   return handle;
+}
+
+/** Node's function with the caller's arguments, as given (leakguard's is a link in another library's chain). */
+function passThrough(native, callback, delay, args) {
+  return args === undefined ? native(callback, delay) : native(callback, delay, ...args);
 }
 
 function clearTimeout(timer) {
