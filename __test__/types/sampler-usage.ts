@@ -22,6 +22,14 @@ const memoryLimit: number | null | undefined = r.heap.memoryLimitBytes;
 const nearContainer = r.nearMemoryLimit;
 if (nearContainer) console.error(`rss ${nearContainer.rssBytes} of ${nearContainer.limitBytes}`);
 const nearContainerGrowing: boolean = r.heap.growing.includes('memoryLimit');
+// Who runs V8's sampling heap profiler and how leakguard reads it.
+const profile = r.sampler?.allocationProfile;
+if (profile) {
+  const reader: 'v8.startHeapProfile' | 'inspector' = profile.reader;
+  const shared: boolean = profile.owner === 'other';
+  const stoppedUnder: number = profile.stoppedUnder;
+  void [reader, shared, stoppedUnder];
+}
 stop();
 void [leaking, baseline, p99, since, memoryLimit, nearContainerGrowing];
 

@@ -29,6 +29,10 @@ const WARNINGS = Object.freeze({
   BAD_ENV: 'LEAKGUARD_BAD_ENV',
   START_FAILED: 'LEAKGUARD_START_FAILED',
   REPORT_WRITE_FAILED: 'LEAKGUARD_REPORT_WRITE_FAILED',
+  // V8's one sampling heap profiler was stopped by other code while leakguard read it.
+  PROFILER_STOPPED: 'LEAKGUARD_PROFILER_STOPPED',
+  // A function leakguard patched was wrapped again after it; left in place, no longer counting.
+  WRAPPED_AFTER: 'LEAKGUARD_WRAPPED_AFTER',
 });
 
 /** Emits a process warning whose code is `code` (a value of WARNINGS). */
@@ -36,6 +40,16 @@ function warn(code, message) {
   // Messages quote user strings (names, paths, an error's stack) and go to
   // stderr: control characters escaped, lines kept (./text.js).
   process.emitWarning(escapeLines(message), { code });
+}
+
+const warned = new Set();
+
+/** As warn(), once per process and `what` (default: the code); later calls do nothing. */
+function warnOnce(code, message, what = code) {
+  const key = `${code}\0${what}`;
+  if (warned.has(key)) return;
+  warned.add(key);
+  warn(code, `leakguard: ${message}`);
 }
 
 function describe(value) {
@@ -79,6 +93,7 @@ module.exports = {
   CODES,
   WARNINGS,
   warn,
+  warnOnce,
   leakguardError,
   nativeError,
   invalidOption,

@@ -24,13 +24,18 @@
 // `this.on(type, wrapper)` / `this.prependListener(type, wrapper)`, so they
 // reach the wrappers above, and the ledger keys a once wrapper by the user's
 // function (`wrapper.listener`), exactly as Node's removeListener matches it.
-// untrackListeners() puts back the very function objects it found.
+// untrackListeners() puts back the very function objects it found, each only
+// while it is still leakguard's wrapper: one wrapped again after leakguard (a
+// shimmer-style wrapper of an APM agent) is left in the chain, where
+// leakguard's wrapper only calls Node's function while the ledger is off, and a
+// LEAKGUARD_WRAPPED_AFTER warning says so once. A later trackListeners()
+// counts through the wrapper left in the chain rather than wrapping again.
 
 const EventEmitter = require('node:events');
 const { getEventListeners } = EventEmitter;
 const { ListenerLedger } = require('./ledger');
 const { checkOptions, validateInteger, validateBoolean } = require('../internal/options');
-const { WARNINGS, warn } = require('../internal/errors');
+const { WARNINGS, warn, warnOnce } = require('../internal/errors');
 
 const EEProto = EventEmitter.prototype;
 const ETProto = EventTarget.prototype;
@@ -40,6 +45,9 @@ const DEFAULT_CAPTURES_PER_SECOND = 50;
 
 let ledger = null;
 let originals = null;
+let stranded = null; // name → Node's function, for wrappers left inside another library's chain by untrackListeners()
+const EE_NAMES = ['on', 'addListener', 'prependListener', 'off', 'removeListener', 'removeAllListeners'];
+const ET_NAMES = ['addEventListener', 'removeEventListener', 'dispatchEvent'];
 const wrappers = new WeakMap(); // original prototype method → { make, fn: its wrapper }
 let failed = false;
 
@@ -405,18 +413,29 @@ function trackListeners(options) {
     return wrapper.fn;
   };
 
+  // A wrapper left inside another library's chain by untrackListeners() counts
+  // again from there (wrapping what is installed now would put leakguard in the
+  // chain twice); its original is still Node's.
+  const left = stranded ?? {};
+  stranded = null;
+  for (const name of Object.keys(left)) saved[name] = left[name];
+  const install = (proto, name, make) => {
+    const fn = wrap(saved[name], make);
+    if (!Object.prototype.hasOwnProperty.call(left, name)) proto[name] = fn;
+  };
+
   ledger = new ListenerLedger({ sampleEvery, capturesPerSecond, internal });
   failed = false;
   originals = saved;
-  EEProto.on = wrap(saved.on, makeAdd);
-  EEProto.addListener = wrap(saved.addListener, makeAdd);
-  EEProto.prependListener = wrap(saved.prependListener, makeAdd);
-  EEProto.off = wrap(saved.off, makeRemove);
-  EEProto.removeListener = wrap(saved.removeListener, makeRemove);
-  EEProto.removeAllListeners = wrap(saved.removeAllListeners, makeRemoveAll);
-  ETProto.addEventListener = wrap(saved.addEventListener, makeAddEventListener);
-  ETProto.removeEventListener = wrap(saved.removeEventListener, makeRemoveEventListener);
-  ETProto.dispatchEvent = wrap(saved.dispatchEvent, makeDispatchEvent);
+  install(EEProto, 'on', makeAdd);
+  install(EEProto, 'addListener', makeAdd);
+  install(EEProto, 'prependListener', makeAdd);
+  install(EEProto, 'off', makeRemove);
+  install(EEProto, 'removeListener', makeRemove);
+  install(EEProto, 'removeAllListeners', makeRemoveAll);
+  install(ETProto, 'addEventListener', makeAddEventListener);
+  install(ETProto, 'removeEventListener', makeRemoveEventListener);
+  install(ETProto, 'dispatchEvent', makeDispatchEvent);
   return true;
 }
 
@@ -427,10 +446,23 @@ function trackListeners(options) {
 function untrackListeners() {
   if (originals === null) return false;
   const saved = originals;
-  for (const name of ['on', 'addListener', 'prependListener', 'off', 'removeListener', 'removeAllListeners']) {
-    EEProto[name] = saved[name];
+  const kept = {};
+  // Only while it is still leakguard's own wrapper; else the chain stays intact.
+  const restore = (proto, name) => {
+    const ours = wrappers.get(saved[name]);
+    if (ours !== undefined && proto[name] === ours.fn) proto[name] = saved[name];
+    else kept[name] = saved[name];
+  };
+  for (const name of EE_NAMES) restore(EEProto, name);
+  for (const name of ET_NAMES) restore(ETProto, name);
+  if (Object.keys(kept).length > 0) {
+    stranded = kept;
+    warnOnce(
+      WARNINGS.WRAPPED_AFTER,
+      `untrackListeners() left ${Object.keys(kept).join(', ')} in place: another library wrapped leakguard's wrapper after it, and putting Node's back would remove that wrapper; leakguard's wrapper now only calls Node's`,
+      'listeners',
+    );
   }
-  for (const name of ['addEventListener', 'removeEventListener', 'dispatchEvent']) ETProto[name] = saved[name];
   originals = null;
   const old = ledger;
   ledger = null;

@@ -196,6 +196,9 @@ class HeapFeed {
     this.timer = null;
     this.observer = null;
     this.lastBeat = 0;
+    // How often a profile read that forces no GC is made (well inside a window, default 8 s at 1 s).
+    this.readEveryMs = Math.min(10_000, 8 * intervalMs);
+    this.lastRead = performance.now();
     /** 'v8' (the GC watch) or 'observer', once started. */
     this.gcSource = null;
     /** Why the GC watch is not used, when it is not. */
@@ -372,6 +375,12 @@ class HeapFeed {
     const c = this.cells;
     const p = this.profiler;
     c[CELL.PROFILING] = p !== null && p.running ? 1 : 0;
+    // A read that forces no GC is made on the beat, so that the thread has a
+    // recent one when a verdict needs suspects and asks no GC for it.
+    if (p !== null && p.readsWithoutGc && performance.now() - this.lastRead >= this.readEveryMs) {
+      this.lastRead = performance.now();
+      p.read((allocations) => this.publishAllocations(allocations));
+    }
     const wanted = c[CELL.WANT_GC];
     if (wanted > c[CELL.GC_SERVED]) {
       c[CELL.GC_SERVED] = wanted;
@@ -396,13 +405,26 @@ class HeapFeed {
       this.publishAllocations(allocations);
     };
     const p = this.profiler;
-    if (p !== null && p.running) {
+    if (p !== null && p.readForcesGc) {
       p.read((allocations) => {
         syncMs = performance.now() - started;
         done(allocations);
       });
-    } else if (p !== null && p.available) p.collectGarbage(() => done(null));
-    else if (typeof globalThis.gc === 'function') {
+    } else if (p !== null && p.available) {
+      p.collectGarbage(() => {
+        // A read that forces no GC (v8.startHeapProfile's) comes after the GC
+        // asked for: it holds what survived it. Not within half a read period
+        // of the last one: each of its reads holds only what was allocated
+        // since the previous, and a short gap makes a noisy rate.
+        let allocations = null;
+        const now = performance.now();
+        if (p.running && (!p.readsWithoutGc || now - this.lastRead >= this.readEveryMs / 2)) {
+          if (p.readsWithoutGc) this.lastRead = now;
+          p.read((a) => (allocations = a));
+        }
+        done(allocations);
+      });
+    } else if (typeof globalThis.gc === 'function') {
       globalThis.gc();
       done(null);
     }

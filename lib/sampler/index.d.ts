@@ -212,6 +212,20 @@ export interface Report {
     gcWatch?: 'v8' | 'observer';
     /** Why the callbacks are not used, when they are not. */
     gcWatchUnavailable?: string;
+    /**
+     * V8's sampling heap profiler (one per process), while allocation sampling
+     * runs: `reader`, how its profile is read ('v8.startHeapProfile' without a
+     * forced GC, where Node has it; 'inspector', HeapProfiler.getSamplingProfile
+     * through node:inspector); `owner`, who started the sampling
+     * ('other': another tool, whose sampling leakguard never stops);
+     * `stoppedUnder`, how many times it was found stopped by other code and
+     * started again (docs/limits.md).
+     */
+    allocationProfile?: {
+      reader: 'v8.startHeapProfile' | 'inspector';
+      owner: 'leakguard' | 'other' | null;
+      stoppedUnder: number;
+    };
     /** Epoch ms when the warm-up ended (it ends once the heap stopped rising for half a window). */
     warmupEndedAt?: number | null;
     /** What leakguard itself has cost since start(): busy milliseconds and their share of one core. */

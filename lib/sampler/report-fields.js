@@ -6,6 +6,8 @@
 //   on every report() answer;
 // - `sampler.gcWatch` and `sampler.gcWatchUnavailable`: how GCs are watched
 //   (lib/sampler/heap-feed.js);
+// - `sampler.allocationProfile`: who runs V8's sampling heap profiler and how
+//   leakguard reads it (lib/sampler/allocation-profiler.js);
 // - `sampler.overhead.allocation`: leakguard's own allocation, estimated
 //   (lib/sampler/own-allocation.js);
 // - on allocation suspects, the candidate lines and what goes with them
@@ -22,7 +24,12 @@ const { attributeReport } = require('./attribution');
 const { ownAllocation } = require('./own-allocation');
 
 /** Paths of fields this module adds only to the reports of a running sampler (optional in the types). */
-const ONLY_WHILE_RUNNING = Object.freeze(['sampler.gcWatch', 'sampler.gcWatchUnavailable', 'sampler.overhead.allocation']);
+const ONLY_WHILE_RUNNING = Object.freeze([
+  'sampler.gcWatch',
+  'sampler.gcWatchUnavailable',
+  'sampler.allocationProfile',
+  'sampler.overhead.allocation',
+]);
 
 /**
  * The thread's report `report` with what the JavaScript side knows of
@@ -33,6 +40,7 @@ function completeReport(report, s) {
   if (report.sampler) {
     report.sampler.gcWatch = s.feed.gcSource;
     if (s.feed.gcWatchUnavailable !== null) report.sampler.gcWatchUnavailable = s.feed.gcWatchUnavailable;
+    if (s.profiler !== null && s.profiler.running) report.sampler.allocationProfile = s.profiler.status();
   }
   const overhead = report.sampler && report.sampler.overhead;
   if (overhead && s.ownBase !== undefined) {

@@ -19,12 +19,17 @@
 //
 // Must never: call the real Timeout's Symbol.toPrimitive, touch setImmediate
 // or timers/promises, keep the process alive, or leave anything changed after
-// unpatchTimers() (it puts back the exact original function objects).
+// unpatchTimers() (it puts back the exact original function objects), nor
+// undo what another library installed: a function that was wrapped again
+// after leakguard's (an APM agent's timer instrumentation) is left in place,
+// and leakguard's function inside that chain passes calls straight to Node's
+// until a later patchTimers() (a LEAKGUARD_WRAPPED_AFTER warning, once).
 
 const nodeTimers = require('node:timers');
 const { syncBuiltinESMExports } = require('node:module');
 const { createRegistry, LeakguardTimeout, timerDuration, startReal, legacy } = require('./registry');
 const { checkOptions } = require('../internal/options');
+const { WARNINGS, warnOnce } = require('../internal/errors');
 
 const NAMES = ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval'];
 // Deprecated functions of require('timers') that take a timer object; wrapped
@@ -36,6 +41,10 @@ const legacyWrappers = new WeakMap(); // Node's function → its wrapper (one pe
 
 let registry = null;
 let saved = null; // { global: {name: fn}, module: {name: fn} } while patched
+// After an unpatch that found leakguard's functions wrapped by someone else:
+// the originals (as `saved`) and the names left in each chain.
+let stranded = null; // { global, module, kept: Set<'global.name' | 'module.name'> }
+let counting = true; // false while leakguard's functions are only links in another library's chain
 
 function setTimeout(callback, after, arg1, arg2, arg3) {
   // Node's own validation throws its own ERR_INVALID_ARG_TYPE.
@@ -55,6 +64,7 @@ function setTimeout(callback, after, arg1, arg2, arg3) {
       args = [arg1, arg2, arg3];
       for (let i = 5; i < arguments.length; i++) args.push(arguments[i]);
   }
+  if (!counting) return passThrough(registry.native.setTimeout, callback, after, args);
   const r = registry;
   r.created++;
   // Coerced once (a valueOf runs once, as in Node); Node's own Timeout gets
@@ -86,6 +96,7 @@ function setInterval(callback, repeat, arg1, arg2, arg3) {
       args = [arg1, arg2, arg3];
       for (let i = 5; i < arguments.length; i++) args.push(arguments[i]);
   }
+  if (!counting) return passThrough(registry.native.setInterval, callback, repeat, args);
   const r = registry;
   r.created++;
   const delay = repeat === undefined ? undefined : repeat * 1;
@@ -93,6 +104,11 @@ function setInterval(callback, repeat, arg1, arg2, arg3) {
   startReal(r.native.setInterval, handle, delay);
   r.started(handle);
   return handle;
+}
+
+/** Node's function with the caller's arguments, as given (leakguard's is a link in another library's chain). */
+function passThrough(native, callback, delay, args) {
+  return args === undefined ? native(callback, delay) : native(callback, delay, ...args);
 }
 
 function clearTimeout(timer) {
@@ -165,6 +181,7 @@ function copySymbols(from, to) {
 function patchTimers(options) {
   checkOptions('patchTimers', options);
   if (saved !== null) return false;
+  if (stranded !== null) return repatch();
   const global = {};
   const module = {};
   for (const name of NAMES) {
@@ -204,14 +221,49 @@ function patchTimers(options) {
  */
 function unpatchTimers() {
   if (saved === null) return false;
+  const kept = new Set();
+  // A function is put back only while it is still leakguard's own.
+  const restore = (target, where, name, ours, original) => {
+    if (target[name] === ours) target[name] = original;
+    else kept.add(`${where}.${name}`);
+  };
   for (const name of NAMES) {
-    globalThis[name] = saved.global[name];
-    nodeTimers[name] = saved.module[name];
+    restore(globalThis, 'global', name, PATCHED[name], saved.global[name]);
+    restore(nodeTimers, 'module', name, PATCHED[name], saved.module[name]);
   }
-  for (const name of LEGACY) if (saved.module[name] !== undefined) nodeTimers[name] = saved.module[name];
+  for (const name of LEGACY) {
+    if (saved.module[name] !== undefined) restore(nodeTimers, 'module', name, legacyWrappers.get(saved.module[name]), saved.module[name]);
+  }
+  if (kept.size > 0) {
+    stranded = { ...saved, kept };
+    counting = false;
+    warnOnce(
+      WARNINGS.WRAPPED_AFTER,
+      `unpatchTimers() left ${[...kept].join(', ')} in place: another library wrapped leakguard's function after it, and putting Node's back would remove that wrapper; leakguard's function now only passes calls to Node's`,
+      'timers',
+    );
+  }
   saved = null;
   syncBuiltinESMExports();
   registry.stopClock();
+  return true;
+}
+
+/** patchTimers() after an unpatch that left leakguard's functions inside other chains: counting resumes there, and the rest is patched again. */
+function repatch() {
+  const prev = stranded;
+  stranded = null;
+  for (const name of NAMES) {
+    if (!prev.kept.has(`global.${name}`)) globalThis[name] = PATCHED[name];
+    if (!prev.kept.has(`module.${name}`)) nodeTimers[name] = PATCHED[name];
+  }
+  for (const name of LEGACY) {
+    if (prev.module[name] !== undefined && !prev.kept.has(`module.${name}`)) nodeTimers[name] = legacyWrapper(name, prev.module[name]);
+  }
+  saved = { global: prev.global, module: prev.module };
+  counting = true;
+  syncBuiltinESMExports();
+  registry.startClock();
   return true;
 }
 

@@ -35,6 +35,20 @@ const EXACT_WEIGHT: f64 = 2.0;
 const SPREAD_WEIGHT: f64 = 0.25;
 /// At most this many live listeners per emitter counts as "spread".
 const SPREAD_PER_EMITTER: f64 = 2.0;
+/// At most this many live listeners per emitter, added from `node_modules`,
+/// counts as a dependency's per-emitter bookkeeping (OpenTelemetry's context
+/// manager adds two 'end' listeners to each request it binds).
+const DEPENDENCY_PER_EMITTER: f64 = 4.0;
+/// Weight of a suspect whose growing frame is inside `node_modules` (for a
+/// row: no frame of its creation stack is the application's, since the row
+/// site is the first frame outside `node_modules` when there is one). An APM
+/// agent's or a library's bookkeeping (require-in-the-middle's list of
+/// patched modules, a context manager's map per emitter) grows while the
+/// service warms up and would otherwise push the application's own line down
+/// the list; a dependency that really leaks still ranks first when it
+/// retains more than this many times the bytes per second of the first
+/// application suspect.
+const DEPENDENCY_WEIGHT: f64 = 1.0 / 16.0;
 
 /// One ranked suspect, serialized into the report as-is.
 #[derive(Serialize, Clone, Debug, PartialEq)]
@@ -162,6 +176,9 @@ impl RowTracker {
             if !t.verdict.leaking() {
                 continue;
             }
+            if dependency_per_emitter(&t.meta, &t.cells) {
+                continue;
+            }
             let growth = t.verdict.growth().map_or(0.0, |g| g.slope_per_sec.max(0.0));
             if let Some(s) = row_suspect(&t.meta, &t.cells, growth) {
                 out.push(s);
@@ -181,7 +198,7 @@ impl RowTracker {
             }
             let growth = t.verdict.growth().map_or(0.0, |g| g.slope_per_sec.max(0.0));
             let count = live(&t.meta, &t.cells);
-            if growth < min_rate || count < min_live {
+            if growth < min_rate || count < min_live || dependency_per_emitter(&t.meta, &t.cells) {
                 continue;
             }
             // About one listener per emitter (requests in flight, sockets):
@@ -236,6 +253,24 @@ impl RowTracker {
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
+}
+
+/// A listener that code inside `node_modules` (no frame of the application's
+/// on its creation stack) adds about once per emitter, such as an agent's
+/// context-binding listener on each request: it goes when its emitter is
+/// removed or collected, so it is not a leak of its own; if the emitters
+/// leak, what keeps them is the suspect.
+fn dependency_per_emitter(meta: &RowMeta, cells: &[f64; 8]) -> bool {
+    let emitters = cells[layout::site::EMITTERS];
+    meta.kind == Kind::Listener
+        && meta.site.as_ref().is_some_and(|s| s.node_modules)
+        && emitters > 1.0
+        && live(meta, cells) <= DEPENDENCY_PER_EMITTER * emitters
+}
+
+/// Whether the suspect's growing frame is inside `node_modules`.
+fn in_dependency(s: &Suspect) -> bool {
+    s.site.as_ref().is_some_and(|f| f.node_modules)
 }
 
 fn live(meta: &RowMeta, cells: &[f64; 8]) -> f64 {
@@ -445,6 +480,13 @@ pub fn rank(mut rows: Vec<Suspect>, allocations: &[Allocation]) -> Vec<Suspect> 
         out.push(s);
     }
     out.append(&mut rows);
+    // The application's code ahead of a dependency's bookkeeping (DEPENDENCY_WEIGHT).
+    for s in out.iter_mut().filter(|s| in_dependency(s)) {
+        s.score *= DEPENDENCY_WEIGHT;
+        if s.kind != "allocation" {
+            s.description.push_str(" (inside node_modules)");
+        }
+    }
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
     out
 }
@@ -724,6 +766,87 @@ mod tests {
         }];
         let ranked = rank(vec![row], &allocs);
         assert_eq!(ranked[0].kind, "allocation");
+    }
+
+    fn dep(file: &str, line: u32, f: &str) -> Site {
+        Site {
+            node_modules: true,
+            ..site(file, line, f)
+        }
+    }
+
+    #[test]
+    fn the_applications_growing_line_ranks_ahead_of_a_dependencys_bookkeeping() {
+        let app = Allocation {
+            site: site("/srv/app.js", 14, "remember"),
+            stack: vec![],
+            bytes: 2e6,
+            growth: 1e5,
+            count: 20.0,
+        };
+        // require-in-the-middle's list of patched modules, growing faster while the service warms up.
+        let agent = Allocation {
+            site: dep(
+                "/srv/node_modules/require-in-the-middle/index.js",
+                200,
+                "patch",
+            ),
+            stack: vec![],
+            bytes: 6e6,
+            growth: 8e5,
+            count: 60.0,
+        };
+        let ranked = rank(vec![], &[agent.clone(), app.clone()]);
+        assert_eq!(ranked[0].site.as_ref().unwrap().file, "/srv/app.js");
+        assert!(ranked[1].description.contains("inside node_modules"));
+        // A dependency that retains far more than the application still comes first.
+        let big = Allocation {
+            growth: 1e5 * 40.0,
+            ..agent
+        };
+        let ranked = rank(vec![], &[app, big]);
+        assert!(ranked[0].site.as_ref().unwrap().node_modules);
+    }
+
+    #[test]
+    fn a_dependencys_listener_once_per_emitter_is_not_a_suspect_and_the_apps_is() {
+        let agent = Arc::new(RowMeta {
+            kind: Kind::Listener,
+            name: None,
+            site: Some(dep(
+                "/srv/node_modules/@opentelemetry/context-async-hooks/build/src/x.js",
+                60,
+                "bind",
+            )),
+            stack: vec![],
+            max: None,
+            max_size: None,
+            detail: Some("close".into()),
+        });
+        let app = meta(
+            Kind::Listener,
+            "close",
+            site("/srv/app.js", 30, "handle"),
+            None,
+        );
+        let mut tr = RowTracker::new(tuning());
+        for i in 0..=40 {
+            let t = i as f64 * 250.0;
+            let mut c = [0.0; 8];
+            c[layout::site::ADDS] = i as f64 * 25.0;
+            c[layout::site::EMITTERS] = (i as f64 * 25.0).max(1.0);
+            // Two per emitter, and one more.
+            let mut a = c;
+            a[layout::site::ADDS] = i as f64 * 50.0 + 1.0;
+            tr.observe(t, &[snap(1, &agent, a), snap(2, &app, c)]);
+        }
+        let s = tr.suspects();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].site.as_ref().unwrap().file, "/srv/app.js");
+        assert!(
+            tr.evidence(1.0, 1.0).is_empty(),
+            "no registry evidence either"
+        );
     }
 
     #[test]
