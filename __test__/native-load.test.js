@@ -20,7 +20,7 @@ function copyLoader(t, { withBinding = true, nodeFile } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-native-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   fs.mkdirSync(path.join(dir, 'lib', 'internal'), { recursive: true });
-  for (const f of ['native.js', 'native-error.js', 'errors.js', 'addon-file.js']) {
+  for (const f of ['native.js', 'native-error.js', 'errors.js', 'text.js', 'addon-file.js']) {
     fs.copyFileSync(path.join(ROOT, 'lib', 'internal', f), path.join(dir, 'lib', 'internal', f));
   }
   if (withBinding) fs.copyFileSync(path.join(ROOT, 'binding.js'), path.join(dir, 'binding.js'));
