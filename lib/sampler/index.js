@@ -34,6 +34,7 @@ const {
   validateFunction,
   validateBoolean,
   validateString,
+  validateOneOf,
 } = require('../internal/options');
 
 const SHUTDOWN_TIMEOUT_MS = 2000;
@@ -73,8 +74,13 @@ function resolveOptions(options) {
     reportFile: validateString('reportFile', o.reportFile) ?? d.reportFile,
     onLeak: validateFunction('onLeak', o.onLeak),
     timers: validateBoolean('timers', o.timers) ?? d.timers,
-    listeners: validateBoolean('listeners', o.listeners) ?? d.listeners,
+    listeners: validateListeners(o.listeners) ?? d.listeners,
   };
+}
+
+/** start({ listeners }): a boolean, or the ledger's mode ('sampled' | 'exact'). */
+function validateListeners(value) {
+  return typeof value === 'string' ? validateOneOf('listeners', value, listeners.LISTENER_MODES) : validateBoolean('listeners', value);
 }
 
 /**
@@ -211,7 +217,7 @@ function start(options) {
     // Each returns false when it was already on (the user turned it on):
     // stop() undoes only what start() did.
     if (o.timers) state.timers = timers.patchTimers() === true;
-    if (o.listeners) state.listeners = listeners.trackListeners() === true;
+    if (o.listeners) state.listeners = listeners.trackListeners(o.listeners === true ? undefined : { mode: o.listeners }) === true;
     state.ownBase = ownCounts();
     state.ownSince = Date.now();
   } catch (err) {
