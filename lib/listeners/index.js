@@ -445,7 +445,15 @@ function trackListeners(options) {
     return wrapper.fn;
   };
 
-  ledger = new ListenerLedger({ mode, every: BOOK_EVERY, exactPerTick: EXACT_PER_SECOND, maxRows: rowCap, sampleEvery, capturesPerSecond, internal });
+  ledger = new ListenerLedger({
+    mode,
+    every: internals.every ?? BOOK_EVERY,
+    exactPerTick: internals.exactPerTick ?? EXACT_PER_SECOND,
+    maxRows: internals.maxRows,
+    sampleEvery,
+    capturesPerSecond,
+    internal,
+  });
   failed = false;
   originals = saved;
   EEProto.on = wrap(saved.on, makeAdd);
@@ -499,11 +507,16 @@ function ledgerBookkeeping() {
   return ledger === null ? null : ledger.bookkeeping();
 }
 
-let rowCap;
+let internals = {};
 
-/** Sets the row cap of the ledgers made from now on (undefined: the default); for tests. Not part of the public API. */
-function setLedgerRowCap(n) {
-  rowCap = n;
+/**
+ * Overrides, for the ledgers made from now on, the row cap (`maxRows`), the
+ * sampled mode's N (`every`) and its per-second exact budget
+ * (`exactPerTick`); `{}` restores the defaults. For tests and benches. Not
+ * part of the public API.
+ */
+function setLedgerInternals(o) {
+  internals = { ...o };
 }
 
 /** Which books the ledger keeps ('sampled' | 'exact'), or null when not tracking. */
@@ -523,7 +536,7 @@ module.exports = {
   listenersMode,
   ledgerBookkeeping,
   ledgerTick,
-  setLedgerRowCap,
+  setLedgerInternals,
   LISTENER_MODES: MODES,
   BOOK_EVERY,
 };

@@ -727,7 +727,7 @@ class ListenerLedger {
         // Known so the cheap keys can skip it; never counted, never reported.
         row = new ListenerSiteRow(site, stack, event, -1, new Float64Array(8));
       } else {
-        if (this.rowList.length >= this.maxRows) this.fold();
+        while (this.rowList.length >= this.maxRows && this.fold());
         const { id, cells } = this.table.acquire({ kind: 'listener', site, stack, detail: String(event) });
         row = new ListenerSiteRow(site, stack, event, id, cells);
         row.exact = !this.sampled;
@@ -746,7 +746,7 @@ class ListenerLedger {
    * never folded itself). Its counts move there and its cells become that
    * row's, so what books and cohorts still hold of it credits the other row;
    * its stats row is released and its site forgotten (a later add there
-   * makes a fresh row).
+   * makes a fresh row). False when there is no row to fold.
    */
   fold() {
     let other = this.other;
@@ -766,7 +766,7 @@ class ListenerLedger {
         at = row.at;
       }
     }
-    if (oldest === undefined) return;
+    if (oldest === undefined) return false;
     const from = oldest.cells;
     const to = other.cells;
     to[ADDS] += from[ADDS];
@@ -787,6 +787,7 @@ class ListenerLedger {
       byEvent.delete(oldest.event);
       if (byEvent.size === 0) this.rows.delete(key);
     }
+    return true;
   }
 
   /**
