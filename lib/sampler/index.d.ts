@@ -282,8 +282,11 @@ export interface StartOptions {
   onLeak?: (report: Report) => void;
   /** Patch timers while running. Default true. */
   timers?: boolean;
-  /** Keep the listener ledger while running. Default true. */
-  listeners?: boolean;
+  /**
+   * Keep the listener ledger while running: `true` (its default mode,
+   * `'sampled'`), `'sampled'`, `'exact'`, or `false`. Default true.
+   */
+  listeners?: boolean | 'sampled' | 'exact';
 }
 
 /**
