@@ -136,13 +136,14 @@ test(
 );
 
 test(
-  'a site whose estimate keeps rising is escalated: exact from then on, with the time it became exact',
+  'a site whose estimate keeps rising is escalated: exact from then on, with the time it became exact; a site of one listener per emitter is not',
   withLedger(undefined, { exactPerTick: 0 }, () => {
     // Noise: a per-request site, balanced; the leak: a few adds a "second"
     // (each tick of the ledger's clock stands for a second) that stay.
     const bus = new EventEmitter();
     bus.setMaxListeners(0);
     const addLeak = () => bus.on('leak', () => {}); // @site:risingLeak
+    const held = [];
     let escalatedAt = -1;
     let seconds = 0;
     for (; seconds < 400 && escalatedAt === -1; seconds++) {
@@ -152,6 +153,13 @@ test(
         res.removeAllListeners('close');
       }
       for (let i = 0; i < 4; i++) addLeak();
+      // One listener per emitter, emitters kept (requests in flight, or a
+      // heap leak the heap verdict judges): rising, but never escalated.
+      for (let i = 0; i < 8; i++) {
+        const r = new EventEmitter();
+        r.on('end', () => {}); // @site:perEmitter
+        held.push(r);
+      }
       ledgerTick();
       const row = siteAt('risingLeak', 'leak');
       if (row !== undefined && row.mode === 'exact') escalatedAt = seconds;
@@ -160,6 +168,7 @@ test(
     const row = siteAt('risingLeak', 'leak');
     assert.equal(typeof row.exactSince, 'number');
     assert.equal(siteAt('noise', 'close').mode, 'sampled', 'the balanced site stays sampled');
+    assert.equal(siteAt('perEmitter', 'end').mode, 'sampled', 'one listener per emitter is left to the heap verdict');
     // From now on every add there is booked at weight 1.
     const before = row.adds;
     for (let i = 0; i < 7; i++) addLeak();

@@ -124,6 +124,8 @@ const CLASS_FIRST_CHECKS = 8;
 // count then stops rising for CALM_TICKS readings goes back to sampling.
 const ESCALATE_TICKS = 8;
 const ESCALATE_KEEP = 64;
+// As src/sampler/ranking.rs: live ≤ this × emitters is "a few per emitter".
+const SPREAD_PER_EMITTER = 2;
 const ESCALATE_BOOKED = 2;
 const CALM_TICKS = 30;
 // Rows per ledger: past this, the least recently active row is folded into
@@ -449,6 +451,12 @@ class ListenerLedger {
         h.push(live);
         if (h.length > ESCALATE_KEEP) h.shift();
         if (h.length < ESCALATE_TICKS || live - h[0] < ESCALATE_BOOKED * this.every) continue;
+        // About one listener per emitter (a listener per request or socket,
+        // credited when its emitter is collected): its count rises between
+        // major GCs and follows whatever keeps the emitters alive, which the
+        // heap verdict judges; the sampler's ranking sets such rows aside too.
+        const emitters = row.cells[EMITTERS];
+        if (emitters > 1 && live <= SPREAD_PER_EMITTER * emitters) continue;
         row.exact = true;
         row.exactSince = Date.now();
         row.history = [];
