@@ -12,7 +12,15 @@
 // Prints, per (N, shape, L): the mean error (bias) and the median and 95th
 // percentile of |error|, in % of L. The truth is Node's own count.
 //
+// --cost instead: CPU time of the listener-heavy request shape of
+// bench/http-realistic.js (its listeners only, no HTTP: a response-like
+// emitter with `finish`/`close`, an AbortSignal `abort` listener, `on` and
+// `once` on two app-wide emitters, all removed on close), untracked, exact
+// and sampled at each N, rounds interleaved in one process; median of the
+// rounds, and the overhead against untracked.
+//
 // Run: node bench/listener-estimates.js [--every 8,16,32] [--trials T]
+//      node bench/listener-estimates.js --cost [--every 8,16,32] [--rounds R]
 
 const EventEmitter = require('node:events');
 const ledger = require('../lib/listeners');
@@ -73,6 +81,69 @@ const pct = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 };
+
+function costs() {
+  const bus = new EventEmitter();
+  bus.setMaxListeners(0);
+  const life = new EventEmitter();
+  life.setMaxListeners(0);
+  const request = () => {
+    const res = new EventEmitter();
+    const controller = new AbortController();
+    const onAbort = () => {};
+    controller.signal.addEventListener('abort', onAbort);
+    const onConfig = () => {};
+    const onShutdown = () => {};
+    const onFinish = () => {};
+    bus.on('config', onConfig);
+    life.once('shutdown', onShutdown);
+    res.on('finish', onFinish);
+    res.on('close', () => {
+      controller.signal.removeEventListener('abort', onAbort);
+      bus.off('config', onConfig);
+      life.off('shutdown', onShutdown);
+      res.off('finish', onFinish);
+    });
+    res.emit('finish');
+    res.emit('close');
+  };
+  const OPS = 100_000;
+  const variants = { untracked: null, exact: { mode: 'exact' } };
+  for (const every of EVERY) variants[`sampled N=${every}`] = { mode: 'sampled', every };
+  const got = {};
+  const rounds = Number(arg('--rounds', 9));
+  for (let r = 0; r < rounds + 1; r++) {
+    for (const [name, v] of Object.entries(variants)) {
+      if (v !== null) {
+        ledger.setLedgerInternals({ every: v.every, exactPerTick: 0 });
+        ledger.trackListeners({ mode: v.mode });
+      }
+      const t = process.cpuUsage();
+      for (let i = 0; i < OPS; i++) request();
+      const d = process.cpuUsage(t);
+      if (v !== null) {
+        ledger.untrackListeners();
+        ledger.setLedgerInternals({});
+      }
+      if (r > 0) (got[name] ??= []).push(((d.user + d.system) * 1000) / OPS); // round 0 warms up
+    }
+  }
+  const base = pct(got.untracked, 0.5);
+  console.log(`node ${process.version}; listener-heavy request shape without HTTP, ${rounds} interleaved rounds of ${OPS}, no per-second exact budget`);
+  console.table(
+    Object.entries(got).map(([name, xs]) => ({
+      variant: name,
+      'ns/request (median)': Math.round(pct(xs, 0.5)),
+      range: `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`,
+      'overhead %': Number(((pct(xs, 0.5) / base - 1) * 100).toFixed(1)),
+    })),
+  );
+}
+
+if (process.argv.includes('--cost')) {
+  costs();
+  process.exit(0);
+}
 
 console.log(`node ${process.version}; listeners() live vs the truth, ${TRIALS} trials per row (${TRIALS / 4} for 10 000), no per-second exact budget`);
 const rows = [];
