@@ -288,10 +288,12 @@ test('LEAKGUARD_LISTENERS takes exact and sampled besides the booleans; anything
 
 test('start({ listeners: "exact" }) and LEAKGUARD_LISTENERS=exact install exact books; the default start() sampled ones', () => {
   const probe = "const l = require('./lib/listeners'); process.stdout.write(String(l.listenersMode()));";
+  const inherited = { ...process.env };
+  delete inherited.LEAKGUARD_LISTENERS;
   const run = (env, pre) => {
     const r = spawnSync(process.execPath, [...pre, '-e', probe], {
       cwd: ROOT,
-      env: { ...process.env, LEAKGUARD_QUIET: '1', LEAKGUARD_REPORT: 'none', ...env },
+      env: { ...inherited, LEAKGUARD_QUIET: '1', LEAKGUARD_REPORT: 'none', ...env },
       encoding: 'utf8',
       timeout: 60_000,
     });
@@ -304,7 +306,7 @@ test('start({ listeners: "exact" }) and LEAKGUARD_LISTENERS=exact install exact 
   const viaStart = spawnSync(
     process.execPath,
     ['-e', "const lg = require('./index.js'); lg.start({ listeners: 'exact' }); process.stdout.write(String(require('./lib/listeners').listenersMode())); lg.stop();"],
-    { cwd: ROOT, env: { ...process.env, LEAKGUARD_QUIET: '1' }, encoding: 'utf8', timeout: 60_000 },
+    { cwd: ROOT, env: { ...inherited, LEAKGUARD_QUIET: '1' }, encoding: 'utf8', timeout: 60_000 },
   );
   assert.equal(viaStart.status, 0, viaStart.stderr);
   assert.equal(viaStart.stdout, 'exact');
