@@ -37,6 +37,16 @@
 // sampling trades is only *which* site an add is charged to when several
 // sites share a cheap key. Adds with no user frame on the stack (Node adding
 // on its own) are recognised by the same keys and skipped unless asked for.
+//
+// Which adds are booked at all is the mode's choice. Exact books every add.
+// Sampled (the default) books the first `exactPerTick` adds of each second at
+// weight 1, then one add in `every` drawn at random (the wrappers count down a
+// geometric gap, so an add that is not drawn costs a decrement and a compare
+// and never reaches this file) at weight `every`, through the row's Scaled:
+// totals are then unbiased estimates. Every cell, book count and cohort tally
+// is kept in weighted units, so a removal or a collection credits exactly
+// what its add was charged. A site whose estimate keeps rising is escalated
+// (see escalate()): every add there is booked at weight 1 from then on.
 
 const { stackFrames } = require('../internal/callsite');
 const { CELLS, statsTable } = require('../internal/stats');
