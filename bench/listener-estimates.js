@@ -19,8 +19,15 @@
 // and sampled at each N, rounds interleaved in one process; median of the
 // rounds, and the overhead against untracked.
 //
+// --escalation instead: how many seconds of the ledger's clock (ledgerTick(),
+// one per simulated second) a pure leak of r adds/s takes to be escalated to
+// exact books, in a process past its per-second budget (2 000 balanced
+// per-request adds a second besides the leak); median and 95th percentile
+// over trials, per r.
+//
 // Run: node bench/listener-estimates.js [--every 8,16,32] [--trials T]
 //      node bench/listener-estimates.js --cost [--every 8,16,32] [--rounds R]
+//      node bench/listener-estimates.js --escalation [--trials T]
 
 const EventEmitter = require('node:events');
 const ledger = require('../lib/listeners');
@@ -138,6 +145,45 @@ function costs() {
       'overhead %': Number(((pct(xs, 0.5) / base - 1) * 100).toFixed(1)),
     })),
   );
+}
+
+function escalation() {
+  const trials = Number(arg('--trials', 100));
+  const rows = [];
+  for (const rate of [2, 5, 20, 100]) {
+    const seconds = [];
+    for (let t = 0; t < trials; t++) {
+      ledger.trackListeners();
+      try {
+        const bus = new EventEmitter();
+        bus.setMaxListeners(0);
+        const leak = () => bus.on('leak', () => {});
+        let s = 0;
+        for (; s < 600; s++) {
+          for (let i = 0; i < 2000; i++) {
+            const res = new EventEmitter();
+            res.on('close', () => {});
+            res.removeAllListeners('close');
+          }
+          for (let i = 0; i < rate; i++) leak();
+          ledger.ledgerTick();
+          if (ledger.listeners().some((r) => r.event === 'leak' && r.mode === 'exact')) break;
+        }
+        seconds.push(s + 1);
+      } finally {
+        ledger.untrackListeners();
+      }
+    }
+    rows.push({ 'leak adds/s': rate, trials, 'escalated after, median s': pct(seconds, 0.5), 'p95 s': pct(seconds, 0.95), 'max s': Math.max(...seconds) });
+    console.log(JSON.stringify(rows[rows.length - 1]));
+  }
+  console.log(`node ${process.version}; seconds of the ledger's clock until a pure leak's site is escalated (default N and budget; 2 000 other adds a second)`);
+  console.table(rows);
+}
+
+if (process.argv.includes('--escalation')) {
+  escalation();
+  process.exit(0);
 }
 
 if (process.argv.includes('--cost')) {

@@ -129,8 +129,9 @@ const CLASS_FIRST_CHECKS = 8;
 // ESCALATE_TICKS readings (up to the last ESCALATE_KEEP) and rose over them by
 // at least ESCALATE_BOOKED booked adds. A site whose live count only stays
 // level (requests in flight) passes that by chance about once in
-// ESCALATE_TICKS! readings; a pure leak of r adds/s passes once two of its
-// adds were drawn, after about 2·N/r seconds. An escalated site whose exact
+// ESCALATE_TICKS! readings; a pure leak passes once two of its adds were
+// drawn and ESCALATE_TICKS readings have passed (bench/listener-estimates.js
+// --escalation measures how long that takes). An escalated site whose exact
 // count then stops rising for CALM_TICKS readings goes back to sampling.
 const ESCALATE_TICKS = 8;
 const ESCALATE_KEEP = 64;
