@@ -10,7 +10,11 @@ const { patchTimers, unpatchTimers, timers } = require('./lib/timers');
 const { trackListeners, untrackListeners, listeners } = require('./lib/listeners');
 const { start, stop, report, formatReport } = require('./lib/sampler');
 const { metrics } = require('./lib/export/metrics');
-const { writeHtmlReport } = require('./lib/export/html-report');
+
+/** writeHtmlReport(path, options): lib/export/html-report.js, loaded on the first call (an idle process never renders a report). */
+function writeHtmlReport(file, options) {
+  return require('./lib/export/html-report').writeHtmlReport(file, options);
+}
 
 module.exports = {
   LruCache,

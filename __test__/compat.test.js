@@ -14,11 +14,16 @@ const { cases } = require('./fixtures/compat-cases');
 const ROOT = path.resolve(__dirname, '..');
 const RUNNER = path.join(__dirname, 'fixtures', 'compat-run.js');
 
-function run(preload) {
+// LEAKGUARD_LISTENERS=exact or =sampled is passed on to the patched runs
+// (the ledger's mode); the drawn run books one add in two with no exact budget.
+function run(preload, extra = {}) {
   return new Promise((resolve, reject) => {
     const args = [...preload, '--expose-gc', RUNNER];
     const env = { ...process.env, LEAKGUARD_REPORT: 'none' };
-    for (const name of ['LEAKGUARD_DISABLE', 'LEAKGUARD_TIMERS', 'LEAKGUARD_LISTENERS']) delete env[name];
+    const mode = ['exact', 'sampled'].includes(env.LEAKGUARD_LISTENERS) ? env.LEAKGUARD_LISTENERS : undefined;
+    for (const name of ['LEAKGUARD_DISABLE', 'LEAKGUARD_TIMERS', 'LEAKGUARD_LISTENERS', 'COMPAT_LEDGER_DRAWN']) delete env[name];
+    if (mode !== undefined && preload.length > 0) env.LEAKGUARD_LISTENERS = mode;
+    Object.assign(env, extra);
     execFile(process.execPath, args, { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       const line = stdout.trim().split('\n').pop();
       try {
@@ -32,20 +37,27 @@ function run(preload) {
 
 let bare;
 let patched;
+let drawn;
 
 test.before(async () => {
-  [bare, patched] = await Promise.all([run([]), run(['-r', './register.js'])]);
+  [bare, patched, drawn] = await Promise.all([
+    run([]),
+    run(['-r', './register.js']),
+    run(['-r', './register.js'], { COMPAT_LEDGER_DRAWN: '1' }),
+  ]);
 });
 
-test('the bare run is bare and the patched run is patched', () => {
+test('the bare run is bare and the patched runs are patched', () => {
   assert.equal(bare.patched, false);
   assert.equal(patched.patched, true);
+  assert.equal(drawn.patched, true);
 });
 
 for (const name of Object.keys(cases)) {
   test(`compat: ${name}`, () => {
     assert.ok(name in bare.results, 'the bare run recorded it');
     assert.deepEqual(patched.results[name], bare.results[name]);
+    assert.deepEqual(drawn.results[name], bare.results[name], 'with sampled books drawing one add in two');
   });
 }
 

@@ -23,10 +23,15 @@ function siteAt(name, event) {
   return listeners().find((s) => s.site && s.site.file === __filename && s.site.line === line && s.event === event);
 }
 
-// Each test runs with a fresh ledger and exact attribution unless it says otherwise.
+// Each test runs with a fresh ledger and exact attribution unless it says
+// otherwise, in the default (sampled) mode, or in the mode
+// LEAKGUARD_LISTENERS names (`LEAKGUARD_LISTENERS=exact node --test …` runs
+// them all against the exact books). A test of what only exact books promise
+// at volume names `mode: 'exact'` itself.
+const MODE = ['exact', 'sampled'].includes(process.env.LEAKGUARD_LISTENERS) ? process.env.LEAKGUARD_LISTENERS : undefined;
 function tracked(fn, options = { sampleEvery: 1, capturesPerSecond: Infinity }) {
   return async (t) => {
-    trackListeners(options);
+    trackListeners(MODE === undefined || 'mode' in options ? options : { ...options, mode: MODE });
     try {
       await fn(t);
     } finally {
@@ -447,7 +452,7 @@ test(
     assert.deepEqual([busSite.adds, busSite.removes, busSite.live, busSite.emitters], [N, N, 0, 0]);
     assert.ok(ledgerBookkeeping().cohortsAlive <= 1, `${ledgerBookkeeping().cohortsAlive} cohorts outlived their emitters`);
     assert.equal(bus.listenerCount('update'), 0);
-  }),
+  }, { mode: 'exact', sampleEvery: 1, capturesPerSecond: Infinity }),
 );
 
 test('untrackListeners() restores the prototypes exactly; both calls are idempotent', () => {
@@ -582,7 +587,7 @@ test(
     assert.equal(siteAt('sameTwice', 'tick').live, 1, 'the list works again after being emptied');
     bus.off('tick', twice);
     assert.equal(siteAt('sameTwice', 'tick').live, 0);
-  }),
+  }, { mode: 'exact', sampleEvery: 1, capturesPerSecond: Infinity }),
 );
 
 test(
@@ -628,7 +633,7 @@ test(
       assert.equal(b.live, 1);
       assert.equal(siteAt('lateA', 'end').live, 2000);
     },
-    { sampleEvery: 16, capturesPerSecond: Infinity },
+    { mode: 'exact', sampleEvery: 16, capturesPerSecond: Infinity },
   ),
 );
 

@@ -29,7 +29,7 @@ test('each row is validated by its type and range, and defaults to its default',
   for (const r of SETTINGS) {
     const want = typeof r.default === 'function' ? r.default(d) : r.default;
     assert.equal(d[r.name], want, `${r.name} defaults to its row's default`);
-    const wrongType = r.type === 'string' || r.type === 'path' ? 1 : 'x';
+    const wrongType = r.type === 'string' || r.type === 'path' || r.choices !== undefined ? 1 : 'x';
     assert.throws(() => resolveOptions({ [r.name]: wrongType }), { ...INVALID, name: 'TypeError', message: new RegExp(r.name) });
     const min = typeof r.min === 'function' ? r.min(d) : r.min;
     const max = typeof r.max === 'function' ? r.max(d) : r.max;

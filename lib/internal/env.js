@@ -10,6 +10,7 @@
 //   - integers: plain decimal digits only (/^[0-9]+$/, at most 2^53 - 1): no
 //     sign, no spaces, no `0x`, `0b`, `0o`, no `1e3`, no `1_000`, no fraction;
 //   - booleans: `1` or `true` (on), `0` or `false` (off), lower case;
+//     LEAKGUARD_LISTENERS also takes the ledger's mode, `sampled` or `exact`;
 //   - LEAKGUARD_REPORT: `stderr`, `json` or `none`.
 // Each malformed or out-of-range variable is dropped alone, with one warning
 // naming it; the others still apply. Integers are range-checked by start()'s
@@ -34,6 +35,9 @@ const INTEGER_VARS = varsOf('integer');
 const BOOLEAN_VARS = varsOf('boolean');
 
 const REPORT_OUTPUTS = Object.freeze(['stderr', 'json', 'none']);
+
+/** Variable → the strings its boolean row also takes (`choices`, e.g. LEAKGUARD_LISTENERS's modes). */
+const CHOICES = new Map(SETTINGS.filter((row) => row.env !== undefined && row.choices !== undefined).map((row) => [row.env, row.choices]));
 
 /** Read by register.js itself. */
 const REGISTER_VARS = Object.freeze([
@@ -126,8 +130,12 @@ function readEnv(env, resolve) {
     if (!set(name)) continue;
     const raw = env[name];
     const b = parseBoolean(raw);
-    if (b === undefined) warnings.push(`${shown(name, raw)} is not 1, true, 0 or false; ignored, ${option} keeps its default`);
-    else options[option] = b;
+    if (b !== undefined) options[option] = b;
+    else if (CHOICES.get(name)?.includes(raw)) options[option] = raw;
+    else {
+      const allowed = CHOICES.has(name) ? `1, true, 0, false, ${CHOICES.get(name).join(' or ')}` : '1, true, 0 or false';
+      warnings.push(`${shown(name, raw)} is not ${allowed}; ignored, ${option} keeps its default`);
+    }
   }
 
   let output = 'stderr';

@@ -58,7 +58,7 @@ const OFFHEAP_CACHE_SET = Object.freeze(['ttl']);
 const START = require('../sampler/settings').START_OPTIONS;
 
 /** trackListeners(options): lib/listeners/index.js, docs/listeners.md. */
-const TRACK_LISTENERS = Object.freeze(['sampleEvery', 'capturesPerSecond', 'internal']);
+const TRACK_LISTENERS = Object.freeze(['mode', 'sampleEvery', 'capturesPerSecond', 'internal']);
 
 /** patchTimers(options): it takes none, so any name is refused; docs/timers.md. */
 const PATCH_TIMERS = Object.freeze([]);
@@ -188,6 +188,18 @@ function validatePath(name, value) {
   return value;
 }
 
+/**
+ * One of the strings in `choices`; `undefined` passes through. Anything else
+ * is refused: a non-string with TypeError, another string with RangeError.
+ */
+function validateOneOf(name, value, choices) {
+  if (value === undefined) return undefined;
+  const expected = choices.map((c) => JSON.stringify(c)).join(' or ');
+  if (typeof value !== 'string') throw invalidOption(name, expected, value);
+  if (!choices.includes(value)) throw invalidOption(name, expected, value, RangeError);
+  return value;
+}
+
 /** A ttl in whole milliseconds, 0 = never expires; `undefined` passes through. Both caches use it. */
 function validateTtl(name, value) {
   return validateInteger(name, value, { min: 0 });
@@ -270,6 +282,7 @@ module.exports = {
   validateBoolean,
   validateString,
   validatePath,
+  validateOneOf,
   validateTtl,
   validateClock,
   checkedClock,

@@ -26,9 +26,29 @@ export interface ListenerSiteCount {
   growth?: number;
   /** The user frames of the stack that first reached this site, nearest first. */
   stack: ListenerSite[];
+  /**
+   * Which books produced the counts: `'exact'` (every add booked: exact mode,
+   * or a sampled site escalated because its estimate kept rising) or
+   * `'sampled'` (estimates: one add in N booked, counted N times).
+   */
+  mode: ListenerMode;
+  /** Milliseconds since the epoch when a sampled ledger escalated this site: counts exact from then on, estimated before. */
+  exactSince?: number;
+  /** Only on the "other sites" row (`site` null): how many least-recently-active sites were folded into it (the ledger keeps at most 512 rows). */
+  folded?: number;
 }
 
+/** The listener ledger's books: `'sampled'` (the default) or `'exact'`. */
+export type ListenerMode = 'sampled' | 'exact';
+
 export interface TrackListenersOptions {
+  /**
+   * `'sampled'` (default): the first 1 000 adds of each second are booked,
+   * then one add in 16 chosen at random, counted 16 times; a site whose
+   * estimate keeps rising is booked exactly from then on. `'exact'`: every add
+   * is booked (exact counts, several times the cost per add).
+   */
+  mode?: ListenerMode;
   /**
    * Re-check a cached add site with a real stack on average once every this many
    * adds of the same listener key (randomised). `1` captures a stack on every add:

@@ -34,13 +34,20 @@
 const EventEmitter = require('node:events');
 const { getEventListeners } = EventEmitter;
 const { ListenerLedger } = require('./ledger');
-const { checkOptions, validateInteger, validateBoolean } = require('../internal/options');
+const { checkOptions, validateInteger, validateBoolean, validateOneOf } = require('../internal/options');
 const { WARNINGS, warn, warnOnce } = require('../internal/errors');
 
 const EEProto = EventEmitter.prototype;
 const ETProto = EventTarget.prototype;
 
 const DEFAULT_SAMPLE_EVERY = 512;
+// Sampled mode books one add in BOOK_EVERY (see docs/listeners.md, Cost, for
+// how it was chosen).
+const BOOK_EVERY = 16;
+// ... after the first EXACT_PER_SECOND adds of each second, which it books
+// all (a process adding fewer is counted exactly).
+const EXACT_PER_SECOND = 1000;
+const MODES = Object.freeze(['sampled', 'exact']);
 const DEFAULT_CAPTURES_PER_SECOND = 50;
 
 let ledger = null;
@@ -71,9 +78,19 @@ function bookFor(active, emitter) {
   }
 }
 
+/**
+ * The function Node matches a removal against: a once wrapper's `.listener`,
+ * else the listener itself; undefined when reading `.listener` throws (a
+ * proxy whose getter throws): that one add or removal goes uncounted, and
+ * the ledger goes on with every other.
+ */
 function keyOf(listener) {
-  const inner = listener.listener;
-  return typeof inner === 'function' ? inner : listener;
+  try {
+    const inner = listener.listener;
+    return typeof inner === 'function' ? inner : listener;
+  } catch {
+    return undefined;
+  }
 }
 
 // ---- EventEmitter wrappers ------------------------------------------------
@@ -83,8 +100,14 @@ function makeAdd(original) {
     const result = original.call(this, type, listener);
     const active = ledger;
     if (active !== null) {
+      // Sampled mode: the adds the draw skips stop here (one decrement and a
+      // compare) unless a site is escalated. Exact mode: countdown is -Infinity.
+      const skipped = --active.countdown > 0;
+      if (skipped && active.escalated === 0) return result;
+      const key = keyOf(listener);
+      if (key === undefined) return result;
       try {
-        active.added(this, type, keyOf(listener), add);
+        active.added(this, type, key, add, !skipped);
       } catch (err) {
         fail(err);
       }
@@ -104,7 +127,10 @@ function makeRemove(original) {
       // credited), so the book answers without re-reading Node's arrays.
       try {
         const book = active.bookOf(this);
-        if (book !== undefined) active.removed(book, type, keyOf(listener));
+        if (book !== undefined) {
+          const key = keyOf(listener);
+          if (key !== undefined) active.removed(book, type, key);
+        }
       } catch (err) {
         fail(err);
       }
@@ -218,7 +244,13 @@ function addedFlags(target, type, listener, options) {
     while (last.next !== undefined && last.next !== null) last = last.next;
     if (isRecord(last) && last.same(listener, last.capture)) return { capture: last.capture, unseen: last.once || last.weak };
   }
-  return { capture: Boolean(options.capture), unseen: Boolean(options.once) || isWeak(options) };
+  try {
+    return { capture: Boolean(options.capture), unseen: Boolean(options.once) || isWeak(options) };
+  } catch {
+    // Options whose getters throw on a second reading: held weakly (a WeakRef
+    // too many costs an allocation; one too few would keep the listener).
+    return { capture: false, unseen: true };
+  }
 }
 
 /**
@@ -241,7 +273,11 @@ function removedCapture(book, target, type, listener, options) {
     }
     if (withCapture !== without) return without;
   }
-  return options !== null && options !== undefined && options.capture === true;
+  try {
+    return options !== null && options !== undefined && options.capture === true;
+  } catch {
+    return false;
+  }
 }
 
 // Node holds a listener weakly when its options carry its private `kWeak`
@@ -294,6 +330,8 @@ function makeAddEventListener(original) {
     if (active === null || listener === null || (typeof listener !== 'function' && typeof listener !== 'object')) {
       return original.apply(this, arguments);
     }
+    const skipped = --active.countdown > 0;
+    if (skipped && active.escalated === 0) return original.apply(this, arguments);
     let name = plainName(type);
     let before;
     try {
@@ -307,7 +345,7 @@ function makeAddEventListener(original) {
       const grew = name !== undefined ? targetCount(this, name) > before : (name = changedType(this, before, true)) !== undefined;
       if (grew) {
         const { capture, unseen } = addedFlags(this, name, listener, options);
-        active.targetAdded(this, name, listener, capture, unseen, addEventListener);
+        active.targetAdded(this, name, listener, capture, unseen, addEventListener, !skipped);
       }
     } catch (err) {
       fail(err);
@@ -379,6 +417,7 @@ function trackListeners(options) {
     validateInteger('capturesPerSecond', opts.capturesPerSecond, { min: 0, max: 1e9, allowInfinity: true }) ??
     DEFAULT_CAPTURES_PER_SECOND;
   const internal = validateBoolean('internal', opts.internal) ?? false;
+  const mode = validateOneOf('mode', opts.mode, MODES) ?? 'sampled';
   if (originals !== null) {
     if (options !== undefined && Object.keys(options).length > 0) {
       warn(
@@ -424,7 +463,15 @@ function trackListeners(options) {
     if (!Object.prototype.hasOwnProperty.call(left, name)) proto[name] = fn;
   };
 
-  ledger = new ListenerLedger({ sampleEvery, capturesPerSecond, internal });
+  ledger = new ListenerLedger({
+    mode,
+    every: internals.every ?? BOOK_EVERY,
+    exactPerTick: internals.exactPerTick ?? EXACT_PER_SECOND,
+    maxRows: internals.maxRows,
+    sampleEvery,
+    capturesPerSecond,
+    internal,
+  });
   failed = false;
   originals = saved;
   install(EEProto, 'on', makeAdd);
@@ -491,9 +538,36 @@ function ledgerBookkeeping() {
   return ledger === null ? null : ledger.bookkeeping();
 }
 
+let internals = {};
+
+/**
+ * Overrides, for the ledgers made from now on, the row cap (`maxRows`), the
+ * sampled mode's N (`every`) and its per-second exact budget
+ * (`exactPerTick`); `{}` restores the defaults. For tests and benches. Not
+ * part of the public API.
+ */
+function setLedgerInternals(o) {
+  internals = { ...o };
+}
+
+/** Which books the ledger keeps ('sampled' | 'exact'), or null when not tracking. */
+function listenersMode() {
+  return ledger === null ? null : ledger.mode;
+}
+
 /** Runs one second of the ledger's clock now (for tests). Not part of the public API. */
 function ledgerTick() {
   if (ledger !== null) ledger.tick();
 }
 
-module.exports = { trackListeners, untrackListeners, listeners, ledgerBookkeeping, ledgerTick };
+module.exports = {
+  trackListeners,
+  untrackListeners,
+  listeners,
+  listenersMode,
+  ledgerBookkeeping,
+  ledgerTick,
+  setLedgerInternals,
+  LISTENER_MODES: MODES,
+  BOOK_EVERY,
+};

@@ -37,6 +37,16 @@
 // sampling trades is only *which* site an add is charged to when several
 // sites share a cheap key. Adds with no user frame on the stack (Node adding
 // on its own) are recognised by the same keys and skipped unless asked for.
+//
+// Which adds are booked at all is the mode's choice. Exact books every add.
+// Sampled (the default) books the first `exactPerTick` adds of each second at
+// weight 1, then one add in `every` drawn at random (the wrappers count down a
+// geometric gap, so an add that is not drawn costs a decrement and a compare
+// and never reaches this file) at weight `every`, through the row's Scaled:
+// totals are then unbiased estimates. Every cell, book count and cohort tally
+// is kept in weighted units, so a removal or a collection credits exactly
+// what its add was charged. A site whose estimate keeps rising is escalated
+// (see escalate()): every add there is booked at weight 1 from then on.
 
 const { stackFrames } = require('../internal/callsite');
 const { CELLS, statsTable } = require('../internal/stats');
@@ -59,10 +69,34 @@ class ListenerSiteRow {
     this.ignored = id === -1; // internal and not counted (trackListeners({ internal: false }))
     this.lastLive = undefined; // live at the previous listeners() call, for `growth`
     this.cohort = undefined; // the cohort new emitters first charged here join, while open
+    // What one booked add counts for in the cells: 1 here; a sampled
+    // ledger books through `scaled` (weight N) until the site escalates.
+    this.w = 1;
+    this.row = this;
+    this.scaled = undefined;
+    this.exact = false; // every add here is booked at weight 1 (exact mode, or escalated)
+    this.exactSince = undefined; // ms since the epoch when a sampled ledger escalated this site
+    this.history = undefined; // estimated live at the last ticks (escalation, de-escalation)
+    this.at = 0; // the ledger's tick of the latest add booked here (row cap: least recently active folds first)
+    this.folded = false; // merged into the ledger's "other sites" row; its cells are that row's
   }
 
   get live() {
     return this.cells[ADDS] - this.cells[REMOVES];
+  }
+}
+
+/**
+ * A sampled site's booked adds: each stands for N adds (its weight), in the
+ * same cells as the site's row. Books and cohorts hold whichever of the two
+ * an add was booked through, so a removal credits the weight it was charged.
+ */
+class Scaled {
+  constructor(row, w) {
+    this.row = row;
+    this.cells = row.cells;
+    this.w = w;
+    this.cohort = undefined;
   }
 }
 
@@ -90,6 +124,25 @@ const MAX_BACKOFF = 7;
 // line adding fresh functions to the same class and event is found even when
 // both add rarely, without lowering the back-off cap for every key.
 const CLASS_FIRST_CHECKS = 8;
+// Escalation of a sampled site (see ListenerLedger#escalate): its estimated
+// live count, read once a tick (a second), has not fallen for at least
+// ESCALATE_TICKS readings (up to the last ESCALATE_KEEP) and rose over them by
+// at least ESCALATE_BOOKED booked adds. A site whose live count only stays
+// level (requests in flight) passes that by chance about once in
+// ESCALATE_TICKS! readings; a pure leak passes once two of its adds were
+// drawn and ESCALATE_TICKS readings have passed (bench/listener-estimates.js
+// --escalation measures how long that takes). An escalated site whose exact
+// count then stops rising for CALM_TICKS readings goes back to sampling.
+const ESCALATE_TICKS = 8;
+const ESCALATE_KEEP = 64;
+// As src/sampler/ranking.rs: live ≤ this × emitters is "a few per emitter".
+const SPREAD_PER_EMITTER = 2;
+const ESCALATE_BOOKED = 2;
+const CALM_TICKS = 30;
+// Rows per ledger: past this, the least recently active row is folded into
+// one "other sites" row (its counts move there, its stats row is released).
+const MAX_ROWS = 512;
+const OTHER_EVENT = '(other sites)';
 const CLASS_RECHECK_TICKS = 5;
 const CLASSES_PER_EVENT = 16;
 const RECENT_CLASS_EVENTS = 8;
@@ -316,7 +369,28 @@ class ListenerLedger {
    *   capturesPerSecond: budget of real stacks beyond each key's first;
    *   internal: also count adds made with no user frame on the stack.
    */
-  constructor({ sampleEvery, capturesPerSecond, internal }) {
+  constructor({ mode = 'exact', every = 1, exactPerTick = 0, maxRows = MAX_ROWS, sampleEvery, capturesPerSecond, internal }) {
+    // Books: 'exact' books every add; 'sampled' books one add in `every`,
+    // each picked at random (`countdown`: adds until the next booked one,
+    // decremented by the wrappers), and counts it `every` times. A site whose
+    // estimate keeps rising is escalated: every add there is booked from then
+    // on (`escalated`: how many such sites; while there are any, the adds the
+    // draw skipped are resolved to their site to find theirs).
+    this.mode = mode;
+    this.sampled = mode === 'sampled' && every > 1;
+    this.every = this.sampled ? every : 1;
+    this.logMiss = Math.log(1 - 1 / this.every);
+    // The first `exactPerTick` adds of each tick (a second) are all booked,
+    // at weight 1: a process that adds few listeners is counted exactly, and
+    // each add's weight stays 1 / the probability it was booked with.
+    this.exactPerTick = exactPerTick;
+    this.budget = this.sampled ? exactPerTick : 0;
+    this.countdown = this.sampled ? 1 : -Infinity;
+    this.escalated = 0;
+    this.certain = false;
+    this.entries = 0; // listeners booked (each one book entry)
+    this.maxRows = maxRows;
+    this.other = undefined; // the "other sites" row, made when the first row is folded
     this.sampleEvery = sampleEvery;
     this.capturesPerSecond = capturesPerSecond;
     this.internal = internal;
@@ -353,9 +427,63 @@ class ListenerLedger {
   /** Once a second: closes the open cohorts; now and then, has every class key checked at its next hit. */
   tick() {
     this.rotate();
+    if (this.sampled) {
+      this.escalate();
+      if (this.exactPerTick > 0) {
+        this.budget = this.exactPerTick;
+        if (this.countdown > 1) this.countdown = 1;
+      }
+    }
     if (++this.ticks % CLASS_RECHECK_TICKS === 0) {
       const states = this.classStates;
       for (let i = 0; i < states.length; i++) if (states[i].untilCheck > 0) states[i].untilCheck = 0;
+    }
+  }
+
+  /**
+   * Once a tick, for a sampled ledger: a site whose estimated live count did
+   * not fall over the last ESCALATE_TICKS readings and rose by
+   * ESCALATE_BOOKED booked adds or more is escalated (every add there booked
+   * at weight 1 from now on, `exactSince` set); an escalated site whose
+   * count has not risen over CALM_TICKS readings goes back to sampling. Its
+   * entries keep the weight they were booked at, so removals stay right.
+   */
+  escalate() {
+    const rows = this.rowList;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      if (row === this.other) continue;
+      const live = row.cells[ADDS] - row.cells[REMOVES];
+      let h = row.history;
+      if (h === undefined) h = row.history = [];
+      if (!row.exact) {
+        // Only the readings since the last fall matter: a fall ends any run.
+        if (h.length > 0 && live < h[h.length - 1]) h.length = 0;
+        h.push(live);
+        if (h.length > ESCALATE_KEEP) h.shift();
+        if (h.length < ESCALATE_TICKS || live - h[0] < ESCALATE_BOOKED * this.every) continue;
+        // About one listener per emitter (a listener per request or socket,
+        // credited when its emitter is collected): its count rises between
+        // major GCs and follows whatever keeps the emitters alive, which the
+        // heap verdict judges; the sampler's ranking sets such rows aside too.
+        const emitters = row.cells[EMITTERS];
+        if (emitters > 1 && live <= SPREAD_PER_EMITTER * emitters) continue;
+        row.exact = true;
+        row.exactSince = Date.now();
+        row.history = [];
+        this.escalated++;
+      } else {
+        h.push(live);
+        if (h.length > CALM_TICKS) h.shift();
+        if (h.length < CALM_TICKS) continue;
+        let top = h[0];
+        for (let j = 1; j < h.length; j++) if (h[j] > top) top = h[j];
+        if (top > h[0]) continue;
+        row.exact = false;
+        row.exactSince = undefined;
+        row.history = [];
+        this.escalated--;
+      }
     }
   }
 
@@ -382,12 +510,14 @@ class ListenerLedger {
 
   /** Sizes of the ledger's own bookkeeping (tests, the allocation estimate): books made, listeners counted, cohorts made and not yet collected. */
   bookkeeping() {
-    // Every listener counted was charged to exactly one counted row: their adds sum to it.
+    // Every listener counted was charged to exactly one counted row: their
+    // adds sum to it (an estimate in sampled mode; `booked`: book entries made).
     let charged = 0;
     for (const row of this.rowList) charged += row.cells[ADDS];
     return {
       books: this.booksMade,
       charged,
+      booked: this.entries,
       cohorts: this.cohortsMade,
       cohortsAlive: this.cohortsMade - this.cohortsCollected,
       openCohorts: this.open.length,
@@ -530,6 +660,7 @@ class ListenerLedger {
     this.captures++;
     const row = this.rowAt(event, below);
     if (state !== undefined) {
+      if (state.row.folded) state.row = row;
       if (state.row !== row) state.ambiguous = true;
       else if (!state.ambiguous) state.agreed++;
       state.last = row;
@@ -544,6 +675,7 @@ class ListenerLedger {
       else if (other instanceof Map) other.set(event, fresh);
       else this.byFn.set(key, new Map([[other.event, other], [event, fresh]]));
     } else if (byFn !== state) {
+      if (byFn.row.folded) byFn.row = row;
       if (byFn.row !== row) byFn.ambiguous = true;
       byFn.last = row;
     }
@@ -559,6 +691,7 @@ class ListenerLedger {
       fresh.untilCheck = this.interval(fresh);
       names.set(name, fresh);
     } else if (named !== state) {
+      if (named.row.folded) named.row = row;
       if (named.row !== row) named.ambiguous = true;
       named.last = row;
     }
@@ -584,6 +717,7 @@ class ListenerLedger {
       pairs.push(cls, fresh);
       this.classStates.push(fresh);
     } else if (known !== state) {
+      if (known.row.folded) known.row = row;
       if (known.row !== row) known.ambiguous = true;
       known.last = row;
     }
@@ -612,8 +746,11 @@ class ListenerLedger {
         // Known so the cheap keys can skip it; never counted, never reported.
         row = new ListenerSiteRow(site, stack, event, -1, new Float64Array(8));
       } else {
+        while (this.rowList.length >= this.maxRows && this.fold());
         const { id, cells } = this.table.acquire({ kind: 'listener', site, stack, detail: String(event) });
         row = new ListenerSiteRow(site, stack, event, id, cells);
+        row.exact = !this.sampled;
+        row.at = this.ticks;
         this.rowList.push(row);
       }
       row.internal = internal;
@@ -623,32 +760,87 @@ class ListenerLedger {
   }
 
   /**
-   * One more listener of `row` on the book's emitter. A book keeps its rows
-   * (and its cohort) once charged, even at zero listeners: the next add of
-   * the same row then costs two increments.
+   * Makes room for one row: the least recently active counted row is folded
+   * into the "other sites" row (made on the first fold, in `rowList` but
+   * never folded itself). Its counts move there and its cells become that
+   * row's, so what books and cohorts still hold of it credits the other row;
+   * its stats row is released and its site forgotten (a later add there
+   * makes a fresh row). False when there is no row to fold.
    */
-  charge(book, row) {
-    row.cells[ADDS]++;
-    if (book.row0 === row) {
-      if (book.n0++ === 0) {
-        row.cells[EMITTERS]++;
-        book.c0.e++;
-      }
-      book.c0.n++;
-      return;
+  fold() {
+    let other = this.other;
+    if (other === undefined) {
+      const { id, cells } = this.table.acquire({ kind: 'listener', site: null, stack: [], detail: OTHER_EVENT });
+      other = this.other = new ListenerSiteRow(null, [], OTHER_EVENT, id, cells);
+      other.exact = !this.sampled;
+      other.folds = 0;
+      this.rowList.push(other);
     }
-    this.chargeOther(book, row);
+    let oldest;
+    let at = -1;
+    for (let i = 0; i < this.rowList.length; i++) {
+      const row = this.rowList[i];
+      if (row !== other && (oldest === undefined || row.at < at)) {
+        oldest = row;
+        at = row.at;
+      }
+    }
+    if (oldest === undefined) return false;
+    const from = oldest.cells;
+    const to = other.cells;
+    to[ADDS] += from[ADDS];
+    to[REMOVES] += from[REMOVES];
+    to[EMITTERS] += from[EMITTERS];
+    oldest.cells = to;
+    if (oldest.scaled !== undefined) oldest.scaled.cells = to;
+    oldest.folded = true;
+    if (oldest.exact && this.sampled) this.escalated--;
+    oldest.exact = other.exact; // its adds now book as the other row's would
+    oldest.exactSince = undefined;
+    other.folds++;
+    this.table.release(oldest.id);
+    this.rowList.splice(this.rowList.indexOf(oldest), 1);
+    const key = oldest.site === null ? '<unknown>' : `${oldest.site.file}:${oldest.site.line}:${oldest.site.column}`;
+    const byEvent = this.rows.get(key);
+    if (byEvent !== undefined && byEvent.get(oldest.event) === oldest) {
+      byEvent.delete(oldest.event);
+      if (byEvent.size === 0) this.rows.delete(key);
+    }
+    return true;
   }
 
-  chargeOther(book, row) {
+  /**
+   * One more listener of `t` (a row, or a sampled row's Scaled: `t.w` adds
+   * each) on the book's emitter. A book keeps its rows (and its cohort) once
+   * charged, even at zero listeners: the next add of the same row then costs
+   * two increments. Counts in the book and the cohort are in cell units.
+   */
+  charge(book, t) {
+    const w = t.w;
+    t.cells[ADDS] += w;
+    t.row.at = this.ticks;
+    this.entries++;
+    if (book.row0 === t) {
+      if (book.n0++ === 0) {
+        t.cells[EMITTERS] += w;
+        book.c0.e += w;
+      }
+      book.c0.n += w;
+      return;
+    }
+    this.chargeOther(book, t);
+  }
+
+  chargeOther(book, t) {
+    const w = t.w;
     if (book.row0 === undefined) {
       // The first tracked listener of this emitter: it joins a cohort.
-      book.cohort = this.cohortFor(row);
-      const c = book.cohort.entry(row);
-      c.n++;
-      c.e++;
-      row.cells[EMITTERS]++;
-      book.row0 = row;
+      book.cohort = this.cohortFor(t);
+      const c = book.cohort.entry(t);
+      c.n += w;
+      c.e += w;
+      t.cells[EMITTERS] += w;
+      book.row0 = t;
       book.n0 = 1;
       book.c0 = c;
       return;
@@ -656,53 +848,96 @@ class ListenerLedger {
     let more = book.more;
     if (more === undefined) more = book.more = [];
     for (let i = 0; i < more.length; i++) {
-      const t = more[i];
-      if (t.row === row) {
-        if (t.n++ === 0) {
-          row.cells[EMITTERS]++;
-          t.c.e++;
+      const m = more[i];
+      if (m.row === t) {
+        if (m.n++ === 0) {
+          t.cells[EMITTERS] += w;
+          m.c.e += w;
         }
-        t.c.n++;
+        m.c.n += w;
         return;
       }
     }
-    const c = book.cohort.entry(row);
-    c.n++;
-    c.e++;
-    row.cells[EMITTERS]++;
-    more.push({ row, n: 1, c });
+    const c = book.cohort.entry(t);
+    c.n += w;
+    c.e += w;
+    t.cells[EMITTERS] += w;
+    more.push({ row: t, n: 1, c });
   }
 
-  /** One listener of `row` left the book's emitter. */
-  credit(book, row) {
-    row.cells[REMOVES]++;
-    if (book.row0 === row) {
-      book.c0.n--;
+  /** One listener of `t` (what it was charged through) left the book's emitter. */
+  credit(book, t) {
+    const w = t.w;
+    t.cells[REMOVES] += w;
+    if (book.row0 === t) {
+      book.c0.n -= w;
       if (--book.n0 === 0) {
-        row.cells[EMITTERS]--;
-        book.c0.e--;
+        t.cells[EMITTERS] -= w;
+        book.c0.e -= w;
       }
       return;
     }
     const more = book.more;
     if (more === undefined) return;
     for (let i = 0; i < more.length; i++) {
-      const t = more[i];
-      if (t.row === row) {
-        t.c.n--;
-        if (--t.n === 0) {
-          row.cells[EMITTERS]--;
-          t.c.e--;
+      const m = more[i];
+      if (m.row === t) {
+        m.c.n -= w;
+        if (--m.n === 0) {
+          t.cells[EMITTERS] -= w;
+          m.c.e -= w;
         }
         return;
       }
     }
   }
 
+  /**
+   * What an add resolved to `row` is booked through: the row itself when
+   * every add there is booked (exact mode, an escalated site), else, for an
+   * add the draw picked, the row's Scaled (weight N), or the row when the
+   * draw was certain (the tick's budget); undefined when the add is not
+   * booked at all.
+   */
+  target(row, booked) {
+    if (row.exact) return row;
+    if (!booked) return undefined;
+    if (this.certain) return row;
+    let scaled = row.scaled;
+    if (scaled === undefined) scaled = row.scaled = new Scaled(row, this.every);
+    return scaled;
+  }
+
+  /**
+   * After a booked add in sampled mode: `certain` says whether it was booked
+   * for sure (weight 1, from the tick's budget) or drawn (weight N), and
+   * `countdown` is set to the adds until the next booked one.
+   */
+  draw() {
+    if (this.budget > 0) {
+      this.certain = true;
+      this.countdown = --this.budget > 0 ? 1 : this.gap();
+    } else {
+      this.certain = false;
+      this.countdown = this.gap();
+    }
+  }
+
+  /** Adds until the next booked one: geometric with mean N, so that each add is picked with probability 1/N whatever the call pattern. */
+  gap() {
+    return Math.floor(Math.log(1 - Math.random()) / this.logMiss) + 1;
+  }
+
   // ---- EventEmitter -------------------------------------------------------
 
-  /** An EventEmitter listener was added (Node accepted it). */
-  added(emitter, event, key, below) {
+  /**
+   * An EventEmitter listener was added (Node accepted it). `booked`: the
+   * draw picked this add (always, in exact mode); an add it did not pick
+   * reaches here only while some site is escalated, to be booked if it is
+   * one of them.
+   */
+  added(emitter, event, key, below, booked) {
+    if (booked && this.sampled) this.draw();
     // The common case inline: a function seen before, for this event, not due for a check.
     const state = this.byFn.get(key);
     let row;
@@ -713,10 +948,12 @@ class ListenerLedger {
       row = this.resolve(event, key, below, state, emitter);
     }
     if (row.ignored) return;
+    const t = this.target(row, booked);
+    if (t === undefined) return;
     let book = BookSlot.get(emitter);
     if (book === undefined || book.ledger !== this) book = this.newBook(emitter, book !== undefined);
-    this.charge(book, row);
-    book.append(event, key, row);
+    this.charge(book, t);
+    book.append(event, key, t);
   }
 
   /** One listener `key` for `event` left the emitter of `book` (Node removed one). */
@@ -766,13 +1003,16 @@ class ListenerLedger {
    * weakly by Node: util.aborted, stream operators with a signal); the entry
    * then holds it through a WeakRef, so the ledger is never what keeps it.
    */
-  targetAdded(target, event, listener, capture, unseen, below) {
+  targetAdded(target, event, listener, capture, unseen, below, booked) {
+    if (booked && this.sampled) this.draw();
     const row = this.resolve(event, listener, below, this.byFn.get(listener), target);
     if (row.ignored) return;
+    const t = this.target(row, booked);
+    if (t === undefined) return;
     const book = this.book(target);
-    this.charge(book, row);
+    this.charge(book, t);
     if (book.targets === undefined) book.targets = [];
-    book.targets.push(new TargetEntry(event, listener, capture, unseen, row));
+    book.targets.push(new TargetEntry(event, listener, capture, unseen, t));
     if (unseen) {
       if (book.pendingOnce++ === 0) this.onceTargets.add(new WeakRef(target));
     }
@@ -857,7 +1097,10 @@ class ListenerLedger {
         removes: cells[REMOVES],
         emitters: cells[EMITTERS],
         stack: row.stack,
+        mode: row.exact ? 'exact' : 'sampled',
       };
+      if (row.exactSince !== undefined) item.exactSince = row.exactSince;
+      if (row === this.other) item.folded = row.folds;
       if (row.lastLive !== undefined) item.growth = live - row.lastLive;
       row.lastLive = live;
       out.push(item);
@@ -873,6 +1116,8 @@ class ListenerLedger {
     this.rotate();
     for (const row of this.rowList) this.table.release(row.id);
     this.rowList = [];
+    this.other = undefined;
+    this.escalated = 0;
     this.rows.clear();
     this.byName.clear();
     this.byClass.clear();

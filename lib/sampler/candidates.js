@@ -33,7 +33,9 @@
 // Pure: takes source text, returns plain data. Parsed files are cached by the
 // caller (lib/sampler/attribution.js), not here.
 
-const acorn = require('acorn');
+// acorn is loaded on the first parse (a verdict naming an allocation site),
+// never at require time: an idle process should not carry a parser.
+let acorn = null;
 
 const GROW_METHODS = new Set(['push', 'unshift', 'splice', 'set', 'add', 'append', 'concat']);
 // Builtin frame names (as the profile gives them) and the candidates they confirm.
@@ -56,6 +58,7 @@ function parseSource(source, { module = false } = {}) {
   let first = null;
   for (const sourceType of kinds) {
     try {
+      if (acorn === null) acorn = require('acorn');
       return acorn.parse(source, { ...base, sourceType, allowReturnOutsideFunction: sourceType === 'script', allowAwaitOutsideFunction: sourceType === 'module' ? undefined : true });
     } catch (err) {
       if (first === null) first = err;

@@ -293,8 +293,8 @@ export interface StartOptions {
   onLeak?: (report: Report) => void;
   /** Turn on the timers patch while running. Default true. */
   timers?: boolean;
-  /** Turn on the listener ledger while running. Default true. */
-  listeners?: boolean;
+  /** Turn on the listener ledger while running, with sampled books (`true`, `'sampled'`) or exact books (`'exact'`; see listeners.md). Unit: boolean or 'sampled' / 'exact'. Default true. */
+  listeners?: boolean | 'sampled' | 'exact';
 }
 
 /**

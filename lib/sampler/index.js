@@ -43,6 +43,7 @@ const {
   validateBoolean,
   validateString,
   validatePath,
+  validateOneOf,
 } = require('../internal/options');
 
 const SHUTDOWN_TIMEOUT_MS = 2000;
@@ -59,6 +60,7 @@ function validateSetting(row, value, bounds) {
     case 'number':
       return validateNumber(row.name, value, bounds);
     case 'boolean':
+      if (row.choices !== undefined && typeof value === 'string') return validateOneOf(row.name, value, row.choices);
       return validateBoolean(row.name, value);
     case 'string':
       return validateString(row.name, value);
@@ -166,7 +168,7 @@ function start(options) {
     // Each returns false when it was already on (the user turned it on):
     // stop() undoes only what start() did.
     if (o.timers) state.timers = timers.patchTimers() === true;
-    if (o.listeners) state.listeners = listeners.trackListeners() === true;
+    if (o.listeners) state.listeners = listeners.trackListeners(o.listeners === true ? undefined : { mode: o.listeners }) === true;
     state.ownBase = ownCounts();
     state.ownSince = Date.now();
     debug('sampler: started (every %d ms, GCs watched by %s, allocations %s)', o.intervalMs, feed.gcSource, o.allocations);

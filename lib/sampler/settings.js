@@ -17,6 +17,9 @@
 // core), and its test; then `node scripts/settings-docs.js` rewrites the docs
 // table and the types.
 //
+// A boolean row with `choices` also takes one of those strings (in start()
+// and in its variable).
+//
 // `min`, `max` and `default` may be functions of the settings resolved so far
 // (rows are resolved in table order). `shown` is the default as the docs state
 // it. This module requires nothing: lib/internal/ reads it.
@@ -233,11 +236,14 @@ const SETTINGS = Object.freeze(
     {
       name: 'listeners',
       type: 'boolean',
+      // Beside true and false, the ledger's mode (lib/listeners): true is 'sampled'.
+      choices: ['sampled', 'exact'],
+      tsType: "boolean | 'sampled' | 'exact'",
       default: true,
       shown: 'true',
-      unit: 'boolean',
+      unit: "boolean or 'sampled' / 'exact'",
       env: 'LEAKGUARD_LISTENERS',
-      doc: 'turn on the listener ledger while running',
+      doc: "turn on the listener ledger while running, with sampled books (`true`, `'sampled'`) or exact books (`'exact'`; see listeners.md)",
     },
   ].map((row) => Object.freeze(row)),
 );
