@@ -42,13 +42,15 @@ test('a cache used while subscribed is listed with its size, bound and first lin
 });
 
 test('being listed never keeps a cache alive', async () => {
-  let cache = new LRUCache({ max: 7 });
-  appCaches.subscribe();
-  cache.set('k', 'v');
-  appCaches.unsubscribe();
+  // Made and dropped inside a function: nothing here holds it afterwards.
+  const ref = (() => {
+    const cache = new LRUCache({ max: 7 });
+    appCaches.subscribe();
+    cache.set('k', 'v');
+    appCaches.unsubscribe();
+    return new WeakRef(cache);
+  })();
   assert.equal(appRows().filter((c) => c.max === 7).length, 1);
-  const ref = new WeakRef(cache);
-  cache = null;
   for (let i = 0; i < 5 && ref.deref() !== undefined; i++) {
     await new Promise((resolve) => setImmediate(resolve));
     gc();
