@@ -16,7 +16,8 @@
 // growth must be reported as an application cache filling: an lru-cache
 // listed in report().caches and in report().filling) and
 // `bytes-per-unit=<unit>:<bytes>` (a leak that retains that many bytes per
-// unit of work: report().work must give it within 20%).
+// unit of work: report().work must give it within 20%) and
+// `grows-with=work|time` (report().work must tell which the growth follows).
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -34,7 +35,7 @@ const MARKER = 'LEAKGUARD_EXAMPLE_REPORT ';
 // horizon (8 windows = 64 s). A control runs CONTROL_RUN_MS.
 const LEAK_RUN_MS = 75_000;
 const AFTER_LEAK_MS = 8_000;
-// A leak with a `bytes-per-unit` setting: its figure comes from post-GC points (docs/work.md).
+// A leak with a `bytes-per-unit` or `grows-with` setting: its figures come from post-GC points (docs/work.md).
 const AFTER_LEAK_FIT_MS = 30_000;
 const CONTROL_RUN_MS = 30_000;
 
@@ -82,7 +83,7 @@ function leakMarker(example) {
 /** The `// leakguard-example:` settings of an example: { nodeArgs, dies }. */
 function exampleSettings(file) {
   const m = /^\/\/ leakguard-example: (.*)$/m.exec(fs.readFileSync(file, 'utf8'));
-  const settings = { nodeArgs: [], dies: null, expect: null, bytesPerUnit: null };
+  const settings = { nodeArgs: [], dies: null, expect: null, bytesPerUnit: null, growsWith: null };
   if (m === null) return settings;
   for (const part of m[1].trim().split(/\s+/)) {
     const at = part.indexOf('=');
@@ -90,6 +91,7 @@ function exampleSettings(file) {
     if (key === 'node-args') settings.nodeArgs.push(...value.split(','));
     else if (key === 'dies') settings.dies = value;
     else if (key === 'expect') settings.expect = value;
+    else if (key === 'grows-with') settings.growsWith = value;
     else if (key === 'bytes-per-unit') {
       const at = value.lastIndexOf(':');
       settings.bytesPerUnit = { unit: value.slice(0, at), bytes: Number(value.slice(at + 1)) };
@@ -197,11 +199,12 @@ test('the leak corpus under leakguard/register (250 ms interval)', { concurrency
   for (const file of listExamples('leaks')) {
     const name = exampleName(file);
     const marker = leakMarker(file);
-    const { dies, bytesPerUnit } = exampleSettings(file);
+    const { dies, bytesPerUnit, growsWith } = exampleSettings(file);
+    const fitted = bytesPerUnit !== null || growsWith !== null;
     const where = `${path.relative(ROOT, marker.file)}:${marker.line}`;
     runs.push(t.test(`leak ${name}: reported as a ${marker.kind} suspect at ${where}`, async (tt) => {
-      // Bytes per unit need post-GC points (4 full GCs at least): such a leak runs longer after its verdict.
-      const run = await runUnderLeakguard(file, { runMs: LEAK_RUN_MS, afterLeakMs: bytesPerUnit === null ? AFTER_LEAK_MS : AFTER_LEAK_FIT_MS });
+      // Bytes per unit (and which the growth follows) need post-GC points (4 full GCs at least): such a leak runs longer after its verdict.
+      const run = await runUnderLeakguard(file, { runMs: LEAK_RUN_MS, afterLeakMs: fitted ? AFTER_LEAK_FIT_MS : AFTER_LEAK_MS });
       assert.match(run.stderr, /^leakguard: on \(/m, 'register printed its start-up line');
       if (dies === null || run.payload !== null) assertRan(run);
       else {
@@ -242,6 +245,11 @@ test('the leak corpus under leakguard/register (250 ms interval)', { concurrency
         const got = u === undefined ? null : u.bytesPerUnit;
         tt.diagnostic(`${name}: ${got} bytes per ${bytesPerUnit.unit} reported, ${bytesPerUnit.bytes} retained`);
         assert.ok(typeof got === 'number' && Math.abs(got - bytesPerUnit.bytes) <= 0.2 * bytesPerUnit.bytes, `bytes per ${bytesPerUnit.unit}: ${got}, not within 20% of ${bytesPerUnit.bytes}\n${JSON.stringify(report.work)}\n${diagnostics(run)}`);
+      }
+      if (growsWith !== null) {
+        const work = report.work ?? null;
+        tt.diagnostic(`${name}: grows with ${work && work.growsWith} (${JSON.stringify(work)})`);
+        assert.equal(work && work.growsWith, growsWith, `report().work does not say the growth follows ${growsWith}\n${JSON.stringify(work)}`);
       }
       if (ATTRIBUTION_LIMITS[name] === undefined) attributed();
       else {

@@ -5,7 +5,7 @@
 // 100), so the heap's growth follows the request count, not the clock:
 // report().work says about 4.1 kB per 'http.request' and that the growth goes
 // with work. Fix: keep the last N bodies (a bounded LruCache), or none.
-// leakguard-example: bytes-per-unit=http.request:4152
+// leakguard-example: bytes-per-unit=http.request:4152 grows-with=work
 const { runExample, listen, driveLoad } = require('../support/example-run');
 
 // Per request, the rendered page as an array of 512 numbers: its elements
