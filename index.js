@@ -9,6 +9,7 @@ const { OffHeapCache } = require('./lib/offheap');
 const { patchTimers, unpatchTimers, timers } = require('./lib/timers');
 const { trackListeners, untrackListeners, listeners } = require('./lib/listeners');
 const { start, stop, report, formatReport } = require('./lib/sampler');
+const { work } = require('./lib/sampler/work');
 const { metrics } = require('./lib/export/metrics');
 
 /** writeHtmlReport(path, options): lib/export/html-report.js, loaded on the first call (an idle process never renders a report). */
@@ -29,6 +30,7 @@ module.exports = {
   stop,
   report,
   formatReport,
+  work,
   metrics,
   writeHtmlReport,
   errorCodes: CODES,

@@ -15,6 +15,7 @@ export const {
   stop,
   report,
   formatReport,
+  work,
   metrics,
   writeHtmlReport,
   errorCodes,

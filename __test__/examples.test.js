@@ -12,7 +12,12 @@
 // An example may declare, in a `// leakguard-example:` comment, `node-args=...`
 // (extra node flags, e.g. a small heap) and `dies=oom` (it is expected to die
 // of its leak: then the report must have reached onLeak before the exit, and
-// there is no end-of-run report line).
+// there is no end-of-run report line), `expect=filling` (a control whose
+// growth must be reported as an application cache filling: an lru-cache
+// listed in report().caches and in report().filling) and
+// `bytes-per-unit=<unit>:<bytes>` (a leak that retains that many bytes per
+// unit of work: report().work must give it within 20%) and
+// `grows-with=work|time` (report().work must tell which the growth follows).
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -30,6 +35,8 @@ const MARKER = 'LEAKGUARD_EXAMPLE_REPORT ';
 // horizon (8 windows = 64 s). A control runs CONTROL_RUN_MS.
 const LEAK_RUN_MS = 75_000;
 const AFTER_LEAK_MS = 8_000;
+// A leak with a `bytes-per-unit` or `grows-with` setting: its figures come from post-GC points (docs/work.md).
+const AFTER_LEAK_FIT_MS = 30_000;
 const CONTROL_RUN_MS = 30_000;
 
 // Leaks leakguard must detect but cannot name yet, and why (see README, Limits);
@@ -76,13 +83,19 @@ function leakMarker(example) {
 /** The `// leakguard-example:` settings of an example: { nodeArgs, dies }. */
 function exampleSettings(file) {
   const m = /^\/\/ leakguard-example: (.*)$/m.exec(fs.readFileSync(file, 'utf8'));
-  const settings = { nodeArgs: [], dies: null };
+  const settings = { nodeArgs: [], dies: null, expect: null, bytesPerUnit: null, growsWith: null };
   if (m === null) return settings;
   for (const part of m[1].trim().split(/\s+/)) {
     const at = part.indexOf('=');
     const [key, value] = at < 0 ? [part, ''] : [part.slice(0, at), part.slice(at + 1)];
     if (key === 'node-args') settings.nodeArgs.push(...value.split(','));
     else if (key === 'dies') settings.dies = value;
+    else if (key === 'expect') settings.expect = value;
+    else if (key === 'grows-with') settings.growsWith = value;
+    else if (key === 'bytes-per-unit') {
+      const at = value.lastIndexOf(':');
+      settings.bytesPerUnit = { unit: value.slice(0, at), bytes: Number(value.slice(at + 1)) };
+    }
   }
   return settings;
 }
@@ -186,10 +199,12 @@ test('the leak corpus under leakguard/register (250 ms interval)', { concurrency
   for (const file of listExamples('leaks')) {
     const name = exampleName(file);
     const marker = leakMarker(file);
-    const { dies } = exampleSettings(file);
+    const { dies, bytesPerUnit, growsWith } = exampleSettings(file);
+    const fitted = bytesPerUnit !== null || growsWith !== null;
     const where = `${path.relative(ROOT, marker.file)}:${marker.line}`;
     runs.push(t.test(`leak ${name}: reported as a ${marker.kind} suspect at ${where}`, async (tt) => {
-      const run = await runUnderLeakguard(file, { runMs: LEAK_RUN_MS, afterLeakMs: AFTER_LEAK_MS });
+      // Bytes per unit (and which the growth follows) need post-GC points (4 full GCs at least): such a leak runs longer after its verdict.
+      const run = await runUnderLeakguard(file, { runMs: LEAK_RUN_MS, afterLeakMs: fitted ? AFTER_LEAK_FIT_MS : AFTER_LEAK_MS });
       assert.match(run.stderr, /^leakguard: on \(/m, 'register printed its start-up line');
       if (dies === null || run.payload !== null) assertRan(run);
       else {
@@ -224,6 +239,18 @@ test('the leak corpus under leakguard/register (250 ms interval)', { concurrency
         const found = [report, ...run.onLeakReports].some((r) => Array.isArray(r.suspects) && r.suspects.slice(0, 3).some(matches));
         assert.ok(found, `no ${marker.kind} suspect naming ${where} among the top 3\n${diagnostics(run)}`);
       };
+      if (bytesPerUnit !== null) {
+        const units = report.work && Array.isArray(report.work.units) ? report.work.units : [];
+        const u = units.find((x) => x.name === bytesPerUnit.unit);
+        const got = u === undefined ? null : u.bytesPerUnit;
+        tt.diagnostic(`${name}: ${got} bytes per ${bytesPerUnit.unit} reported, ${bytesPerUnit.bytes} retained`);
+        assert.ok(typeof got === 'number' && Math.abs(got - bytesPerUnit.bytes) <= 0.2 * bytesPerUnit.bytes, `bytes per ${bytesPerUnit.unit}: ${got}, not within 20% of ${bytesPerUnit.bytes}\n${JSON.stringify(report.work)}\n${diagnostics(run)}`);
+      }
+      if (growsWith !== null) {
+        const work = report.work ?? null;
+        tt.diagnostic(`${name}: grows with ${work && work.growsWith} (${JSON.stringify(work)})`);
+        assert.equal(work && work.growsWith, growsWith, `report().work does not say the growth follows ${growsWith}\n${JSON.stringify(work)}`);
+      }
       if (ATTRIBUTION_LIMITS[name] === undefined) attributed();
       else {
         // Detection is required above; naming the site is a known limit, tracked as todo.
@@ -244,6 +271,11 @@ test('the leak corpus under leakguard/register (250 ms interval)', { concurrency
       assert.equal(run.onLeakReports.length, 0, `onLeak fired\n${diagnostics(run)}`);
       assert.equal(run.payload.everLeaking, false, `reported as leaking after ${run.payload.firstLeakMs} ms\n${diagnostics(run)}`);
       assert.equal(run.payload.report.leaking, false, `reported as leaking at the end\n${diagnostics(run)}`);
+      if (exampleSettings(file).expect === 'filling') {
+        const r = run.payload.report;
+        assert.ok(r.caches.some((c) => c.kind === 'lru-cache' && c.size > 0), `no lru-cache in report().caches\n${JSON.stringify(r.caches)}`);
+        assert.ok((r.filling ?? []).some((f) => f.class === 'lru-cache'), `the lru-cache is not reported as filling\n${JSON.stringify(r.filling)}`);
+      }
     }));
   }
   await Promise.all(runs);

@@ -43,3 +43,17 @@ for (const s of report().suspects) {
   const span = s.function ? `${s.function.line}-${s.function.endLine}` : '';
   void [builtin, frames, span, s.inlinedNote];
 }
+
+// Growth per unit of work (docs/work.md).
+import { work, type WorkReport } from 'leakguard';
+work();
+work('upload', 3);
+const perUnit: WorkReport | undefined = report().work;
+if (perUnit && perUnit.growsWith === 'work') {
+  const u = perUnit.units.find((x) => x.name === perUnit.unit);
+  const bytes: number | null | undefined = u?.bytesPerUnit;
+  console.error(`${bytes} B per ${perUnit.unit}`);
+}
+// The application's own lru-caches are listed with kind 'lru-cache'.
+const appCaches = report().caches.filter((c) => c.kind === 'lru-cache');
+const evictions: number | null | undefined = appCaches[0]?.evictions;

@@ -222,6 +222,30 @@ function cacheRows(caches) {
     .join('');
 }
 
+/** The "growth per unit of work" section (report.work), '' when no unit was counted. */
+function workSection(work) {
+  if (work === null || typeof work !== 'object' || !Array.isArray(work.units) || work.units.length === 0) return '';
+  const rows = work.units
+    .filter((u) => u !== null && typeof u === 'object' && typeof u.name === 'string')
+    .map(
+      (u) =>
+        `<tr class="unit"><td><code>${escapeHtml(u.name)}</code></td>` +
+        `<td class="n">${escapeHtml(formatCount(u.total))}</td>` +
+        `<td class="n">${escapeHtml(num(u.perSec) === null ? '—' : `${u.perSec.toFixed(1)}/s`)}</td>` +
+        `<td class="n">${escapeHtml(num(u.bytesPerUnit) === null ? '—' : formatBytes(u.bytesPerUnit))}</td>` +
+        `<td class="n">${escapeHtml(num(u.r2) === null ? '—' : u.r2.toFixed(3))}</td></tr>`,
+    )
+    .join('');
+  let verdict = 'Not told apart yet: the growth follows the work and time equally well (the rate of work has not varied enough), or there are too few post-GC points.';
+  if (work.growsWith === 'work' && typeof work.unit === 'string') verdict = `The growth follows <code>${escapeHtml(work.unit)}</code>, not time.`;
+  else if (work.growsWith === 'time') verdict = 'The growth follows time, not the work.';
+  const time = num(work.bytesPerSec) === null ? '—' : `${formatRate(work.bytesPerSec)} (r² ${num(work.timeR2) === null ? '—' : work.timeR2.toFixed(3)})`;
+  return `<h2>Growth per unit of work</h2>
+<div class="muted" id="work-verdict">${verdict} Against time: ${escapeHtml(time)}; ${escapeHtml(formatCount(work.points))} post-GC points.</div>
+<div class="table-scroll"><table id="work"><thead><tr><th>unit</th><th class="n">count</th><th class="n">rate</th><th class="n">retained per unit</th><th class="n">fit r²</th></tr></thead>
+<tbody>${rows}</tbody></table></div>`;
+}
+
 function leakBands(hist) {
   const bands = [];
   let start = null;
@@ -425,6 +449,7 @@ ${lineChart({ id: 'lag-chart', title: 'Event-loop lag p99 (ms)', series: [{ labe
 <h2>Suspects, most likely first</h2>
 <div class="table-scroll"><table id="suspects"><thead><tr><th>#</th><th>kind</th><th>where</th><th class="n">count</th><th class="n">growth</th><th class="n">bytes</th><th>growth curve</th><th>description</th></tr></thead>
 <tbody>${suspectRows(suspects, options.trail)}</tbody></table></div>
+${workSection(r.work)}
 ${
   Array.isArray(r.caches)
     ? `<h2>Caches</h2>

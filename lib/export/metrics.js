@@ -194,6 +194,42 @@ const CACHE_FAMILIES = [
   },
 ];
 
+/**
+ * Growth per unit of work (report().work), one sample per unit name: the
+ * names are HTTP requests and at most 32 given to work(), a bounded label
+ * set. A unit without a fit yet has no per-unit sample (0 would be a claim).
+ */
+const WORK_FAMILIES = [
+  {
+    name: 'leakguard_work_units_total',
+    type: 'counter',
+    help: 'Units of work counted, by unit: HTTP server requests ("http.request") and units declared with leakguard.work().',
+    otel: ['leakguard.work.units', 'counter', '{unit}', 'leakguard.work.unit'],
+    read: (u) => u.total,
+  },
+  {
+    name: 'leakguard_work_retained_bytes_per_unit',
+    type: 'gauge',
+    help: 'Bytes the post-GC heap grows per unit of work, by unit: the slope of a least-squares fit of the heap after each full GC against the unit count.',
+    otel: ['leakguard.work.retained_per_unit', 'gauge', 'By', 'leakguard.work.unit'],
+    read: (u) => u.bytesPerUnit,
+  },
+  {
+    name: 'leakguard_work_fit_r2',
+    type: 'gauge',
+    help: 'Quality (r², 0 to 1) of the fit of the post-GC heap against each unit count.',
+    otel: ['leakguard.work.fit_r2', 'gauge', '1', 'leakguard.work.unit'],
+    read: (u) => u.r2,
+  },
+];
+
+/** The report's work units: [{ name, total, bytesPerUnit, r2 }], [] when it has none. */
+function workUnits(report) {
+  const work = report !== null && typeof report === 'object' ? report.work : null;
+  if (work === null || typeof work !== 'object' || !Array.isArray(work.units)) return [];
+  return work.units.filter((u) => u !== null && typeof u === 'object' && typeof u.name === 'string');
+}
+
 const SITE_FAMILIES = [
   {
     name: 'leakguard_timers_live',
@@ -334,6 +370,17 @@ function collectFamilies(source, options) {
       otel: f.otel,
     });
   });
+  const units = workUnits(ok ? report : null);
+  for (const f of WORK_FAMILIES) {
+    families.push({
+      name: f.name,
+      help: f.help,
+      type: f.type,
+      labelNames: ['unit'],
+      samples: units.filter((u) => typeof f.read(u) === 'number' && Number.isFinite(f.read(u))).map((u) => ({ labels: { unit: u.name }, value: f.read(u) })),
+      otel: f.otel,
+    });
+  }
   for (const f of SITE_FAMILIES) {
     const groups = siteGroups(rows, f, options.topSites);
     families.push({

@@ -9,6 +9,12 @@
 //   size, max, maxSize, bytes, hits, misses, hitRate, evictions, inflight },
 // null where the cache does not know a figure. A closed cache returns null
 // and is left out.
+//
+// The application's own lru-cache instances (npm `lru-cache`), found on its
+// diagnostics channel (lib/internal/app-caches.js), follow with kind
+// 'lru-cache': their hits and misses are those seen while leakguard listened.
+
+const { describeAppCaches } = require('./app-caches');
 
 const DESCRIBE = Symbol('leakguard.describeCache');
 
@@ -46,6 +52,7 @@ function liveCaches() {
     }
     if (row !== null) out.push(row);
   }
+  for (const row of describeAppCaches()) out.push(row);
   return out;
 }
 

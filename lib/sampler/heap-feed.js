@@ -39,6 +39,8 @@ const { setInterval: realSetInterval, clearInterval: realClearInterval } = requi
 const os = require('node:os');
 const v8 = require('node:v8');
 const native = require('../internal/native');
+const appCaches = require('../internal/app-caches');
+const { WorkFit } = require('./work');
 
 const MAJOR = constants.NODE_PERFORMANCE_GC_MAJOR;
 
@@ -203,12 +205,15 @@ class HeapFeed {
     this.gcSource = null;
     /** Why the GC watch is not used, when it is not. */
     this.gcWatchUnavailable = null;
+    /** Post-GC points against units of work (lib/sampler/work.js). */
+    this.work = new WorkFit();
   }
 
   start() {
     // Sampling from the start, so that live bytes per allocation site exist
     // the moment growth is judged; the profile is read only on request.
     if (this.profiler !== null && this.sampling) this.profiler.start();
+    this.work.start();
     this.lastBeat = performance.now();
     this.beat();
     this.timer = realSetInterval(() => this.beat(), this.intervalMs);
@@ -230,6 +235,8 @@ class HeapFeed {
   }
 
   stop() {
+    appCaches.stop();
+    this.work.stop();
     if (this.timer !== null) realClearInterval(this.timer);
     this.timer = null;
     if (this.observer !== null) this.observer.disconnect();
@@ -366,8 +373,19 @@ class HeapFeed {
     c[CELL.LAG_WRITES] = w + 1;
     c[CELL.HEARTBEAT_T] = Date.now();
     this.writeSample();
+    // The application's lru-caches: sizes into their rows, the channel at a
+    // low duty cycle (higher while the post-GC baseline rises).
+    this.observeWork();
+    appCaches.beat(this.work.rising());
     this.serve();
+    this.observeWork();
     c[CELL.JS_BUSY_MS] += performance.now() - now;
+  }
+
+  /** The latest post-GC sample (V8's or a forced one) as a point of the work fit. */
+  observeWork() {
+    const c = this.cells;
+    this.work.observe(c[CELL.POSTGC_SEQ], c[CELL.POSTGC_T], c[CELL.POSTGC_USED]);
   }
 
   /** Serves the thread's requests: a forced GC (a profile read while sampling). */

@@ -99,7 +99,14 @@ export interface Suspect {
 /** One live leakguard cache of this thread, in `Report.caches`; null where the cache does not know a figure. */
 export interface ReportCache {
   name: string | null;
-  kind: 'lru' | 'offheap';
+  /**
+   * 'lru' (LruCache), 'offheap' (OffHeapCache), or 'lru-cache': an instance of
+   * the npm package lru-cache (11.5 on) that the application made, found on its
+   * `lru-cache:metrics` diagnostics channel; `site` is the line that first
+   * touched it while leakguard listened, and `hits`/`misses` count lookups seen
+   * while it listened (docs/cache.md).
+   */
+  kind: 'lru' | 'offheap' | 'lru-cache';
   site: { file: string; line: number; column: number; functionName: string | null } | null;
   /** Entries (an OffHeapCache: the whole shared store's). */
   size: number;
@@ -111,7 +118,8 @@ export interface ReportCache {
   misses: number;
   /** hits / (hits + misses), null before the first lookup. */
   hitRate: number | null;
-  evictions: number;
+  /** null for an lru-cache (its channel does not publish evictions). */
+  evictions: number | null;
   /** Loads (LruCache fetch) in flight. */
   inflight: number;
 }
@@ -138,8 +146,47 @@ export interface FillingCache {
   description: string;
 }
 
+/** One kind of unit of work in `Report.work`. */
+export interface WorkUnit {
+  /** 'http.request' (HTTP server requests), or a name given to `work()`. */
+  name: string;
+  /** Units counted since the process loaded leakguard. */
+  total: number;
+  /** Units per second since start(). */
+  perSec: number;
+  /** Slope of the post-GC heap against this unit's count: bytes retained per unit; null before enough post-GC points. */
+  bytesPerUnit: number | null;
+  /** Quality of that fit (r², 0 … 1); null with `bytesPerUnit`. */
+  r2: number | null;
+}
+
+/**
+ * Growth per unit of work (docs/sampler.md, "Growth per unit of work"): the
+ * heap after each full GC, fitted by least squares against each unit's count
+ * and against time.
+ */
+export interface WorkReport {
+  /** Best fit (highest r²) first. */
+  units: WorkUnit[];
+  /** Slope of the post-GC heap against time, and its r²; null before enough points. */
+  bytesPerSec: number | null;
+  timeR2: number | null;
+  /** Post-GC points fitted (the last 240 at most). */
+  points: number;
+  /**
+   * 'work': the growth follows `unit` (its fit leaves at most half the
+   * residual variance of the fit against time); 'time': it follows time
+   * (the reverse); null: not told apart (the rate of work has not varied
+   * enough, no unit counted, or too few points).
+   */
+  growsWith: 'work' | 'time' | null;
+  unit: string | null;
+}
+
 /** What `report()` returns. */
 export interface Report {
+  /** Growth per unit of work; only in the reports of a running sampler (and the last one after stop()). */
+  work?: WorkReport;
   leaking: boolean;
   /** Epoch ms when the verdict turned leaking, or null. */
   since: number | null;
@@ -310,3 +357,11 @@ export declare function stop(): void;
 export declare function report(): Report;
 /** The human text form of a report; a field of the wrong type throws ERR_LEAKGUARD_INVALID_OPTION naming it. */
 export declare function formatReport(report: Report): string;
+/**
+ * Counts `n` units of work named `name` (default one 'job'): the post-GC heap
+ * is fitted against them, and `report().work` gives the bytes retained per
+ * unit. A counter in JavaScript (no native call). At most 32 distinct names,
+ * each 1 to 64 characters; `n` a finite number >= 0. HTTP server requests are
+ * counted by themselves, as 'http.request'.
+ */
+export declare function work(name?: string, n?: number): void;

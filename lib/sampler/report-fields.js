@@ -11,7 +11,9 @@
 // - `sampler.overhead.allocation`: leakguard's own allocation, estimated
 //   (lib/sampler/own-allocation.js);
 // - on allocation suspects, the candidate lines and what goes with them
-//   (lib/sampler/attribution.js).
+//   (lib/sampler/attribution.js);
+// - `work`: growth per unit of work, the post-GC heap fitted against HTTP
+//   requests and units declared with work() (lib/sampler/work.js).
 //
 // The empty report (before any start()) is the Rust one's empty value, so it
 // has every field a live report has; `ONLY_WHILE_RUNNING` lists the fields
@@ -29,6 +31,7 @@ const ONLY_WHILE_RUNNING = Object.freeze([
   'sampler.gcWatchUnavailable',
   'sampler.allocationProfile',
   'sampler.overhead.allocation',
+  'work',
 ]);
 
 /**
@@ -41,6 +44,11 @@ function completeReport(report, s) {
     report.sampler.gcWatch = s.feed.gcSource;
     if (s.feed.gcWatchUnavailable !== null) report.sampler.gcWatchUnavailable = s.feed.gcWatchUnavailable;
     if (s.profiler !== null && s.profiler.running) report.sampler.allocationProfile = s.profiler.status();
+  }
+  try {
+    report.work = s.feed.work.summary();
+  } catch {
+    // a report without the fit beats no report
   }
   const overhead = report.sampler && report.sampler.overhead;
   if (overhead && s.ownBase !== undefined) {

@@ -10,7 +10,7 @@
 // no control character reaches the terminal and none can forge a line.
 
 const { invalidOption } = require('../internal/errors');
-const { formatBytes } = require('../internal/units');
+const { formatBytes, formatRate } = require('../internal/units');
 const { escapeText } = require('../internal/text');
 
 const mb = (bytes) => formatBytes(bytes, '?');
@@ -70,6 +70,15 @@ function checkReport(report) {
     if (absent(part)) continue;
     expect(isObject(part), `report.${key}`, 'an object', part);
     checkNumbers(part, numbers, `report.${key}`);
+  }
+  if (!absent(report.work)) {
+    expect(isObject(report.work), 'report.work', 'an object', report.work);
+    expect(absent(report.work.units) || Array.isArray(report.work.units), 'report.work.units', 'an array', report.work.units);
+    (report.work.units ?? []).forEach((u, i) => {
+      expect(isObject(u) && typeof u.name === 'string', `report.work.units[${i}]`, 'a unit object with a name', u);
+      checkNumbers(u, ['total', 'perSec', 'bytesPerUnit', 'r2'], `report.work.units[${i}]`);
+    });
+    checkNumbers(report.work, ['bytesPerSec', 'timeR2', 'points'], 'report.work');
   }
   const growing = report.heap && report.heap.growing;
   if (!absent(growing)) {
@@ -186,6 +195,7 @@ function formatReport(report) {
       if (f && typeof f.description === 'string') lines.push(`  ${f.description}${report.explainedByCaches ? ': explains the heap growth' : ''}`);
     }
   }
+  lines.push(...workLines(report.work));
   const suspects = Array.isArray(report.suspects) ? report.suspects : [];
   if (suspects.length === 0) {
     if (report.leaking) lines.push(typeof report.note === 'string' ? `  ${report.note}` : '  no suspect named yet (attribution needs another sample)');
@@ -220,6 +230,25 @@ function formatReport(report) {
     );
   }
   return lines.map(escapeText).join('\n') + '\n';
+}
+
+const r2 = (v) => (typeof v === 'number' ? v.toFixed(2) : '?');
+
+/**
+ * Growth per unit of work (report.work): bytes retained per unit for each
+ * fitted unit (three at most, best fit first), the fit against time, and
+ * which of them the growth follows when they were told apart.
+ */
+function workLines(work) {
+  if (!isObject(work) || !Array.isArray(work.units)) return [];
+  const fitted = work.units.filter((u) => typeof u.bytesPerUnit === 'number' && typeof u.r2 === 'number').slice(0, 3);
+  if (fitted.length === 0) return [];
+  const per = fitted.map((u) => `${formatRate(u.bytesPerUnit).replace('/s', '')} per ${u.name} (r² ${r2(u.r2)}, ${Math.round(u.perSec)}/s)`).join('; ');
+  const time = typeof work.bytesPerSec === 'number' ? `; against time ${formatRate(work.bytesPerSec)} (r² ${r2(work.timeR2)})` : '';
+  let verdict = '';
+  if (work.growsWith === 'work' && typeof work.unit === 'string') verdict = `: the growth follows ${work.unit}, not time`;
+  else if (work.growsWith === 'time') verdict = ': the growth follows time, not the work';
+  return [`  growth per unit of work: ${per}${time}${verdict}`];
 }
 
 module.exports = { formatReport };
