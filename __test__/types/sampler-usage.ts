@@ -57,3 +57,4 @@ if (perUnit && perUnit.growsWith === 'work') {
 // The application's own lru-caches are listed with kind 'lru-cache'.
 const appCaches = report().caches.filter((c) => c.kind === 'lru-cache');
 const evictions: number | null | undefined = appCaches[0]?.evictions;
+void evictions;
