@@ -17,6 +17,11 @@
 // result by its site. Source-mapped code is reported at its original file and
 // line (lib/internal/source-map.js).
 //
+// attributeReport then charges an allocation to a timer or listener suspect
+// only where the row holds it (chargeRows), and merges the other allocation
+// suspects that name the same line (one leak, one suspect, its other stacks
+// in `alsoVia`).
+//
 // Never throws: a file that cannot be read or parsed yields a suspect without
 // candidates.
 
@@ -25,6 +30,7 @@ const path = require('node:path');
 const { parseFrame, toSite } = require('../internal/callsite');
 const { analyse, findCandidates } = require('./candidates');
 const sourceMap = require('../internal/source-map');
+const { formatBytes } = require('../internal/units');
 
 const MAX_USER_STACK = 8;
 const MAX_WHOLE_STACK = 16;
@@ -482,14 +488,110 @@ function attributeReport(report, factsByKey, attributor) {
         s.precision = 'line';
       }
     }
+    mergeSameLine(report.suspects, chargeRows(report.suspects));
   } finally {
     attributor.parseBudget = Infinity;
   }
   return report;
 }
 
+const SAMPLED = ' (sampling heap profiler)';
+
+/** "loadProfile (examples/demo/leaky-service.js:18–28)": the function an allocation suspect's profile named. */
+function functionLabel(s) {
+  const fname = (s.function && s.function.name) || (s.site && s.site.functionName) || '(anonymous)';
+  const span = s.function ? `${rel(s.function.file)}:${s.function.line}–${s.function.endLine}` : s.site ? `${rel(s.site.file)}:${s.site.line}` : '?';
+  return `${fname} (${span})`;
+}
+
+/**
+ * One leak, one suspect: allocation suspects whose most likely candidate is
+ * the same line (a function and the caller V8 inlined it into, both charged
+ * by the profile) become the first (best ranked) of them, with the bytes,
+ * growth, samples and score of all, and each other one's stacks in `alsoVia`.
+ * Suspects in `charged` (held by a row, chargeRows) stay apart. In place.
+ */
+function mergeSameLine(suspects, charged = new Set()) {
+  const byLine = new Map();
+  for (let i = 0; i < suspects.length; i++) {
+    const s = suspects[i];
+    if (s === null || typeof s !== 'object' || s.kind !== 'allocation' || !Array.isArray(s.candidates) || s.candidates.length === 0 || charged.has(s)) continue;
+    const top = s.candidates[0];
+    const key = `${top.file}:${top.line}:${top.column}`;
+    const kept = byLine.get(key);
+    if (kept === undefined) {
+      byLine.set(key, s);
+      continue;
+    }
+    const via = { site: s.site, function: s.function ?? null, stack: s.stack, allocationStack: s.allocationStack ?? [], bytes: s.bytes, growth: s.growth, count: s.count };
+    if (kept.alsoVia === undefined) kept.alsoVia = [];
+    kept.alsoVia.push(via);
+    kept.bytes += s.bytes;
+    kept.growth += s.growth;
+    kept.count += s.count;
+    kept.score += s.score;
+    if (typeof kept.description === 'string') {
+      const at = kept.description.indexOf(' — ~');
+      const head = at < 0 ? kept.description : kept.description.slice(0, at);
+      kept.description = `${head} — ~${formatBytes(kept.bytes)} live, growing ${formatBytes(Math.max(0, kept.growth))}/s${SAMPLED}; also allocated through ${kept.alsoVia.map((v) => functionLabel(v)).join(', ')}`;
+    }
+    suspects.splice(i, 1);
+    i -= 1;
+  }
+}
+
+// Weight of a line-exact mechanism over a function-level guess (src/sampler/ranking.rs, EXACT_WEIGHT).
+const EXACT_WEIGHT = 2;
+
+/**
+ * An allocation is charged to a timer or listener suspect only with evidence
+ * that the row holds it: the function that allocated created the row (the
+ * row's callback can hold that function's locals), and no line in it adds
+ * to a longer-lived container (which would hold them instead; a handler
+ * that adds a listener and fills a Map leaks through the Map; a line found
+ * in a caller, where the function hands over what it makes, is not in it).
+ * Callers on the row's creation stack are no evidence. The row then moves
+ * up by its new score, the allocation down. In place; returns the
+ * allocation suspects charged.
+ */
+function chargeRows(suspects) {
+  const charged = new Set();
+  for (const a of suspects.slice()) {
+    if (a === null || typeof a !== 'object' || a.kind !== 'allocation' || !Array.isArray(a.candidates) || a.candidates.some((c) => !c.caller)) continue;
+    const fn = a.function;
+    if (!fn || fn.topLevel || typeof a.growth !== 'number' || a.growth <= 0) continue;
+    const row = suspects.find((r) => r !== null && typeof r === 'object' && (r.kind === 'timer' || r.kind === 'listener') && r.site && r.site.file === fn.file && r.site.line >= fn.line && r.site.line <= fn.endLine);
+    if (row === undefined) continue;
+    row.bytes = Math.max(0, row.bytes) + a.bytes;
+    row.score += a.growth * EXACT_WEIGHT;
+    a.score *= 0.5;
+    a.description = `${a.description}; likely retained by the ${row.kind} suspect above (created in this function)`;
+    reposition(suspects, row);
+    reposition(suspects, a);
+    charged.add(a);
+  }
+  return charged;
+}
+
+/** Moves `s` to where its score ranks it, among neighbours sorted by score. */
+function reposition(suspects, s) {
+  let i = suspects.indexOf(s);
+  while (i > 0 && suspects[i - 1].score < s.score) {
+    suspects[i] = suspects[i - 1];
+    suspects[i - 1] = s;
+    i -= 1;
+  }
+  while (i < suspects.length - 1 && suspects[i + 1].score > s.score) {
+    suspects[i] = suspects[i + 1];
+    suspects[i + 1] = s;
+    i += 1;
+  }
+}
+
 module.exports = {
   attributeReport,
+  mergeSameLine,
+  chargeRows,
   profileSites,
   allocationSuspects,
   diffSites,

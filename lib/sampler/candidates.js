@@ -305,6 +305,17 @@ function sameText(source, a, b) {
   return source.slice(a.start, a.end).replace(/\s+/g, '') === source.slice(b.start, b.end).replace(/\s+/g, '');
 }
 
+function isNumber(node) {
+  return node.type === 'Literal' && (typeof node.value === 'number' || typeof node.value === 'bigint');
+}
+
+/** `x += 1` or `x = x + 1` (any number literal): a counter step. */
+function addsNumber(node) {
+  const right = unwrap(node.right);
+  if (node.operator === '+=') return isNumber(right);
+  return node.operator === '=' && right.type === 'BinaryExpression' && right.operator === '+' && (isNumber(right.right) || isNumber(right.left));
+}
+
 /**
  * Reads one node as a growth expression: { receiver, method } or null.
  * `method` names the operation: a method name, 'index' (x[k] = …),
@@ -335,6 +346,8 @@ function growthOf(node, source) {
   if (node.type === 'AssignmentExpression') {
     const left = node.left;
     const right = node.right;
+    // `n += 1`, `x.count = x.count + 2`: a counter; adding a number grows nothing.
+    if (addsNumber(node)) return null;
     if (left.type === 'MemberExpression') {
       if (node.operator === '+=') return { receiver: left, method: 'append' };
       if (node.operator !== '=' && node.operator !== '||=' && node.operator !== '??=' && node.operator !== '&&=') return null;
