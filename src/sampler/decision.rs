@@ -1217,7 +1217,10 @@ mod tests {
         assert_eq!(report["suspects"][1]["kind"], "listener");
         // The listener holds its listeners, not the Map's entries.
         let count = report["suspects"][1]["count"].as_f64().unwrap();
-        assert_eq!(report["suspects"][1]["bytes"].as_f64().unwrap(), count * 1024.0);
+        assert_eq!(
+            report["suspects"][1]["bytes"].as_f64().unwrap(),
+            count * 1024.0
+        );
         // A heap that the row can explain: its report goes at once, row first.
         let (report, reads) = run(0.0);
         assert_eq!(reads, 0);

@@ -649,8 +649,15 @@ mod tests {
             count: 10.0,
         }];
         let ranked = rank(vec![row], &allocs);
-        assert_eq!(ranked[0].kind, "allocation", "the faster holder comes first");
-        assert_eq!(ranked[1].bytes, 500.0 * ITEM_BYTES, "the listener holds its listeners");
+        assert_eq!(
+            ranked[0].kind, "allocation",
+            "the faster holder comes first"
+        );
+        assert_eq!(
+            ranked[1].bytes,
+            500.0 * ITEM_BYTES,
+            "the listener holds its listeners"
+        );
         assert!(!ranked[0].description.contains("likely retained"));
         assert_eq!(row_bytes_per_sec(&ranked[1]), 50.0 * ITEM_BYTES);
         assert_eq!(row_bytes_per_sec(&ranked[0]), 0.0);
