@@ -191,6 +191,9 @@ pub struct SamplerCore {
     pub(super) memory_limit: Option<f64>,
     /// Registry rows that are a verdict by themselves (this tick).
     pub(super) evidence: Vec<Suspect>,
+    /// Since this leak began, the heap once grew far faster than the
+    /// registry evidence's rows can hold (`heap_outgrows_evidence`).
+    pub(super) heap_outgrew: bool,
     /// Bounded caches filling (this tick), and whether they explain the heap's growth.
     pub(super) filling: Vec<ranking::Filling>,
     pub(super) explained_by_caches: bool,
@@ -239,6 +242,7 @@ impl SamplerCore {
             since: None,
             notified: None,
             want_attribution: false,
+            heap_outgrew: false,
             allocations_at: None,
             warmup_ended: None,
             near_limit: None,
@@ -360,9 +364,13 @@ impl SamplerCore {
         let leaking = self.leaking();
         if leaking {
             self.since.get_or_insert(now);
+            // Latched for the episode: a heap floor that wavers around the
+            // margin must not reorder the suspects (and send a report) each time.
+            self.heap_outgrew = self.heap_outgrew || self.heap_outgrows_evidence();
         } else {
             self.since = None;
             self.notified = None;
+            self.heap_outgrew = false;
         }
         self.record_history(now, leaking);
         self.requests(now)
@@ -640,7 +648,7 @@ impl SamplerCore {
     fn wait_for_holder(&self) -> bool {
         self.settings.allocations
             && self.latest.profiling
-            && self.heap_outgrows_evidence()
+            && self.heap_outgrew
             && self
                 .allocations_at
                 .is_none_or(|read| read < self.since.unwrap_or(self.now))
@@ -655,7 +663,7 @@ impl SamplerCore {
             && !self.heap.leaking()
             && !self.external.leaking()
             && !self.native.leaking()
-            && !self.heap_outgrows_evidence()
+            && !self.heap_outgrew
         {
             let is_evidence = |s: &Suspect| {
                 self.evidence
