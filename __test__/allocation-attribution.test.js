@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { analyse, findCandidates } = require('../lib/sampler/candidates');
+const { analyse, findCandidates, rowHoldsOwnLocal } = require('../lib/sampler/candidates');
 const { profileSites, allocationSuspects, Attributor, attributeReport, siteKey, mergeSameLine, chargeRows } = require('../lib/sampler/attribution');
 
 /** The 0-based profile position of the function declared on the line holding `marker`. */
@@ -677,4 +677,49 @@ test('a function whose only candidate is its caller\'s line, and that created a 
   assert.deepEqual(suspects, [direct, listener, checkout]);
   assert.equal(direct.alsoVia, undefined);
   assert.equal(listener.bytes, 102400 + 1e6);
+});
+
+test('a timer or listener holds a local of its function when no container line stores it, whole or as part of a stored value', () => {
+  const src = [
+    'const tenants = new Map(); const sessions = new Map(); const bus = { on() {} };',
+    'function connect(id) {',
+    '  const tenant = tenants.get(id) ?? { id };',
+    '  tenants.set(id, tenant);',
+    '  const link = { at: Date.now(), window: new Array(512).fill(0) };',
+    '  setInterval(ping, 30000, tenant, link);',
+    '}',
+    'function handle(id) {',
+    '  const user = { id };',
+    '  const session = { user, token: "x".repeat(600) };',
+    '  sessions.set(id, session);',
+    '  bus.on("logout", () => user);',
+    '}',
+    'function ping() {}',
+  ].join('\n');
+  const a = analyse(src);
+  const holds = (name, line) => rowHoldsOwnLocal(a, { ...positionOf(src, `function ${name}`), line });
+  assert.equal(holds('connect', 6), true, '`link` is held by the interval alone');
+  assert.equal(holds('handle', 12), false, '`user` is part of the session the Map stores');
+  assert.equal(holds('handle', 11), null, 'no registration on that line');
+});
+
+test('a row created in a callee V8 inlined into the allocating function is charged as if created in it', () => {
+  const fn = { name: 'handler', file: '/srv/app.js', line: 25, endLine: 28, topLevel: false };
+  const row = { kind: 'timer', site: at('/srv/app.js', 21, 'connectTenant'), stack: [], count: 1000, growth: 500, bytes: 1024000, score: 1024000, description: 'timer' };
+  const inlinedLine = { file: '/srv/app.js', line: 18, column: 3, text: 'tenants.set(id, tenant)', container: 'tenants', scope: 'module', caller: null, inlined: { functionName: 'connectTenant', line: 16, endLine: 23 } };
+  const a = allocation({ bytes: 8e6, growth: 1e6, score: 1e6, function: fn, candidates: [inlinedLine], description: 'inlined' });
+  const seen = [];
+  const suspects = [a, row];
+  chargeRows(suspects, (s, r, declaredAt) => (seen.push(declaredAt), true));
+  assert.deepEqual(seen, [16], 'the holding is read in the inlined callee');
+  assert.equal(suspects[0], row);
+  assert.equal(row.bytes, 1024000 + 8e6);
+  // connectTenant itself, charged too: one suspect for the line, the row's note kept.
+  const direct = allocation({ bytes: 2e6, growth: 5e5, score: 5e5, function: { ...fn, name: 'connectTenant', line: 16, endLine: 23 }, candidates: [{ ...inlinedLine, inlined: null }], description: 'd — ~2.0 MB live, growing 500.0 kB/s (sampling heap profiler)' });
+  const again = allocation({ bytes: 8e6, growth: 1e6, score: 1e6, function: fn, candidates: [inlinedLine], description: 'i — ~8.0 MB live, growing 1.0 MB/s (sampling heap profiler)' });
+  const all = [{ ...row, bytes: 1024000, score: 1024000 }, direct, again];
+  mergeSameLine(all, chargeRows(all, () => true));
+  assert.equal(all.length, 2);
+  assert.equal(all[1].alsoVia.length, 1);
+  assert.match(all[1].description, /\(sampling heap profiler\); likely retained by the timer suspect above \(created in this function\); also allocated through/);
 });
