@@ -30,6 +30,11 @@
 // functions the target calls by name in the same file are searched too, their
 // candidates marked `inlined`.
 //
+// rowHoldsOwnLocal says, for a timer or listener registered in a function,
+// whether its call reaches a local of that function that no candidate line
+// stores (lib/sampler/attribution.js charges the function's bytes to the row
+// only with such evidence, or when the function has no candidate line).
+//
 // Pure: takes source text, returns plain data. Parsed files are cached by the
 // caller (lib/sampler/attribution.js), not here.
 
