@@ -10,8 +10,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { analyse, findCandidates } = require('../lib/sampler/candidates');
-const { profileSites, allocationSuspects, Attributor, attributeReport, siteKey } = require('../lib/sampler/attribution');
+const { analyse, findCandidates, rowHoldsOwnLocal } = require('../lib/sampler/candidates');
+const { profileSites, allocationSuspects, Attributor, attributeReport, siteKey, mergeSameLine, chargeRows } = require('../lib/sampler/attribution');
 
 /** The 0-based profile position of the function declared on the line holding `marker`. */
 function positionOf(source, marker) {
@@ -606,4 +606,120 @@ test('the profiler reads a script that is not on disk through the inspector, by 
   } finally {
     profiler.close();
   }
+});
+
+test('a number added to a binding or a field is a counter step, not growth', () => {
+  const src = ['let n = 0; let text = ""; const o = { c: 0, log: "" };', 'function f(x) {', '  n += 1;', '  o.c += 2;', '  n = n + 1;', '  o.c = o.c + 1;', '  text += x;', '  o.log += x;', '}'].join('\n');
+  const texts = findCandidates(analyse(src), { ...positionOf(src, 'function f'), builtin: null }).candidates.map((c) => c.text);
+  assert.deepEqual(texts.sort(), ['o.log += x', 'text += x']);
+});
+
+const at = (file, line, functionName = null) => ({ file, line, column: 5, functionName, nodeModules: false });
+const allocation = (over) => ({ kind: 'allocation', site: at('/srv/app.js', 18, 'loadProfile'), stack: [], count: 10, precision: 'line', candidates: [], allocationStack: [], function: null, ...over });
+
+test('allocation suspects that name the same line are one suspect, with the other stacks in alsoVia', () => {
+  const line = { file: '/srv/app.js', line: 25, column: 5, text: 'profiles.set(userId, profile)', container: 'profiles', scope: 'module' };
+  const fn = (name, l, endLine) => ({ name, file: '/srv/app.js', line: l, endLine, topLevel: false });
+  const direct = allocation({ bytes: 48e6, growth: 3e6, score: 3e6, candidates: [line], function: fn('loadProfile', 18, 28), description: '`profiles.set(userId, profile)` at app.js:25; allocated in loadProfile — ~48.0 MB live, growing 3.0 MB/s (sampling heap profiler)' });
+  const listener = { kind: 'listener', site: at('/srv/app.js', 32, 'checkout'), stack: [], count: 100, growth: 10, bytes: 102400, score: 20480, description: 'listener' };
+  const inlined = allocation({ site: at('/srv/app.js', 37), bytes: 5e5, growth: 3e4, score: 3e4, candidates: [{ ...line, inlined: { functionName: 'loadProfile', line: 18, endLine: 28 } }], function: fn(null, 37, 47), allocationStack: [{ functionName: null, file: '/srv/app.js', line: 37, column: 7, kind: 'user' }], description: 'x — ~500.0 kB live, growing 30.0 kB/s (sampling heap profiler)' });
+  const other = allocation({ bytes: 1e6, growth: 1e4, score: 1e4, candidates: [{ ...line, line: 40 }], description: 'other' });
+  const suspects = [direct, listener, inlined, other];
+  mergeSameLine(suspects);
+  assert.deepEqual(suspects, [direct, listener, other], 'the first keeps its place, the same line goes, another line stays');
+  assert.equal(direct.bytes, 48.5e6);
+  assert.equal(direct.growth, 3.03e6);
+  assert.equal(direct.count, 20);
+  assert.equal(direct.score, 3.03e6);
+  assert.equal(direct.alsoVia.length, 1);
+  assert.equal(direct.alsoVia[0].function.line, 37);
+  assert.deepEqual(direct.alsoVia[0].allocationStack, inlined.allocationStack);
+  assert.match(direct.description, /— ~48\.5 MB live, growing 3\.0 MB\/s \(sampling heap profiler\); also allocated through \(anonymous\) \(\/srv\/app\.js:37–47\)$/);
+  assert.equal(other.alsoVia, undefined);
+});
+
+test('an allocation is charged to a row only when the row was created in its function and no line in it grows a longer-lived container', () => {
+  const fn = { name: 'handleRequest', file: '/srv/app.js', line: 19, endLine: 25, topLevel: false };
+  const row = () => ({ kind: 'listener', site: at('/srv/app.js', 24, 'handleRequest'), stack: [at('/srv/app.js', 24, 'handleRequest')], count: 1000, growth: 100, bytes: 1024000, score: 204800, description: 'listener' });
+  // The handler fills a module-scope Map: the Map holds the bytes, not the listener.
+  const holder = allocation({ bytes: 30e6, growth: 1.5e6, score: 1.5e6, function: fn, candidates: [{ file: '/srv/app.js', line: 23, column: 3, text: 'sessions.set(requestId, session)', container: 'sessions', scope: 'module' }], description: 'map' });
+  let suspects = [holder, row()];
+  chargeRows(suspects);
+  assert.equal(suspects[0], holder);
+  assert.equal(suspects[1].bytes, 1024000, 'the listener holds its listeners');
+  // Nothing in the function stores what it makes: the listener it created holds it.
+  const closure = allocation({ bytes: 30e6, growth: 1.5e6, score: 1.5e6, function: fn, description: 'closure' });
+  suspects = [closure, row()];
+  chargeRows(suspects);
+  assert.equal(suspects[0].kind, 'listener');
+  assert.equal(suspects[0].bytes, 1024000 + 30e6);
+  assert.equal(suspects[0].score, 204800 + 3e6);
+  assert.match(suspects[1].description, /likely retained by the listener suspect above/);
+  // A caller on the row's creation stack is no evidence.
+  const caller = allocation({ bytes: 30e6, growth: 1.5e6, score: 1.5e6, function: { ...fn, name: 'serve', line: 40, endLine: 60 }, description: 'caller' });
+  const far = row();
+  far.stack.push(at('/srv/app.js', 44, 'serve'));
+  suspects = [caller, far];
+  chargeRows(suspects);
+  assert.equal(suspects[0], caller);
+  assert.equal(far.bytes, 1024000);
+});
+
+test('a function whose only candidate is its caller\'s line, and that created a row, is charged to the row and not merged into that line', () => {
+  const line = { file: '/srv/app.js', line: 25, column: 5, text: 'profiles.set(userId, profile)', container: 'profiles', scope: 'module', caller: null };
+  const fn = (name, l, endLine) => ({ name, file: '/srv/app.js', line: l, endLine, topLevel: false });
+  const direct = allocation({ bytes: 48e6, growth: 3e6, score: 3e6, candidates: [line], function: fn('loadProfile', 18, 28), description: 'd — ~48.0 MB live, growing 3.0 MB/s (sampling heap profiler)' });
+  const listener = { kind: 'listener', site: at('/srv/app.js', 32, 'checkout'), stack: [], count: 100, growth: 10, bytes: 102400, score: 20480, description: 'listener' };
+  // checkout makes the quote its listener keeps; the search went on to its caller, which fills `profiles`.
+  const checkout = allocation({ bytes: 1e6, growth: 5e4, score: 5e4, candidates: [{ ...line, caller: { functionName: 'serve', line: 37, endLine: 47 } }], function: fn('checkout', 30, 35), description: 'c' });
+  const suspects = [direct, checkout, listener];
+  mergeSameLine(suspects, chargeRows(suspects));
+  assert.deepEqual(suspects, [direct, listener, checkout]);
+  assert.equal(direct.alsoVia, undefined);
+  assert.equal(listener.bytes, 102400 + 1e6);
+});
+
+test('a timer or listener holds a local of its function when no container line stores it, whole or as part of a stored value', () => {
+  const src = [
+    'const tenants = new Map(); const sessions = new Map(); const bus = { on() {} };',
+    'function connect(id) {',
+    '  const tenant = tenants.get(id) ?? { id };',
+    '  tenants.set(id, tenant);',
+    '  const link = { at: Date.now(), window: new Array(512).fill(0) };',
+    '  setInterval(ping, 30000, tenant, link);',
+    '}',
+    'function handle(id) {',
+    '  const user = { id };',
+    '  const session = { user, token: "x".repeat(600) };',
+    '  sessions.set(id, session);',
+    '  bus.on("logout", () => user);',
+    '}',
+    'function ping() {}',
+  ].join('\n');
+  const a = analyse(src);
+  const holds = (name, line) => rowHoldsOwnLocal(a, { ...positionOf(src, `function ${name}`), line });
+  assert.equal(holds('connect', 6), true, '`link` is held by the interval alone');
+  assert.equal(holds('handle', 12), false, '`user` is part of the session the Map stores');
+  assert.equal(holds('handle', 11), null, 'no registration on that line');
+});
+
+test('a row created in a callee V8 inlined into the allocating function is charged as if created in it', () => {
+  const fn = { name: 'handler', file: '/srv/app.js', line: 25, endLine: 28, topLevel: false };
+  const row = { kind: 'timer', site: at('/srv/app.js', 21, 'connectTenant'), stack: [], count: 1000, growth: 500, bytes: 1024000, score: 1024000, description: 'timer' };
+  const inlinedLine = { file: '/srv/app.js', line: 18, column: 3, text: 'tenants.set(id, tenant)', container: 'tenants', scope: 'module', caller: null, inlined: { functionName: 'connectTenant', line: 16, endLine: 23 } };
+  const a = allocation({ bytes: 8e6, growth: 1e6, score: 1e6, function: fn, candidates: [inlinedLine], description: 'inlined' });
+  const seen = [];
+  const suspects = [a, row];
+  chargeRows(suspects, (s, r, declaredAt) => (seen.push(declaredAt), true));
+  assert.deepEqual(seen, [16], 'the holding is read in the inlined callee');
+  assert.equal(suspects[0], row);
+  assert.equal(row.bytes, 1024000 + 8e6);
+  // connectTenant itself, charged too: one suspect for the line, the row's note kept.
+  const direct = allocation({ bytes: 2e6, growth: 5e5, score: 5e5, function: { ...fn, name: 'connectTenant', line: 16, endLine: 23 }, candidates: [{ ...inlinedLine, inlined: null }], description: 'd — ~2.0 MB live, growing 500.0 kB/s (sampling heap profiler)' });
+  const again = allocation({ bytes: 8e6, growth: 1e6, score: 1e6, function: fn, candidates: [inlinedLine], description: 'i — ~8.0 MB live, growing 1.0 MB/s (sampling heap profiler)' });
+  const all = [{ ...row, bytes: 1024000, score: 1024000 }, direct, again];
+  mergeSameLine(all, chargeRows(all, () => true));
+  assert.equal(all.length, 2);
+  assert.equal(all[1].alsoVia.length, 1);
+  assert.match(all[1].description, /\(sampling heap profiler\); likely retained by the timer suspect above \(created in this function\); also allocated through/);
 });

@@ -17,14 +17,20 @@
 // result by its site. Source-mapped code is reported at its original file and
 // line (lib/internal/source-map.js).
 //
+// attributeReport then charges an allocation to a timer or listener suspect
+// only where the row holds it (chargeRows), and merges the other allocation
+// suspects that name the same line (one leak, one suspect, its other stacks
+// in `alsoVia`).
+//
 // Never throws: a file that cannot be read or parsed yields a suspect without
 // candidates.
 
 const fs = require('node:fs');
 const path = require('node:path');
 const { parseFrame, toSite } = require('../internal/callsite');
-const { analyse, findCandidates } = require('./candidates');
+const { analyse, findCandidates, rowHoldsOwnLocal } = require('./candidates');
 const sourceMap = require('../internal/source-map');
+const { formatBytes } = require('../internal/units');
 
 const MAX_USER_STACK = 8;
 const MAX_WHOLE_STACK = 16;
@@ -457,6 +463,7 @@ const FIGURES = / hold ~.*$/;
 function attributeReport(report, factsByKey, attributor) {
   if (report === null || typeof report !== 'object' || !Array.isArray(report.suspects) || !factsByKey || factsByKey.size === 0) return report;
   attributor.parseBudget = MAX_PARSES_PER_REPORT;
+  const attributed = new Map(); // suspect -> its facts
   try {
     for (const s of report.suspects) {
       if (s === null || typeof s !== 'object' || s.kind !== 'allocation' || !s.site) continue;
@@ -469,6 +476,7 @@ function attributeReport(report, factsByKey, attributor) {
         continue;
       }
       if (a === null) continue; // its file waits for the next report
+      attributed.set(s, facts);
       s.candidates = a.candidates;
       s.growingBuiltin = a.growingBuiltin;
       s.allocationStack = a.allocationStack;
@@ -482,14 +490,133 @@ function attributeReport(report, factsByKey, attributor) {
         s.precision = 'line';
       }
     }
+    // Whether the row at `row.site` holds a local of the allocating function that no container line stores.
+    const holdsOwn = (s, row, declaredAt) => {
+      const facts = attributed.get(s);
+      if (facts === undefined || facts.generatedFile !== row.site.file) return false;
+      try {
+        const analysis = attributor.analysisFor(facts.url, facts.scriptId);
+        return analysis !== null && analysis !== DEFERRED && rowHoldsOwnLocal(analysis, { line0: facts.line0, column0: facts.column0, line: row.site.line, declaredAt }) === true;
+      } catch {
+        return false;
+      }
+    };
+    mergeSameLine(report.suspects, chargeRows(report.suspects, holdsOwn));
   } finally {
     attributor.parseBudget = Infinity;
   }
   return report;
 }
 
+const SAMPLED = ' (sampling heap profiler)';
+
+/** "loadProfile (examples/demo/leaky-service.js:18–28)": the function an allocation suspect's profile named. */
+function functionLabel(s) {
+  const fname = (s.function && s.function.name) || (s.site && s.site.functionName) || '(anonymous)';
+  const span = s.function ? `${rel(s.function.file)}:${s.function.line}–${s.function.endLine}` : s.site ? `${rel(s.site.file)}:${s.site.line}` : '?';
+  return `${fname} (${span})`;
+}
+
+/**
+ * One leak, one suspect: allocation suspects whose most likely candidate is
+ * the same line (a function and the caller V8 inlined it into, both charged
+ * by the profile) become the first (best ranked) of them, with the bytes,
+ * growth, samples and score of all, and each other one's stacks in `alsoVia`.
+ * Suspects in `charged` (held by a row, chargeRows) merge only among
+ * themselves. In place.
+ */
+function mergeSameLine(suspects, charged = new Set()) {
+  const byLine = new Map();
+  for (let i = 0; i < suspects.length; i++) {
+    const s = suspects[i];
+    if (s === null || typeof s !== 'object' || s.kind !== 'allocation' || !Array.isArray(s.candidates) || s.candidates.length === 0) continue;
+    const top = s.candidates[0];
+    const key = `${top.file}:${top.line}:${top.column}:${charged.has(s)}`;
+    const kept = byLine.get(key);
+    if (kept === undefined) {
+      byLine.set(key, s);
+      continue;
+    }
+    const via = { site: s.site, function: s.function ?? null, stack: s.stack, allocationStack: s.allocationStack ?? [], bytes: s.bytes, growth: s.growth, count: s.count };
+    if (kept.alsoVia === undefined) kept.alsoVia = [];
+    kept.alsoVia.push(via);
+    kept.bytes += s.bytes;
+    kept.growth += s.growth;
+    kept.count += s.count;
+    kept.score += s.score;
+    if (typeof kept.description === 'string') {
+      const at = kept.description.indexOf(' — ~');
+      const head = at < 0 ? kept.description : kept.description.slice(0, at);
+      // What followed the figures ("; likely retained by …"), without an earlier "also allocated through".
+      const end = kept.description.indexOf(SAMPLED);
+      const tail = end < 0 ? '' : kept.description.slice(end + SAMPLED.length).replace(/; also allocated through .*$/, '');
+      kept.description = `${head} — ~${formatBytes(kept.bytes)} live, growing ${formatBytes(Math.max(0, kept.growth))}/s${SAMPLED}${tail}; also allocated through ${kept.alsoVia.map((v) => functionLabel(v)).join(', ')}`;
+    }
+    suspects.splice(i, 1);
+    i -= 1;
+  }
+}
+
+// Weight of a line-exact mechanism over a function-level guess (src/sampler/ranking.rs, EXACT_WEIGHT).
+const EXACT_WEIGHT = 2;
+
+/**
+ * An allocation is charged to a timer or listener suspect only with evidence
+ * that the row holds it: the function that allocated created the row (the
+ * row's callback can hold that function's locals), and either no line in it
+ * adds to a longer-lived container (a line found in a caller, where the
+ * function hands over what it makes, is not in it), or the row holds a
+ * local of the function that no such line stores, whole or as part of a
+ * stored value (`holdsOwn(allocation, row)`, read from the source:
+ * `setInterval(ping, 30_000, tenant, link)` holds `link`). A handler that
+ * adds `() => user` to a bus and stores `{ user, … }` in a Map leaks through
+ * the Map. A callee V8 inlined into the allocating function (named by an
+ * inlined candidate) counts as that function. Callers on the row's creation
+ * stack are no evidence. The row then moves up by its new score, the
+ * allocation down. In place; returns the allocation suspects charged.
+ */
+function chargeRows(suspects, holdsOwn = () => false) {
+  const charged = new Set();
+  for (const a of suspects.slice()) {
+    if (a === null || typeof a !== 'object' || a.kind !== 'allocation' || !Array.isArray(a.candidates)) continue;
+    const fn = a.function;
+    if (!fn || fn.topLevel || typeof a.growth !== 'number' || a.growth <= 0) continue;
+    const ownLines = a.candidates.some((c) => !c.caller);
+    const spans = [{ file: fn.file, line: fn.line, endLine: fn.endLine, declaredAt: null }];
+    for (const c of a.candidates) if (c.inlined && !c.caller) spans.push({ file: c.file, line: c.inlined.line, endLine: c.inlined.endLine, declaredAt: c.inlined.line });
+    const createdIn = (r, span) => r.site.file === span.file && r.site.line >= span.line && r.site.line <= span.endLine && (!ownLines || holdsOwn(a, r, span.declaredAt));
+    const row = suspects.find((r) => r !== null && typeof r === 'object' && (r.kind === 'timer' || r.kind === 'listener') && r.site && spans.some((span) => createdIn(r, span)));
+    if (row === undefined) continue;
+    row.bytes = Math.max(0, row.bytes) + a.bytes;
+    row.score += a.growth * EXACT_WEIGHT;
+    a.score *= 0.5;
+    a.description = `${a.description}; likely retained by the ${row.kind} suspect above (created in this function)`;
+    reposition(suspects, row);
+    reposition(suspects, a);
+    charged.add(a);
+  }
+  return charged;
+}
+
+/** Moves `s` to where its score ranks it, among neighbours sorted by score. */
+function reposition(suspects, s) {
+  let i = suspects.indexOf(s);
+  while (i > 0 && suspects[i - 1].score < s.score) {
+    suspects[i] = suspects[i - 1];
+    suspects[i - 1] = s;
+    i -= 1;
+  }
+  while (i < suspects.length - 1 && suspects[i + 1].score > s.score) {
+    suspects[i] = suspects[i + 1];
+    suspects[i + 1] = s;
+    i += 1;
+  }
+}
+
 module.exports = {
   attributeReport,
+  mergeSameLine,
+  chargeRows,
   profileSites,
   allocationSuspects,
   diffSites,

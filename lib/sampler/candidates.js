@@ -30,6 +30,11 @@
 // functions the target calls by name in the same file are searched too, their
 // candidates marked `inlined`.
 //
+// rowHoldsOwnLocal says, for a timer or listener registered in a function,
+// whether its call reaches a local of that function that no candidate line
+// stores (lib/sampler/attribution.js charges the function's bytes to the row
+// only with such evidence, or when the function has no candidate line).
+//
 // Pure: takes source text, returns plain data. Parsed files are cached by the
 // caller (lib/sampler/attribution.js), not here.
 
@@ -308,6 +313,17 @@ function sameText(source, a, b) {
   return source.slice(a.start, a.end).replace(/\s+/g, '') === source.slice(b.start, b.end).replace(/\s+/g, '');
 }
 
+function isNumber(node) {
+  return node.type === 'Literal' && (typeof node.value === 'number' || typeof node.value === 'bigint');
+}
+
+/** `x += 1` or `x = x + 1` (any number literal): a counter step. */
+function addsNumber(node) {
+  const right = unwrap(node.right);
+  if (node.operator === '+=') return isNumber(right);
+  return node.operator === '=' && right.type === 'BinaryExpression' && right.operator === '+' && (isNumber(right.right) || isNumber(right.left));
+}
+
 /**
  * Reads one node as a growth expression: { receiver, method } or null.
  * `method` names the operation: a method name, 'index' (x[k] = …),
@@ -338,6 +354,8 @@ function growthOf(node, source) {
   if (node.type === 'AssignmentExpression') {
     const left = node.left;
     const right = node.right;
+    // `n += 1`, `x.count = x.count + 2`: a counter; adding a number grows nothing.
+    if (addsNumber(node)) return null;
     if (left.type === 'MemberExpression') {
       if (node.operator === '+=') return { receiver: left, method: 'append' };
       if (node.operator !== '=' && node.operator !== '||=' && node.operator !== '??=' && node.operator !== '&&=') return null;
@@ -371,6 +389,66 @@ function growthOf(node, source) {
   return null;
 }
 
+// Calls that register a timer or a listener: what their arguments reach, the row holds.
+const REGISTERS = new Set(['setInterval', 'setTimeout', 'on', 'once', 'addListener', 'prependListener', 'prependOnceListener', 'addEventListener']);
+
+/** The identifiers an expression reads (property names and object keys left out), appended to `out`. */
+function namesIn(node, out) {
+  if (node === null || typeof node !== 'object') return out;
+  if (node.type === 'Identifier') {
+    out.push(node.name);
+    return out;
+  }
+  if (node.type === 'MemberExpression') {
+    namesIn(node.object, out);
+    if (node.computed) namesIn(node.property, out);
+    return out;
+  }
+  if (node.type === 'Property') {
+    if (node.computed) namesIn(node.key, out);
+    namesIn(node.value, out);
+    return out;
+  }
+  for (const c of children(node, [])) namesIn(c, out);
+  return out;
+}
+
+/**
+ * Whether the timer or listener registered at `line` inside the function
+ * declared at (line0, column0) holds a local of that function that no line
+ * growing a longer-lived container stores (directly or as part of a value
+ * stored there): then the row is what keeps part of that function's
+ * allocations alive. True, false, or null when no registration is there.
+ * `declaredAt` (a 1-based line) names the function by its first line
+ * instead: a callee V8 inlined into the profiled function.
+ */
+function rowHoldsOwnLocal(analysis, { line0, column0, line, declaredAt = null }) {
+  const target = declaredAt === null ? functionAt(analysis, line0, column0) : analysis.functions.find((f) => f.line === declaredAt && line >= f.line && line <= f.endLine) ?? null;
+  if (target === null) return null;
+  const inTarget = (f) => (target.topLevel ? f === target : isNestedIn(f, target));
+  const reg = analysis.registrations.find((r) => inTarget(r.fn) && r.line <= line && line <= r.endLine);
+  if (reg === undefined) return null;
+  const local = (name, scope) => {
+    const found = scope.lookup(name);
+    return found !== null && found.scope !== analysis.root && found.decl.kind !== 'function' && isInside(found.scope, target) ? found.decl : null;
+  };
+  const stored = new Set();
+  const store = (name, scope) => {
+    const d = local(name, scope);
+    if (d === null || stored.has(d)) return;
+    stored.add(d);
+    for (const r of d.refs ?? []) store(r, d.refsScope);
+  };
+  for (const g of analysis.growths) {
+    if (!inTarget(g.fn) || containerScope(analysis, g, target) === null) continue;
+    for (const name of g.stores) store(name, g.scope);
+  }
+  return reg.names.some((name) => {
+    const d = local(name, reg.scope);
+    return d !== null && !stored.has(d);
+  });
+}
+
 /**
  * Everything the finder needs from one file, computed once per parse and
  * kept without the syntax tree (which takes tens of bytes per source byte):
@@ -386,6 +464,7 @@ function analyse(source, options = {}) {
   const functions = [];
   const growths = [];
   const calls = [];
+  const registrations = [];
   const scopes = [root];
   const records = new Map(); // function node -> record, during the analysis only
 
@@ -457,7 +536,11 @@ function analyse(source, options = {}) {
         const target = node.kind === 'var' ? scope.functionScope() : scope;
         for (const d of node.declarations) {
           declarePattern(target, d.id, node.kind, d.init);
-          if (d.init && d.id.type === 'Identifier') noteAlias(target.decls.get(d.id.name), d.init, scope);
+          if (d.init && d.id.type === 'Identifier') {
+            noteAlias(target.decls.get(d.id.name), d.init, scope);
+            // What its value is made of (`{ user, token }`): held by whatever holds it.
+            Object.assign(target.decls.get(d.id.name), { refs: namesIn(d.init, []), refsScope: scope });
+          }
           else if (d.init) for (const name of boundNames(d.id, [])) noteAlias(target.decls.get(name), d.init, scope, true); // `const { queue } = this`
           if (d.init) visit(d.init, scope, fn, d.id.type === 'Identifier' ? d.id.name : null);
         }
@@ -501,6 +584,11 @@ function analyse(source, options = {}) {
       case 'CallExpression': {
         const g = growthOf(node, source);
         if (g !== null) growths.push(growthRecord(source, node, g, scope, fn));
+        if (REGISTERS.has(node.callee.type === 'Identifier' ? node.callee.name : propertyName(node.callee))) {
+          const names = [];
+          for (const a of node.arguments) namesIn(a, names);
+          registrations.push({ line: node.loc.start.line, endLine: node.loc.end.line, names, scope, fn });
+        }
         if (node.callee.type === 'Identifier') calls.push({ name: node.callee.name, method: null, scope, fn });
         else if (node.callee.type === 'MemberExpression' && !node.callee.computed) {
           // `obj.method()`: the receiver's class is unknown here, so any
@@ -524,7 +612,7 @@ function analyse(source, options = {}) {
       d.initNode = null;
     }
   }
-  return { source, program, root, functions, growths, calls, lineStarts: lineStarts(source), size: source.length };
+  return { source, program, root, functions, growths, calls, registrations, lineStarts: lineStarts(source), size: source.length };
 }
 
 /**
@@ -549,6 +637,8 @@ function growthRecord(source, node, g, scope, fn) {
     // A new value bound to a name (`x += …`, `x = x.concat(…)`, `x = { next: x }`):
     // it grows nothing when that name is a local holding part of a container.
     rebinds: assign && node.left.type === 'Identifier',
+    // The names in the values it stores.
+    stores: assign ? namesIn(node.right, []) : node.arguments.reduce((out, a) => namesIn(a, out), []),
     seeds: seedsOnly(node, g),
     scope,
     fn,
@@ -749,4 +839,4 @@ function findCandidates(analysis, { line0, column0, builtin = null }) {
   };
 }
 
-module.exports = { parseSource, analyse, findCandidates, functionAt, BUILTIN_METHOD };
+module.exports = { parseSource, analyse, findCandidates, functionAt, rowHoldsOwnLocal, BUILTIN_METHOD };

@@ -94,6 +94,21 @@ export interface Suspect {
   inlinedNote?: string | null;
   /** Allocation suspects: the function the profile named, with its line span (null when its source could not be read). */
   function?: { name: string | null; file: string; line: number; endLine: number; topLevel: boolean } | null;
+  /**
+   * Allocation suspects: the other functions the profile charged with the
+   * same growing line (a function and the caller V8 inlined it into), merged
+   * into this suspect, whose `bytes`, `growth`, `count` and `score` are the
+   * sums. Absent when there is none.
+   */
+  alsoVia?: Array<{
+    site: ReportSite | null;
+    function: { name: string | null; file: string; line: number; endLine: number; topLevel: boolean } | null;
+    stack: ReportSite[];
+    allocationStack: AllocationFrame[];
+    bytes: number;
+    growth: number;
+    count: number;
+  }>;
 }
 
 /** One live leakguard cache of this thread, in `Report.caches`; null where the cache does not know a figure. */

@@ -64,6 +64,10 @@ const FILLING_ENTRY_BYTES: f64 = 16.0 * 1024.0;
 
 /// Entries kept by `history()` (ten minutes at the default 1 s period).
 const HISTORY_LEN: usize = 600;
+/// The heap growing more than this many times what the registry evidence's
+/// rows can hold is held by something else (`heap_outgrows_evidence`): the
+/// per-item byte figures are estimates, hence the margin.
+const HOLDER_FACTOR: f64 = 4.0;
 
 impl Settings {
     /// Fixed settings for the Rust tests. The defaults users get are set in
@@ -187,6 +191,9 @@ pub struct SamplerCore {
     pub(super) memory_limit: Option<f64>,
     /// Registry rows that are a verdict by themselves (this tick).
     pub(super) evidence: Vec<Suspect>,
+    /// Since this leak began, the heap once grew far faster than the
+    /// registry evidence's rows can hold (`heap_outgrows_evidence`).
+    pub(super) heap_outgrew: bool,
     /// Bounded caches filling (this tick), and whether they explain the heap's growth.
     pub(super) filling: Vec<ranking::Filling>,
     pub(super) explained_by_caches: bool,
@@ -235,6 +242,7 @@ impl SamplerCore {
             since: None,
             notified: None,
             want_attribution: false,
+            heap_outgrew: false,
             allocations_at: None,
             warmup_ended: None,
             near_limit: None,
@@ -356,9 +364,13 @@ impl SamplerCore {
         let leaking = self.leaking();
         if leaking {
             self.since.get_or_insert(now);
+            // Latched for the episode: a heap floor that wavers around the
+            // margin must not reorder the suspects (and send a report) each time.
+            self.heap_outgrew = self.heap_outgrew || self.heap_outgrows_evidence();
         } else {
             self.since = None;
             self.notified = None;
+            self.heap_outgrew = false;
         }
         self.record_history(now, leaking);
         self.requests(now)
@@ -605,13 +617,53 @@ impl SamplerCore {
         (self.now - self.latest.heartbeat_t - self.settings.interval_ms).max(0.0)
     }
 
+    /// Registry evidence decided while the heap grows more than
+    /// `HOLDER_FACTOR` times what those rows can hold (their items times
+    /// their bytes per item), by at least `minGrowthBytes` over a window:
+    /// something else holds most of the memory.
+    fn heap_outgrows_evidence(&self) -> bool {
+        if self.evidence.is_empty() {
+            return false;
+        }
+        // From the floors of the first and last quarter of the window,
+        // warm-up or not (registry evidence does not wait for it).
+        let w = self.settings.window_ms;
+        let floor = |from: f64| {
+            self.heap
+                .series
+                .floor_between(self.now - from, self.now - from + w / 4.0)
+        };
+        let (Some(first), Some(last)) = (floor(w), floor(w / 4.0)) else {
+            return false;
+        };
+        let rise = last - first;
+        let rate = rise / (0.75 * w / 1000.0);
+        let held: f64 = self.evidence.iter().map(ranking::row_bytes_per_sec).sum();
+        rise >= 0.75 * self.settings.min_growth_bytes && rate > HOLDER_FACTOR * held
+    }
+
+    /// The first report of a registry verdict waits for a profile read made
+    /// since the verdict when the heap outgrows the rows (so that it names
+    /// what holds the memory), while the forced-GC budget can afford one.
+    fn wait_for_holder(&self) -> bool {
+        self.settings.allocations
+            && self.latest.profiling
+            && self.heap_outgrew
+            && self
+                .allocations_at
+                .is_none_or(|read| read < self.since.unwrap_or(self.now))
+            && self.forced_gc_affordable(self.now)
+    }
+
     pub fn suspects(&self) -> Vec<Suspect> {
         let mut ranked = ranking::rank(self.rows.suspects(), &self.allocations);
-        // Registry evidence alone decided: its rows come first.
+        // Registry evidence alone decided, and its rows can hold the heap's
+        // growth: they come first.
         if !self.evidence.is_empty()
             && !self.heap.leaking()
             && !self.external.leaking()
             && !self.native.leaking()
+            && !self.heap_outgrew
         {
             let is_evidence = |s: &Suspect| {
                 self.evidence
@@ -696,7 +748,8 @@ impl SamplerCore {
         let suspects = self.suspects();
         let profile_due = self.profile_due();
         // Rows already named wait for the read only if the budget can afford it.
-        let wait_for_read = profile_due && self.forced_gc_affordable(self.now);
+        let wait_for_read = (profile_due && self.forced_gc_affordable(self.now))
+            || (self.notified.is_none() && self.wait_for_holder());
         if self.notified.is_none() && (suspects.is_empty() || wait_for_read) {
             let waited = self.now - self.since.unwrap_or(self.now);
             if waited < self.settings.suspect_wait_ms {
@@ -1117,6 +1170,69 @@ mod tests {
         assert_eq!(reads, 0);
         assert_eq!(report["suspects"][0]["kind"], "listener");
         assert_eq!(report["suspects"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_registry_verdict_waits_for_what_holds_a_heap_growing_faster_than_its_row() {
+        // One handler: a Map gaining 1.5 MiB/s from the start, and a bus
+        // listener on every tenth call (150/s, ~150 kB/s at ITEM_BYTES each).
+        // The listener row is a verdict long before the heap's warm-up ends.
+        let run = |heap_rate: f64| {
+            let mut core = SamplerCore::new(Settings::for_tests(250.0));
+            let live = |t: f64| 30.0 * MB + heap_rate * t / 1000.0;
+            let (mut t, mut reads, mut first) = (0.0, 0, None);
+            let mut read_next = false;
+            while t < 30_000.0 && first.is_none() {
+                if read_next {
+                    reads += 1;
+                    core.set_allocations(vec![Allocation {
+                        site: app_site("/srv/app.js", 20, 1, "handleRequest"),
+                        stack: vec![],
+                        bytes: heap_rate * t / 1000.0,
+                        growth: heap_rate,
+                        count: 16.0,
+                    }]);
+                }
+                let mut cells = [0.0; 8];
+                cells[0] = 150.0 * t / 1000.0;
+                cells[crate::stats::layout::site::EMITTERS] = 1.0;
+                let row = site_row(
+                    0,
+                    Kind::Listener,
+                    ("/srv/app.js", 24, 7, "handleRequest"),
+                    "logout",
+                    cells,
+                );
+                let mut o = obs(1e6 + t, live(t) + 3.0 * MB, None, vec![row]);
+                o.feed.forced_gc_ms = 5.0;
+                o.feed.heap_limit = 4096.0 * MB;
+                o.feed.profiling = true;
+                read_next = core.observe(o).force_gc;
+                if let Some(n) = core.take_notification(1e6 + t) {
+                    first = Some(serde_json::from_str::<Value>(&n).unwrap());
+                }
+                t += 250.0;
+            }
+            (first.expect("reported"), reads)
+        };
+        let (report, reads) = run(1.5 * MB);
+        assert!(reads >= 1, "the held report asked for a read");
+        assert!(report["heap"]["growing"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("registry")));
+        assert_eq!(report["suspects"][0]["kind"], "allocation", "{report}");
+        assert_eq!(report["suspects"][1]["kind"], "listener");
+        // The listener holds its listeners, not the Map's entries.
+        let count = report["suspects"][1]["count"].as_f64().unwrap();
+        assert_eq!(
+            report["suspects"][1]["bytes"].as_f64().unwrap(),
+            count * 1024.0
+        );
+        // A heap that the row can explain: its report goes at once, row first.
+        let (report, reads) = run(0.0);
+        assert_eq!(reads, 0);
+        assert_eq!(report["suspects"][0]["kind"], "listener");
     }
 
     #[test]

@@ -8,11 +8,11 @@
 //! V8's sampling heap profiler (pushed from JS, function-level).
 //!
 //! Ranking estimates bytes per second retained by each suspect. Rows have no
-//! byte size of their own, so an allocation suspect in a function on a row's
-//! creation stack is charged to the row (the row is the mechanism that keeps
-//! those bytes alive: fix the `setInterval`, not the object it holds), and
-//! rows without such a match are charged `ITEM_BYTES` per live item. Exact
-//! mechanisms outrank function-level guesses of equal weight. Never touches napi.
+//! byte size of their own: they are charged `ITEM_BYTES` per live item here,
+//! and an allocation is charged to a row only with evidence that the row
+//! holds it, which needs the candidate lines (JavaScript, after this ranking).
+//! Exact mechanisms outrank function-level guesses of equal weight. Never
+//! touches napi.
 
 use super::verdict::{Point, Tuning, Verdict};
 use crate::stats::{layout, Kind, RowMeta, RowSnapshot, Site};
@@ -413,72 +413,32 @@ fn allocation_suspect(a: &Allocation) -> Suspect {
     }
 }
 
-/// Frames of a row's creation stack searched for the allocating function: the
-/// site and its nearest callers (deeper frames such as `main` sit under
-/// everything and would match anything).
-const OWNER_FRAMES: usize = 3;
-/// How far below a function's declaration a frame may sit and still be taken
-/// as inside it, in lines (profiles give declarations, stacks give call lines).
-const FUNCTION_SPAN_LINES: u32 = 300;
-
-/// Whether `frame` (a call line) lies in the function `alloc` declares.
-/// Stack traces name a method call `Receiver.method` (even for an anonymous
-/// function stored in a property) while profiles give the declared name, or
-/// none: an anonymous declaration matches an unnamed or `X.y` frame below it,
-/// a named one the same name or a `.name` suffix. The optimiser may have inlined the row's own
-/// function into its caller, which is why callers are compared too.
-fn same_function(alloc: &Site, frame: &Site) -> bool {
-    let names_match = match alloc.function_name.as_deref().filter(|n| !n.is_empty()) {
-        // Anonymous: a frame without a declared name of its own.
-        None => frame
-            .function_name
-            .as_deref()
-            .is_none_or(|f| f.is_empty() || f.contains('.')),
-        Some(a) => frame
-            .function_name
-            .as_deref()
-            .is_some_and(|f| f == a || f.ends_with(&format!(".{a}"))),
-    };
-    alloc.file == frame.file
-        && names_match
-        && alloc.line <= frame.line
-        && frame.line - alloc.line <= FUNCTION_SPAN_LINES
+/// Bytes per second a registry suspect can hold at most by its own items:
+/// its growth in items times its bytes per item (`ITEM_BYTES` for a timer
+/// or listener, the cache's own accounting or `ENTRY_BYTES` for a cache).
+/// The heap growing much faster than this is held by something else.
+pub fn row_bytes_per_sec(s: &Suspect) -> f64 {
+    if s.kind == "allocation" || s.count <= 0.0 {
+        return 0.0;
+    }
+    s.growth.max(0.0) * s.bytes / s.count
 }
 
 /// Ranks row suspects and allocation suspects together, most likely first.
+///
+/// An allocation is not charged to a row here: that the row's creation
+/// stack runs through the allocating function is no evidence that the row
+/// holds what the function allocated (the same handler may add a listener
+/// and fill a `Map`). The JavaScript side charges a row once the candidate
+/// lines are known (`lib/sampler/attribution.js`, `chargeRows`): only an
+/// allocation in the function that created the row, with no line that adds
+/// to a longer-lived container.
 pub fn rank(mut rows: Vec<Suspect>, allocations: &[Allocation]) -> Vec<Suspect> {
-    let mut out: Vec<Suspect> = Vec::with_capacity(rows.len() + allocations.len());
-    for a in allocations
+    let mut out: Vec<Suspect> = allocations
         .iter()
         .filter(|a| a.growth > 0.0 && a.bytes > 0.0)
-    {
-        let mut s = allocation_suspect(a);
-        // The row whose creation stack runs through the allocating function
-        // keeps these bytes alive: charge them to it.
-        let owner = rows.iter_mut().find(|r| {
-            r.kind != "cache"
-                && r.site
-                    .iter()
-                    .chain(r.stack.iter().take(OWNER_FRAMES))
-                    .any(|f| {
-                        // The nearest declaration above the call line wins.
-                        same_function(&a.site, f)
-                            && !allocations
-                                .iter()
-                                .any(|b| same_function(&b.site, f) && b.site.line > a.site.line)
-                    })
-        });
-        if let Some(r) = owner {
-            r.bytes = r.bytes.max(0.0) + a.bytes;
-            r.score += a.growth * EXACT_WEIGHT;
-            s.score *= 0.5;
-            s.description.push_str(&format!(
-                "; likely retained by the {} suspect above",
-                r.kind
-            ));
-        }
-        out.push(s);
-    }
+        .map(allocation_suspect)
+        .collect();
     out.append(&mut rows);
     // The application's code ahead of a dependency's bookkeeping (DEPENDENCY_WEIGHT).
     for s in out.iter_mut().filter(|s| in_dependency(s)) {
@@ -667,88 +627,40 @@ mod tests {
     }
 
     #[test]
-    fn allocations_in_a_rows_function_are_charged_to_the_row() {
+    fn an_allocation_in_a_rows_function_is_not_charged_to_the_row() {
+        // One handler adds a listener to a bus and fills a Map: the listener's
+        // creation stack runs through the allocating function, which says
+        // nothing about who holds the bytes.
         let m = meta(
             Kind::Listener,
-            "message",
-            site("/srv/bus.js", 12, "onRequest"),
+            "logout",
+            site("/srv/app.js", 12, "handleRequest"),
             None,
         );
         let mut cells = [0.0; 8];
         cells[layout::site::ADDS] = 500.0;
         cells[layout::site::EMITTERS] = 1.0;
         let row = row_suspect(&m, &cells, 50.0).unwrap();
-        let allocs = vec![
-            Allocation {
-                site: site("/srv/bus.js", 10, "onRequest"),
-                stack: vec![],
-                bytes: 5e6,
-                growth: 5e5,
-                count: 10.0,
-            },
-            Allocation {
-                site: site("/srv/other.js", 1, "grow"),
-                stack: vec![],
-                bytes: 1e6,
-                growth: 3e5,
-                count: 3.0,
-            },
-        ];
+        let allocs = vec![Allocation {
+            site: site("/srv/app.js", 10, "handleRequest"),
+            stack: vec![],
+            bytes: 5e6,
+            growth: 5e5,
+            count: 10.0,
+        }];
         let ranked = rank(vec![row], &allocs);
-        assert_eq!(ranked[0].kind, "listener", "the mechanism comes first");
-        assert_eq!(ranked[0].bytes, 500.0 * ITEM_BYTES + 5e6);
-        assert_eq!(ranked[1].site.as_ref().unwrap().file, "/srv/other.js");
-        assert!(ranked[2]
-            .description
-            .contains("likely retained by the listener"));
-        assert!(ranked[2].description.starts_with("function-level:"));
-    }
-
-    #[test]
-    fn an_anonymous_caller_that_inlined_the_row_function_matches() {
-        let anon = |line| Site {
-            function_name: None,
-            ..site("/srv/app.js", line, "")
-        };
-        let m = Arc::new(RowMeta {
-            kind: Kind::Listener,
-            name: None,
-            site: Some(site("/srv/app.js", 62, "handleRequest")),
-            stack: vec![site("/srv/app.js", 62, "handleRequest"), anon(86)],
-            max: None,
-            max_size: None,
-            detail: Some("config".into()),
-        });
-        let mut cells = [0.0; 8];
-        cells[layout::site::ADDS] = 100.0;
-        let row = row_suspect(&m, &cells, 300.0).unwrap();
-        let a = Allocation {
-            site: anon(85),
-            stack: vec![],
-            bytes: 6e6,
-            growth: 1.4e6,
-            count: 9.0,
-        };
-        assert_eq!(rank(vec![row], &[a])[0].kind, "listener");
-        let far = Allocation {
-            site: anon(1),
-            stack: vec![],
-            bytes: 6e6,
-            growth: 1.4e6,
-            count: 9.0,
-        };
-        let near = Allocation {
-            site: anon(85),
-            ..far.clone()
-        };
-        let row = row_suspect(&m, &cells, 300.0).unwrap();
-        let ranked = rank(vec![row], &[far, near]);
-        let charged: Vec<u32> = ranked
-            .iter()
-            .filter(|s| s.description.contains("likely retained"))
-            .map(|s| s.site.as_ref().unwrap().line)
-            .collect();
-        assert_eq!(charged, vec![85], "only the nearest declaration is charged");
+        assert_eq!(
+            ranked[0].kind, "allocation",
+            "the faster holder comes first"
+        );
+        assert_eq!(
+            ranked[1].bytes,
+            500.0 * ITEM_BYTES,
+            "the listener holds its listeners"
+        );
+        assert!(!ranked[0].description.contains("likely retained"));
+        assert_eq!(row_bytes_per_sec(&ranked[1]), 50.0 * ITEM_BYTES);
+        assert_eq!(row_bytes_per_sec(&ranked[0]), 0.0);
     }
 
     #[test]
