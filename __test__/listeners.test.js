@@ -8,7 +8,8 @@ const fs = require('node:fs');
 const http = require('node:http');
 const EventEmitter = require('node:events');
 const { getEventListeners } = EventEmitter;
-const { trackListeners, untrackListeners, listeners, ledgerTick } = require('../lib/listeners');
+const { trackListeners, untrackListeners, listeners } = require('../lib/listeners');
+const { ledgerTick } = require('../lib/internal/unsafe-internals').unsafeExposeInternals('listeners');
 const { statsTable, CELLS } = require('../lib/internal/stats');
 
 const SOURCE = fs.readFileSync(__filename, 'utf8').split('\n');

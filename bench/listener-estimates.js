@@ -30,7 +30,7 @@
 //      node bench/listener-estimates.js --escalation [--trials T]
 
 const EventEmitter = require('node:events');
-const ledger = require('../lib/listeners');
+const ledger = { ...require('../lib/listeners'), ...require('../lib/internal/unsafe-internals').unsafeExposeInternals('listeners') };
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);

@@ -15,7 +15,7 @@
 
 const { EventEmitter } = require('node:events');
 // The ledger's own lookup of an emitter's book (loading the module starts nothing).
-const { BookSlot } = require('../lib/listeners/ledger');
+const { BookSlot } = require('../lib/internal/unsafe-internals').unsafeExposeInternals('listeners');
 
 const LOOKUPS = process.env.LEAKGUARD_FLOOR === 'lookups';
 const known = new WeakMap();

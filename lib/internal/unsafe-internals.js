@@ -11,6 +11,7 @@
 const OWNERS = Object.freeze({
   timers: '../timers/registry',
   sampler: '../sampler',
+  listeners: '../listeners',
 });
 
 const exposed = new Map();

@@ -33,7 +33,8 @@
 
 const EventEmitter = require('node:events');
 const { getEventListeners } = EventEmitter;
-const { ListenerLedger } = require('./ledger');
+const { ListenerLedger, BookSlot } = require('./ledger');
+const { expose } = require('../internal/unsafe-internals');
 const { checkOptions, validateInteger, validateBoolean, validateOneOf } = require('../internal/options');
 const { WARNINGS, warn, warnOnce } = require('../internal/errors');
 
@@ -543,8 +544,8 @@ let internals = {};
 /**
  * Overrides, for the ledgers made from now on, the row cap (`maxRows`), the
  * sampled mode's N (`every`) and its per-second exact budget
- * (`exactPerTick`); `{}` restores the defaults. For tests and benches. Not
- * part of the public API.
+ * (`exactPerTick`); `{}` restores the defaults. For tests and benches, through
+ * unsafeExposeInternals('listeners').
  */
 function setLedgerInternals(o) {
   internals = { ...o };
@@ -555,10 +556,14 @@ function listenersMode() {
   return ledger === null ? null : ledger.mode;
 }
 
-/** Runs one second of the ledger's clock now (for tests). Not part of the public API. */
+/** Runs one second of the ledger's clock now (for tests, through unsafeExposeInternals('listeners')). */
 function ledgerTick() {
   if (ledger !== null) ledger.tick();
 }
+
+// Tests and benches reach the ledger's clock, its tuning and the book slot
+// through unsafeExposeInternals('listeners') (lib/internal/unsafe-internals.js).
+expose('listeners', { ledgerTick, setLedgerInternals, BookSlot, BOOK_EVERY });
 
 module.exports = {
   trackListeners,
@@ -566,8 +571,5 @@ module.exports = {
   listeners,
   listenersMode,
   ledgerBookkeeping,
-  ledgerTick,
-  setLedgerInternals,
   LISTENER_MODES: MODES,
-  BOOK_EVERY,
 };

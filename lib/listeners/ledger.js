@@ -1127,5 +1127,6 @@ class ListenerLedger {
   }
 }
 
-// BookSlot: for bench/wrap-floor.js, which measures its lookup alone.
+// BookSlot: lib/listeners/index.js hands it to unsafeExposeInternals('listeners')
+// for bench/wrap-floor.js, which measures its lookup alone.
 module.exports = { ListenerLedger, ListenerSiteRow, BookSlot };
