@@ -145,11 +145,11 @@ test('a clean function: not leaking, and everything the check changed is put bac
     return { calls };
   });
   assert.equal(report.leaking, false, formatCheck(report));
-  assert.equal(calls, 1100, 'warm-up plus iterations');
-  assert.equal(report.check.calls, 1000);
+  assert.equal(calls, 100 + report.check.calls, 'warm-up plus the calls measured');
+  assert.ok(report.check.calls === 1000 || report.check.calls === 2000, 'the iterations (twice when a second run confirmed)');
   assert.equal(typeof report.bytesPerCall.value, 'number');
   assert.equal(typeof report.bytesPerCall.r2, 'number');
-  assert.equal(report.bytesPerCall.points.length, 11);
+  assert.equal(report.bytesPerCall.points.length, report.check.calls === 1000 ? 11 : 21);
   assert.deepEqual(globalsNow(), before);
 });
 
@@ -171,7 +171,8 @@ test('a throwing function: the error reaches the caller and everything is put ba
   assert.deepEqual(globalsNow(), before);
   // and a check can run again
   const report = await checkLeaks(() => {}, small);
-  assert.equal(report.check.calls, 100);
+  assert.equal(report.leaking, false);
+  assert.ok(report.check.calls >= 100, 'it ran its calls');
 });
 
 test('a second check while one runs, concurrent or nested, is refused with ERR_LEAKGUARD_CHECK_RUNNING', async () => {
@@ -194,7 +195,7 @@ test('a second check while one runs, concurrent or nested, is refused with ERR_L
   );
   assert.equal(inner.code, 'ERR_LEAKGUARD_CHECK_RUNNING');
   const report = await checkLeaks(() => {}, small);
-  assert.equal(report.check.calls, 100, 'the refused checks left nothing running');
+  assert.ok(report.check.calls >= 100, 'the refused checks left nothing running: this one ran its calls');
 });
 
 test('timers patched by the caller stay patched after the check', async () => {
@@ -240,7 +241,7 @@ test('a listener added per call on a long-lived emitter is named at its line', a
   const s = report.suspects.find((x) => x.kind === 'listener');
   assert.ok(s, formatCheck(report));
   assert.equal(s.site.line, line);
-  assert.equal(s.count, 100, 'one per call of the iterations');
+  assert.equal(s.count, report.check.calls, 'one per call (the iterations, and the confirming run when there was one)');
   assert.equal(EventEmitter.prototype.on.name, 'addListener', "Node's own method is back");
   bus.removeAllListeners();
 });
