@@ -106,6 +106,36 @@ test(
 );
 
 test(
+  'sampled books: a function shared by many emitters is credited on every emitter it was drawn on, however its removals interleave',
+  withLedger(undefined, { exactPerTick: 0, every: 2 }, () => {
+    function onClose() {}
+    function onEnd() {}
+    const emitters = [];
+    for (let i = 0; i < 600; i++) {
+      const e = new EventEmitter();
+      e.on('close', onClose); // @site:sharedClose
+      e.once('end', onEnd); // @site:sharedEnd
+      emitters.push(e);
+      // Some removed at once (the function's count goes back to 0 and up again), the rest later.
+      if (i % 3 === 0) e.off('close', onClose);
+    }
+    const added = siteAt('sharedClose', 'close').adds;
+    assert.ok(added > 0 && siteAt('sharedEnd', 'end').adds > 0);
+    for (let i = emitters.length - 1; i >= 0; i--) {
+      if (i % 3 === 1) emitters[i].off('close', onClose);
+      else if (i % 3 === 2) emitters[i].removeAllListeners('close');
+      emitters[i].emit('end');
+    }
+    const close = siteAt('sharedClose', 'close');
+    const end = siteAt('sharedEnd', 'end');
+    assert.equal(close.live, 0, 'every drawn onClose credited once');
+    assert.equal(close.removes, close.adds);
+    assert.equal(end.live, 0, 'every drawn once wrapper credited when it fired');
+    assert.equal(end.removes, end.adds);
+  }),
+);
+
+test(
   'sampled books on EventTarget: drawn adds booked and credited, the rest left alone',
   withLedger(undefined, { exactPerTick: 0, every: 2 }, () => {
     const targets = [];

@@ -108,7 +108,7 @@ function makeAdd(original) {
       const key = keyOf(listener);
       if (key === undefined) return result;
       try {
-        active.added(this, type, key, add, !skipped);
+        active.added(this, type, key, add, !skipped, listener);
       } catch (err) {
         fail(err);
       }
@@ -123,6 +123,9 @@ function makeRemove(original) {
     const result = original.call(this, type, listener);
     const active = ledger;
     if (active !== null && typeof listener === 'function') {
+      // Sampled mode: a function never booked has nothing to credit (see
+      // ListenerLedger#marks), whatever emitter it left.
+      if (active.marks !== null && !active.marks.has(listener)) return result;
       // Node removed one matching listener if the book had one: every tracked
       // listener is still attached (each way out of an emitter is wrapped or
       // credited), so the book answers without re-reading Node's arrays.
@@ -359,6 +362,7 @@ function makeAddEventListener(original) {
 function makeRemoveEventListener(original) {
   return function removeEventListener(type, listener, options) {
     const active = ledger;
+    if (active !== null && active.marks !== null && !active.marks.has(listener)) return original.apply(this, arguments);
     const book = bookFor(active, this);
     if (book === undefined || book.targets === undefined) return original.apply(this, arguments);
     let name = plainName(type);
@@ -384,6 +388,8 @@ function makeDispatchEvent(original) {
   return function dispatchEvent(event) {
     const result = original.apply(this, arguments);
     const active = ledger;
+    // No EventTarget has once or weakly held listeners pending: nothing to settle.
+    if (active === null || active.onceTargets.size === 0) return result;
     const book = bookFor(active, this);
     if (book !== undefined && book.pendingOnce > 0) {
       try {

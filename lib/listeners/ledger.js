@@ -413,6 +413,17 @@ class ListenerLedger {
     this.ticks = 0; // rotations so far
     this.books = new WeakMap(); // emitter → Book, only where the private field was refused
     this.weakBooks = false; // whether `books` holds anything (spares a lookup per removal)
+    // Sampled mode: function → how many booked listeners added as or keyed
+    // by it may still be attached (booked minus credited by a removal, and
+    // deleted at 0; one collected with its emitter, a once wrapper's own
+    // count and an EventTarget listener's are never subtracted, so a count
+    // only errs high). A removal whose function is not here has nothing to
+    // credit: the wrappers check this before the emitter's book, one lookup
+    // keyed by the function instead of a private field check on an emitter
+    // (megamorphic: emitters come in many shapes). A shared function (Node's
+    // own per-socket listeners) leaves it once its booked listener left.
+    // Null in exact mode, where most removals find a book.
+    this.marks = this.sampled ? new WeakMap() : null;
     this.onceTargets = new Set(); // WeakRef(EventTarget) with once or weak listeners not seen removed
     this.captures = 0;
     this.registry = new FinalizationRegistry((tallies) => this.collected(tallies));
@@ -936,7 +947,7 @@ class ListenerLedger {
    * reaches here only while some site is escalated, to be booked if it is
    * one of them.
    */
-  added(emitter, event, key, below, booked) {
+  added(emitter, event, key, below, booked, listener) {
     if (booked && this.sampled) this.draw();
     // The common case inline: a function seen before, for this event, not due for a check.
     const state = this.byFn.get(key);
@@ -954,6 +965,10 @@ class ListenerLedger {
     if (book === undefined || book.ledger !== this) book = this.newBook(emitter, book !== undefined);
     this.charge(book, t);
     book.append(event, key, t);
+    if (this.marks !== null) {
+      this.mark(key);
+      if (listener !== key) this.mark(listener);
+    }
   }
 
   /** One listener `key` for `event` left the emitter of `book` (Node removed one). */
@@ -980,16 +995,34 @@ class ListenerLedger {
         if (++list[0] * 4 > list.length) compact(list);
       }
       this.credit(book, row);
+      if (this.marks !== null) this.unmark(key);
       return;
     }
     // Not found: added before tracking began.
+  }
+
+  /** One more booked listener added as or keyed by `fn` (see `marks`). */
+  mark(fn) {
+    const marks = this.marks;
+    marks.set(fn, (marks.get(fn) ?? 0) + 1);
+  }
+
+  /** One booked listener keyed by `key` was credited (see `marks`). */
+  unmark(key) {
+    const n = this.marks.get(key);
+    if (n > 1) this.marks.set(key, n - 1);
+    else this.marks.delete(key);
   }
 
   /** removeAllListeners(event) / removeAllListeners() has run: credit what is left. */
   removedAll(book, all, event) {
     book.forEachList((name, list) => {
       if (!all && name !== event) return;
-      for (let i = 2; i < list.length; i += 2) if (list[i] !== null) this.credit(book, list[i]);
+      for (let i = 2; i < list.length; i += 2) {
+        if (list[i] === null) continue;
+        this.credit(book, list[i]);
+        if (this.marks !== null) this.unmark(list[i - 1]);
+      }
       list.length = 1;
       list[0] = 0;
     });
@@ -1013,6 +1046,7 @@ class ListenerLedger {
     this.charge(book, t);
     if (book.targets === undefined) book.targets = [];
     book.targets.push(new TargetEntry(event, listener, capture, unseen, t));
+    if (this.marks !== null) this.mark(listener);
     if (unseen) {
       if (book.pendingOnce++ === 0) this.onceTargets.add(new WeakRef(target));
     }
