@@ -47,7 +47,9 @@ test('start()/stop() cycles give their native memory back', async () => {
   const out = await runChild(['--expose-gc', '-e', src]);
   assert.equal(out.code, 0, out.stderr);
   const { perCycle } = JSON.parse(out.stdout);
-  assert.ok(perCycle < 200 * 1024, `each start()/stop() cycle kept ${Math.round(perCycle / 1024)} KiB`);
+  // RSS per cycle reads 40–230 KiB on Node 26 with or without allocation
+  // sampling (allocator noise); the leak this guards against kept ~745 KiB.
+  assert.ok(perCycle < 400 * 1024, `each start()/stop() cycle kept ${Math.round(perCycle / 1024)} KiB`);
 });
 
 /**
