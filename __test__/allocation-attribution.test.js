@@ -512,12 +512,27 @@ test('formatReport and the HTML report show the candidate lines, the container, 
       { functionName: 'Map.prototype.set', file: null, line: null, column: null, kind: 'builtin' },
       { functionName: 'track', file: '/srv/server.js', line: 12, column: 15, kind: 'user' },
     ],
+    alsoVia: [
+      {
+        site: { file: '/srv/server.js', line: 30, column: 9, functionName: null },
+        function: { name: null, file: '/srv/server.js', line: 30, endLine: 36, topLevel: false },
+        stack: [{ file: '/srv/server.js', line: 30, column: 9, functionName: null }],
+        allocationStack: [
+          { functionName: 'Map.prototype.set', file: null, line: null, column: null, kind: 'builtin' },
+          { functionName: null, file: '/srv/server.js', line: 30, column: 9, kind: 'user' },
+        ],
+        bytes: 2000,
+        growth: 400,
+        count: 3,
+      },
+    ],
   };
   const report = { leaking: true, since: 1, heap: {}, suspects: [suspect] };
   const text = formatReport(report);
   assert.match(text, /candidate lines \(2\), most likely first:\n {7}→ `inflight\.set\(id, ctx\)` at \/srv\/server\.js:15:3 \(`inflight`: module scope\)/);
   assert.match(text, /`log\.push\(`<b>\$\{id\}<\/b>`\)` at \/srv\/server\.js:22:3 \(`log`: closure of main; possibly inlined note at \/srv\/server\.js:20\)/);
   assert.match(text, /allocation stack \(grown through Map\.prototype\.set\):\n {9}at Map\.prototype\.set \(builtin\)\n {9}at track \(\/srv\/server\.js:12:15\)/);
+  assert.match(text, /\n {7}also allocated through \(anonymous\) \(\/srv\/server\.js:30–36\), ~2\.0 kB live, growing 400 B\/s:\n {9}at Map\.prototype\.set \(builtin\)\n {9}at <anonymous> \(\/srv\/server\.js:30:9\)\n/);
   const html = renderHtmlReport(report, []);
   assert.match(html, /grown through <code>Map\.prototype\.set<\/code>/);
   assert.match(html, /<li><code>inflight\.set\(id, ctx\)<\/code> at <code>\/srv\/server\.js:15<\/code> <span class="muted">\(<code>inflight<\/code>: module scope\)/);
@@ -525,6 +540,8 @@ test('formatReport and the HTML report show the candidate lines, the container, 
   assert.ok(!html.includes('<b>${id}</b>'));
   assert.match(html, /possibly inlined <code>note<\/code> at line 20/);
   assert.match(html, /allocation stack \(2\)<\/summary><pre>Map\.prototype\.set \(builtin\)\ntrack \(\/srv\/server\.js:12:15\)<\/pre>/);
+  const plain = html.replace(/<wbr>|<span class="seg">|<\/span>/g, '');
+  assert.match(plain, /also allocated through \(1\)<\/summary><ol class="also-via"><li><code>\(anonymous\) \/srv\/server\.js:30–36<\/code> <span class="muted">\(2\.0 kB live, growing \+400 B\/s\)<pre>Map\.prototype\.set \(builtin\)\n&lt;anonymous&gt; \(\/srv\/server\.js:30:9\)<\/pre>/);
 });
 
 test('a function that makes objects without storing them hands the search to its caller on the stack', (t) => {
