@@ -512,12 +512,27 @@ test('formatReport and the HTML report show the candidate lines, the container, 
       { functionName: 'Map.prototype.set', file: null, line: null, column: null, kind: 'builtin' },
       { functionName: 'track', file: '/srv/server.js', line: 12, column: 15, kind: 'user' },
     ],
+    alsoVia: [
+      {
+        site: { file: '/srv/server.js', line: 30, column: 9, functionName: null },
+        function: { name: null, file: '/srv/server.js', line: 30, endLine: 36, topLevel: false },
+        stack: [{ file: '/srv/server.js', line: 30, column: 9, functionName: null }],
+        allocationStack: [
+          { functionName: 'Map.prototype.set', file: null, line: null, column: null, kind: 'builtin' },
+          { functionName: null, file: '/srv/server.js', line: 30, column: 9, kind: 'user' },
+        ],
+        bytes: 2000,
+        growth: 400,
+        count: 3,
+      },
+    ],
   };
   const report = { leaking: true, since: 1, heap: {}, suspects: [suspect] };
   const text = formatReport(report);
   assert.match(text, /candidate lines \(2\), most likely first:\n {7}→ `inflight\.set\(id, ctx\)` at \/srv\/server\.js:15:3 \(`inflight`: module scope\)/);
   assert.match(text, /`log\.push\(`<b>\$\{id\}<\/b>`\)` at \/srv\/server\.js:22:3 \(`log`: closure of main; possibly inlined note at \/srv\/server\.js:20\)/);
   assert.match(text, /allocation stack \(grown through Map\.prototype\.set\):\n {9}at Map\.prototype\.set \(builtin\)\n {9}at track \(\/srv\/server\.js:12:15\)/);
+  assert.match(text, /\n {7}also allocated through \(anonymous\) \(\/srv\/server\.js:30–36\), ~2\.0 kB live, growing 400 B\/s:\n {9}at Map\.prototype\.set \(builtin\)\n {9}at <anonymous> \(\/srv\/server\.js:30:9\)\n/);
   const html = renderHtmlReport(report, []);
   assert.match(html, /grown through <code>Map\.prototype\.set<\/code>/);
   assert.match(html, /<li><code>inflight\.set\(id, ctx\)<\/code> at <code>\/srv\/server\.js:15<\/code> <span class="muted">\(<code>inflight<\/code>: module scope\)/);
@@ -525,6 +540,8 @@ test('formatReport and the HTML report show the candidate lines, the container, 
   assert.ok(!html.includes('<b>${id}</b>'));
   assert.match(html, /possibly inlined <code>note<\/code> at line 20/);
   assert.match(html, /allocation stack \(2\)<\/summary><pre>Map\.prototype\.set \(builtin\)\ntrack \(\/srv\/server\.js:12:15\)<\/pre>/);
+  const plain = html.replace(/<wbr>|<span class="seg">|<\/span>/g, '');
+  assert.match(plain, /also allocated through \(1\)<\/summary><ol class="also-via"><li><code>\(anonymous\) \/srv\/server\.js:30–36<\/code> <span class="muted">\(2\.0 kB live, growing \+400 B\/s\)<pre>Map\.prototype\.set \(builtin\)\n&lt;anonymous&gt; \(\/srv\/server\.js:30:9\)<\/pre>/);
 });
 
 test('a function that makes objects without storing them hands the search to its caller on the stack', (t) => {
@@ -722,4 +739,81 @@ test('a row created in a callee V8 inlined into the allocating function is charg
   assert.equal(all.length, 2);
   assert.equal(all[1].alsoVia.length, 1);
   assert.match(all[1].description, /\(sampling heap profiler\); likely retained by the timer suspect above \(created in this function\); also allocated through/);
+});
+
+const TENANTS = [
+  "'use strict';",
+  'function addTenant(id) {',
+  '  const profile = { id, settings: new Array(500).fill(id) };',
+  '  return setInterval(() => profile.id, 3_600_000);',
+  '}',
+  'function tick(next) {',
+  '  for (let i = 0; i < 15; i++) addTenant(next + i);',
+  '}',
+  'module.exports = { tick };',
+].join('\n');
+
+test('a timer registered by a function V8 inlined into the allocating one is charged with what it holds, and not when the profile shows the call', (t) => {
+  const file = path.join(tempDir(t), 'tenants.js');
+  fs.writeFileSync(file, TENANTS);
+  const url = `file://${file}`;
+  // `tick` is declared on line0 5; `addTenant` on line0 1.
+  const profile = (inlined) => ({
+    head: node('(root)', '', -1, -1, 0, [
+      node('processTimers', 'node:internal/timers', 503, 24, 0, [
+        node('tick', url, 5, 13, inlined ? 60000 : 500, inlined ? [] : [node('addTenant', url, 1, 18, 59500)]),
+      ]),
+    ]),
+    samples: [],
+  });
+  const timerRow = () => ({
+    kind: 'timer',
+    site: { file, line: 4, column: 10, functionName: 'addTenant', nodeModules: false },
+    stack: [
+      { file, line: 4, column: 10, functionName: 'addTenant', nodeModules: false },
+      { file, line: 7, column: 32, functionName: 'tick', nodeModules: false },
+    ],
+    count: 1000,
+    growth: 300,
+    bytes: 1024000,
+    score: 614400,
+    description: 'setInterval at tenants.js:4:10',
+  });
+  const reportFor = (inlined) => {
+    const [s] = allocationSuspects(profile(inlined), null, 1).filter((x) => x.site.functionName === 'tick');
+    const report = {
+      leaking: true,
+      suspects: [
+        { kind: 'allocation', site: s.site, stack: s.stack, bytes: s.bytes, growth: 2e6, count: 10, score: 2e6, precision: 'function', description: `function-level: objects allocated in tick (${file}:6:14) hold ~60.0 kB live, growing 2.0 MB/s (sampling heap profiler)` },
+        timerRow(),
+      ],
+    };
+    attributeReport(report, new Map([[s.facts.key, s.facts]]), new Attributor());
+    return report;
+  };
+  const inlined = reportFor(true);
+  assert.equal(inlined.suspects[0].kind, 'timer', 'the row holds what the inlined addTenant allocated');
+  assert.equal(inlined.suspects[0].bytes, 1024000 + 60000);
+  assert.equal(inlined.suspects[0].score, 614400 + 2 * 2e6);
+  assert.match(inlined.suspects[1].description, /likely retained by the timer suspect above \(created in addTenant at .*tenants\.js:4, which V8 inlined into this function\)$/);
+  // addTenant ran on its own (the profile shows tick calling it): tick's own bytes are not the row's.
+  const separate = reportFor(false);
+  assert.equal(separate.suspects[0].kind, 'allocation');
+  assert.equal(separate.suspects[1].bytes, 1024000);
+  assert.doesNotMatch(separate.suspects[0].description, /likely retained/);
+});
+
+test('profile sites list the user functions the profile shows each one calling', () => {
+  const url = 'file:///srv/app.js';
+  const sites = profileSites({
+    head: node('(root)', '', -1, -1, 0, [node('outer', url, 3, 0, 100, [node('inner', url, 9, 0, 100, [node('leaf', url, 20, 0, 10)]), node('setTimeout', 'node:timers', 1, 0, 0, [node('cb', url, 30, 0, 10)])])]),
+    samples: [],
+  });
+  const byName = new Map([...sites.values()].map((e) => [e.site.functionName, e.callees]));
+  assert.deepEqual(byName.get('outer'), [
+    { url, line0: 9, column0: 0 },
+    { url, line0: 30, column0: 0 },
+  ]);
+  assert.deepEqual(byName.get('inner'), [{ url, line0: 20, column0: 0 }]);
+  assert.deepEqual(byName.get('leaf'), []);
 });

@@ -73,3 +73,22 @@ test('the duty cycle subscribes one beat in DUTY_PERIOD while rising, and stop()
 test('a message of another shape is ignored without throwing', () => {
   for (const m of [null, 1, {}, { cache: 'x' }, { cache: null, op: 'get' }]) assert.doesNotThrow(() => appCaches.onMessage(m));
 });
+
+test('a hold keeps the channel subscribed through heartbeats that would turn it off, and its release restores the duty cycle', () => {
+  const channel = dc.channel(appCaches.CHANNEL);
+  appCaches.stop();
+  assert.equal(channel.hasSubscribers, false);
+  const release = appCaches.hold();
+  assert.equal(channel.hasSubscribers, true);
+  appCaches.beat(true); // beat 0: on
+  appCaches.beat(true); // beat 1: off by the duty cycle, kept on by the hold
+  assert.equal(channel.hasSubscribers, true);
+  release();
+  assert.equal(channel.hasSubscribers, false, 'released between duty beats: off');
+  release(); // a second call changes nothing
+  const again = appCaches.hold();
+  appCaches.stop();
+  assert.equal(channel.hasSubscribers, true, 'stop() leaves a held channel on');
+  again();
+  assert.equal(channel.hasSubscribers, false);
+});

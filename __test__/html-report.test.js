@@ -55,6 +55,20 @@ function fixture() {
       growth: 1.5e6,
       bytes: 3.4e7,
       description: 'remember() holds 34 MB of live sampled allocations (function-level attribution)',
+      alsoVia: [
+        {
+          site: { file: '/srv/app/cache.js', line: 30, column: 1, functionName: null },
+          function: { name: '<i>handle</i>', file: '/srv/app/cache.js', line: 30, endLine: 41, topLevel: false },
+          stack: [],
+          allocationStack: [
+            { functionName: 'Map.prototype.set', file: null, line: null, column: null, kind: 'builtin' },
+            { functionName: '<i>handle</i>', file: '/srv/app/cache.js', line: 30, column: 17, kind: 'user' },
+          ],
+          bytes: 2e6,
+          growth: 1e5,
+          count: 4,
+        },
+      ],
     },
     {
       kind: 'listener',
@@ -116,6 +130,9 @@ test('the page draws the memory and lag charts, the leak span and every suspect,
   assert.ok(!text.includes('<b>tenants</b>') && text.includes('&lt;b&gt;tenants&lt;/b&gt;'));
   assert.ok(!html.includes('<script>alert(1)</script>'));
   assert.ok(html.includes('checkout &lt;svc&gt;'));
+  // A merged allocation's other function and its allocation stack are shown, escaped.
+  assert.match(text, /<details><summary>also allocated through \(1\)<\/summary><ol class="also-via"><li><code>&lt;i&gt;handle&lt;\/i&gt; \/srv\/app\/cache\.js:30–41<\/code> <span class="muted">\(2\.0 MB live, growing \+?100\.0 kB\/s\)<pre>Map\.prototype\.set \(builtin\)\n&lt;i&gt;handle&lt;\/i&gt; \(\/srv\/app\/cache\.js:30:17\)<\/pre><\/li><\/ol>/);
+  assert.ok(!html.includes('<i>handle</i>'));
   assert.doesNotMatch(html, /https?:\/\/|\bsrc=|<link\b|@import|url\(/i, 'self-contained: no URL, no external script, style or font');
 });
 

@@ -98,6 +98,18 @@ test('every control of examples/ as a function is clean', async (t) => {
   );
 });
 
+test("an app's own lru-cache still filling far below its max: listed in filling, and not a leak", async () => {
+  const rel = 'app-lru-cache-filling.js';
+  const { report } = await limited(() => runOne(rel));
+  const line = fs.readFileSync(path.join(DIR, rel), 'utf8').split('\n').findIndex((l) => l.includes('catalogue.get(id)')) + 1;
+  const isApp = (c) => c.kind === 'lru-cache' && c.site && c.site.file === path.join(DIR, rel) && c.site.line === line;
+  assert.ok(report.caches.some(isApp), `the check found the lru-cache on its channel\n${describe(report)}`);
+  const filling = report.filling.find(isApp);
+  assert.ok(filling && filling.grown > 0 && filling.size < filling.max, `listed as filling\n${describe(report)}`);
+  assert.match(filling.description, /^lru-cache at .*app-lru-cache-filling\.js:\d+:\d+ gained \d+ entries/);
+  assert.equal(report.leaking, false, describe(report));
+});
+
 // ---- in this process ----------------------------------------------------------
 
 // Few calls, for what does not need a verdict on a clean function (noise is
@@ -151,6 +163,17 @@ test('a clean function: not leaking, and everything the check changed is put bac
   assert.equal(typeof report.bytesPerCall.r2, 'number');
   assert.equal(report.bytesPerCall.points.length, report.check.calls === 1000 ? 11 : 21);
   assert.deepEqual(globalsNow(), before);
+});
+
+test("the check finds an app's lru-cache on its diagnostics channel and leaves the channel without its subscriber", async () => {
+  const dc = require('node:diagnostics_channel');
+  const { LRUCache } = require('lru-cache');
+  const channel = dc.channel('lru-cache:metrics');
+  const subscribed = channel.hasSubscribers;
+  const cache = new LRUCache({ max: 10 });
+  const report = await checkLeaks((i) => cache.set(i % 20, i), small);
+  assert.ok(report.caches.some((c) => c.kind === 'lru-cache' && c.max === 10), formatCheck(report));
+  assert.equal(channel.hasSubscribers, subscribed);
 });
 
 test('a throwing function: the error reaches the caller and everything is put back', async () => {

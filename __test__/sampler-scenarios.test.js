@@ -13,16 +13,6 @@ const FIXTURE = path.join(__dirname, 'fixtures', 'sampler-scenario.js');
 const SOURCE = fs.readFileSync(FIXTURE, 'utf8').split('\n');
 // Controls run 20 s; leaks end 1.5 s after onLeak, with slack for a loaded machine.
 const RUN_MS = 20_000;
-
-// A known limit on Node 26, tracked as todo (detection is still asserted by
-// the other tests): there leakguard reads its own sampling through
-// v8.startHeapProfile, whose reads count what was allocated since the last
-// one, and when V8 inlines the function that registers the timer or listener
-// into its caller, the allocation it holds is not charged to the row; the
-// heap then outgrows what the row is credited with and the allocation ranks
-// first (docs/limits.md).
-const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
-const ROW_FIRST = NODE_MAJOR >= 26 ? { todo: 'Node 26: an inlined registering function leaves the allocation it holds uncharged to its row' } : {};
 const LEAK_DEADLINE_MS = 30_000;
 
 /** Line (1-based) of the `// LEAK-LINE <name>` marker. */
@@ -100,7 +90,7 @@ test('a global Map growing per tick: leaking, with an allocation suspect named t
   assert.equal(res.report.suspects[0], alloc, 'nothing else outranks it');
 });
 
-test('a setInterval per tenant: the top suspect is the timer at the exact line', ROW_FIRST, async () => {
+test('a setInterval per tenant: the top suspect is the timer at the exact line', async () => {
   const res = await leaked('timer');
   const top = res.report.suspects[0];
   assert.equal(top.kind, 'timer', explain(await runs.timer));
@@ -111,7 +101,7 @@ test('a setInterval per tenant: the top suspect is the timer at the exact line',
   assert.match(top.description, /^setInterval at .*sampler-scenario\.js:\d+:\d+ has [\d ]+ live intervals, growing/);
 });
 
-test('a listener per request on a global bus (setMaxListeners(0)): the top suspect is that listener line', ROW_FIRST, async () => {
+test('a listener per request on a global bus (setMaxListeners(0)): the top suspect is that listener line', async () => {
   const res = await leaked('listener');
   const top = res.report.suspects[0];
   assert.equal(top.kind, 'listener', explain(await runs.listener));

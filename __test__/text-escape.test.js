@@ -38,6 +38,7 @@ test('formatReport escapes control characters in event names, cache names, files
         description: `allocation at ${site.file}`,
         candidates: [{ text: `m.set(${HOSTILE})`, file: site.file, line: 1, column: 1, container: 'm', scopeText: HOSTILE }],
         allocationStack: [{ functionName: HOSTILE, file: site.file, line: 1, column: 2 }],
+        alsoVia: [{ site, function: null, stack: [site], allocationStack: [{ functionName: `via${HOSTILE}`, file: site.file, line: 9, column: 2 }], bytes: 1e6, growth: 1e4, count: 2 }],
       },
     ],
   });
@@ -45,6 +46,7 @@ test('formatReport escapes control characters in event names, cache names, files
   assert.ok(!text.includes('\nforged line'), 'a newline in a name forged a report line');
   assert.match(text, /listeners for "x\\x1b\]0;owned\\x07\\x1b\[2J\\r\\nforged line\\u202e\\x9b31m"/);
   assert.match(text, /at handlerx\\x1b/);
+  assert.match(text, /also allocated through handlerx\\x1b.*\n {9}at viax\\x1b/);
 });
 
 test("the CLI's status line escapes the program's suspect and error text", () => {

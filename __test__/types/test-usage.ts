@@ -11,6 +11,10 @@ async function main(): Promise<void> {
     const line: number | undefined = s.site?.line;
     void [line, s.candidates?.[0]?.line];
   }
+  for (const f of report.filling) {
+    const kind: 'lru' | 'offheap' | 'lru-cache' = f.kind;
+    void [kind, f.grown, f.max];
+  }
   await assertNoLeaks(async () => {
     await Promise.resolve();
   });

@@ -290,12 +290,34 @@ function allocationDetail(s) {
   if (s.inlinedNote) html += `<div class="muted">${escapeHtml(s.inlinedNote)}</div>`;
   const whole = Array.isArray(s.allocationStack) ? s.allocationStack : [];
   if (whole.length > 0) {
-    const text = whole
-      .map((f) => (f && f.kind === 'builtin' ? `${f.functionName} (builtin)` : `${(f && f.functionName) || '<anonymous>'} (${f && f.file ? `${f.file}:${f.line}:${f.column}` : 'native'})`))
-      .join('\n');
+    const text = whole.map(wholeFrameText).join('\n');
     html += `<details><summary>allocation stack (${whole.length})</summary><pre>${escapeHtml(text)}</pre></details>`;
   }
+  const via = Array.isArray(s.alsoVia) ? s.alsoVia.filter((v) => v !== null && typeof v === 'object') : [];
+  if (via.length > 0) {
+    const items = via
+      .map((v) => {
+        const frames = Array.isArray(v.allocationStack) && v.allocationStack.length > 0 ? v.allocationStack.map(wholeFrameText) : Array.isArray(v.stack) ? v.stack.map((f) => `${f && f.functionName ? `${f.functionName} ` : ''}(${formatSite(f)})`) : [];
+        const figures = `${num(v.bytes) === null ? '—' : formatBytes(v.bytes)} live, growing ${num(v.growth) === null ? '—' : formatRate(v.growth)}`;
+        return `<li><code>${wrapPath(viaLabel(v))}</code> <span class="muted">(${escapeHtml(figures)})</span>${frames.length > 0 ? `<pre>${wrapPath(frames.join('\n'))}</pre>` : ''}</li>`;
+      })
+      .join('');
+    html += `<details><summary>also allocated through (${via.length})</summary><ol class="also-via">${items}</ol></details>`;
+  }
   return html;
+}
+
+function wholeFrameText(f) {
+  return f && f.kind === 'builtin' ? `${f.functionName} (builtin)` : `${(f && f.functionName) || '<anonymous>'} (${f && f.file ? `${f.file}:${f.line}:${f.column}` : 'native'})`;
+}
+
+/** "loadProfile /srv/app.js:18–28": the function of a merged allocation (`alsoVia`). */
+function viaLabel(v) {
+  const fn = v.function !== null && typeof v.function === 'object' ? v.function : null;
+  const site = v.site !== null && typeof v.site === 'object' ? v.site : null;
+  const name = (fn && fn.name) || (site && site.functionName) || '(anonymous)';
+  const span = fn ? `${fn.file}:${fn.line}–${fn.endLine}` : site ? `${site.file}:${site.line}` : '?';
+  return `${name} ${span}`;
 }
 
 function suspectRows(suspects, trail) {

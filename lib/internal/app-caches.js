@@ -24,6 +24,10 @@
 // fills is written to during every such beat, so it is found within
 // DUTY_PERIOD beats of the heap starting to rise.
 //
+// A leak check (leakguard/test) holds the channel on for its whole run
+// (`hold`): a cache the function under test fills is found during the
+// warm-up, and its filling is judged as one of leakguard's caches.
+//
 // Nothing here keeps a cache alive: the table holds WeakRefs, a
 // FinalizationRegistry gives the row back when the cache is collected, and
 // the held value is the row id only.
@@ -52,6 +56,9 @@ const released = new FinalizationRegistry((entry) => {
 
 let subscribed = false;
 let beats = 0;
+/** Whether the heartbeat's duty cycle has the channel on, and how many holds keep it on. */
+let beatOn = false;
+let holds = 0;
 
 /** A positive finite bound, else null (lru-cache uses 0 for "none"). */
 function bound(value) {
@@ -117,7 +124,7 @@ function subscribe() {
 }
 
 function unsubscribe() {
-  if (!subscribed) return;
+  if (!subscribed || holds > 0) return;
   dc.unsubscribe(CHANNEL, onMessage);
   subscribed = false;
 }
@@ -143,15 +150,34 @@ function refresh() {
  */
 function beat(rising = true) {
   refresh();
-  if (beats % (rising ? DUTY_PERIOD : IDLE_PERIOD) === 0) subscribe();
+  beatOn = beats % (rising ? DUTY_PERIOD : IDLE_PERIOD) === 0;
+  if (beatOn) subscribe();
   else unsubscribe();
   beats++;
 }
 
-/** The sampler stopped: no subscriber left behind. Known caches stay listed. */
+/** The sampler stopped: no subscriber left behind (but a hold's). Known caches stay listed. */
 function stop() {
+  beatOn = false;
   unsubscribe();
   beats = 0;
+}
+
+/**
+ * Keeps the channel on until the returned function is called (once): every
+ * lru-cache touched meanwhile is enrolled. The heartbeat's duty cycle
+ * resumes where it was.
+ */
+function hold() {
+  subscribe();
+  holds++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    holds--;
+    if (!beatOn) unsubscribe();
+  };
 }
 
 /** report().caches rows of the application's lru-caches (lib/internal/live.js's shape). */
@@ -188,4 +214,4 @@ function describeAppCaches() {
   return out;
 }
 
-module.exports = { CHANNEL, DUTY_PERIOD, IDLE_PERIOD, subscribe, unsubscribe, refresh, beat, stop, describeAppCaches, onMessage };
+module.exports = { CHANNEL, DUTY_PERIOD, IDLE_PERIOD, subscribe, unsubscribe, refresh, beat, stop, hold, describeAppCaches, onMessage };

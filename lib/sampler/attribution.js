@@ -28,7 +28,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { parseFrame, toSite } = require('../internal/callsite');
-const { analyse, findCandidates, rowHoldsOwnLocal } = require('./candidates');
+const { analyse, findCandidates, functionAt, functionEnclosing, rowHoldsOwnLocal } = require('./candidates');
 const sourceMap = require('../internal/source-map');
 const { formatBytes } = require('../internal/units');
 
@@ -38,6 +38,9 @@ const MAX_SUSPECTS = 10;
 // Callers searched when the allocating function itself grows no container (a
 // factory, or a callback given to Array.from / map: its caller stores what it made).
 const MAX_CALLERS = 3;
+// User functions kept per site that the profile shows it calling (chargeRows
+// tells a callee V8 inlined, absent from the profile, by them).
+const MAX_CALLEES = 32;
 // Parsed files kept (path + mtime + size); a file is parsed once while unchanged.
 // What is kept of a parse (lib/sampler/candidates.js keeps the source and
 // compact records, not the syntax tree) measured up to ~10 bytes of heap per
@@ -134,12 +137,15 @@ function siteKey(site) {
  * count, builtins: Map<name, bytes>, allocationStack, scriptId, url }>.
  * `stack` holds user frames (nearest first), `allocationStack` the whole
  * stack of the site's largest sampled node (builtins and Node frames too),
- * `builtinStacks` the same per container-growing builtin it called.
+ * `builtinStacks` the same per container-growing builtin it called,
+ * `callees` the user functions the profile shows it calling (the first user
+ * frame below it: { url, line0, column0 }, at most MAX_CALLEES).
  */
 function profileSites(profile) {
   const cache = new Map();
   const bySite = new Map();
   const nodeSite = new Map();
+  const callees = new Map(); // site key -> Map<position, callee>
   const chain = []; // the nodes from the root to the current one (one array, pushed and popped)
   const walk = (node, userStack, owner) => {
     const cf = node.callFrame;
@@ -149,6 +155,13 @@ function profileSites(profile) {
     const stack = f === null ? userStack : [f, ...userStack].slice(0, MAX_USER_STACK);
     chain.push(node);
     const at = f !== null ? chain.length - 1 : owner;
+    if (f !== null && owner >= 0) {
+      const callerKey = nodeSite.get(chain[owner].id);
+      let set = callees.get(callerKey);
+      if (set === undefined) callees.set(callerKey, (set = new Map()));
+      const position = `${cf.url}:${cf.lineNumber}:${cf.columnNumber}`;
+      if (set.size < MAX_CALLEES && !set.has(position)) set.set(position, { url: cf.url, line0: cf.lineNumber, column0: cf.columnNumber });
+    }
     if (stack.length > 0) {
       const site = stack[0];
       const key = siteKey(site);
@@ -180,6 +193,7 @@ function profileSites(profile) {
     chain.pop();
   };
   walk(profile.head, [], -1);
+  for (const [key, e] of bySite) e.callees = [...(callees.get(key)?.values() ?? [])];
   for (const s of profile.samples || []) {
     const e = bySite.get(nodeSite.get(s.nodeId));
     if (e !== undefined) e.count += 1;
@@ -237,6 +251,7 @@ function factsOf(entry, previous) {
     // Through the growing builtin when there is one, else the largest sampled allocation.
     allocationStack: (builtin !== null && entry.builtinStacks?.get(builtin)?.stack) || entry.allocationStack || [],
     callers: entry.callers ?? [],
+    callees: entry.callees ?? [],
   };
 }
 
@@ -501,7 +516,20 @@ function attributeReport(report, factsByKey, attributor) {
         return false;
       }
     };
-    mergeSameLine(report.suspects, chargeRows(report.suspects, holdsOwn));
+    // Whether the function of `frame` (a row's creation stack) is absent from the functions the allocating one calls in the profile.
+    const inlinedCallee = (s, frame) => {
+      const facts = attributed.get(s);
+      if (facts === undefined || !Array.isArray(facts.callees) || !frame || typeof frame.file !== 'string' || !path.isAbsolute(frame.file)) return false;
+      try {
+        const analysis = attributor.analysisFor(frame.file, undefined);
+        if (analysis === null || analysis === DEFERRED) return false;
+        const callee = functionEnclosing(analysis, frame.line, frame.column);
+        return callee !== null && !facts.callees.some((c) => fileOf(c.url) === frame.file && functionAt(analysis, c.line0, c.column0) === callee);
+      } catch {
+        return false;
+      }
+    };
+    mergeSameLine(report.suspects, chargeRows(report.suspects, holdsOwn, inlinedCallee));
   } finally {
     attributor.parseBudget = Infinity;
   }
@@ -572,10 +600,16 @@ const EXACT_WEIGHT = 2;
  * adds `() => user` to a bus and stores `{ user, … }` in a Map leaks through
  * the Map. A callee V8 inlined into the allocating function (named by an
  * inlined candidate) counts as that function. Callers on the row's creation
- * stack are no evidence. The row then moves up by its new score, the
- * allocation down. In place; returns the allocation suspects charged.
+ * stack are no evidence, but for one case: no line in the function, its
+ * callees or its callers adds to a longer-lived container, the row's
+ * creation stack calls out of the function at a line inside it, and the
+ * callee there is not among the functions the profile shows it calling
+ * (`inlinedCallee(allocation, frame)`): V8 inlined the registering function,
+ * so what it allocated for the row is charged to its caller. The row then
+ * moves up by its new score, the allocation down. In place; returns the
+ * allocation suspects charged.
  */
-function chargeRows(suspects, holdsOwn = () => false) {
+function chargeRows(suspects, holdsOwn = () => false, inlinedCallee = () => false) {
   const charged = new Set();
   for (const a of suspects.slice()) {
     if (a === null || typeof a !== 'object' || a.kind !== 'allocation' || !Array.isArray(a.candidates)) continue;
@@ -585,12 +619,28 @@ function chargeRows(suspects, holdsOwn = () => false) {
     const spans = [{ file: fn.file, line: fn.line, endLine: fn.endLine, declaredAt: null }];
     for (const c of a.candidates) if (c.inlined && !c.caller) spans.push({ file: c.file, line: c.inlined.line, endLine: c.inlined.endLine, declaredAt: c.inlined.line });
     const createdIn = (r, span) => r.site.file === span.file && r.site.line >= span.line && r.site.line <= span.endLine && (!ownLines || holdsOwn(a, r, span.declaredAt));
-    const row = suspects.find((r) => r !== null && typeof r === 'object' && (r.kind === 'timer' || r.kind === 'listener') && r.site && spans.some((span) => createdIn(r, span)));
+    // The frame of the row's creation stack that V8 inlined into the function, or null.
+    const inlinedFrom = (r) => {
+      if (a.candidates.length > 0 || !Array.isArray(r.stack)) return null;
+      for (let i = 1; i < r.stack.length; i++) {
+        const f = r.stack[i];
+        if (f && f.file === fn.file && f.line >= fn.line && f.line <= fn.endLine) return inlinedCallee(a, r.stack[i - 1]) ? r.stack[i - 1] : null;
+      }
+      return null;
+    };
+    let through = null;
+    const row = suspects.find((r) => {
+      if (r === null || typeof r !== 'object' || (r.kind !== 'timer' && r.kind !== 'listener') || !r.site) return false;
+      if (spans.some((span) => createdIn(r, span))) return true;
+      through = inlinedFrom(r);
+      return through !== null;
+    });
     if (row === undefined) continue;
     row.bytes = Math.max(0, row.bytes) + a.bytes;
     row.score += a.growth * EXACT_WEIGHT;
     a.score *= 0.5;
-    a.description = `${a.description}; likely retained by the ${row.kind} suspect above (created in this function)`;
+    const where = through === null ? 'created in this function' : `created in ${through.functionName || '(anonymous)'} at ${rel(through.file)}:${through.line}, which V8 inlined into this function`;
+    a.description = `${a.description}; likely retained by the ${row.kind} suspect above (${where})`;
     reposition(suspects, row);
     reposition(suspects, a);
     charged.add(a);

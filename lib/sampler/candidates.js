@@ -499,7 +499,7 @@ function analyse(source, options = {}) {
       case 'FunctionExpression':
       case 'ArrowFunctionExpression': {
         const name = node.id ? node.id.name : constructors.get(node) ?? nameHint ?? null;
-        const rec = { start: node.start, bodyStart: node.body.start, line: node.loc.start.line, endLine: node.loc.end.line, name, parent: fn, scope: null, topLevel: false, constructs: constructors.has(node) };
+        const rec = { start: node.start, bodyStart: node.body.start, end: node.end, line: node.loc.start.line, endLine: node.loc.end.line, name, parent: fn, scope: null, topLevel: false, constructs: constructors.has(node) };
         records.set(node, rec);
         if (node.type === 'FunctionDeclaration' && node.id) scope.decls.set(node.id.name, { kind: 'function', init: rec, initNode: null });
         const own = new Scope(rec, scope, true);
@@ -681,6 +681,21 @@ function functionAt(analysis, line0, column0) {
   return null;
 }
 
+/**
+ * The innermost function whose source holds a stack-trace position (1-based
+ * line and column, as in an Error stack), or null at the top level.
+ */
+function functionEnclosing(analysis, line, column) {
+  const starts = analysis.lineStarts;
+  if (line < 1 || line > starts.length) return null;
+  const offset = starts[line - 1] + Math.max(0, column - 1);
+  let best = null;
+  for (const f of analysis.functions) {
+    if (f.start <= offset && offset < f.end && (best === null || f.start >= best.start)) best = f;
+  }
+  return best;
+}
+
 function isInside(scope, fn) {
   for (let s = scope; s !== null; s = s.parent) if (s.owner === fn) return true;
   return false;
@@ -839,4 +854,4 @@ function findCandidates(analysis, { line0, column0, builtin = null }) {
   };
 }
 
-module.exports = { parseSource, analyse, findCandidates, functionAt, rowHoldsOwnLocal, BUILTIN_METHOD };
+module.exports = { parseSource, analyse, findCandidates, functionAt, functionEnclosing, rowHoldsOwnLocal, BUILTIN_METHOD };

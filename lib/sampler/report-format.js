@@ -151,7 +151,22 @@ function allocationLines(s) {
     out.push(`       allocation stack${s.growingBuiltin ? ` (grown through ${s.growingBuiltin})` : ''}:`);
     for (const f of whole.slice(0, 6)) out.push(`         at ${wholeFrame(f)}`);
   }
+  for (const via of Array.isArray(s.alsoVia) ? s.alsoVia : []) {
+    if (!isObject(via)) continue;
+    out.push(`       also allocated through ${viaLabel(via)}, ~${mb(via.bytes)} live, growing ${mb(via.growth)}/s:`);
+    const stack = Array.isArray(via.allocationStack) && via.allocationStack.length > 0 ? via.allocationStack.map(wholeFrame) : Array.isArray(via.stack) ? via.stack.filter(isObject).map(frame) : [];
+    for (const f of stack.slice(0, 6)) out.push(`         at ${f}`);
+  }
   return out;
+}
+
+/** "loadProfile (/srv/app.js:18–28)": the function of a merged allocation (`alsoVia`). */
+function viaLabel(via) {
+  const fn = isObject(via.function) ? via.function : null;
+  const site = isObject(via.site) ? via.site : null;
+  const name = (fn && fn.name) || (site && site.functionName) || '(anonymous)';
+  const span = fn ? `${fn.file}:${fn.line}–${fn.endLine}` : site ? `${site.file}:${site.line}` : '?';
+  return `${name} (${span})`;
 }
 
 /** The report as text, one fact per line, suspects ranked with their stacks. */

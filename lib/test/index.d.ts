@@ -46,10 +46,14 @@ export interface CheckSuspect {
   function?: { name: string | null; file: string; line: number; endLine: number; topLevel: boolean } | null;
 }
 
-/** A bounded leakguard cache that gained entries during the check and is below 95% of its bound. */
+/**
+ * A bounded cache that gained entries during the check and is below 95% of
+ * its bound: a leakguard cache, or ('lru-cache') an instance of the npm
+ * package lru-cache that the checked function touched.
+ */
 export interface CheckFillingCache {
   name: string | null;
-  kind: 'lru' | 'offheap';
+  kind: 'lru' | 'offheap' | 'lru-cache';
   site: ReportSite | null;
   size: number;
   max: number | null;

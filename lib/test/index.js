@@ -26,9 +26,11 @@
 // timers patch is on (timers()) and the listener ledger records every add
 // with its stack (exact books); a site whose live count grew by at least
 // MIN_LIVE_PER_CALL per call is a suspect and makes the check leaking by
-// itself (every such item is retained). Bounded leakguard caches that gained
-// entries during the check explain heap growth by the sampler's rule
-// (docs/sampler.md), also when they reached their bound meanwhile. V8's
+// itself (every such item is retained). Bounded caches that gained entries
+// during the check (leakguard's, and the application's lru-caches, found on
+// lru-cache's diagnostics channel, held on for the check) explain heap
+// growth by the sampler's rule (docs/sampler.md), also when they reached
+// their bound meanwhile. V8's
 // sampling heap profiler runs from the end of the warm-up at a fine interval,
 // so what it still holds at the end was allocated during the iterations and
 // survived them: those sites, over MIN_SITE_FRACTION of the threshold per
@@ -58,6 +60,7 @@ const { Attributor, attributeReport } = require('../sampler/attribution');
 const timersModule = require('../timers');
 const listenersModule = require('../listeners');
 const { liveCaches } = require('../internal/live');
+const appCaches = require('../internal/app-caches');
 const { formatBytes } = require('../internal/units');
 const { CODES, leakguardError, invalidOption } = require('../internal/errors');
 const {
@@ -347,11 +350,13 @@ function fillingCaches(before, after) {
  * Whether bounded caches that gained entries during the check explain
  * `growthBytes` (the sampler's rule, per check instead of per second). A
  * cache that reached its bound during the check counts too: what it gained
- * is bounded. An OffHeapCache keeps its entries outside the V8 heap, so it
+ * is bounded. The application's lru-caches (kind 'lru-cache', found on their
+ * diagnostics channel while the check runs) count as leakguard's LruCache
+ * does. An OffHeapCache keeps its entries outside the V8 heap, so it
  * explains none of the heap's growth.
  */
 function cachesExplain(filling, growthBytes) {
-  const below = filling.filter((f) => f.row.kind === 'lru' && (f.row.max !== null || f.row.maxSize !== null));
+  const below = filling.filter((f) => (f.row.kind === 'lru' || f.row.kind === 'lru-cache') && (f.row.max !== null || f.row.maxSize !== null));
   if (below.length === 0 || growthBytes <= 0) return false;
   const entries = below.reduce((t, f) => t + f.grown, 0);
   const plausible = below.reduce((t, f) => t + f.grown * (f.bytesPerEntry === null ? FILLING_ENTRY_BYTES : 2 * f.bytesPerEntry), 0);
@@ -371,7 +376,7 @@ function fillingEntry(f) {
     size: f.row.size,
     max: f.row.max ?? null,
     grown: f.grown,
-    description: `cache \`${f.row.name ?? '(unnamed)'}\` at ${f.row.site ? at(f.row.site) : '?'} gained ${f.grown} entries${pct}`,
+    description: `${f.row.kind === 'lru-cache' && f.row.name === null ? 'lru-cache' : `cache \`${f.row.name ?? '(unnamed)'}\``} at ${f.row.site ? at(f.row.site) : '?'} gained ${f.grown} entries${pct}`,
   };
 }
 
@@ -451,6 +456,8 @@ function setUp(o, notes) {
       }
     }
     if (o.kinds.includes('timers') && timersModule.patchTimers() === true) undo.push(() => timersModule.unpatchTimers());
+    // The application's lru-caches are found on their diagnostics channel, held on for the check.
+    if (o.kinds.includes('caches')) undo.push(appCaches.hold());
     if (o.kinds.includes('listeners')) {
       // Asked only when the ledger is off: a call while it tracks would warn that its options were not applied.
       const tracking = listenersModule.ledgerBookkeeping() !== null;

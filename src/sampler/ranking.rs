@@ -431,8 +431,9 @@ pub fn row_bytes_per_sec(s: &Suspect) -> f64 {
 /// holds what the function allocated (the same handler may add a listener
 /// and fill a `Map`). The JavaScript side charges a row once the candidate
 /// lines are known (`lib/sampler/attribution.js`, `chargeRows`): only an
-/// allocation in the function that created the row, with no line that adds
-/// to a longer-lived container.
+/// allocation in the function that created the row (or that a registering
+/// function V8 inlined into), with no line that adds to a longer-lived
+/// container.
 pub fn rank(mut rows: Vec<Suspect>, allocations: &[Allocation]) -> Vec<Suspect> {
     let mut out: Vec<Suspect> = allocations
         .iter()
