@@ -361,6 +361,8 @@ function byFunction(outFile, pid, window) {
   return out;
 }
 
+const GC_FUNCTION = /v8::internal::(?:[A-Za-z]*(?:Marking|Marker|Sweep|Scaveng|Evacuat|Compactor|MarkCompact|Visitor|BodyDescriptor|RememberedSet|SlotSet|TypedSlot)|Heap::|MemoryChunk|Page::|HeapObject::SizeFromMap|GlobalHandles|MemoryAllocator|PagedSpace|NewSpace|SemiSpace|LargeObjectSpace|FreeList)|cppgc::|std::__detail::_Map_base<v8::internal::MemoryChunk/;
+
 /** Prints the functions whose instructions per request differ most between `bare` and `variant` (Maps from byFunction). */
 function printAttribution(label, bare, variant, top = 25) {
   const names = new Set([...bare.keys(), ...variant.keys()]);
@@ -369,8 +371,16 @@ function printAttribution(label, bare, variant, top = 25) {
   // A function optimised inside the window (a one-off: V8 compiling late, or
   // after a deoptimisation) is charged to every request of the window.
   const compiling = (m) => [...m].reduce((sum, [name, n]) => (name.includes('v8::internal::compiler::') ? sum + n : sum), 0);
+  // The garbage collector's own functions (marking, sweeping, evacuating,
+  // scavenging): whether a major GC falls inside a short window swings the
+  // total by thousands per request, so the rest is printed apart as well.
+  const collecting = (m) => [...m].reduce((sum, [name, n]) => (GC_FUNCTION.test(name) ? sum + n : sum), 0);
+  const total = (m) => [...m.values()].reduce((a, b) => a + b, 0);
+  const rest = (m) => total(m) - compiling(m) - collecting(m);
   console.log(`${label}: instructions per request by function, variant minus bare (largest ${top} each way; inlining moves work between functions)`);
   console.log(`  in V8's optimising compiler: ${compiling(variant).toFixed(0)} (variant), ${compiling(bare).toFixed(0)} (bare)`);
+  console.log(`  in the garbage collector: ${collecting(variant).toFixed(0)} (variant), ${collecting(bare).toFixed(0)} (bare)`);
+  console.log(`  everything else: ${rest(variant).toFixed(0)} (variant), ${rest(bare).toFixed(0)} (bare), added ${(rest(variant) - rest(bare)).toFixed(0)} (${((rest(variant) / rest(bare) - 1) * 100).toFixed(1)}%)`);
   for (const r of [...rows.slice(0, top), ...rows.slice(-Math.min(10, rows.length))]) {
     console.log(`${r.added.toFixed(0).padStart(8)} ${r.variant.toFixed(0).padStart(8)}  ${r.name.slice(0, 140)}`);
   }
