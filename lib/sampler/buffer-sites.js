@@ -49,7 +49,7 @@ const MAX_SENT = 10;
 
 let active = null; // the armed BufferSites, or null: the wrappers then only pass calls on
 let inside = false; // within a wrapped factory (concat calls allocUnsafe)
-const originals = new Map(); // name -> the function the wrapper calls
+const slots = new Map(); // name -> { original }: the function its wrapper calls
 const wrappers = new Map(); // name -> leakguard's wrapper (one per name, reused)
 const stranded = new Set(); // names whose wrapper another library wrapped after leakguard's
 
@@ -57,9 +57,11 @@ function wrapperFor(name) {
   let w = wrappers.get(name);
   if (w !== undefined) return w;
   const api = `Buffer.${name}`;
+  const slot = { original: Buffer[name] };
+  slots.set(name, slot);
   // Fixed arity (Buffer's factories take at most three arguments): no rest array per call.
   w = function (a, b, c) {
-    const original = originals.get(name);
+    const original = slot.original;
     if (active === null || inside) return original(a, b, c);
     inside = true;
     let out;
@@ -121,7 +123,7 @@ class BufferSites {
       const w = wrapperFor(name);
       if (stranded.has(name)) continue; // still inside another library's chain: it counts again from here
       if (Buffer[name] === w) continue;
-      originals.set(name, Buffer[name]);
+      slots.get(name).original = Buffer[name];
       Buffer[name] = w;
     }
     active = this;
@@ -138,7 +140,7 @@ class BufferSites {
     const kept = [];
     for (const [name, w] of wrappers) {
       if (Buffer[name] === w) {
-        Buffer[name] = originals.get(name);
+        Buffer[name] = slots.get(name).original;
         stranded.delete(name);
       } else if (!stranded.has(name)) {
         stranded.add(name);
