@@ -106,4 +106,75 @@ mod tests {
         };
         assert!(flat.suspect().is_none());
     }
+
+    /// External memory flat through the warm-up, then 2 MiB/s, post-GC points
+    /// served on request; the JS side's Buffer sites pushed every tick.
+    #[test]
+    fn buffer_sites_are_wanted_while_external_growth_is_suspected_and_named_once_leaking() {
+        use crate::sampler::decision::{Observation, SamplerCore, Settings};
+        use crate::sampler::feed::{FeedInput, HeapSample, PostGc};
+        const MB: f64 = 1024.0 * 1024.0;
+        let mut core = SamplerCore::new(Settings::for_tests(250.0));
+        let external = |t: f64| 10.0 * MB + 2.0 * MB * ((t - 8000.0) / 1000.0).max(0.0);
+        let site = BufferSite {
+            site: at(15),
+            stack: vec![at(15)],
+            api: Some("Buffer.concat".into()),
+            bytes: 4.0 * MB,
+            growth: 2.0 * MB,
+            count: 128.0,
+        };
+        let (t0, mut t, mut gc_next) = (1_000_000.0, 1_000_000.0, false);
+        let mut wanted_at = None;
+        let mut first = None;
+        while t < t0 + 30_000.0 && first.is_none() {
+            let e = external(t - t0);
+            let post = gc_next.then_some(PostGc {
+                t,
+                used: 20.0 * MB,
+                old_used: 0.0,
+                external: e,
+                forced_total: 1.0,
+            });
+            let req = core.observe(Observation {
+                now: t,
+                feed: FeedInput {
+                    sample: Some(HeapSample {
+                        t,
+                        used: 20.0 * MB,
+                        total: 30.0 * MB,
+                        external: e,
+                        array_buffers: e,
+                        rss: 0.0,
+                        old_used: 0.0,
+                    }),
+                    post_gc: post,
+                    heartbeat_t: t,
+                    ..FeedInput::default()
+                },
+                rss: Some(100.0 * MB),
+                rows: vec![],
+            });
+            gc_next = req.force_gc;
+            if core.buffers_wanted() {
+                wanted_at.get_or_insert(t);
+                core.set_buffer_sites(vec![site.clone()]);
+            }
+            if !core.leaking() {
+                assert!(core.suspects().is_empty(), "listed only while leaking");
+            }
+            first = core.take_notification(t);
+            t += 250.0;
+        }
+        let wanted_at = wanted_at.expect("Buffer sampling was asked for");
+        let report: serde_json::Value = serde_json::from_str(&first.expect("reported")).unwrap();
+        assert!(
+            wanted_at < report["since"].as_f64().unwrap(),
+            "asked for before the verdict"
+        );
+        assert_eq!(report["heap"]["growing"][0], "external");
+        assert_eq!(report["suspects"][0]["kind"], "buffer");
+        assert_eq!(report["suspects"][0]["site"]["line"], 15);
+        assert!(report["note"].is_null());
+    }
 }
