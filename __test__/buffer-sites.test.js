@@ -12,7 +12,7 @@ const { BufferSites, FACTORIES } = require('../lib/sampler/buffer-sites');
 const { captureWarnings } = require('./support/warnings');
 
 // A small interval: every Buffer of 1 KiB or more is sampled (weight ≈ 1).
-const options = { samplingIntervalBytes: 64, windowMs: 8000, intervalMs: 250 };
+const options = { samplingIntervalBytes: 64, windowMs: 8000, intervalMs: 250, minGrowthBytes: 256 * 1024 };
 const originals = Object.fromEntries(FACTORIES.map((name) => [name, Buffer[name]]));
 
 const kept = [];
@@ -25,7 +25,8 @@ function churn() {
 }
 
 test('a Buffer leak at a known line is the growing site; a churn that is freed is not', async (t) => {
-  const sites = new BufferSites(options);
+  let majorGcs = 0;
+  const sites = new BufferSites({ ...options, majorGcs: () => majorGcs });
   t.after(() => {
     sites.disarm();
     kept.length = 0;
@@ -39,6 +40,7 @@ test('a Buffer leak at a known line is the growing site; a churn that is freed i
       churn();
     }
     await collect();
+    majorGcs += 4;
     now += 250;
     found = sites.observe(now);
   }
@@ -56,6 +58,22 @@ test('a Buffer leak at a known line is the growing site; a churn that is freed i
   const churned = [...sites.sites.values()].filter((r) => r.site.functionName === 'churn');
   assert.deepEqual(churned.map((r) => r.api).sort(), ['Buffer.allocUnsafe', 'Buffer.concat', 'Buffer.from']);
   for (const r of churned) assert.ok(r.bytes < 1, `${r.api} still has ${r.bytes} bytes live`);
+});
+
+test('Buffers no major GC has seen yet are not growth (garbage a weakly watched Buffer stays until then)', (t) => {
+  const majorGcs = 7;
+  const sites = new BufferSites({ ...options, majorGcs: () => majorGcs });
+  t.after(() => sites.disarm());
+  let now = 1_000_000;
+  sites.arm(now);
+  let found = [];
+  for (let beat = 0; beat < 40; beat++) {
+    for (let i = 0; i < 5; i++) churn();
+    now += 250;
+    found = sites.observe(now);
+  }
+  assert.ok(sites.samples > 0);
+  assert.deepEqual(found, []);
 });
 
 test('the tracker holds no Buffer: a sampled Buffer dropped by the program is collected', async (t) => {

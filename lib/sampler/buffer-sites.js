@@ -12,10 +12,15 @@
 // sample stands for 1 / (1 - e^(-size/interval)) Buffers of its size. A
 // sampled call captures its stack (the nearest user frame is the site) and
 // registers the Buffer with a FinalizationRegistry, which holds it weakly: its
-// site's live bytes drop when it is collected. Each heartbeat appends every
-// site's live bytes to its series; a site whose floor (the least value of
-// each quarter of the window) rose at every quarter is sent to the thread
-// (setBufferSitesJson), which lists it as a `buffer` suspect while leaking.
+// site's live bytes drop when it is collected. A site's series counts only
+// the Buffers that have lived through a major GC since they were made (the
+// major-GC count is the feed's), so garbage not collected yet, which a
+// weakly watched Buffer stays until the next major GC, is never growth. Each
+// heartbeat appends every site's value to its series; a site whose floor
+// (the least value of each quarter of the window) never fell from one quarter
+// to the next and rose by minGrowthBytes / 4 or more over them is sent to the
+// thread (setBufferSitesJson), which lists it as a `buffer`
+// suspect while leaking.
 //
 // What is counted: the Buffer's own bytes; a Buffer that owns its whole
 // ArrayBuffer is watched through that ArrayBuffer (a subarray kept alive keeps
@@ -82,20 +87,43 @@ function wrapperFor(name) {
   return w;
 }
 
+/** After a major GC: what the site made before it and still has lived through it. */
+function age(rec, epoch) {
+  if (epoch > rec.epoch) {
+    rec.old = rec.bytes;
+    rec.epoch = epoch;
+  }
+}
+
 class BufferSites {
   /**
-   * @param {{ samplingIntervalBytes: number, windowMs: number, intervalMs: number, random?: () => number }} options
+   * @param {{ samplingIntervalBytes: number, windowMs: number, intervalMs: number, minGrowthBytes?: number,
+   *   majorGcs?: () => number, random?: () => number }} options
+   *   a site is growth when its floor rose by `minGrowthBytes / 4` or more
+   *   `majorGcs`: major GCs so far (the heap feed's count, set by HeapFeed);
+   *   without it every live Buffer counts as having lived through one
    */
-  constructor({ samplingIntervalBytes, windowMs, intervalMs, random = Math.random }) {
+  constructor({ samplingIntervalBytes, windowMs, intervalMs, minGrowthBytes = 4 * 1024 * 1024, majorGcs = null, random = Math.random }) {
+    this.minRise = minGrowthBytes / 4;
     this.interval = samplingIntervalBytes;
+    this.majorGcs = majorGcs;
     this.windowMs = windowMs;
     this.intervalMs = intervalMs;
     this.random = random;
     this.countdown = 0;
-    this.sites = new Map(); // "file:line:column" -> { site, stack, api, bytes, count, points }
+    // "file:line:column" -> { site, stack, api, bytes, count, old, epoch, points }: `bytes` and
+    // `count` all live, `old` the bytes made before major GC number `epoch` and still live
+    this.sites = new Map();
     this.armedAt = null;
     this.registry = null;
     this.samples = 0;
+    this.calls = 0;
+  }
+
+  /** Major GCs so far; without a count, a new epoch at every call (all that is live is old). */
+  epoch() {
+    if (this.majorGcs === null) return ++this.calls;
+    return this.majorGcs();
   }
 
   get armed() {
@@ -113,8 +141,10 @@ class BufferSites {
     // Records of a previous arming are dropped; their registrations find nothing to subtract from.
     this.sites = new Map();
     this.registry = new FinalizationRegistry((held) => {
-      held.rec.bytes -= held.bytes;
-      held.rec.count -= held.count;
+      const rec = held.rec;
+      rec.bytes -= held.bytes;
+      rec.count -= held.count;
+      if (held.epoch < rec.epoch) rec.old -= held.bytes;
     });
     this.countdown = this.nextCountdown();
     this.armedAt = now;
@@ -171,9 +201,11 @@ class BufferSites {
     let rec = this.sites.get(key);
     if (rec === undefined) {
       if (this.sites.size >= MAX_SITES) return;
-      rec = { site, stack, api, bytes: 0, count: 0, points: [] };
+      rec = { site, stack, api, bytes: 0, count: 0, old: 0, epoch: 0, points: [] };
       this.sites.set(key, rec);
     }
+    const epoch = this.epoch();
+    age(rec, epoch);
     const weight = 1 / -Math.expm1(-length / this.interval);
     const bytes = length * weight;
     rec.bytes += bytes;
@@ -181,13 +213,14 @@ class BufferSites {
     this.samples += 1;
     // The whole ArrayBuffer when the Buffer owns it (a subarray kept alive keeps it all), else the view (a pool slice).
     const target = out.byteOffset === 0 && out.byteLength === ab.byteLength ? ab : out;
-    this.registry.register(target, { rec, bytes, count: weight });
+    this.registry.register(target, { rec, bytes, count: weight, epoch });
   }
 
   /**
-   * Appends each site's live bytes to its series (once per heartbeat) and
-   * returns the sites whose floor rose at every quarter of the window
-   * (at most the window since arming, and at least four heartbeats),
+   * Appends each site's bytes that lived through a major GC to its series
+   * (once per heartbeat) and returns the sites whose floor never fell from
+   * one quarter of the window to the next and rose by `minRise` over them
+   * (the window is at most the time since arming, and at least four heartbeats),
    * fastest first: [{ site, stack, api, bytes, growth, count }].
    */
   observe(now = Date.now()) {
@@ -195,9 +228,11 @@ class BufferSites {
     const span = Math.min(this.windowMs, now - this.armedAt);
     const from = now - this.windowMs;
     const out = [];
+    const epoch = this.epoch();
     for (const rec of this.sites.values()) {
+      age(rec, epoch);
       const points = rec.points;
-      points.push(now, Math.max(0, rec.bytes));
+      points.push(now, Math.max(0, rec.old));
       let drop = 0;
       while (drop < points.length && points[drop] < from) drop += 2;
       if (drop > 0) points.splice(0, drop);
@@ -209,7 +244,10 @@ class BufferSites {
         const q = Math.min(3, Math.floor(((points[i] - start) / span) * 4));
         if (points[i + 1] < floors[q]) floors[q] = points[i + 1];
       }
-      if (!(floors[0] < floors[1] && floors[1] < floors[2] && floors[2] < floors[3])) continue;
+      // A quarter without a point (a late heartbeat) keeps the floor before it.
+      for (let q = 1; q < 4; q++) if (floors[q] === Infinity) floors[q] = floors[q - 1];
+      // The series moves only at major GCs (a step each): never down, and up by minRise.
+      if (!(floors[0] <= floors[1] && floors[1] <= floors[2] && floors[2] <= floors[3] && floors[3] - floors[0] >= this.minRise)) continue;
       const growth = (floors[3] - floors[0]) / ((0.75 * span) / 1000);
       out.push({ site: rec.site, stack: rec.stack, api: rec.api, bytes: Math.max(0, rec.bytes), growth, count: Math.max(0, rec.count) });
     }

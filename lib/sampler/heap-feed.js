@@ -214,6 +214,8 @@ class HeapFeed {
     this.work = new WorkFit();
     /** Buffer allocations by call site (lib/sampler/buffer-sites.js), armed on the thread's request; null when off. */
     this.bufferSites = bufferSites;
+    // A site's Buffers count once they lived through a major GC (the feed's count).
+    if (bufferSites !== null) bufferSites.majorGcs = () => this.cells[CELL.MAJOR_GCS];
     this.buffersWantedAt = 0;
     this.buffersSent = false;
   }

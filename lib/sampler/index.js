@@ -150,7 +150,7 @@ function start(options) {
       profiler,
       sampling: o.allocations,
       // Buffer allocations by call site, while the thread suspects off-heap growth.
-      bufferSites: o.allocations ? new BufferSites({ samplingIntervalBytes: o.samplingIntervalBytes, windowMs: o.windowMs, intervalMs: o.intervalMs }) : null,
+      bufferSites: o.allocations ? new BufferSites({ samplingIntervalBytes: o.samplingIntervalBytes, windowMs: o.windowMs, intervalMs: o.intervalMs, minGrowthBytes: o.minGrowthBytes }) : null,
       nearHeapLimitFraction: o.nearHeapLimitFraction,
       reportFile: o.reportFile,
       // Near the heap limit: the report is made and delivered synchronously,

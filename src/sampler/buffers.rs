@@ -109,8 +109,9 @@ mod tests {
 
     /// External memory flat through the warm-up, then 2 MiB/s, post-GC points
     /// served on request; the JS side's Buffer sites pushed every tick.
-    #[test]
-    fn buffer_sites_are_wanted_while_external_growth_is_suspected_and_named_once_leaking() {
+    /// Runs an external leak; `push` says whether the JS side has a growing
+    /// site to push while asked. Returns (when first asked, the first report).
+    fn external_leak(push: bool) -> (f64, serde_json::Value) {
         use crate::sampler::decision::{Observation, SamplerCore, Settings};
         use crate::sampler::feed::{FeedInput, HeapSample, PostGc};
         const MB: f64 = 1024.0 * 1024.0;
@@ -158,7 +159,9 @@ mod tests {
             gc_next = req.force_gc;
             if core.buffers_wanted() {
                 wanted_at.get_or_insert(t);
-                core.set_buffer_sites(vec![site.clone()]);
+                if push {
+                    core.set_buffer_sites(vec![site.clone()]);
+                }
             }
             if !core.leaking() {
                 assert!(core.suspects().is_empty(), "listed only while leaking");
@@ -167,7 +170,15 @@ mod tests {
             t += 250.0;
         }
         let wanted_at = wanted_at.expect("Buffer sampling was asked for");
-        let report: serde_json::Value = serde_json::from_str(&first.expect("reported")).unwrap();
+        (
+            wanted_at,
+            serde_json::from_str(&first.expect("reported")).unwrap(),
+        )
+    }
+
+    #[test]
+    fn buffer_sites_are_wanted_while_external_growth_is_suspected_and_named_once_leaking() {
+        let (wanted_at, report) = external_leak(true);
         assert!(
             wanted_at < report["since"].as_f64().unwrap(),
             "asked for before the verdict"
@@ -176,5 +187,18 @@ mod tests {
         assert_eq!(report["suspects"][0]["kind"], "buffer");
         assert_eq!(report["suspects"][0]["site"]["line"], 15);
         assert!(report["note"].is_null());
+        assert_eq!(report["generatedAt"], report["since"], "delivered at once");
+    }
+
+    #[test]
+    fn an_external_leak_without_a_buffer_site_is_reported_after_the_wait_with_a_note() {
+        let (_, report) = external_leak(false);
+        let waited = report["generatedAt"].as_f64().unwrap() - report["since"].as_f64().unwrap();
+        assert!(waited >= 2000.0, "waited {waited} ms for a Buffer site");
+        assert_eq!(report["suspects"].as_array().unwrap().len(), 0);
+        assert!(report["note"]
+            .as_str()
+            .unwrap()
+            .contains("no sampled Buffer allocation site grew"));
     }
 }

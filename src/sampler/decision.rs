@@ -674,6 +674,18 @@ impl SamplerCore {
             && self.forced_gc_affordable(self.now)
     }
 
+    /// The first report of a leak of external or native memory alone waits
+    /// for a sampled Buffer site (armed at the suspicion, it names the line
+    /// a few heartbeats later): a heap profile's suspects cannot hold what
+    /// grows outside the heap.
+    fn wait_for_buffers(&self, suspects: &[Suspect]) -> bool {
+        self.buffers_wanted()
+            && (self.external.leaking() || self.native.leaking())
+            && !self.heap.leaking()
+            && self.evidence.is_empty()
+            && !suspects.iter().any(|s| s.kind == "buffer")
+    }
+
     pub fn suspects(&self) -> Vec<Suspect> {
         let mut rows = self.rows.suspects();
         // Buffer sites are line-exact but judged by the JS side's floors:
@@ -774,7 +786,8 @@ impl SamplerCore {
         let profile_due = self.profile_due();
         // Rows already named wait for the read only if the budget can afford it.
         let wait_for_read = (profile_due && self.forced_gc_affordable(self.now))
-            || (self.notified.is_none() && self.wait_for_holder());
+            || (self.notified.is_none()
+                && (self.wait_for_holder() || self.wait_for_buffers(&suspects)));
         if self.notified.is_none() && (suspects.is_empty() || wait_for_read) {
             let waited = self.now - self.since.unwrap_or(self.now);
             if waited < self.settings.suspect_wait_ms {
