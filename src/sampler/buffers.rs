@@ -50,7 +50,7 @@ impl BufferSite {
             growth: self.growth,
             bytes: self.bytes,
             description: format!(
-                "{api} at {}:{}:{} holds ~{} off the V8 heap in ~{} live Buffers, growing {}/s (sampled Buffer allocations)",
+                "{api} at {}:{}:{} holds ~{} off the V8 heap in ~{} live Buffers made since sampling began, growing {}/s (sampled Buffer allocations)",
                 s.file,
                 s.line,
                 s.column,
@@ -98,7 +98,7 @@ mod tests {
         assert_eq!(s.score, 3.2e6 * EXACT_WEIGHT);
         assert_eq!(
             s.description,
-            "Buffer.concat at /srv/audit.js:15:16 holds ~8.0 MB off the V8 heap in ~244 live Buffers, growing 3.2 MB/s (sampled Buffer allocations)"
+            "Buffer.concat at /srv/audit.js:15:16 holds ~8.0 MB off the V8 heap in ~244 live Buffers made since sampling began, growing 3.2 MB/s (sampled Buffer allocations)"
         );
         let flat = BufferSite {
             growth: 0.0,
