@@ -78,7 +78,13 @@ function wrapperFor(name) {
     const tracker = active;
     if (tracker !== null && out !== null && typeof out === 'object') {
       const length = out.length;
-      if ((tracker.countdown -= length) <= 0) tracker.sample(out, length, api, w, name === 'from' ? a : undefined);
+      if ((tracker.countdown -= length) <= 0) {
+        try {
+          tracker.sample(out, length, api, w, name === 'from' ? a : undefined);
+        } catch {
+          // never fail the program's allocation for a sample
+        }
+      }
     }
     return out;
   };
