@@ -223,6 +223,16 @@ test('an allocation suspect gets one curve point per heap profile read, so its c
   assert.match(one, /one reading: 5\.0 MB/);
 });
 
+test('a buffer suspect is drawn in bytes: its growth per second and its curve', () => {
+  const site = { file: '/srv/app/upload.js', line: 15, column: 23, functionName: 'keepForAudit' };
+  const trail = new SuspectTrail();
+  for (let t = 0; t <= 4; t++) trail.record({ suspects: [{ kind: 'buffer', site, bytes: 1e7 + t * 3.2e6, count: 300 + t * 100, growth: 3.2e6 }] }, T0 + t * 1000);
+  assert.deepEqual(trail.points.get(suspectKey({ kind: 'buffer', site })).map((p) => p.value), [1e7, 1.32e7, 1.64e7, 1.96e7, 2.28e7]);
+  const html = renderHtmlReport({ leaking: true, heap: {}, suspects: [{ kind: 'buffer', site, bytes: 2.28e7, count: 700, growth: 3.2e6, detail: 'Buffer.concat', precision: 'line', stack: [] }] }, [], { trail: trail.points });
+  assert.match(html, /<td class="n">\+3\.2 MB\/s<\/td>/);
+  assert.match(html, /<title>10\.0 MB → 22\.8 MB over 4 s \(5 readings\)<\/title>/);
+});
+
 test('an empty or partial report still renders, saying what is missing', () => {
   const html = renderHtmlReport({ leaking: false, heap: {}, suspects: [] }, []);
   assert.match(html, /not leaking/);

@@ -110,9 +110,16 @@ test('a listener per request on a global bus (setMaxListeners(0)): the top suspe
   assert.equal(top.detail, 'config-changed');
 });
 
-test('Buffers piling up off-heap: leaking on external memory', async () => {
+test('Buffers piling up off-heap: leaking on external memory, the line that allocates them named first', async () => {
   const res = await leaked('buffer');
   assert.ok(res.report.heap.growing.includes('external'), explain(await runs.buffer));
+  // Sampled Buffer allocations by call site (docs/sampler.md, "Off-heap attribution").
+  const named = (r) => r.suspects.length > 0 && r.suspects[0].kind === 'buffer' && r.suspects[0].site.file === FIXTURE && r.suspects[0].site.line === leakLine('buffer');
+  assert.ok(named(res.leakReport) || named(res.report), explain(await runs.buffer));
+  const top = (named(res.report) ? res.report : res.leakReport).suspects[0];
+  assert.equal(top.precision, 'line');
+  assert.equal(top.detail, 'Buffer.alloc');
+  assert.ok(top.bytes > 0 && top.growth > 0);
 });
 
 test('a throwing onLeak is reported as a warning and the sampler keeps sampling', async () => {

@@ -44,6 +44,13 @@ for (const s of report().suspects) {
   void [builtin, frames, span, s.inlinedNote];
 }
 
+// Off-heap suspects: the line that allocates the Buffers that stay live.
+for (const s of report().suspects) {
+  if (s.kind !== 'buffer') continue;
+  const api: string | undefined = s.detail; // e.g. 'Buffer.concat'
+  console.log(`${api} at ${s.site?.file}:${s.site?.line}: ~${s.bytes} B live off-heap, +${s.growth} B/s`);
+}
+
 // Growth per unit of work (docs/work.md).
 import { work, type WorkReport } from 'leakguard';
 work();

@@ -12,7 +12,7 @@ const scanner = { scan: (chunks) => new Promise((resolve) => setImmediate(resolv
 
 async function keepForAudit(chunks, name) {
   if (!(await scanner.scan(chunks))) return 0;
-  const copy = Buffer.concat(chunks); // LEAK: allocation
+  const copy = Buffer.concat(chunks); // LEAK: buffer
   auditTrail.push({ name, receivedAt: Date.now(), bytes: copy });
   return copy.length;
 }

@@ -320,6 +320,11 @@ function viaLabel(v) {
   return `${name} ${span}`;
 }
 
+/** Whether a suspect's growth is in bytes (allocation and buffer suspects) rather than live items. */
+function inBytes(s) {
+  return s.kind === 'allocation' || s.kind === 'buffer';
+}
+
 function suspectRows(suspects, trail) {
   if (suspects.length === 0) {
     return '<tr class="none"><td colspan="8">No suspects: nothing leakguard watches is growing.</td></tr>';
@@ -332,11 +337,11 @@ function suspectRows(suspects, trail) {
         .join('\n');
       const where = `${s.site && s.site.functionName ? `${s.site.functionName} ` : ''}${formatSite(s.site)}`;
       const growth = num(s.growth);
-      // Growth is per second: bytes for allocation suspects, live items otherwise.
+      // Growth is per second: bytes for allocation and buffer suspects, live items otherwise.
       const growthText =
         growth === null
           ? '—'
-          : s.kind === 'allocation'
+          : inBytes(s)
             ? formatRate(growth)
             : `${growth >= 0 ? '+' : '−'}${+Math.abs(growth).toPrecision(3)}/s`;
       const precision = s.precision === 'function' ? '<div class="muted">function-level</div>' : '';
@@ -352,7 +357,7 @@ function suspectRows(suspects, trail) {
         `<td class="n">${num(s.count) === null ? '—' : escapeHtml(Math.round(s.count).toLocaleString('en-US'))}</td>` +
         `<td class="n">${escapeHtml(growthText)}</td>` +
         `<td class="n">${num(s.bytes) === null ? '—' : escapeHtml(formatBytes(s.bytes))}</td>` +
-        `<td>${sparkline(suspectSeries(s, trail), s.kind === 'allocation' ? formatBytes : formatCount)}</td>` +
+        `<td>${sparkline(suspectSeries(s, trail), inBytes(s) ? formatBytes : formatCount)}</td>` +
         `<td class="desc">${wrapPath(s.description || '')}</td>` +
         '</tr>'
       );
@@ -518,8 +523,8 @@ class SuspectTrail {
   record(report, t = Date.now()) {
     const suspects = report && Array.isArray(report.suspects) ? report.suspects : [];
     for (const s of suspects.slice(0, this.maxSuspects)) {
-      // Allocation suspects grow in bytes; the others in live items.
-      const value = s.kind === 'allocation' ? (num(s.bytes) ?? num(s.count)) : (num(s.count) ?? num(s.bytes));
+      // Allocation and buffer suspects grow in bytes; the others in live items.
+      const value = inBytes(s) ? (num(s.bytes) ?? num(s.count)) : (num(s.count) ?? num(s.bytes));
       if (value === null) continue;
       const key = suspectKey(s);
       let list = this.points.get(key);

@@ -26,6 +26,10 @@
 //   made and written to the report file from native code, V8's limit is
 //   raised once by limitRaise() (so this side can still deliver it to
 //   onLeak), and the callback removes itself (docs/sampler.md).
+// - Off-heap attribution: while the thread asks for it (WANT_BUFFERS: external
+//   or native growth suspected), Buffer allocations are sampled by call site
+//   (lib/sampler/buffer-sites.js) and the growing sites sent each heartbeat;
+//   disarmed a window after the thread stopped asking.
 // - The container's memory limit (the memory cgroup's, or
 //   process.constrainedMemory()): RSS past `nearHeapLimitFraction` of it and
 //   still rising makes the verdict now too, before the kernel kills the
@@ -77,7 +81,8 @@ const CELL = Object.freeze({
   HEAP_LIMIT: 184,
   LAST_MAJOR_MS: 185,
   NEAR_LIMIT_BYTES: 186,
-  LEN: 187,
+  WANT_BUFFERS: 187,
+  LEN: 188,
 });
 
 const MiB = 1024 * 1024;
@@ -162,12 +167,12 @@ class HeapFeed {
    * @param {object} sampler NativeHeapSampler
    * @param {{ intervalMs: number, profiler: object|null, sampling: boolean,
    *   nearHeapLimitFraction: number, onNearLimit: (json: string) => void,
-   *   reportFile?: string }} options
+   *   reportFile?: string, bufferSites?: object|null }} options
    *   `profiler` forces GCs (and samples allocations when `sampling`);
    *   `reportFile` is where native code writes the report made in V8's
    *   near-heap-limit callback
    */
-  constructor(sampler, { intervalMs, profiler, sampling = true, nearHeapLimitFraction, onNearLimit, reportFile }) {
+  constructor(sampler, { intervalMs, profiler, sampling = true, nearHeapLimitFraction, onNearLimit, reportFile, bufferSites = null }) {
     checkLayout();
     this.cells = sampler.feed();
     this.sampler = sampler;
@@ -207,6 +212,12 @@ class HeapFeed {
     this.gcWatchUnavailable = null;
     /** Post-GC points against units of work (lib/sampler/work.js). */
     this.work = new WorkFit();
+    /** Buffer allocations by call site (lib/sampler/buffer-sites.js), armed on the thread's request; null when off. */
+    this.bufferSites = bufferSites;
+    // A site's Buffers count once they lived through a major GC (the feed's count).
+    if (bufferSites !== null) bufferSites.majorGcs = () => this.cells[CELL.MAJOR_GCS];
+    this.buffersWantedAt = 0;
+    this.buffersSent = false;
   }
 
   start() {
@@ -235,6 +246,7 @@ class HeapFeed {
   }
 
   stop() {
+    if (this.bufferSites !== null) this.bufferSites.disarm();
     appCaches.stop();
     this.work.stop();
     if (this.timer !== null) realClearInterval(this.timer);
@@ -379,7 +391,32 @@ class HeapFeed {
     appCaches.beat(this.work.rising());
     this.serve();
     this.observeWork();
+    this.observeBuffers();
     c[CELL.JS_BUSY_MS] += performance.now() - now;
+  }
+
+  /**
+   * Arms Buffer sampling while the thread asks for it (and for a window
+   * after it stopped asking), and sends the sites whose live bytes grew.
+   */
+  observeBuffers() {
+    const b = this.bufferSites;
+    if (b === null) return;
+    const now = Date.now();
+    if (this.cells[CELL.WANT_BUFFERS] === 1) {
+      this.buffersWantedAt = now;
+      if (!b.armed) b.arm(now);
+    } else if (b.armed && now - this.buffersWantedAt > b.windowMs) {
+      b.disarm();
+    }
+    if (!b.armed && !this.buffersSent) return;
+    const sites = b.observe(now);
+    this.buffersSent = sites.length > 0;
+    try {
+      this.sampler.setBufferSitesJson(JSON.stringify(sites));
+    } catch {
+      // a torn-down sampler: nothing to report to
+    }
   }
 
   /** The latest post-GC sample (V8's or a forced one) as a point of the work fit. */

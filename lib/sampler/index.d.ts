@@ -58,14 +58,19 @@ export interface AllocationFrame {
 
 /** One ranked suspect, most likely first in `Report.suspects`. */
 export interface Suspect {
-  /** `cache`, `timer` and `listener` come from leakguard's registries (exact line); `allocation` from V8's sampling heap profiler (function-level). */
-  kind: 'cache' | 'timer' | 'listener' | 'allocation';
+  /**
+   * `cache`, `timer` and `listener` come from leakguard's registries (exact
+   * line); `allocation` from V8's sampling heap profiler (function-level);
+   * `buffer` from Buffer allocations sampled by call site while off-heap
+   * growth is suspected (exact line; docs/sampler.md, "Off-heap attribution").
+   */
+  kind: 'cache' | 'timer' | 'listener' | 'allocation' | 'buffer';
   site: ReportSite | null;
   /** User frames, nearest first. */
   stack: ReportSite[];
-  /** Live items (timers, listeners, cache entries), or sampled live allocations. */
+  /** Live items (timers, listeners, cache entries), sampled live allocations, or estimated live Buffers. */
   count: number;
-  /** Per second: items for registry suspects, bytes for allocation suspects. */
+  /** Per second: items for registry suspects, bytes for allocation and buffer suspects. */
   growth: number;
   /** Estimated live bytes attributable to the suspect. */
   bytes: number;
@@ -73,7 +78,7 @@ export interface Suspect {
   description: string;
   /** A cache's name. */
   name?: string;
-  /** Timer kind (`timeout`/`interval`), event name, or cache class. */
+  /** Timer kind (`timeout`/`interval`), event name, cache class, or the Buffer factory called (`Buffer.concat`). */
   detail?: string;
   /** `line`: exact creation site; `function`: the function that allocated. */
   precision: 'line' | 'function';

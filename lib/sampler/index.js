@@ -19,6 +19,7 @@ const native = require('../internal/native');
 const { statsTable } = require('../internal/stats');
 const { HeapFeed } = require('./heap-feed');
 const { AllocationProfiler } = require('./allocation-profiler');
+const { BufferSites } = require('./buffer-sites');
 const { Attributor } = require('./attribution');
 const { formatReport } = require('./report-format');
 const { escapeText } = require('../internal/text');
@@ -148,6 +149,8 @@ function start(options) {
       intervalMs: o.intervalMs,
       profiler,
       sampling: o.allocations,
+      // Buffer allocations by call site, while the thread suspects off-heap growth.
+      bufferSites: o.allocations ? new BufferSites({ samplingIntervalBytes: o.samplingIntervalBytes, windowMs: o.windowMs, intervalMs: o.intervalMs, minGrowthBytes: o.minGrowthBytes }) : null,
       nearHeapLimitFraction: o.nearHeapLimitFraction,
       reportFile: o.reportFile,
       // Near the heap limit: the report is made and delivered synchronously,

@@ -3,6 +3,7 @@
 //! per GC or per heartbeat (those go through the shared feed; the GC watch's
 //! near-limit wake-up is a thread-safe function call, not a call from JS).
 
+use super::buffers::BufferSite;
 use super::gc_watch::GcWatch;
 use super::ranking::Allocation;
 use super::{epoch_ms, feed::Feed, HeapSampler, Notify, Settings};
@@ -331,6 +332,22 @@ impl NativeHeapSampler {
         })
     }
 
+    /// Replaces the sampled Buffer allocation sites (JSON array from
+    /// `lib/sampler/buffer-sites.js`): live bytes and growth per call site.
+    #[napi]
+    pub fn set_buffer_sites_json(&self, env: Env, json: String) -> Result<()> {
+        guard(&env, "NativeHeapSampler.setBufferSitesJson", || {
+            let list: Vec<BufferSite> = serde_json::from_str(&json).map_err(|e| {
+                Error::new(
+                    Status::InvalidArg,
+                    format!("leakguard: bad buffer site list: {e}"),
+                )
+            })?;
+            self.inner.shared.core.lock().set_buffer_sites(list);
+            Ok(())
+        })
+    }
+
     /// Runs one tick now; false when the thread did not answer within `timeoutMs`.
     #[napi]
     pub fn flush(&self, env: Env, timeout_ms: u32) -> Result<bool> {
@@ -490,7 +507,7 @@ fn heap_feed_layout() -> String {
         "GC_WRITES": GC_WRITES, "GC_RING": GC_RING, "GC_LEN": GC_LEN,
         "MAJOR_GCS": MAJOR_GCS, "OLD_USED": OLD_USED, "POSTGC_OLD": POSTGC_OLD, "JS_BUSY_MS": JS_BUSY_MS,
         "FORCED_GC_TOTAL_MS": FORCED_GC_TOTAL_MS, "HEAP_LIMIT": HEAP_LIMIT,
-        "LAST_MAJOR_MS": LAST_MAJOR_MS, "NEAR_LIMIT_BYTES": NEAR_LIMIT_BYTES, "LEN": LEN,
+        "LAST_MAJOR_MS": LAST_MAJOR_MS, "NEAR_LIMIT_BYTES": NEAR_LIMIT_BYTES, "WANT_BUFFERS": WANT_BUFFERS, "LEN": LEN,
     })
     .to_string()
 }

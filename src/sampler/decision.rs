@@ -5,6 +5,7 @@
 //! synthetic observations. The algorithm is described in `mod.rs`. Never
 //! touches napi.
 
+use super::buffers::BufferSite;
 use super::feed::{self, FeedInput};
 use super::histogram::RollingHistogram;
 use super::ranking::{self, Allocation, RowTracker, Suspect};
@@ -169,6 +170,8 @@ pub struct SamplerCore {
     pub(super) gc_count: u64,
     pub(super) rows: RowTracker,
     pub(super) allocations: Vec<Allocation>,
+    /// Sampled Buffer allocation sites (`buffers`), pushed while off-heap growth is suspected.
+    pub(super) buffer_sites: Vec<BufferSite>,
     pub(super) latest: Latest,
     pub(super) samples: u64,
     pub(super) dropped: u64,
@@ -234,6 +237,7 @@ impl SamplerCore {
                 ..settings.tuning(settings.min_site_growth, false)
             }),
             allocations: Vec::new(),
+            buffer_sites: Vec::new(),
             latest: Latest::default(),
             samples: 0,
             dropped: 0,
@@ -527,6 +531,21 @@ impl SamplerCore {
         self.allocations_at = Some(self.now);
     }
 
+    /// Replaces the sampled Buffer allocation sites (pushed by the JS side while armed).
+    pub fn set_buffer_sites(&mut self, sites: Vec<BufferSite>) {
+        self.buffer_sites = sites;
+    }
+
+    /// Whether Buffer allocations are worth sampling by call site: external
+    /// or native memory is suspected of growing, leaks, or RSS neared the
+    /// container's limit (the JS side reads it in the feed's `WANT_BUFFERS`).
+    pub fn buffers_wanted(&self) -> bool {
+        self.settings.allocations
+            && (self.external.suspected()
+                || self.native.suspected()
+                || self.near_memory_limit.is_some())
+    }
+
     /// The heap leaks, the profiler runs, and no profile has been read since
     /// the suspicion the verdict confirmed opened: the allocation suspects
     /// are from an older read (or there are none), which may miss the
@@ -655,8 +674,26 @@ impl SamplerCore {
             && self.forced_gc_affordable(self.now)
     }
 
+    /// The first report of a leak of external or native memory alone waits
+    /// for a sampled Buffer site (armed at the suspicion, it names the line
+    /// a few heartbeats later): a heap profile's suspects cannot hold what
+    /// grows outside the heap.
+    fn wait_for_buffers(&self, suspects: &[Suspect]) -> bool {
+        self.buffers_wanted()
+            && (self.external.leaking() || self.native.leaking())
+            && !self.heap.leaking()
+            && self.evidence.is_empty()
+            && !suspects.iter().any(|s| s.kind == "buffer")
+    }
+
     pub fn suspects(&self) -> Vec<Suspect> {
-        let mut ranked = ranking::rank(self.rows.suspects(), &self.allocations);
+        let mut rows = self.rows.suspects();
+        // Buffer sites are line-exact but judged by the JS side's floors:
+        // listed only while leaking, as function-level guesses are.
+        if self.leaking() {
+            rows.extend(self.buffer_sites.iter().filter_map(BufferSite::suspect));
+        }
+        let mut ranked = ranking::rank(rows, &self.allocations);
         // Registry evidence alone decided, and its rows can hold the heap's
         // growth: they come first.
         if !self.evidence.is_empty()
@@ -721,7 +758,7 @@ impl SamplerCore {
             self.settings.suspect_wait_ms
         );
         if self.external.leaking() || self.native.leaking() {
-            why.push_str("the growth is outside the V8 heap (Buffers, native memory), which the sampling heap profiler does not see");
+            why.push_str("the growth is outside the V8 heap, which the sampling heap profiler does not see, and no sampled Buffer allocation site grew (native memory, or ArrayBuffers and typed arrays made with `new`, are not sampled by call site)");
         } else if !self.settings.allocations {
             why.push_str("allocation sampling is off (allocations: false)");
         } else if self.forced_gcs_refused > 0 && self.allocations.is_empty() {
@@ -749,7 +786,8 @@ impl SamplerCore {
         let profile_due = self.profile_due();
         // Rows already named wait for the read only if the budget can afford it.
         let wait_for_read = (profile_due && self.forced_gc_affordable(self.now))
-            || (self.notified.is_none() && self.wait_for_holder());
+            || (self.notified.is_none()
+                && (self.wait_for_holder() || self.wait_for_buffers(&suspects)));
         if self.notified.is_none() && (suspects.is_empty() || wait_for_read) {
             let waited = self.now - self.since.unwrap_or(self.now);
             if waited < self.settings.suspect_wait_ms {

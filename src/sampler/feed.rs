@@ -7,8 +7,8 @@
 //! bumping their sequence cell last; the reader re-reads the sequence and
 //! retries on a change, so it never mixes two records. Rings (event-loop lag,
 //! GC pauses) carry a write counter; the reader remembers how far it read and
-//! counts what it missed. The thread writes only the request cell
-//! (`WANT_GC`). Never touches napi.
+//! counts what it missed. The thread writes only the request cells
+//! (`WANT_GC`, `WANT_BUFFERS`). Never touches napi.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -75,7 +75,11 @@ pub mod cell {
     /// JS → GC watch: old-generation bytes past which a major GC wakes the JS
     /// thread for the near-heap-limit verdict (infinity once it was given).
     pub const NEAR_LIMIT_BYTES: usize = LAST_MAJOR_MS + 1;
-    pub const LEN: usize = NEAR_LIMIT_BYTES + 1;
+    /// Thread → JS: 1 while external or native (RSS) growth is suspected or
+    /// leaking, when Buffer allocations are worth sampling by call site
+    /// (`lib/sampler/buffer-sites.js`), else 0.
+    pub const WANT_BUFFERS: usize = NEAR_LIMIT_BYTES + 1;
+    pub const LEN: usize = WANT_BUFFERS + 1;
 }
 
 /// The shared block.

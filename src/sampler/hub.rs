@@ -41,7 +41,7 @@ impl Shared {
         let rss = rss::read();
         let rows = self.registry.snapshot();
         let now = epoch_ms();
-        let (requests, note) = {
+        let (requests, note, buffers) = {
             let mut core = self.core.lock();
             let r = core.observe(Observation {
                 now,
@@ -50,9 +50,11 @@ impl Shared {
                 rows,
             });
             let note = core.take_notification(now);
+            let buffers = if core.buffers_wanted() { 1.0 } else { 0.0 };
             core.add_thread_busy(began.elapsed().as_secs_f64() * 1000.0);
-            (r, note)
+            (r, note, buffers)
         };
+        self.feed.set(feed::cell::WANT_BUFFERS, buffers);
         if requests.force_gc
             && self.feed.get(feed::cell::GC_SERVED) >= self.feed.get(feed::cell::WANT_GC)
         {

@@ -7,6 +7,7 @@
 //!   'gc' observer: pauses, post-GC sizes  ──▶   (plain stores, no call) │ every intervalMs
 //!   timers/listeners/caches ──▶ Registry rows ──────────────────────────┤ (recv_timeout)
 //!   profile read (on request) ─ napi call ──▶ allocations ─────────────┤
+//!   Buffer sites (while off-heap growth is suspected) ─ napi call ──────┤
 //!                                              /proc/self/statm (RSS) ──┘
 //!                                                    │
 //!                              Verdicts (heap, external, RSS) + RowTracker
@@ -60,6 +61,7 @@
 //! thread and `HeapSampler`), `feed.rs`, `histogram.rs`, `verdict.rs`,
 //! `ranking.rs`, `rss.rs`, `gc_watch.rs`. None touches napi but `binding.rs`.
 pub mod binding;
+pub mod buffers;
 pub mod decision;
 pub mod feed;
 pub mod gc_watch;

@@ -26,7 +26,7 @@ const ITEM_BYTES: f64 = 1024.0;
 /// Assumed bytes per cache entry when the cache has no size accounting.
 const ENTRY_BYTES: f64 = 256.0;
 /// Weight of an exact, line-level mechanism over a function-level guess.
-const EXACT_WEIGHT: f64 = 2.0;
+pub(super) const EXACT_WEIGHT: f64 = 2.0;
 /// Weight of a listener site whose listeners are spread about one per
 /// emitter over many emitters (`res.on('close', …)` on requests still in
 /// flight, a listener per socket): those listeners live exactly as long as
@@ -418,7 +418,7 @@ fn allocation_suspect(a: &Allocation) -> Suspect {
 /// or listener, the cache's own accounting or `ENTRY_BYTES` for a cache).
 /// The heap growing much faster than this is held by something else.
 pub fn row_bytes_per_sec(s: &Suspect) -> f64 {
-    if s.kind == "allocation" || s.count <= 0.0 {
+    if s.kind == "allocation" || s.kind == "buffer" || s.count <= 0.0 {
         return 0.0;
     }
     s.growth.max(0.0) * s.bytes / s.count

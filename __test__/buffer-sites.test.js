@@ -1,0 +1,150 @@
+'use strict';
+// Off-heap attribution (lib/sampler/buffer-sites.js): Buffer allocations
+// sampled by call site, live bytes per site through a FinalizationRegistry.
+// Heartbeats are simulated (observe(now) with a clock the test moves); GCs
+// are forced, so the sites' series are post-GC values.
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { Buffer } = require('node:buffer');
+const { collect, alive } = require('./support/retention');
+const { BufferSites, FACTORIES } = require('../lib/sampler/buffer-sites');
+const { captureWarnings } = require('./support/warnings');
+
+// A small interval: every Buffer of 1 KiB or more is sampled (weight ≈ 1).
+const options = { samplingIntervalBytes: 64, windowMs: 8000, intervalMs: 250, minGrowthBytes: 256 * 1024 };
+const originals = Object.fromEntries(FACTORIES.map((name) => [name, Buffer[name]]));
+
+const kept = [];
+function leak() {
+  kept.push(Buffer.alloc(4096)); // the leaking line
+}
+const LEAK_LINE = require('node:fs').readFileSync(__filename, 'utf8').split('\n').findIndex((l) => l.endsWith('// the leaking line')) + 1;
+function churn() {
+  return Buffer.concat([Buffer.allocUnsafe(2048), Buffer.from('x'.repeat(2048))]).length;
+}
+
+test('a Buffer leak at a known line is the growing site; a churn that is freed is not', async (t) => {
+  let majorGcs = 0;
+  const sites = new BufferSites({ ...options, majorGcs: () => majorGcs });
+  t.after(() => {
+    sites.disarm();
+    kept.length = 0;
+  });
+  let now = 1_000_000;
+  assert.equal(sites.arm(now), true);
+  let found = [];
+  for (let beat = 0; beat < 40; beat++) {
+    for (let i = 0; i < 5; i++) {
+      leak();
+      churn();
+    }
+    await collect();
+    majorGcs += 4;
+    now += 250;
+    found = sites.observe(now);
+  }
+  assert.equal(found.length, 1, JSON.stringify(found, null, 1));
+  const [s] = found;
+  assert.equal(s.site.file, __filename);
+  assert.equal(s.site.line, LEAK_LINE);
+  assert.equal(s.site.functionName, 'leak');
+  assert.equal(s.api, 'Buffer.alloc');
+  // 200 Buffers of 4 KiB kept; 20 per second of simulated time.
+  assert.ok(Math.abs(s.count - 200) <= 5, `count ${s.count}`);
+  assert.ok(Math.abs(s.bytes - 200 * 4096) <= 5 * 4096, `bytes ${s.bytes}`);
+  assert.ok(s.growth > 0);
+  // The churn's sites were sampled (concat once: its inner allocUnsafe is not a second allocation) and are back to nothing.
+  const churned = [...sites.sites.values()].filter((r) => r.site.functionName === 'churn');
+  assert.deepEqual(churned.map((r) => r.api).sort(), ['Buffer.allocUnsafe', 'Buffer.concat', 'Buffer.from']);
+  for (const r of churned) assert.ok(r.bytes < 1, `${r.api} still has ${r.bytes} bytes live`);
+});
+
+test('Buffers no major GC has seen yet are not growth (garbage a weakly watched Buffer stays until then)', (t) => {
+  const majorGcs = 7;
+  const sites = new BufferSites({ ...options, majorGcs: () => majorGcs });
+  t.after(() => sites.disarm());
+  let now = 1_000_000;
+  sites.arm(now);
+  let found = [];
+  for (let beat = 0; beat < 40; beat++) {
+    for (let i = 0; i < 5; i++) churn();
+    now += 250;
+    found = sites.observe(now);
+  }
+  assert.ok(sites.samples > 0);
+  assert.deepEqual(found, []);
+});
+
+test('the tracker holds no Buffer: a sampled Buffer dropped by the program is collected', async (t) => {
+  const sites = new BufferSites(options);
+  t.after(() => sites.disarm());
+  sites.arm();
+  const refs = [];
+  (() => {
+    for (let i = 0; i < 20; i++) refs.push(new WeakRef(Buffer.allocUnsafeSlow(8192)));
+  })();
+  assert.ok(sites.samples >= 20, `sampled ${sites.samples}`);
+  await collect();
+  assert.equal(alive(refs), 0, 'a sampled Buffer outlived the program');
+  for (const r of sites.sites.values()) assert.ok(r.bytes < 1, `${r.api} keeps ${r.bytes} bytes counted`);
+});
+
+test('a view of an existing ArrayBuffer is not an allocation', (t) => {
+  const sites = new BufferSites(options);
+  t.after(() => sites.disarm());
+  sites.arm();
+  const ab = new ArrayBuffer(65536);
+  Buffer.from(ab);
+  Buffer.from(ab, 0, 1024);
+  assert.equal(sites.samples, 0);
+});
+
+test('arming wraps Buffer factories and disarming puts the same functions back', () => {
+  const sites = new BufferSites(options);
+  sites.arm();
+  for (const name of FACTORIES) {
+    if (typeof originals[name] !== 'function') continue;
+    assert.notEqual(Buffer[name], originals[name], `${name} is wrapped`);
+    assert.equal(Buffer[name].name, name);
+  }
+  // A second tracker cannot arm while one is.
+  assert.equal(new BufferSites(options).arm(), false);
+  // The wrappers behave as Node's functions.
+  assert.deepEqual(Buffer.from('abc'), originals.from('abc'));
+  assert.equal(Buffer.alloc(3, 'z').toString(), 'zzz');
+  assert.throws(() => Buffer.alloc(-1), { code: 'ERR_OUT_OF_RANGE' });
+  assert.equal(sites.disarm(), true);
+  assert.equal(sites.disarm(), false);
+  for (const name of FACTORIES) assert.equal(Buffer[name], originals[name], `${name} restored`);
+});
+
+test('a factory another library wrapped after leakguard is left in place, and counts again when armed again', async (t) => {
+  const captured = captureWarnings();
+  t.after(() => captured.restore());
+  const sites = new BufferSites(options);
+  sites.arm();
+  const ours = Buffer.alloc;
+  let calls = 0;
+  const theirs = function alloc(...args) {
+    calls += 1;
+    return ours(...args);
+  };
+  Buffer.alloc = theirs;
+  t.after(() => {
+    sites.disarm();
+    Buffer.alloc = originals.alloc;
+  });
+  sites.disarm();
+  assert.equal(Buffer.alloc, theirs, "the other library's wrapper is kept");
+  assert.equal(Buffer.allocUnsafe, originals.allocUnsafe);
+  assert.equal(Buffer.alloc(2048).length, 2048);
+  assert.equal(calls, 1);
+  assert.equal(sites.samples, 0, 'disarmed: nothing sampled');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(captured.warnings.some((w) => w.code === 'LEAKGUARD_WRAPPED_AFTER' && /Buffer\.alloc/.test(w.message)), captured.warnings.map(String).join('\n'));
+  sites.arm();
+  assert.equal(Buffer.alloc, theirs);
+  Buffer.alloc(2048);
+  assert.equal(sites.samples, 1, 'armed again: counted through the chain');
+});
