@@ -4,13 +4,10 @@
 // lives in one lib/ module; this file only names what is public.
 
 const { CODES } = require('./lib/internal/errors');
-const { LruCache } = require('./lib/cache');
-const { OffHeapCache } = require('./lib/offheap');
 const { patchTimers, unpatchTimers, timers } = require('./lib/timers');
 const { trackListeners, untrackListeners, listeners } = require('./lib/listeners');
 const { start, stop, report, formatReport } = require('./lib/sampler');
 const { work } = require('./lib/sampler/work');
-const { metrics } = require('./lib/export/metrics');
 
 /** writeHtmlReport(path, options): lib/export/html-report.js, loaded on the first call (an idle process never renders a report). */
 function writeHtmlReport(file, options) {
@@ -18,8 +15,6 @@ function writeHtmlReport(file, options) {
 }
 
 module.exports = {
-  LruCache,
-  OffHeapCache,
   patchTimers,
   unpatchTimers,
   timers,
@@ -31,8 +26,13 @@ module.exports = {
   report,
   formatReport,
   work,
-  metrics,
   writeHtmlReport,
   errorCodes: CODES,
   version: require('./package.json').version,
 };
+
+// Loaded on first use: a process that only runs the guard (the preload) never
+// compiles the caches or the metrics exporter.
+for (const [name, file] of [['LruCache', './lib/cache'], ['OffHeapCache', './lib/offheap'], ['metrics', './lib/export/metrics']]) {
+  Object.defineProperty(module.exports, name, { enumerable: true, get: () => require(file)[name] });
+}
