@@ -50,7 +50,10 @@
 
 const v8 = require('node:v8');
 const { syncBuiltinESMExports } = require('node:module');
-const { profileSites, diffSites } = require('./attribution');
+// lib/sampler/attribution.js is loaded by the first profile read (growth
+// suspected), not with the sampler.
+const profileSites = (...args) => require('./attribution').profileSites(...args);
+const diffSites = (...args) => require('./attribution').diffSites(...args);
 const { WARNINGS, warnOnce } = require('../internal/errors');
 
 // The inspector's stack depth (V8's default for HeapProfiler.startSampling);

@@ -20,7 +20,6 @@ const { statsTable } = require('../internal/stats');
 const { HeapFeed } = require('./heap-feed');
 const { AllocationProfiler } = require('./allocation-profiler');
 const { BufferSites } = require('./buffer-sites');
-const { Attributor } = require('./attribution');
 const { formatReport } = require('./report-format');
 const { escapeText } = require('../internal/text');
 const { ownCounts } = require('./own-allocation');
@@ -164,7 +163,10 @@ function start(options) {
     sampler.shutdown(SHUTDOWN_TIMEOUT_MS); // never leave the thread behind
     throw err;
   }
-  const attributor = o.allocations ? new Attributor({ getScriptSource: (id) => profiler.scriptSource(id) }) : null;
+  // The Attributor (lib/sampler/attribution.js, with acorn behind it) is made
+  // by the first report that names suspects (report-fields.js): an idle
+  // process never loads it.
+  const attributor = o.allocations ? { getScriptSource: (id) => profiler.scriptSource(id), instance: null } : null;
   state = { sampler, feed, profiler, attributor, timers: false, listeners: false, options: o, token };
   try {
     feed.start();

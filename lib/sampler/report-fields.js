@@ -22,7 +22,6 @@
 
 const native = require('../internal/native');
 const { liveCaches } = require('../internal/live');
-const { attributeReport } = require('./attribution');
 const { ownAllocation } = require('./own-allocation');
 
 /** Paths of fields this module adds only to the reports of a running sampler (optional in the types). */
@@ -59,7 +58,9 @@ function completeReport(report, s) {
     }
   }
   if (s.profiler === null || s.attributor === null) return report;
-  return attributeReport(report, s.profiler.facts, s.attributor);
+  const { attributeReport, Attributor } = require('./attribution');
+  if (s.attributor.instance === null) s.attributor.instance = new Attributor({ getScriptSource: s.attributor.getScriptSource });
+  return attributeReport(report, s.profiler.facts, s.attributor.instance);
 }
 
 /** The report before any start(): every field of the Rust report, zero or empty. */
