@@ -166,6 +166,11 @@ async function throughput(handlers, rounds, seconds) {
 // register's environment variables).
 const OFF = { LEAKGUARD_TIMERS: '0', LEAKGUARD_LISTENERS: '0', LEAKGUARD_ALLOCATIONS: '0' };
 const guardedBy = (env) => (source) => ({ nodeArgs: ['-r', REGISTER], env: { LEAKGUARD_QUIET: '1', ...env }, source });
+const ledgerWith = (settings) => (source) => ({
+  nodeArgs: ['-r', LEDGER_INTERNALS, '-r', REGISTER],
+  env: { LEAKGUARD_QUIET: '1', ...OFF, LEAKGUARD_LISTENERS: '1', LEAKGUARD_BENCH_LEDGER: settings },
+  source,
+});
 const PAIRED = {
   'bare again (A/A)': (source) => ({ source }),
   'everything on': guardedBy({}),
@@ -178,6 +183,11 @@ const PAIRED = {
   // Everything but the listener ledger (LEAKGUARD_LISTENERS=0).
   'all but the ledger': guardedBy({ LEAKGUARD_LISTENERS: '0' }),
   'allocation sampling': guardedBy({ ...OFF, LEAKGUARD_ALLOCATIONS: '1' }),
+  // The sampled ledger taken apart (bench/ledger-internals.js): without the
+  // per-second exact budget (one add in 16 booked), and with no add ever
+  // booked (the wrappers, the draw's countdown and a removal's function check).
+  'listener ledger (no exact budget)': ledgerWith('{"exactPerTick":0}'),
+  'listener ledger (nothing booked)': ledgerWith('{"exactPerTick":0,"every":1000000000}'),
   // No leakguard: the six EventEmitter methods the ledger wraps, wrapped by
   // functions that only call the original (bench/wrap-floor.js).
   'wrappers only (floor)': (source) => ({ nodeArgs: ['-r', WRAP_FLOOR], source }),
@@ -248,6 +258,13 @@ const GUARDED = {
   'listeners only (no exact budget)': {
     preload: [LEDGER_INTERNALS, REGISTER],
     LEAKGUARD_BENCH_LEDGER: '{"exactPerTick":0}',
+    LEAKGUARD_TIMERS: '0',
+    LEAKGUARD_ALLOCATIONS: '0',
+    LEAKGUARD_INTERVAL_MS: '600000',
+  },
+  'listeners only (nothing booked)': {
+    preload: [LEDGER_INTERNALS, REGISTER],
+    LEAKGUARD_BENCH_LEDGER: '{"exactPerTick":0,"every":1000000000}',
     LEAKGUARD_TIMERS: '0',
     LEAKGUARD_ALLOCATIONS: '0',
     LEAKGUARD_INTERVAL_MS: '600000',

@@ -519,7 +519,7 @@ class ListenerLedger {
     return cohort;
   }
 
-  /** Sizes of the ledger's own bookkeeping (tests, the allocation estimate): books made, listeners counted, cohorts made and not yet collected. */
+  /** Sizes of the ledger's own bookkeeping (tests, benches, the allocation estimate): books made, listeners counted, cohorts made and not yet collected, real stacks taken. */
   bookkeeping() {
     // Every listener counted was charged to exactly one counted row: their
     // adds sum to it (an estimate in sampled mode; `booked`: book entries made).
@@ -532,6 +532,7 @@ class ListenerLedger {
       cohorts: this.cohortsMade,
       cohortsAlive: this.cohortsMade - this.cohortsCollected,
       openCohorts: this.open.length,
+      captures: this.captures,
     };
   }
 
