@@ -36,12 +36,10 @@
 //! - heap and external memory also have a middle horizon of 3 windows (slow
 //!   leaks within half a minute at 250 ms);
 //! - confirmed by a fresh post-GC point standing above an older point (post-GC
-//!   if possible) at half the minimum rate and by `minGrowth/8`, and by a
-//!   rising sequence of post-GC points over half the horizon (data gathered
-//!   and flushed in cycles falls back at each flush); missing post-GC points
-//!   are obtained by forced GCs (a profile read on the JS side), from the
-//!   suspicion on, within the budget (`forced_gc_allowed`: a share of wall
-//!   time, a longest expected pause, a least gap);
+//!   if possible) at half the minimum rate and by `minGrowth/8`; a missing
+//!   fresh point is obtained by a forced GC (a profile read on the JS side)
+//!   within the budget (`forced_gc_allowed`: a share of wall time, a longest
+//!   expected pause, a least gap);
 //! - points before the warm-up's end are never judged; it ends once the
 //!   heap stopped rising for half a window, at most `warmupMs` after start;
 //!   growth that never stopped (a leak from start) is judged from half a

@@ -31,22 +31,14 @@
 //! before `b`, else the lowest sample 3/4 to 1 segment before): a rise at
 //! half the minimum rate (`min_growth / H`) or more, and of `min_growth / 8`.
 //! Every point is at least the live memory of its moment (garbage only adds),
-//! so a sample never overstates the rise. Live memory that leaks only grows,
-//! at a steady pace, so the post-GC points must also form a rising sequence:
-//! one `c` at least half a horizon before `b` (rising to it as `a` does), no
-//! gap over a segment between `c` and `b`, and every post-GC point of the
-//! horizon below `b` by half the rate from `c` to `b` times their distance
-//! (less `min_growth / 16`). That rejects data gathered and dropped in cycles
-//! shorter than half a horizon (a batch flushed every 5 s): its post-GC
-//! points rise between two moments of a cycle, never across a drop. The
-//! suspicion stays open (for one window) while the answer comes (the forced
-//! GC makes the floors dip, so the floor test may not pass again meanwhile).
-//! When a post-GC point is missing the verdict asks for a forced GC
-//! (`wants_gc`; the sampler rate-limits them), which is what makes it decide
-//! when major GCs are rare. Half a horizon rising by `min_growth / 4` makes
-//! the series *suspected* (`Verdict::suspected`); a suspected series asks for
-//! a forced GC every half segment, so the sequence is there by the time the
-//! floor test passes.
+//! so a sample never overstates the rise. The suspicion stays open (for one
+//! window) while the answer comes (the forced GC makes the floors dip, so
+//! the floor test may not pass again meanwhile). When the fresh point is
+//! missing the verdict asks for a forced GC (`wants_gc`; the sampler
+//! rate-limits them), which is what makes it decide when major GCs are rare.
+//! Half a horizon rising by `min_growth / 4` makes the series *suspected*
+//! (`Verdict::suspected`), which asks for nothing else: allocation sampling
+//! runs from `start()`.
 //!
 //! Three horizons are tested: the short window (fast leaks), a middle one of
 //! a few windows (`with_mid_horizon`: 0.25 MB/s within half a minute at
@@ -79,10 +71,6 @@ use std::collections::VecDeque;
 
 /// Number of segments a horizon is split into.
 const SEGMENTS: usize = 4;
-/// Share of the horizon a confirmation's post-GC points must span.
-const SPAN_FRACTION: f64 = 0.5;
-/// Longest gap between the post-GC points of that span, as a share of it.
-const MAX_GAP_FRACTION: f64 = 0.5;
 /// Points kept per series (the oldest are dropped first).
 const MAX_POINTS: usize = 8192;
 
@@ -462,14 +450,6 @@ impl Verdict {
                     .series
                     .floor_test(now, t.window_ms * self.mid_factor / 2.0, quarter)
                     .is_some());
-        // A suspicion gathers post-GC points (forced GCs, at most one per
-        // half segment of the window): a confirmation needs a sequence of
-        // them spanning half a horizon with no gap over a segment (see
-        // `confirm`), so it is ready about when the floor test passes.
-        if self.suspected && !self.leaking && t.confirm {
-            let fresh = now - t.window_ms / SEGMENTS as f64 / 2.0;
-            self.wants_gc = self.series.last_post_gc().is_none_or(|p| p.t < fresh);
-        }
         if self.leaking && found.is_none() {
             // Leaking stays until growth has visibly stopped: the later half
             // of both horizons no higher than the earlier half. (Forced GCs
@@ -581,51 +561,6 @@ impl Verdict {
         };
         if !rises(a) {
             return Confirmation::Rejected;
-        }
-        let span = SPAN_FRACTION * g.horizon_ms;
-        let old = self
-            .series
-            .points
-            .iter()
-            .filter(|p| p.post_gc && p.t >= b.t - g.horizon_ms && p.t <= b.t - span)
-            .max_by(|x, y| x.t.total_cmp(&y.t));
-        let Some(c) = old else {
-            return Confirmation::NeedGc;
-        };
-        if !rises(c) {
-            return Confirmation::Rejected;
-        }
-        // Live memory that leaks only grows, and at a steady pace: `b`
-        // stands above every earlier post-GC point of the horizon by half
-        // the span's rate times their distance (less `min_growth / 16` of
-        // noise). Data gathered and dropped in cycles (a batch flushed every
-        // few seconds) rises between two post-GC points taken at different
-        // moments of its cycle, and fails here as soon as one point was
-        // taken later in its cycle than `b`, or before a drop.
-        let rate = ((b.v - c.v) / (b.t - c.t)).max(min_rate);
-        if self
-            .series
-            .points
-            .iter()
-            .filter(|p| p.post_gc && p.t >= b.t - g.horizon_ms && p.t < b.t)
-            .any(|p| b.v - p.v < 0.5 * rate * (b.t - p.t) - self.tuning.min_growth / 16.0)
-        {
-            return Confirmation::Rejected;
-        }
-        // Dense enough to see a drop: no gap longer than MAX_GAP_FRACTION of
-        // the span between consecutive post-GC points from `c` to `b`
-        // (forced GCs fill it; a past gap is waited out).
-        let mut last = c.t;
-        for p in self
-            .series
-            .points
-            .iter()
-            .filter(|p| p.post_gc && p.t > c.t && p.t <= b.t)
-        {
-            if p.t - last > MAX_GAP_FRACTION * span {
-                return Confirmation::NeedGc;
-            }
-            last = p.t;
         }
         // Evidence that reaches back into a warm-up that ran its whole length
         // (`judge_start_up_after`): a start-up load that stopped a few
@@ -1019,23 +954,20 @@ mod tests {
 
     #[test]
     fn a_batch_that_fills_and_flushes_every_five_seconds_is_not_a_leak() {
-        // 25 MiB gathered over 5 s, then written out and dropped, forever;
-        // promoted garbage builds up at 6 MiB/s until a major GC, so the
-        // floors rise and post-GC points land anywhere in the batch's cycle.
-        for major in [3000.0, 7000.0, 10_000.0, 14_000.0] {
+        // 30 MiB gathered over 5 s, then written out and dropped, forever,
+        // with young garbage only. (With garbage promoted between rare major
+        // GCs, post-GC points taken at two moments of one cycle can confirm
+        // a rise: see docs/sampler.md, Limits.)
+        for major in [None, Some(7000.0)] {
             for phase in [0.0, 1000.0, 2500.0, 4000.0] {
                 let sim = run_with(
                     start_up_verdict(),
-                    180_000.0,
-                    |t| 30.0 * MB + 5.0 * MB * ((t + phase) % 5000.0) / 1000.0,
-                    |t| young(t) + 6.0 * MB * (t % major) / 1000.0,
-                    Some(major),
+                    120_000.0,
+                    |t| 30.0 * MB + 6.0 * MB * ((t + phase) % 5000.0) / 1000.0,
+                    young,
+                    major,
                 );
-                assert!(
-                    !sim.ever_leaking,
-                    "major GC every {major} ms, phase {phase}"
-                );
-                assert!(sim.forced >= 1, "the rise was checked, not ignored");
+                assert!(!sim.ever_leaking, "major GCs {major:?}, phase {phase}");
             }
         }
     }
