@@ -21,10 +21,13 @@
 //   --http-variants: only the HTTP case, register with timers and/or the
 //              listener ledger turned off, to see which part costs.
 //   --verdict: time from a leak's start to onLeak at intervalMs 250 and at the
-//              defaults, for 0.5, 1, 2, 5 and 20 MB/s (arrays kept in a global
-//              list, from a named function), and whether each report named a
-//              suspect (and the leaking function first). Two children at a time.
-//              --rates 20 --config defaults --max-pause 1000: a subset, with
+//              defaults, for 0.25, 0.5, 1, 5 and 20 MB/s (arrays kept in a global
+//              list, from a named function), for a leak that starts after the
+//              warm-up and for one that starts with the process (at start()),
+//              and whether each report named a suspect (and the leaking
+//              function first). Two children at a time.
+//              --rates 20 --config defaults,250-start --max-pause 1000: a
+//              subset (configs 250, defaults, 250-start, defaults-start), with
 //              maxForcedGcPauseMs set.
 //   --sampling-cost: the allocation-heavy loop (CPU per iteration) and the
 //              HTTP hello-world, each A/B/C interleaved: without leakguard,
@@ -220,7 +223,8 @@ function verdictChild(mbPerSec, intervalMs, leakStartMs, waitMs, maxPause) {
     } });
     const kept = [];
     function leakyIngest() { for (let i = 0; i < ${perTick}; i++) kept.push(new Array(128).fill(i)); }
-    setTimeout(() => setInterval(leakyIngest, 50), ${leakStartMs});
+    if (${leakStartMs} === 0) setInterval(leakyIngest, 50);
+    else setTimeout(() => setInterval(leakyIngest, 50), ${leakStartMs});
     setTimeout(() => { console.log(JSON.stringify({ ms: null })); process.exit(0); }, ${leakStartMs + waitMs});
   `;
 }
@@ -250,14 +254,18 @@ function spawnJson(args, timeout) {
 }
 
 async function benchVerdict() {
-  const rates = argValue('--rates') ? argValue('--rates').split(',').map(Number) : [0.5, 1, 2, 5, 20];
+  const rates = argValue('--rates') ? argValue('--rates').split(',').map(Number) : [0.25, 0.5, 1, 5, 20];
   const rounds = quick ? 1 : 3;
   const maxPause = argValue('--max-pause') === undefined ? undefined : Number(argValue('--max-pause'));
   const suffix = maxPause === undefined ? '' : `, maxForcedGcPauseMs ${maxPause}`;
+  // `start` configs: the leak starts with the process (at start()), so its
+  // growth is mixed with the warm-up's.
   const configs = [
-    { name: '250', label: `intervalMs 250${suffix}`, intervalMs: 250, leakStartMs: 8000, waitMs: 40_000 },
-    { name: 'defaults', label: `defaults (1000 ms)${suffix}`, intervalMs: null, leakStartMs: 20_000, waitMs: 90_000 },
-  ].filter((c) => argValue('--config') === undefined || c.name === argValue('--config'));
+    { name: '250', label: `intervalMs 250${suffix}`, intervalMs: 250, leakStartMs: 10_000, waitMs: 60_000 },
+    { name: 'defaults', label: `defaults (1000 ms)${suffix}`, intervalMs: null, leakStartMs: 20_000, waitMs: 150_000 },
+    { name: '250-start', label: `intervalMs 250, leak from start${suffix}`, intervalMs: 250, leakStartMs: 0, waitMs: 60_000 },
+    { name: 'defaults-start', label: `defaults (1000 ms), leak from start${suffix}`, intervalMs: null, leakStartMs: 0, waitMs: 150_000 },
+  ].filter((c) => argValue('--config') === undefined || argValue('--config').split(',').includes(c.name));
   const jobs = [];
   for (let i = 0; i < rounds; i++) for (const c of configs) for (const rate of rates) jobs.push({ c, rate });
   const results = new Map();

@@ -328,7 +328,7 @@ export interface StartOptions {
   windowMs?: number;
   /** Long horizon = `windowMs × longWindowFactor`, for slow leaks (1 … 1 000). Unit: windows. Default 8. */
   longWindowFactor?: number;
-  /** The longest warm-up; it ends earlier once the heap stopped rising for half a window (0 … 86 400 000). Unit: ms. Default windowMs. */
+  /** The longest warm-up: growth from start that stops within it is never a leak, growth that goes on is judged from half a window before its end; it ends earlier once the heap stopped rising for half a window (0 … 86 400 000). Unit: ms. Default max(windowMs, 10000). */
   warmupMs?: number;
   /** Growth over a horizon that counts (heap, external). Unit: bytes. Default 4 MiB. */
   minGrowthBytes?: number;

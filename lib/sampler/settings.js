@@ -70,13 +70,16 @@ const SETTINGS = Object.freeze(
       min: 0,
       max: 86_400_000,
       // The longest warm-up; it ends earlier once the heap stopped rising for
-      // half a window.
-      default: (o) => o.windowMs,
-      shown: '`windowMs`',
+      // half a window. Growth that starts with the process and stops within
+      // it is never a leak; growth that goes on is judged from half a window
+      // before its end. At least 10 s: a service that loads its data for
+      // ~10 s after start is a warm-up, even at a short window.
+      default: (o) => Math.max(o.windowMs, 10_000),
+      shown: 'max(`windowMs`, 10000)',
       unit: 'ms',
       env: 'LEAKGUARD_WARMUP_MS',
       native: true,
-      doc: 'the longest warm-up; it ends earlier once the heap stopped rising for half a window',
+      doc: 'the longest warm-up: growth from start that stops within it is never a leak, growth that goes on is judged from half a window before its end; it ends earlier once the heap stopped rising for half a window',
     },
     {
       name: 'minGrowthBytes',

@@ -24,9 +24,10 @@ pub struct Settings {
     pub window_ms: f64,
     /// Long horizon = `window_ms * long_factor`.
     pub long_factor: f64,
-    /// Longest warm-up, in milliseconds: samples before its end are never
-    /// judged. It ends earlier, once the heap stopped rising for half a
-    /// window (start-up no longer dominates).
+    /// Longest warm-up, in milliseconds: growth from start that stops
+    /// within it is never a leak. It ends earlier, once the heap stopped
+    /// rising for half a window (start-up no longer dominates); growth that
+    /// never stopped is judged from half a window before its end.
     pub warmup_ms: f64,
     /// Minimum heap/external growth over a horizon, in bytes.
     pub min_growth_bytes: f64,
@@ -63,6 +64,11 @@ const URGENT_PAUSE_FACTOR: f64 = 4.0;
 /// Bytes per entry a filling cache without size accounting may explain.
 const FILLING_ENTRY_BYTES: f64 = 16.0 * 1024.0;
 
+/// The middle horizon, in windows: 0.25 MB/s rises by 3 MiB (the floor
+/// test's `0.75 * min_growth` at the default 4 MiB) in 3/4 of three 8 s
+/// windows, not in 3/4 of two.
+const MID_FACTOR: f64 = 3.0;
+
 /// Entries kept by `history()` (ten minutes at the default 1 s period).
 const HISTORY_LEN: usize = 600;
 /// The heap growing more than this many times what the registry evidence's
@@ -91,6 +97,17 @@ impl Settings {
             max_forced_gc_pause_ms: 500.0,
             forced_gc_percent: 1.0,
         }
+    }
+
+    /// The verdict of the heap and of external memory: growth that started
+    /// with the process is judged from half a window before the warm-up's
+    /// end (growth that stops within `warmup_ms` is still never a leak), and
+    /// a middle horizon of `MID_FACTOR` windows catches slow leaks long
+    /// before the long horizon is covered.
+    fn heap_verdict(&self) -> Verdict {
+        Verdict::new(self.tuning(self.min_growth_bytes, true))
+            .judge_start_up_after(self.warmup_ms - self.window_ms / 2.0)
+            .with_mid_horizon(MID_FACTOR)
     }
 
     fn tuning(&self, min_growth: f64, confirm: bool) -> Tuning {
@@ -216,8 +233,8 @@ impl SamplerCore {
         SamplerCore {
             settings,
             started_at: None,
-            heap: Verdict::new(settings.tuning(settings.min_growth_bytes, true)),
-            external: Verdict::new(settings.tuning(settings.min_growth_bytes, true)),
+            heap: settings.heap_verdict(),
+            external: settings.heap_verdict(),
             // RSS moves with allocator and runtime effects a heap figure does
             // not have: native memory is judged on the long horizon only.
             native: Verdict::new(Tuning {
@@ -383,7 +400,8 @@ impl SamplerCore {
     /// The warm-up ends once the heap stopped rising for half a window (its
     /// floor over the last quarter window no more than `min_growth / 16`
     /// above the quarter before): start-up no longer dominates. It lasts at
-    /// most `warmup_ms` (a leak from the first second keeps it that long).
+    /// most `warmup_ms` (a leak from the first second keeps it that long,
+    /// and is then judged from half a window before its end: `heap_verdict`).
     fn end_warmup(&mut self, now: f64) {
         if self.warmup_ended.is_some() {
             return;
@@ -962,7 +980,11 @@ mod tests {
         assert_eq!(report["suspects"][0]["kind"], "timer");
         assert_eq!(report["suspects"][0]["site"]["line"], 4);
         assert_eq!(report["heap"]["growing"][0], "heap");
+        // The first report's window may still hold flat points from before
+        // the leak began; a window later the slope is the leak's rate.
         let slope = report["heap"]["slopeBytesPerSec"].as_f64().unwrap();
+        assert!(slope > 1.0 * MB && slope < 2.5 * MB, "{slope}");
+        let slope = core.heap.growth().unwrap().slope_per_sec;
         assert!((slope - 2.0 * MB).abs() < 0.5 * MB, "{slope}");
         assert!(report["eventLoopLag"]["p99Ms"].as_f64().unwrap() >= 1.9);
         assert!(report["gcPause"]["count"].as_u64().unwrap() > 0);

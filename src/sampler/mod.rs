@@ -34,16 +34,19 @@
 //! - each horizon (`windowMs`, and `longFactor` windows for slow leaks) is cut
 //!   in 4 segments; growth = every segment's minimum above the previous one by
 //!   `minGrowth/16`, and the last above the first by `0.75 * minGrowth`;
+//! - heap and external memory also have a middle horizon of 3 windows (slow
+//!   leaks within half a minute at 250 ms);
 //! - confirmed by a fresh post-GC point standing above an older point (post-GC
 //!   if possible) at half the minimum rate and by `minGrowth/8`; a missing
 //!   fresh point is obtained by a forced GC (a profile read on the JS side)
 //!   within the budget (`forced_gc_allowed`: a share of wall time, a longest
 //!   expected pause, a least gap);
 //! - points before the warm-up's end are never judged; it ends once the
-//!   heap stopped rising for half a window, at most `warmupMs` after start,
-//!   so the first verdict needs a whole window of post-warm-up points; a
-//!   leaking series stays leaking while the later half of either horizon is
-//!   above the earlier half;
+//!   heap stopped rising for half a window, at most `warmupMs` after start;
+//!   growth that never stopped (a leak from start) is judged from half a
+//!   window before that end, so start-up growth that stops within
+//!   `warmupMs` is never a leak; a leaking series stays leaking while the
+//!   later half of either horizon is above the earlier half;
 //! - registry rows rising fast with many live items are evidence by
 //!   themselves; heap growth that bounded caches still filling explain is
 //!   not a leak; near the heap limit JS makes the verdict itself;

@@ -31,20 +31,32 @@
 //! before `b`, else the lowest sample 3/4 to 1 segment before): a rise at
 //! half the minimum rate (`min_growth / H`) or more, and of `min_growth / 8`.
 //! Every point is at least the live memory of its moment (garbage only adds),
-//! so a sample never overstates the rise. The suspicion stays open for one
-//! window while the answer comes (the forced GC makes the floors dip, so the
-//! floor test may not pass again meanwhile). When the fresh point is missing
-//! the verdict asks for a forced GC (`wants_gc`; the sampler rate-limits
-//! them), which is what makes it decide when major GCs are rare. Half a
-//! horizon rising by
-//! `min_growth / 4` makes the series *suspected* (`Verdict::suspected`),
-//! which asks for nothing else: allocation sampling runs from `start()`.
+//! so a sample never overstates the rise. The suspicion stays open (for one
+//! window) while the answer comes (the forced GC makes the floors dip, so
+//! the floor test may not pass again meanwhile). When the fresh point is
+//! missing the verdict asks for a forced GC (`wants_gc`; the sampler
+//! rate-limits them), which is what makes it decide when major GCs are rare.
+//! Half a horizon rising by `min_growth / 4` makes the series *suspected*
+//! (`Verdict::suspected`), which asks for nothing else: allocation sampling
+//! runs from `start()`.
 //!
-//! Two horizons are tested: the short window (fast leaks) and a long one,
-//! `long_factor` windows long (slow leaks of a few KiB/s). Once leaking, a
+//! Three horizons are tested: the short window (fast leaks), a middle one of
+//! a few windows (`with_mid_horizon`: 0.25 MB/s within half a minute at
+//! 250 ms) and a long one, `long_factor` windows long (slow leaks of a few
+//! KiB/s). Once leaking, a
 //! series stays leaking while the later half of either horizon has a floor
 //! `min_growth / 8` above the earlier half's, and clears when neither does
 //! (so a leak that stopped clears about one long horizon later).
+//!
+//! Warm-up: points of the first `warmup_ms` are never judged, unless the heap
+//! stopped rising earlier (`end_warmup`). Growth that starts with the process
+//! and never stops keeps the warm-up to its end; with `judge_start_up_after`
+//! its points from then on are judged too (half a window before the end, as
+//! `SamplerCore` sets it), and such evidence must also show the rise over the
+//! last segment (a load that stopped a moment ago still passes the floor
+//! test). Start-up growth that stops within `warmup_ms` is still never a
+//! leak; a rule that answers within 8 s at 250 ms would call a 10 s
+//! configuration load one.
 //!
 //! memwatch's rule ("the heap grew after 5 consecutive full GCs") flags a
 //! bounded cache warming up (5 GCs fit inside the warm-up) and misses slow
@@ -281,10 +293,10 @@ pub struct Tuning {
     /// Minimum rise over a horizon to count as growth.
     pub min_growth: f64,
     /// Points from the first this-many milliseconds (or until `end_warmup`,
-    /// if earlier) are never judged: the first verdict needs a whole window
-    /// of points taken after the warm-up,
-    /// so growth that ends within the warm-up (loading reference data, a cache
-    /// filling to its bound, JIT and pools settling) can never be called a leak.
+    /// if earlier; or from `judge_start_up_after` when growth never
+    /// stopped) are never judged, so growth that ends within the warm-up
+    /// (loading reference data, a cache filling to its bound, JIT and pools
+    /// settling) can never be called a leak.
     pub warmup_ms: f64,
     /// Whether leaking needs a post-GC confirmation (false for call-site counts,
     /// which have no garbage).
@@ -315,6 +327,11 @@ pub struct Verdict {
     origin: Option<f64>,
     /// When the warm-up ended early (`end_warmup`); else it lasts `warmup_ms`.
     warmup_until: Option<f64>,
+    /// Points from this long after the first are judged once the warm-up
+    /// ran its whole length (`judge_start_up_after`); else `warmup_ms`.
+    judged_after_ms: Option<f64>,
+    /// A middle horizon, `mid_factor` windows (`with_mid_horizon`); none when 0.
+    mid_factor: f64,
 }
 
 impl Verdict {
@@ -331,7 +348,32 @@ impl Verdict {
             pending: None,
             origin: None,
             warmup_until: None,
+            judged_after_ms: None,
+            mid_factor: 0.0,
         }
+    }
+
+    /// Growth that starts with the process and never stops keeps the warm-up
+    /// to its end (`warmup_ms`): then the points from `after_ms` on are
+    /// judged too, so such a leak is judged from the middle of the warm-up
+    /// rather than from its end. Growth that stops no later than about
+    /// `after_ms + 0.65 * window_ms` is still never a leak: the first verdict
+    /// needs a window covered from `after_ms` on, and its confirmation a rise
+    /// over the last segment (see the module doc).
+    pub fn judge_start_up_after(mut self, after_ms: f64) -> Self {
+        self.judged_after_ms = Some(after_ms.clamp(0.0, self.tuning.warmup_ms));
+        self
+    }
+
+    /// Adds a horizon of `factor` windows between the window and the long
+    /// one: a slow leak passes the floor test on `factor` windows when
+    /// `rate * factor * window_ms >= min_growth`, so it is judged long before
+    /// the long horizon is covered.
+    pub fn with_mid_horizon(mut self, factor: f64) -> Self {
+        if factor > 1.0 && factor < self.tuning.long_factor {
+            self.mid_factor = factor;
+        }
+        self
     }
 
     /// Ends the warm-up at `t` if that is earlier than `warmup_ms` after the
@@ -363,7 +405,8 @@ impl Verdict {
         }
         if self.origin.is_none() {
             self.origin = Some(p.t);
-            self.series.judge_from(p.t + self.tuning.warmup_ms);
+            self.series
+                .judge_from(p.t + self.judged_after_ms.unwrap_or(self.tuning.warmup_ms));
         }
         let keep = self.tuning.long_ms() * 1.25;
         self.series.push(p, keep);
@@ -376,11 +419,20 @@ impl Verdict {
         let in_warmup = !self.warmed_up(now);
         let short = self.series.floor_test(now, t.window_ms, t.min_growth);
         let long = self.series.floor_test(now, t.long_ms(), t.min_growth);
+        let mid = (self.mid_factor > 0.0)
+            .then(|| {
+                self.series
+                    .floor_test(now, t.window_ms * self.mid_factor, t.min_growth)
+            })
+            .flatten();
         // Prefer the horizon with the larger rise: it is the stronger evidence.
-        let found = match (short, long) {
-            (Some(s), Some(l)) => Some(if l.growth > s.growth { l } else { s }),
-            (s, l) => s.or(l),
-        };
+        let found = [short, mid, long].into_iter().flatten().reduce(|a, b| {
+            if b.growth > a.growth {
+                b
+            } else {
+                a
+            }
+        });
         // Half a horizon already rising by a quarter of min_growth: worth
         // attributing allocations and taking post-GC points, not yet a verdict.
         let quarter = t.min_growth / 4.0;
@@ -392,7 +444,12 @@ impl Verdict {
             || self
                 .series
                 .floor_test(now, t.long_ms() / 2.0, quarter)
-                .is_some();
+                .is_some()
+            || (self.mid_factor > 0.0
+                && self
+                    .series
+                    .floor_test(now, t.window_ms * self.mid_factor / 2.0, quarter)
+                    .is_some());
         if self.leaking && found.is_none() {
             // Leaking stays until growth has visibly stopped: the later half
             // of both horizons no higher than the earlier half. (Forced GCs
@@ -498,11 +555,41 @@ impl Verdict {
             return Confirmation::NeedGc;
         };
         let min_rate = self.tuning.min_growth / g.horizon_ms;
-        let rise = b.v - a.v;
-        if rise / (b.t - a.t) >= 0.5 * min_rate && rise >= self.tuning.min_growth / 8.0 {
-            Confirmation::Confirmed
-        } else {
-            Confirmation::Rejected
+        let rises = |a: &Point| {
+            let rise = b.v - a.v;
+            rise / (b.t - a.t) >= 0.5 * min_rate && rise >= self.tuning.min_growth / 8.0
+        };
+        if !rises(a) {
+            return Confirmation::Rejected;
+        }
+        // Evidence that reaches back into a warm-up that ran its whole length
+        // (`judge_start_up_after`): a start-up load that stopped a few
+        // seconds ago still passes the floor test (floors lag by a segment),
+        // and with sparse post-GC points `a` may predate its end. So the rise
+        // must also show over the last segment, against the lowest sample
+        // 0.75 to 1 segment back (samples never understate live memory).
+        if self.judges_start_up(now - g.horizon_ms) {
+            let recent = self
+                .series
+                .points
+                .iter()
+                .filter(|p| p.t >= b.t - seg && p.t <= b.t - 0.75 * seg)
+                .min_by(|x, y| x.v.total_cmp(&y.v));
+            if !recent.is_some_and(rises) {
+                return Confirmation::Rejected;
+            }
+        }
+        Confirmation::Confirmed
+    }
+
+    /// Whether a horizon starting at `from` holds points of a warm-up that
+    /// ran its whole length.
+    fn judges_start_up(&self, from: f64) -> bool {
+        match (self.origin, self.judged_after_ms) {
+            (Some(origin), Some(_)) if self.warmup_until.is_none() => {
+                from < origin + self.tuning.warmup_ms
+            }
+            _ => false,
         }
     }
 
@@ -570,8 +657,18 @@ mod tests {
         garbage: impl Fn(f64) -> f64,
         major_every_ms: Option<f64>,
     ) -> Sim {
+        run_with(Verdict::new(tuning()), ms, live, garbage, major_every_ms)
+    }
+
+    fn run_with(
+        verdict: Verdict,
+        ms: f64,
+        live: impl Fn(f64) -> f64,
+        garbage: impl Fn(f64) -> f64,
+        major_every_ms: Option<f64>,
+    ) -> Sim {
         let mut sim = Sim {
-            verdict: Verdict::new(tuning()),
+            verdict,
             leaking_at: None,
             ever_leaking: false,
             forced: 0,
@@ -794,6 +891,108 @@ mod tests {
             at - 8000.0 <= 16_000.0,
             "confirmed {} ms after it began",
             at - 8000.0
+        );
+    }
+
+    /// The heap verdict as `SamplerCore` builds it at `intervalMs` 250: an
+    /// 8 s window, a 10 s warm-up, start-up growth judged from 6 s, a
+    /// middle horizon of 3 windows.
+    fn start_up_verdict() -> Verdict {
+        Verdict::new(Tuning {
+            warmup_ms: 10_000.0,
+            ..tuning()
+        })
+        .judge_start_up_after(6000.0)
+        .with_mid_horizon(3.0)
+    }
+
+    #[test]
+    fn a_leak_from_the_first_second_is_judged_before_warm_up_plus_a_window() {
+        for rate in [1.0, 5.0, 20.0] {
+            let sim = run_with(
+                start_up_verdict(),
+                40_000.0,
+                |t| 30.0 * MB + rate * MB * t / 1000.0,
+                young,
+                None,
+            );
+            let at = sim.leaking_at.expect("a leak from start must be flagged");
+            // Judged from the warm-up's end, it would need 10 s + a window.
+            assert!(at < 18_000.0, "{rate} MiB/s flagged at {at} ms");
+        }
+    }
+
+    #[test]
+    fn a_configuration_loaded_for_ten_seconds_is_not_a_leak() {
+        // Linear for 10 s from start, at rates up to a fast leak's, then flat.
+        for rate in [0.5, 2.0, 5.0, 20.0] {
+            for major in [None, Some(3000.0)] {
+                let sim = run_with(
+                    start_up_verdict(),
+                    90_000.0,
+                    |t| 30.0 * MB + rate * MB * t.min(10_000.0) / 1000.0,
+                    young,
+                    major,
+                );
+                assert!(!sim.ever_leaking, "{rate} MiB/s, major GCs {major:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_warm_up_that_slows_down_over_ten_seconds_is_not_a_leak() {
+        // JIT and caches of compiled code: fast at first, settled by ~10 s.
+        let sim = run_with(
+            start_up_verdict(),
+            90_000.0,
+            |t| 30.0 * MB + 40.0 * MB * (1.0 - (-t / 2500.0).exp()),
+            young,
+            None,
+        );
+        assert!(!sim.ever_leaking);
+    }
+
+    #[test]
+    fn a_batch_that_fills_and_flushes_every_five_seconds_is_not_a_leak() {
+        // 30 MiB gathered over 5 s, then written out and dropped, forever,
+        // with young garbage only. (With garbage promoted between rare major
+        // GCs, post-GC points taken at two moments of one cycle can confirm
+        // a rise: see docs/sampler.md, Limits.)
+        for major in [None, Some(7000.0)] {
+            for phase in [0.0, 1000.0, 2500.0, 4000.0] {
+                let sim = run_with(
+                    start_up_verdict(),
+                    120_000.0,
+                    |t| 30.0 * MB + 6.0 * MB * ((t + phase) % 5000.0) / 1000.0,
+                    young,
+                    major,
+                );
+                assert!(!sim.ever_leaking, "major GCs {major:?}, phase {phase}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_slow_leak_from_start_is_judged_on_the_middle_horizon() {
+        // 0.25 MB/s: below min growth per window, 3 MiB in 3/4 of 3 windows.
+        let rate = 0.25e6;
+        let sim = run_with(
+            start_up_verdict(),
+            90_000.0,
+            |t| 50.0 * MB + rate * t / 1000.0,
+            young,
+            None,
+        );
+        let at = sim.leaking_at.expect("a 0.25 MB/s leak must be flagged");
+        let g = sim.verdict.growth().unwrap();
+        assert!(
+            at < 32_000.0,
+            "flagged at {at} ms (the long horizon needs 64 s)"
+        );
+        assert!(
+            (g.slope_per_sec - rate).abs() < 0.1 * rate,
+            "{}",
+            g.slope_per_sec
         );
     }
 
