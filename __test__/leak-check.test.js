@@ -5,9 +5,10 @@
 // job (__test__/fixtures/leak-check/leaks), must each be reported leaking and
 // named: timers and listeners by a suspect whose site is the line marked
 // `// LEAK: <kind>`, allocations by that line among a suspect's candidate
-// lines (buffer-array: the function enclosing it, as in
-// __test__/examples.test.js: Buffer contents are outside the V8 heap the
-// profile samples). Every control (__test__/fixtures/leak-check/controls)
+// lines (buffer-array: the function enclosing it: the check reads the V8
+// heap profile only, and a Buffer's contents are outside the V8 heap; the
+// sampler's Buffer tracker, which names that line in a running process, is
+// not used by the check). Every control (__test__/fixtures/leak-check/controls)
 // must be clean. Each fixture runs in its own process
 // (fixtures/leak-check/run-one.js), two at a time. The rest runs in this
 // process: options, what the check restores, refusing a second check.
