@@ -316,4 +316,4 @@ function helloServer(handler = '(req, res) => res.end("hello world")', prelude =
     process.on('disconnect', () => process.exit(0));`;
 }
 
-module.exports = { compareHttp, compareHttpPaired, profileHttp, printProfiles, helloServer };
+module.exports = { compareHttp, compareHttpPaired, profileHttp, printProfiles, helloServer, withServers };

@@ -49,10 +49,20 @@
 //                    per variant, the functions whose instructions per
 //                    request differ most from bare (JavaScript named through
 //                    node --perf-basic-prof).
+//   --perf           where the time goes, per request: bare and each variant
+//                    run paired on one core as in the default method, with
+//                    `perf record` (software cpu-clock, every process on that
+//                    core) over --seconds of load; each server's samples by
+//                    function are divided by the requests it served. Prints
+//                    the variant's total against bare and the functions that
+//                    gained or lost the most, in samples per 1 000 requests
+//                    (one sample = 0.5 ms of the core). Needs perf; as root
+//                    or with perf_event_paranoid ≤ 0 for a whole core.
 //
 // Run: node bench/http-realistic.js [--rounds N] [--seconds S] [--handler hello|realistic|listeners] [--parts | --variants a,b]
 //      node bench/http-realistic.js --alternating [--rounds N] [--seconds S] [--handler hello|realistic|listeners]
 //      node bench/http-realistic.js --instructions [--handler hello|realistic|listeners] [--variants a,b] [--warm N] [--window N] [--attribute]   (needs valgrind)
+//      node bench/http-realistic.js --perf [--handler hello|realistic|listeners] --variants a,b [--seconds S] [--top N]   (needs perf)
 //
 // Must never: leave a server running (children are killed on exit), or send
 // traffic anywhere but 127.0.0.1.
@@ -62,7 +72,8 @@ const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
 const { spawn, execFileSync } = require('node:child_process');
-const { compareHttp, compareHttpPaired, helloServer } = require('./http-compare');
+const autocannon = require('autocannon');
+const { compareHttp, compareHttpPaired, helloServer, withServers } = require('./http-compare');
 
 const ROOT = path.resolve(__dirname, '..');
 const REGISTER = path.join(ROOT, 'register.js');
@@ -188,6 +199,10 @@ const PAIRED = {
   // booked (the wrappers, the draw's countdown and a removal's function check).
   'listener ledger (no exact budget)': ledgerWith('{"exactPerTick":0}'),
   'listener ledger (nothing booked)': ledgerWith('{"exactPerTick":0,"every":1000000000}'),
+  // Fewer adds booked than the default one in 16: whether booking's cost
+  // follows how many adds are booked.
+  'listener ledger (one add in 64)': ledgerWith('{"exactPerTick":0,"every":64}'),
+  'listener ledger (one add in 256)': ledgerWith('{"exactPerTick":0,"every":256}'),
   // No leakguard: the six EventEmitter methods the ledger wraps, wrapped by
   // functions that only call the original (bench/wrap-floor.js).
   'wrappers only (floor)': (source) => ({ nodeArgs: ['-r', WRAP_FLOOR], source }),
@@ -427,11 +442,81 @@ async function instructions(handlers, chosen) {
   console.table(rows);
 }
 
+/**
+ * perf's samples on `core` over `seconds`, by process and function: Map(pid →
+ * Map(function → samples)). JavaScript functions are named through the
+ * servers' --perf-basic-prof maps; a JIT marker (`*`, `~`, `^`, `+`) is
+ * dropped so that a function counts as one whatever tier ran it.
+ */
+async function perfSamples(core, seconds, during) {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-perf-')), 'perf.data');
+  const rec = spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-F', '1999', '-C', String(core), '-o', file, '--', 'sleep', String(seconds)], { stdio: 'ignore' });
+  const exited = new Promise((resolve, reject) => {
+    rec.once('error', reject);
+    rec.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`perf record exited with ${code}`))));
+  });
+  const result = await during();
+  await exited;
+  const text = execFileSync('perf', ['report', '-i', file, '--sort', 'pid,sym', '--stdio', '--percent-limit', '0', '-F', 'sample,pid,sym'], {
+    maxBuffer: 1 << 28,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).toString();
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  const byPid = new Map();
+  for (const line of text.split('\n')) {
+    const m = /^\s*(\d+)\s+(\d+):\S*\s+\[.\]\s+(.*)$/.exec(line);
+    if (m === null) continue;
+    const pid = Number(m[2]);
+    const fn = m[3].trim().replace(/^JS:[*~^+]?/, 'JS:');
+    if (!byPid.has(pid)) byPid.set(pid, new Map());
+    const fns = byPid.get(pid);
+    fns.set(fn, (fns.get(fn) ?? 0) + Number(m[1]));
+  }
+  return { byPid, result };
+}
+
+async function perfSplit(handlers, variants, seconds, top) {
+  for (const v of variants) if (!(v in PAIRED)) throw new Error(`unknown variant ${JSON.stringify(v)}; one of: ${Object.keys(PAIRED).join(', ')}`);
+  const core = os.cpus().length - 1;
+  console.log(`node ${process.version}; perf cpu-clock on core ${core}, bare and the variant paired there, ${seconds} s of load after 5 s of warm-up, 25 connections each; samples per 1 000 requests`);
+  const withPerf = (spec) => ({ ...spec, nodeArgs: ['--perf-basic-prof', ...(spec.nodeArgs ?? [])] });
+  for (const name of handlers) {
+    const source = helloServer(HANDLERS[name], PRELUDE);
+    for (const variant of variants) {
+      await withServers([withPerf({ source }), withPerf(PAIRED[variant](source))], async (servers, pinned) => {
+        if (!pinned) throw new Error('--perf needs taskset and two cores (both servers on one core)');
+        const load = (s) => autocannon({ url: s.url, connections: 25, pipelining: 1, duration: seconds });
+        await Promise.all(servers.map((s) => autocannon({ url: s.url, connections: 25, pipelining: 1, duration: 5 })));
+        const { byPid, result } = await perfSamples(core, seconds, () => Promise.all(servers.map(load)));
+        const per = servers.map((s, i) => {
+          const fns = byPid.get(s.child.pid) ?? new Map();
+          const served = Math.max(1, result[i].requests.total);
+          return new Map([...fns].map(([fn, n]) => [fn, (n * 1000) / served]));
+        });
+        const total = (m) => [...m.values()].reduce((a, b) => a + b, 0);
+        const [bare, guarded] = per.map(total);
+        console.log(`\n${name} · ${variant}: bare ${bare.toFixed(1)}, variant ${guarded.toFixed(1)} samples per 1 000 requests (${(((guarded - bare) / bare) * 100).toFixed(1)}%; requests served ${result[0].requests.total} / ${result[1].requests.total})`);
+        const fns = [...new Set([...per[0].keys(), ...per[1].keys()])].map((fn) => [fn, (per[1].get(fn) ?? 0) - (per[0].get(fn) ?? 0)]);
+        fns.sort((a, b) => b[1] - a[1]);
+        const show = (rows) => {
+          for (const [fn, d] of rows) console.log(`  ${d >= 0 ? '+' : ''}${d.toFixed(2).padStart(6)}  ${fn.slice(0, 100)}`);
+        };
+        show(fns.slice(0, top));
+        console.log('  …');
+        show(fns.slice(-Math.min(5, Math.max(0, fns.length - top))));
+      });
+    }
+  }
+}
+
 async function main() {
   const only = arg('--handler', null);
   const handlers = Object.keys(HANDLERS).filter((h) => only === null || h === only);
   const chosen = arg('--variants', null);
-  if (process.argv.includes('--instructions')) await instructions(handlers, chosen === null ? null : chosen.split(','));
+  if (process.argv.includes('--perf')) {
+    if (chosen === null) throw new Error('--perf needs --variants');
+    await perfSplit(handlers, chosen.split(','), Number(arg('--seconds', 15)), Number(arg('--top', 25)));
+  } else if (process.argv.includes('--instructions')) await instructions(handlers, chosen === null ? null : chosen.split(','));
   else if (process.argv.includes('--alternating')) await throughput(handlers, Number(arg('--rounds', 8)), Number(arg('--seconds', 3)));
   else {
     const variants = chosen !== null ? chosen.split(',') : process.argv.includes('--parts') ? Object.keys(PAIRED) : ['bare again (A/A)', 'everything on'];
