@@ -32,6 +32,26 @@ test('options are validated up front, naming the option, and a refused start() s
   assert.equal(lg.report().running, false);
 });
 
+test('start() and report() with nothing to attribute load neither the attribution modules nor acorn', () => {
+  const script = `
+    const lg = require(${JSON.stringify(ROOT)});
+    lg.start({ intervalMs: 250 });
+    setTimeout(() => {
+      const r = lg.report();
+      lg.formatReport(r);
+      lg.stop();
+      const loaded = Object.keys(require.cache).filter((f) => /attribution\\.js$|candidates\\.js$|[\\/\\\\]acorn[\\/\\\\]/.test(f));
+      console.log(JSON.stringify({ running: r.running, suspects: r.suspects.length, loaded }));
+    }, 600);
+  `;
+  const out = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(out.status, 0, out.stderr);
+  const seen = JSON.parse(out.stdout.trim().split('\n').pop());
+  assert.equal(seen.running, true);
+  assert.equal(seen.suspects, 0);
+  assert.deepEqual(seen.loaded, []);
+});
+
 test('defaults are documented values derived from intervalMs', () => {
   const d = sampler.resolveOptions();
   assert.equal(d.intervalMs, 1000);

@@ -58,6 +58,9 @@ function completeReport(report, s) {
     }
   }
   if (s.profiler === null || s.attributor === null) return report;
+  // Nothing to attribute (no suspect, or no profile read yet): the
+  // attribution modules (and acorn, which they load) stay unloaded.
+  if (!Array.isArray(report.suspects) || report.suspects.length === 0 || s.profiler.facts.size === 0) return report;
   const { attributeReport, Attributor } = require('./attribution');
   if (s.attributor.instance === null) s.attributor.instance = new Attributor({ getScriptSource: s.attributor.getScriptSource });
   return attributeReport(report, s.profiler.facts, s.attributor.instance);
