@@ -47,12 +47,7 @@ const CONTROL_RUN_MS = 30_000;
 
 // Leaks leakguard must detect but cannot name yet, and why (see README, Limits);
 // `offHeap`: the growth must be seen outside the V8 heap.
-const ATTRIBUTION_LIMITS = {
-  'memoize-closure': {
-    reason:
-      'when V8 inlines the memoizing function into the handler, the heap profile can charge the cached objects to the Array.from callback with no caller that stores them, and that unnamed suspect outranks the named one (seen once on Node 20: docs/limits.md)',
-  },
-};
+const ATTRIBUTION_LIMITS = {};
 const KILL_AFTER_MS = LEAK_RUN_MS + 20_000;
 
 // Controls leakguard itself can push over the threshold, or that its verdict
