@@ -485,9 +485,9 @@ async function perfSplit(handlers, variants, seconds, top) {
     for (const variant of variants) {
       await withServers([withPerf({ source }), withPerf(PAIRED[variant](source))], async (servers, pinned) => {
         if (!pinned) throw new Error('--perf needs taskset and two cores (both servers on one core)');
-        const load = (s) => autocannon({ url: s.url, connections: 25, pipelining: 1, duration: seconds });
-        await Promise.all(servers.map((s) => autocannon({ url: s.url, connections: 25, pipelining: 1, duration: 5 })));
-        const { byPid, result } = await perfSamples(core, seconds, () => Promise.all(servers.map(load)));
+        const load = (duration) => Promise.all(servers.map((s) => autocannon({ url: s.url, connections: 25, pipelining: 1, duration })));
+        await load(5); // warm-up, outside the recording
+        const { byPid, result } = await perfSamples(core, seconds, () => load(seconds));
         const per = servers.map((s, i) => {
           const fns = byPid.get(s.child.pid) ?? new Map();
           const served = Math.max(1, result[i].requests.total);
