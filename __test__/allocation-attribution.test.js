@@ -11,7 +11,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const { analyse, findCandidates, rowHoldsOwnLocal } = require('../lib/sampler/candidates');
-const { profileSites, allocationSuspects, Attributor, attributeReport, siteKey, mergeSameLine, chargeRows } = require('../lib/sampler/attribution');
+const { profileSites, allocationSuspects, Attributor, attributeReport, siteKey, mergeSameLine, mergeUnnamedIntoCaller, chargeRows } = require('../lib/sampler/attribution');
 
 /** The 0-based profile position of the function declared on the line holding `marker`. */
 function positionOf(source, marker) {
@@ -655,6 +655,48 @@ test('allocation suspects that name the same line are one suspect, with the othe
   assert.equal(other.alsoVia, undefined);
 });
 
+test('an allocation suspect with no line merges into the named one whose function is among its callers, and takes no other', () => {
+  // memoize(fn): `memoized` (line 9) stores fn's results at line 12; fn's
+  // Array.from callback (line 20) stores nothing. Samples taken while V8
+  // had inlined `memoized` into the handler lack it: the callback's suspect
+  // then has no line. Samples with it on the stack name line 12.
+  const fn = (name, l, endLine) => ({ name, file: '/srv/app.js', line: l, endLine, topLevel: false });
+  const frame = (line, column, functionName) => ({ file: '/srv/app.js', line, column, functionName, nodeModules: false });
+  const stored = { file: '/srv/app.js', line: 12, column: 5, text: 'results[key] = value', container: 'results', scope: 'closure', inlined: null, caller: null };
+  const named = allocation({ site: frame(12, 5, 'memoized'), stack: [frame(9, 27, 'memoized'), frame(24, 17, 'handler')], bytes: 20e6, growth: 1e6, score: 1e6, candidates: [stored], function: fn('memoized', 9, 15), description: 'named — ~20.0 MB live, growing 1.0 MB/s (sampling heap profiler)' });
+  const unnamed = allocation({ site: frame(20, 52), stack: [frame(20, 52), frame(9, 27, 'memoized'), frame(24, 17, 'handler')], bytes: 60e6, growth: 3e6, score: 3e6, candidates: [], function: fn(null, 20, 20), allocationStack: [{ functionName: null, file: '/srv/app.js', line: 20, column: 52, kind: 'user' }], description: 'unnamed — ~60.0 MB live, growing 3.0 MB/s (sampling heap profiler)' });
+  // Shares only the handler with the named one: another leak, left alone.
+  const elsewhere = allocation({ site: frame(30, 3, 'audit'), stack: [frame(30, 3, 'audit'), frame(24, 17, 'handler')], bytes: 5e6, growth: 2e5, score: 2e5, candidates: [], function: fn('audit', 30, 34), description: 'elsewhere' });
+  const listener = { kind: 'listener', site: frame(40, 3, 'subscribe'), stack: [], count: 100, growth: 10, bytes: 102400, score: 20480, description: 'listener' };
+  const suspects = [unnamed, listener, named, elsewhere];
+  mergeUnnamedIntoCaller(suspects);
+  assert.deepEqual(suspects, [named, listener, elsewhere], 'the named suspect takes the better rank, the unnamed one goes');
+  assert.equal(named.bytes, 80e6);
+  assert.equal(named.growth, 4e6);
+  assert.equal(named.count, 20);
+  assert.equal(named.score, 4e6);
+  assert.equal(named.alsoVia.length, 1);
+  assert.deepEqual(named.alsoVia[0].stack, unnamed.stack);
+  assert.deepEqual(named.alsoVia[0].allocationStack, unnamed.allocationStack);
+  assert.match(named.description, /— ~80\.0 MB live, growing 4\.0 MB\/s \(sampling heap profiler\); also allocated through \(anonymous\) \(\/srv\/app\.js:20–20\)$/);
+  assert.equal(elsewhere.alsoVia, undefined);
+
+  // The named line found in a caller (`caller`): a callback whose callers include that caller merges too.
+  const viaCaller = allocation({ site: frame(12, 5), stack: [frame(18, 20), frame(9, 27, 'memoized')], bytes: 1e6, growth: 1e5, score: 1e5, candidates: [{ ...stored, caller: { functionName: 'memoized', line: 9, endLine: 15 } }], function: fn(null, 18, 22), description: 'via caller' });
+  const sibling = allocation({ site: frame(21, 40), stack: [frame(21, 40), frame(7, 3, 'wrap'), frame(9, 27, 'memoized')], bytes: 2e6, growth: 2e5, score: 2e5, candidates: [], description: 'sibling' });
+  const more = [sibling, viaCaller];
+  mergeUnnamedIntoCaller(more);
+  assert.deepEqual(more, [viaCaller]);
+  assert.equal(viaCaller.bytes, 3e6);
+
+  // Held by a row (chargeRows): not merged.
+  const held = allocation({ site: frame(20, 52), stack: [frame(20, 52), frame(9, 27, 'memoized')], bytes: 1e6, growth: 1e5, score: 1e5, candidates: [], description: 'held' });
+  const named2 = allocation({ ...named, alsoVia: undefined, bytes: 1, growth: 1, score: 1 });
+  const kept = [held, named2];
+  mergeUnnamedIntoCaller(kept, new Set([held]));
+  assert.deepEqual(kept, [held, named2]);
+});
+
 test('an allocation is charged to a row only when the row was created in its function and no line in it grows a longer-lived container', () => {
   const fn = { name: 'handleRequest', file: '/srv/app.js', line: 19, endLine: 25, topLevel: false };
   const row = () => ({ kind: 'listener', site: at('/srv/app.js', 24, 'handleRequest'), stack: [at('/srv/app.js', 24, 'handleRequest')], count: 1000, growth: 100, bytes: 1024000, score: 204800, description: 'listener' });
@@ -816,4 +858,27 @@ test('profile sites list the user functions the profile shows each one calling',
   ]);
   assert.deepEqual(byName.get('inner'), [{ url, line0: 20, column0: 0 }]);
   assert.deepEqual(byName.get('leaf'), []);
+});
+
+test('a function reached through two stacks is searched through the callers of both, nearest first', () => {
+  // The Array.from callback of a memoised function: one stack runs through
+  // `memoized` (which stores the result), another lacks it (V8 inlined it
+  // into the handler when that code was optimised). The stack met first
+  // must not hide the storing caller.
+  const url = 'file:///srv/app.js';
+  const sites = profileSites({
+    head: node('(root)', '', -1, -1, 0, [
+      node('handler', url, 24, 0, 0, [node('from', '', -1, -1, 0, [node('', url, 20, 51, 4000)]), node('memoized', url, 9, 26, 0, [node('from', '', -1, -1, 0, [node('', url, 20, 51, 6000)])])]),
+    ]),
+    samples: [],
+  });
+  const callback = [...sites.values()].find((e) => e.site.line === 21);
+  assert.equal(callback.bytes, 10000, 'one site for both stacks');
+  assert.deepEqual(
+    callback.callers.map((c) => [c.functionName, c.line0]),
+    [
+      ['handler', 24],
+      ['memoized', 9],
+    ],
+  );
 });

@@ -47,23 +47,16 @@ const CONTROL_RUN_MS = 30_000;
 
 // Leaks leakguard must detect but cannot name yet, and why (see README, Limits);
 // `offHeap`: the growth must be seen outside the V8 heap.
-const ATTRIBUTION_LIMITS = {
-  'memoize-closure': {
-    reason:
-      'when V8 inlines the memoizing function into the handler, the heap profile can charge the cached objects to the Array.from callback with no caller that stores them, and that unnamed suspect outranks the named one (seen once on Node 20: docs/limits.md)',
-  },
-};
+const ATTRIBUTION_LIMITS = {};
 const KILL_AFTER_MS = LEAK_RUN_MS + 20_000;
 
 // Controls leakguard itself can push over the threshold, or that its verdict
 // cannot yet tell from a leak, and why. Such a control still runs and
 // reports; its "never reported" check is a todo until the cause is fixed.
 // (balanced-listeners was one until the listener ledger stopped registering
-// every emitter with a FinalizationRegistry: issue #5.)
-const KNOWN_FALSE_POSITIVES = {
-  'batch-flush':
-    'data gathered and flushed every 5 s: garbage promoted between rare major GCs makes the floors rise, and two post-GC points taken at different moments of one cycle confirm the rise (docs/sampler.md, Limits)',
-};
+// every emitter with a FinalizationRegistry: issue #5; batch-flush until a
+// confirmation by two post-GC points needed a rising sequence of them.)
+const KNOWN_FALSE_POSITIVES = {};
 
 const ONLY = process.env.LEAKGUARD_EXAMPLES ? new RegExp(process.env.LEAKGUARD_EXAMPLES) : null;
 

@@ -19,8 +19,9 @@
 //
 // attributeReport then charges an allocation to a timer or listener suspect
 // only where the row holds it (chargeRows), and merges the other allocation
-// suspects that name the same line (one leak, one suspect, its other stacks
-// in `alsoVia`).
+// suspects that name the same line, and those with no line whose callers
+// include the function a named one allocated in (one leak, one suspect, its
+// other stacks in `alsoVia`).
 //
 // Never throws: a file that cannot be read or parsed yields a suspect without
 // candidates.
@@ -38,6 +39,9 @@ const MAX_SUSPECTS = 10;
 // Callers searched when the allocating function itself grows no container (a
 // factory, or a callback given to Array.from / map: its caller stores what it made).
 const MAX_CALLERS = 3;
+// Distinct stacks (their callers) kept per site: the callers searched are
+// those of all of them, nearest first.
+const MAX_CALLER_PATHS = 4;
 // User functions kept per site that the profile shows it calling (chargeRows
 // tells a callee V8 inlined, absent from the profile, by them).
 const MAX_CALLEES = 32;
@@ -170,8 +174,19 @@ function profileSites(profile) {
         let e = bySite.get(key);
         if (e === undefined) {
           const ocf = chain[at].callFrame;
-          e = { site, stack, bytes: 0, count: 0, builtins: new Map(), builtinStacks: new Map(), allocationStack: null, largest: 0, scriptId: ocf.scriptId, url: ocf.url, line0: ocf.lineNumber, column0: ocf.columnNumber, callers: callersOf(chain, at, cache) };
+          const callers = callersOf(chain, at, cache);
+          e = { site, stack, bytes: 0, count: 0, builtins: new Map(), builtinStacks: new Map(), allocationStack: null, largest: 0, scriptId: ocf.scriptId, url: ocf.url, line0: ocf.lineNumber, column0: ocf.columnNumber, callers, callerPaths: [callers] };
           bySite.set(key, e);
+        } else if (e.callerPaths.length < MAX_CALLER_PATHS) {
+          // The same function reached through another stack: V8 may have
+          // inlined a caller into its own caller in one optimised version
+          // of the code and not in another, so one stack can lack the
+          // caller that stores what this function makes.
+          const callers = callersOf(chain, at, cache);
+          if (!e.callerPaths.some((p) => sameCallers(p, callers))) {
+            e.callerPaths.push(callers);
+            e.callers = interleaveCallers(e.callerPaths);
+          }
         }
         e.bytes += node.selfSize;
         // The builtin the user frame called directly (the first frame above it).
@@ -206,6 +221,27 @@ function wholeStack(chain, cache) {
   const whole = [];
   for (let i = chain.length - 1; i >= 1 && whole.length < MAX_WHOLE_STACK; i--) whole.push(wholeFrame(chain[i].callFrame, userFrame(chain[i].callFrame, cache)));
   return whole;
+}
+
+const callerKey = (c) => `${c.url}:${c.line0}:${c.column0}`;
+
+function sameCallers(a, b) {
+  return a.length === b.length && a.every((c, i) => callerKey(c) === callerKey(b[i]));
+}
+
+/** The callers of several stacks, nearest first (each stack's first caller, then each one's second, …), once each. */
+function interleaveCallers(paths) {
+  const out = [];
+  const seen = new Set();
+  for (let depth = 0; depth < MAX_CALLERS; depth++) {
+    for (const p of paths) {
+      const c = p[depth];
+      if (c === undefined || seen.has(callerKey(c))) continue;
+      seen.add(callerKey(c));
+      out.push(c);
+    }
+  }
+  return out;
 }
 
 /** The user functions below chain[at] (its callers, nearest first), as profile positions. */
@@ -389,7 +425,7 @@ class Attributor {
       analysis = null;
     }
     if (analysis === DEFERRED) return null;
-    const key = `${facts.key}\0${facts.builtin}\0${analysis ? analysis.id : ''}`;
+    const key = `${facts.key}\0${facts.builtin}\0${analysis ? analysis.id : ''}\0${(facts.callers ?? []).map(callerKey).join(',')}`;
     const cached = this.results.get(key);
     if (cached !== undefined) return { ...cached, allocationStack: facts.allocationStack };
     let found = null;
@@ -529,7 +565,9 @@ function attributeReport(report, factsByKey, attributor) {
         return false;
       }
     };
-    mergeSameLine(report.suspects, chargeRows(report.suspects, holdsOwn, inlinedCallee));
+    const charged = chargeRows(report.suspects, holdsOwn, inlinedCallee);
+    mergeSameLine(report.suspects, charged);
+    mergeUnnamedIntoCaller(report.suspects, charged);
   } finally {
     attributor.parseBudget = Infinity;
   }
@@ -565,23 +603,74 @@ function mergeSameLine(suspects, charged = new Set()) {
       byLine.set(key, s);
       continue;
     }
-    const via = { site: s.site, function: s.function ?? null, stack: s.stack, allocationStack: s.allocationStack ?? [], bytes: s.bytes, growth: s.growth, count: s.count };
-    if (kept.alsoVia === undefined) kept.alsoVia = [];
-    kept.alsoVia.push(via);
-    kept.bytes += s.bytes;
-    kept.growth += s.growth;
-    kept.count += s.count;
-    kept.score += s.score;
-    if (typeof kept.description === 'string') {
-      const at = kept.description.indexOf(' — ~');
-      const head = at < 0 ? kept.description : kept.description.slice(0, at);
-      // What followed the figures ("; likely retained by …"), without an earlier "also allocated through".
-      const end = kept.description.indexOf(SAMPLED);
-      const tail = end < 0 ? '' : kept.description.slice(end + SAMPLED.length).replace(/; also allocated through .*$/, '');
-      kept.description = `${head} — ~${formatBytes(kept.bytes)} live, growing ${formatBytes(Math.max(0, kept.growth))}/s${SAMPLED}${tail}; also allocated through ${kept.alsoVia.map((v) => functionLabel(v)).join(', ')}`;
-    }
+    absorb(kept, s);
     suspects.splice(i, 1);
     i -= 1;
+  }
+}
+
+/**
+ * One leak, one suspect, when a stack lost the storing function: an
+ * allocation suspect with no line (its function, a factory or a callback of
+ * `Array.from` or `map`, stores nothing, and neither do the callers its
+ * stack shows) merges into a named allocation suspect when a caller on its
+ * stack (within MAX_CALLERS, the callers searched for its line) is the
+ * function the named one allocated in, or the caller where the named one's
+ * line was found. What the unnamed one makes is handed to that function,
+ * and the named line is where that function's allocations are stored: V8
+ * can inline the storing function into its caller in one optimised version
+ * of the code and not in another, so samples of one leak come with and
+ * without it on their stack. The named suspect takes the better rank of the
+ * two, with the bytes, growth, samples and score of both and the other's
+ * stacks in `alsoVia`. Suspects in `charged` (held by a row) are left as
+ * they are. In place.
+ */
+function mergeUnnamedIntoCaller(suspects, charged = new Set()) {
+  const isAllocation = (s) => s !== null && typeof s === 'object' && s.kind === 'allocation' && Array.isArray(s.candidates) && !charged.has(s);
+  const sameFunction = (frame, file, line, column) => frame && frame.file === file && frame.line === line && (column === undefined || frame.column === column);
+  for (let i = 0; i < suspects.length; i++) {
+    const unnamed = suspects[i];
+    if (!isAllocation(unnamed) || unnamed.candidates.length > 0 || !Array.isArray(unnamed.stack)) continue;
+    const callers = unnamed.stack.slice(1, 1 + MAX_CALLERS);
+    const into = suspects.find((n) => {
+      if (n === unnamed || !isAllocation(n) || n.candidates.length === 0) return false;
+      const own = Array.isArray(n.stack) ? n.stack[0] : undefined;
+      const where = n.candidates[0].caller;
+      return callers.some(
+        (f) =>
+          (own !== undefined && own !== null && sameFunction(f, own.file, own.line, own.column)) ||
+          (where !== null && where !== undefined && sameFunction(f, n.candidates[0].file, where.line)),
+      );
+    });
+    if (into === undefined) continue;
+    absorb(into, unnamed);
+    const at = suspects.indexOf(into);
+    suspects.splice(i, 1);
+    if (at > i) {
+      suspects.splice(at - 1, 1);
+      suspects.splice(i, 0, into);
+    } else {
+      i -= 1;
+    }
+  }
+}
+
+/** Adds suspect `s` to `kept` (mergeSameLine, mergeUnnamedIntoCaller): figures summed, `s` named in `alsoVia` and the description. */
+function absorb(kept, s) {
+  const via = { site: s.site, function: s.function ?? null, stack: s.stack, allocationStack: s.allocationStack ?? [], bytes: s.bytes, growth: s.growth, count: s.count };
+  if (kept.alsoVia === undefined) kept.alsoVia = [];
+  kept.alsoVia.push(via);
+  kept.bytes += s.bytes;
+  kept.growth += s.growth;
+  kept.count += s.count;
+  kept.score += s.score;
+  if (typeof kept.description === 'string') {
+    const at = kept.description.indexOf(' — ~');
+    const head = at < 0 ? kept.description : kept.description.slice(0, at);
+    // What followed the figures ("; likely retained by …"), without an earlier "also allocated through".
+    const end = kept.description.indexOf(SAMPLED);
+    const tail = end < 0 ? '' : kept.description.slice(end + SAMPLED.length).replace(/; also allocated through .*$/, '');
+    kept.description = `${head} — ~${formatBytes(kept.bytes)} live, growing ${formatBytes(Math.max(0, kept.growth))}/s${SAMPLED}${tail}; also allocated through ${kept.alsoVia.map((v) => functionLabel(v)).join(', ')}`;
   }
 }
 
@@ -666,6 +755,7 @@ function reposition(suspects, s) {
 module.exports = {
   attributeReport,
   mergeSameLine,
+  mergeUnnamedIntoCaller,
   chargeRows,
   profileSites,
   allocationSuspects,

@@ -371,6 +371,10 @@ impl SamplerCore {
             }
         }
         self.end_warmup(now);
+        let affordable = self.forced_gc_affordable(now);
+        self.heap.set_forced_gc_affordable(affordable);
+        self.external.set_forced_gc_affordable(affordable);
+        self.native.set_forced_gc_affordable(affordable);
         self.heap.evaluate(now);
         self.external.evaluate(now);
         self.native.evaluate(now);
@@ -485,24 +489,47 @@ impl SamplerCore {
         self.forced_gc_affordable(now) && now - self.last_gc_request >= self.settings.min_gc_gap_ms
     }
 
-    /// `forced_gc_allowed` without the least gap: the pause and the share of
-    /// wall time.
-    fn forced_gc_affordable(&self, now: f64) -> bool {
-        let s = &self.settings;
+    /// A forced GC that only gathers post-GC points for a suspicion
+    /// (`Verdict::gathers`): as `forced_gc_allowed`, without the longer pause
+    /// a fast leak earns, and leaving room in the budget for one more pause:
+    /// both are kept for the GC that confirms the leak and reads the profile
+    /// that names it.
+    fn gathering_gc_allowed(&self, now: f64) -> bool {
+        self.forced_gc_within(now, false, self.expected_forced_gc_ms())
+            && now - self.last_gc_request >= self.settings.min_gc_gap_ms
+    }
+
+    /// The pause a forced GC is expected to take: the last one's scaled to
+    /// today's heap, or `GC_MS_PER_MIB` before one has been measured.
+    fn expected_forced_gc_ms(&self) -> f64 {
         let used = self.latest.sample.used.max(1.0);
-        let expected = if self.latest.forced_gc_ms > 0.0 && self.used_at_forced > 0.0 {
+        if self.latest.forced_gc_ms > 0.0 && self.used_at_forced > 0.0 {
             self.latest.forced_gc_ms * used / self.used_at_forced
         } else {
             used / (1024.0 * 1024.0) * GC_MS_PER_MIB
-        };
+        }
+    }
+
+    /// `forced_gc_allowed` without the least gap: the pause and the share of
+    /// wall time.
+    fn forced_gc_affordable(&self, now: f64) -> bool {
+        self.forced_gc_within(now, true, 0.0)
+    }
+
+    /// The pause and the share of wall time, with the longer pause of a fast
+    /// leak when `urgent_allowed`, and `reserve_ms` of the budget left over.
+    fn forced_gc_within(&self, now: f64, urgent_allowed: bool, reserve_ms: f64) -> bool {
+        let s = &self.settings;
+        let expected = self.expected_forced_gc_ms();
         // A fast leak earns a longer pause: a process gaining URGENT_SLOPE or
         // more per second is minutes from its heap limit, and one long GC
         // that confirms and names the leak is cheaper than dying of it
         // unreported. The share of wall time still bounds the total.
-        let urgent = self
-            .heap
-            .growth()
-            .is_some_and(|g| g.slope_per_sec >= URGENT_SLOPE);
+        let urgent = urgent_allowed
+            && self
+                .heap
+                .growth()
+                .is_some_and(|g| g.slope_per_sec >= URGENT_SLOPE);
         let cap = if urgent {
             s.max_forced_gc_pause_ms * URGENT_PAUSE_FACTOR
         } else {
@@ -510,7 +537,7 @@ impl SamplerCore {
         };
         let elapsed = now - self.started_at.unwrap_or(now);
         let budget = s.forced_gc_percent / 100.0 * elapsed + cap;
-        expected <= cap && self.latest.forced_gc_total_ms + expected <= budget
+        expected <= cap && self.latest.forced_gc_total_ms + expected + reserve_ms <= budget
     }
 
     fn requests(&mut self, now: f64) -> Requests {
@@ -518,7 +545,9 @@ impl SamplerCore {
             || self.external.wants_gc()
             || self.native.wants_gc()
             || (self.want_attribution && self.settings.allocations);
-        let force_gc = wants && self.forced_gc_allowed(now);
+        let gathers = self.heap.gathers() || self.external.gathers() || self.native.gathers();
+        let force_gc =
+            (wants && self.forced_gc_allowed(now)) || (gathers && self.gathering_gc_allowed(now));
         if force_gc {
             self.last_gc_request = now;
         } else if wants && now - self.last_gc_request >= self.settings.min_gc_gap_ms {
