@@ -655,6 +655,21 @@ test('allocation suspects that name the same line are one suspect, with the othe
   assert.equal(other.alsoVia, undefined);
 });
 
+test('a line sampled through two stacks outranks a row that each half alone did not', () => {
+  // session-map-and-bus-listener: the Map's line sampled once through the
+  // handler and once through the function V8 inlined it into, each half
+  // below the listener row's score, their sum above it.
+  const line = { file: '/srv/app.js', line: 23, column: 3, text: 'sessions.set(id, session)', container: 'sessions', scope: 'module' };
+  const listener = { kind: 'listener', site: at('/srv/app.js', 24, 'handleRequest'), stack: [], count: 1421, growth: 178, bytes: 1455104, score: 178 * 1024 * 2, description: 'listener' };
+  const viaHandler = allocation({ site: at('/srv/app.js', 19, 'handleRequest'), bytes: 2e6, growth: 3e5, score: 3e5, candidates: [line], description: 'a — ~2.0 MB live, growing 300.0 kB/s (sampling heap profiler)' });
+  const viaCaller = allocation({ site: at('/srv/app.js', 30), bytes: 2e6, growth: 2.4e5, score: 2.4e5, candidates: [line], description: 'b — ~2.0 MB live, growing 240.0 kB/s (sampling heap profiler)' });
+  const small = allocation({ site: at('/srv/lib.js', 5, 'log'), bytes: 1e5, growth: 1e3, score: 1e3, candidates: [], description: 'small' });
+  const suspects = [listener, viaHandler, viaCaller, small];
+  mergeSameLine(suspects);
+  assert.deepEqual(suspects, [viaHandler, listener, small]);
+  assert.equal(viaHandler.score, 5.4e5);
+});
+
 test('an allocation suspect with no line merges into the named one whose function is among its callers, and takes no other', () => {
   // memoize(fn): `memoized` (line 9) stores fn's results at line 12; fn's
   // Array.from callback (line 20) stores nothing. Samples taken while V8

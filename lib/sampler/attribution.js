@@ -587,12 +587,14 @@ function functionLabel(s) {
  * One leak, one suspect: allocation suspects whose most likely candidate is
  * the same line (a function and the caller V8 inlined it into, both charged
  * by the profile) become the first (best ranked) of them, with the bytes,
- * growth, samples and score of all, and each other one's stacks in `alsoVia`.
+ * growth, samples and score of all, and each other one's stacks in `alsoVia`;
+ * it then moves up past the suspects whose score is below that sum.
  * Suspects in `charged` (held by a row, chargeRows) merge only among
  * themselves. In place.
  */
 function mergeSameLine(suspects, charged = new Set()) {
   const byLine = new Map();
+  const grown = new Set();
   for (let i = 0; i < suspects.length; i++) {
     const s = suspects[i];
     if (s === null || typeof s !== 'object' || s.kind !== 'allocation' || !Array.isArray(s.candidates) || s.candidates.length === 0) continue;
@@ -604,9 +606,13 @@ function mergeSameLine(suspects, charged = new Set()) {
       continue;
     }
     absorb(kept, s);
+    grown.add(kept);
     suspects.splice(i, 1);
     i -= 1;
   }
+  // The sum may outrank a suspect that each part alone did not (a line
+  // sampled through two stacks, half its growth on each).
+  for (const kept of grown) reposition(suspects, kept);
 }
 
 /**
@@ -622,10 +628,12 @@ function mergeSameLine(suspects, charged = new Set()) {
  * of the code and not in another, so samples of one leak come with and
  * without it on their stack. The named suspect takes the better rank of the
  * two, with the bytes, growth, samples and score of both and the other's
- * stacks in `alsoVia`. Suspects in `charged` (held by a row) are left as
- * they are. In place.
+ * stacks in `alsoVia`, and moves up past the suspects whose score is below
+ * that sum. Suspects in `charged` (held by a row) are left as they are. In
+ * place.
  */
 function mergeUnnamedIntoCaller(suspects, charged = new Set()) {
+  const grown = new Set();
   const isAllocation = (s) => s !== null && typeof s === 'object' && s.kind === 'allocation' && Array.isArray(s.candidates) && !charged.has(s);
   const sameFunction = (frame, file, line, column) => frame && frame.file === file && frame.line === line && (column === undefined || frame.column === column);
   for (let i = 0; i < suspects.length; i++) {
@@ -644,6 +652,7 @@ function mergeUnnamedIntoCaller(suspects, charged = new Set()) {
     });
     if (into === undefined) continue;
     absorb(into, unnamed);
+    grown.add(into);
     const at = suspects.indexOf(into);
     suspects.splice(i, 1);
     if (at > i) {
@@ -653,6 +662,7 @@ function mergeUnnamedIntoCaller(suspects, charged = new Set()) {
       i -= 1;
     }
   }
+  for (const kept of grown) reposition(suspects, kept);
 }
 
 /** Adds suspect `s` to `kept` (mergeSameLine, mergeUnnamedIntoCaller): figures summed, `s` named in `alsoVia` and the description. */
