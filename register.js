@@ -13,6 +13,7 @@
 //   LEAKGUARD_TIMERS=0              leave timers unpatched
 //   LEAKGUARD_LISTENERS=0           leave the listener ledger off
 //   LEAKGUARD_ALLOCATIONS=0         never run the sampling heap profiler
+//   LEAKGUARD_ARRAY_BUFFER_SITES=1  also sample new ArrayBuffer / typed arrays by call site while off-heap growth is suspected
 //   LEAKGUARD_REPORT=stderr|json|none   what to print on a leak (default stderr)
 //   LEAKGUARD_REPORT_FILE=path      also write each leak report there, synchronously
 //   LEAKGUARD_QUIET=1               no start-up line

@@ -148,3 +148,124 @@ test('a factory another library wrapped after leakguard is left in place, and co
   Buffer.alloc(2048);
   assert.equal(sites.samples, 1, 'armed again: counted through the chain');
 });
+
+// arrayBufferSites: `new ArrayBuffer` and typed-array constructors, their globals replaced by a Proxy while armed.
+const { CONSTRUCTORS } = require('../lib/sampler/buffer-sites');
+const originalGlobals = Object.fromEntries(CONSTRUCTORS.map((name) => [name, globalThis[name]]));
+
+const samples = [];
+function keepSamples() {
+  samples.push(new Float64Array(512)); // the typed-array line
+  samples.push(new ArrayBuffer(4096)); // the ArrayBuffer line
+}
+const lineOf = (text) => require('node:fs').readFileSync(__filename, 'utf8').split('\n').findIndex((l) => l.endsWith(text)) + 1;
+
+test('without arrayBufferSites the constructors are left alone', (t) => {
+  const sites = new BufferSites(options);
+  t.after(() => sites.disarm());
+  sites.arm();
+  for (const name of CONSTRUCTORS) assert.equal(globalThis[name], originalGlobals[name], name);
+  new Float64Array(4096);
+  assert.equal(sites.samples, 0);
+});
+
+test('with arrayBufferSites, new ArrayBuffer and typed arrays are sampled at their line, and the globals behave as before', async (t) => {
+  let majorGcs = 0;
+  const sites = new BufferSites({ ...options, constructors: true, majorGcs: () => majorGcs });
+  t.after(() => {
+    sites.disarm();
+    samples.length = 0;
+  });
+  let now = 1_000_000;
+  assert.equal(sites.arm(now), true);
+  assert.ok(CONSTRUCTORS.includes('Float64Array') && CONSTRUCTORS.includes('ArrayBuffer'));
+  for (const name of CONSTRUCTORS) {
+    const proxy = globalThis[name];
+    const original = originalGlobals[name];
+    assert.notEqual(proxy, original, `${name} is replaced while armed`);
+    assert.equal(proxy.prototype, original.prototype, `${name}.prototype`);
+    assert.equal(proxy.name, name);
+    assert.ok(new proxy(8) instanceof original, `new ${name} makes the original's kind`);
+    assert.ok(new original(8) instanceof proxy, `instanceof ${name}`);
+    assert.equal(Object.getPrototypeOf(new proxy(8)), original.prototype);
+  }
+  // Statics, subclassing, views over an existing ArrayBuffer.
+  assert.deepEqual([...Uint8Array.from([1, 2, 3])], [1, 2, 3]);
+  assert.equal(Uint8Array.BYTES_PER_ELEMENT, 1);
+  assert.equal(ArrayBuffer.isView(new Uint8Array(1)), true);
+  class Samples extends Float32Array {}
+  const sub = new Samples(4);
+  assert.ok(sub instanceof Samples && sub instanceof originalGlobals.Float32Array);
+  assert.equal(Object.getPrototypeOf(sub), Samples.prototype);
+  assert.throws(() => Uint8Array(4), TypeError, 'a constructor still needs new');
+  assert.throws(() => new ArrayBuffer(-1), RangeError);
+  const before = sites.samples;
+  const ab = new originalGlobals.ArrayBuffer(65536);
+  new Uint8Array(ab);
+  new Float64Array(ab, 0, 1024);
+  assert.equal(sites.samples, before, 'a view of an existing ArrayBuffer is not an allocation');
+
+  let found = [];
+  for (let beat = 0; beat < 40; beat++) {
+    for (let i = 0; i < 5; i++) keepSamples();
+    await collect();
+    majorGcs += 4;
+    now += 250;
+    found = sites.observe(now);
+  }
+  const byApi = Object.fromEntries(found.map((s) => [s.api, s]));
+  assert.deepEqual(Object.keys(byApi).sort(), ['new ArrayBuffer', 'new Float64Array'], JSON.stringify(found, null, 1));
+  assert.equal(byApi['new Float64Array'].site.line, lineOf('// the typed-array line'));
+  assert.equal(byApi['new ArrayBuffer'].site.line, lineOf('// the ArrayBuffer line'));
+  assert.equal(byApi['new Float64Array'].site.functionName, 'keepSamples');
+  // 200 of each kept, 4 KiB each.
+  for (const s of found) assert.ok(Math.abs(s.bytes - 200 * 4096) <= 5 * 4096, `${s.api}: bytes ${s.bytes}`);
+
+  assert.equal(sites.disarm(), true);
+  for (const name of CONSTRUCTORS) assert.equal(globalThis[name], originalGlobals[name], `${name} restored`);
+  // The subclass made while armed still works, and samples nothing once disarmed.
+  const sampled = sites.samples;
+  assert.equal(new Samples(4096).length, 4096);
+  assert.equal(sites.samples, sampled);
+});
+
+test('with arrayBufferSites the tracker holds no ArrayBuffer: a sampled typed array dropped by the program is collected', async (t) => {
+  const sites = new BufferSites({ ...options, constructors: true });
+  t.after(() => sites.disarm());
+  sites.arm();
+  const refs = [];
+  (() => {
+    for (let i = 0; i < 20; i++) refs.push(new WeakRef(new Uint8Array(8192).buffer));
+  })();
+  assert.ok(sites.samples >= 20, `sampled ${sites.samples}`);
+  await collect();
+  assert.equal(alive(refs), 0, 'a sampled ArrayBuffer outlived the program');
+});
+
+test('with arrayBufferSites a global another library replaced is left alone, before arming and after', async (t) => {
+  const captured = captureWarnings();
+  t.after(() => captured.restore());
+  const theirs = class Uint8Array extends originalGlobals.Uint8Array {};
+  globalThis.Uint8Array = theirs;
+  t.after(() => {
+    globalThis.Uint8Array = originalGlobals.Uint8Array;
+    globalThis.Float64Array = originalGlobals.Float64Array;
+  });
+  const sites = new BufferSites({ ...options, constructors: true });
+  sites.arm();
+  assert.equal(globalThis.Uint8Array, theirs, 'replaced before arming: not wrapped');
+  assert.notEqual(globalThis.Float64Array, originalGlobals.Float64Array);
+  const ours = globalThis.Float64Array;
+  const later = function Float64Array(...args) {
+    return new ours(...args);
+  };
+  globalThis.Float64Array = later;
+  sites.disarm();
+  assert.equal(globalThis.Uint8Array, theirs);
+  assert.equal(globalThis.Float64Array, later, 'replaced after arming: kept in place');
+  assert.equal(globalThis.ArrayBuffer, originalGlobals.ArrayBuffer);
+  assert.equal(new later(4).length, 4);
+  assert.equal(sites.samples, 0, 'disarmed: nothing sampled');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(captured.warnings.some((w) => w.code === 'LEAKGUARD_WRAPPED_AFTER' && /Float64Array/.test(w.message)), captured.warnings.map(String).join('\n'));
+});

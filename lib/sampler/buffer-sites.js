@@ -27,25 +27,52 @@
 // all of it), a slice of Node's shared pool (small allocUnsafe/from) through
 // the view. A Buffer made as a view of an existing ArrayBuffer
 // (Buffer.from(arrayBuffer)) allocates nothing and is not sampled. Calls made
-// inside another factory (concat calls allocUnsafe) count once. Not seen:
-// `new ArrayBuffer`, typed-array constructors (wrapping the globals would
-// change their identity for code that compares constructors), and Buffers
-// Node makes internally without going through these properties (stream and
-// socket chunks): those are named by their growth only (docs/limits.md).
+// inside another factory (concat calls allocUnsafe) count once. Buffers Node
+// makes internally without going through these properties (stream and socket
+// chunks) are not seen: those are named by their growth only (docs/limits.md).
+//
+// `new ArrayBuffer`, `new SharedArrayBuffer` and the typed-array constructors
+// are sampled the same way only with `constructors: true` (the start() option
+// `arrayBufferSites`): while armed, those globals are replaced by a Proxy of
+// each (the same `prototype`, statics and `instanceof`, but a different
+// identity: `x.constructor === Uint8Array` is false while armed for arrays
+// made by the original). A typed array made over an existing ArrayBuffer
+// allocates nothing and is not sampled; one that made its own is watched
+// through its ArrayBuffer. A code path that kept a reference to the original
+// constructor before arming is not seen.
 //
 // Cost: a sampled Buffer is kept until the next major GC even when it died
 // young (V8 treats weakly held objects as live in scavenges), which is why
 // this runs only while off-heap growth is suspected (bench/RESULTS.md,
-// "Off-heap attribution"). Disarming puts Buffer's functions back; one that
-// another library wrapped after leakguard is left in place (its wrapper
-// calls leakguard's, which then only passes calls on) with one
-// LEAKGUARD_WRAPPED_AFTER warning, and counts again when armed again.
+// "Off-heap attribution"). Disarming puts Buffer's functions (and the
+// globals) back; one that another library wrapped after leakguard is left
+// in place (its wrapper calls leakguard's, which then only passes calls on)
+// with one LEAKGUARD_WRAPPED_AFTER warning, and counts again when armed
+// again. A global that another library replaced before arming is not
+// wrapped.
 
 const { Buffer } = require('node:buffer');
 const { captureSite } = require('../internal/callsite');
 const { WARNINGS, warnOnce } = require('../internal/errors');
 
 const FACTORIES = ['alloc', 'allocUnsafe', 'allocUnsafeSlow', 'from', 'concat', 'copyBytesFrom'];
+// Globals sampled with `constructors: true` (those this Node has).
+const CONSTRUCTORS = [
+  'ArrayBuffer',
+  'SharedArrayBuffer',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int8Array',
+  'Uint16Array',
+  'Int16Array',
+  'Uint32Array',
+  'Int32Array',
+  'Float16Array',
+  'Float32Array',
+  'Float64Array',
+  'BigInt64Array',
+  'BigUint64Array',
+].filter((name) => typeof globalThis[name] === 'function');
 const STACK_LIMIT = 12;
 // Sites kept per arming; allocations at further sites are not attributed.
 const MAX_SITES = 256;
@@ -57,6 +84,8 @@ let inside = false; // within a wrapped factory (concat calls allocUnsafe)
 const slots = new Map(); // name -> { original }: the function its wrapper calls
 const wrappers = new Map(); // name -> leakguard's wrapper (one per name, reused)
 const stranded = new Set(); // names whose wrapper another library wrapped after leakguard's
+const proxies = new Map(); // global name -> { proxy, original }: one Proxy per constructor, reused
+const strandedGlobals = new Set(); // globals whose Proxy another library replaced after leakguard's
 
 function wrapperFor(name) {
   let w = wrappers.get(name);
@@ -93,6 +122,51 @@ function wrapperFor(name) {
   return w;
 }
 
+/**
+ * The Proxy that stands for global constructor `name` while armed: `new`
+ * through it makes what the original makes (with the original as the
+ * new.target when the Proxy was, so that the prototype is the original's)
+ * and samples it; everything else (statics, `prototype`, `instanceof`,
+ * subclassing) reaches the original through the Proxy's defaults.
+ */
+function proxyFor(name) {
+  let entry = proxies.get(name);
+  if (entry !== undefined) return entry;
+  const original = globalThis[name];
+  const api = `new ${name}`;
+  const typed = name !== 'ArrayBuffer' && name !== 'SharedArrayBuffer';
+  const construct = function (target, args, newTarget) {
+    const nt = newTarget === entry.proxy ? target : newTarget;
+    if (active === null || inside || !active.constructors) return Reflect.construct(target, args, nt);
+    inside = true;
+    let out;
+    try {
+      out = Reflect.construct(target, args, nt);
+    } finally {
+      inside = false;
+    }
+    const tracker = active;
+    if (tracker !== null) {
+      const length = out.byteLength;
+      if (length > 0 && (tracker.countdown -= length) <= 0) {
+        try {
+          // A view of an ArrayBuffer the caller already had: nothing was allocated.
+          tracker.countdown = tracker.nextCountdown();
+          const first = args[0];
+          const view = typed && first !== null && typeof first === 'object' && out.buffer === first;
+          if (!view) tracker.record(typed ? out.buffer : out, length, api, construct);
+        } catch {
+          // never fail the program's allocation for a sample
+        }
+      }
+    }
+    return out;
+  };
+  entry = { proxy: new Proxy(original, { construct }), original };
+  proxies.set(name, entry);
+  return entry;
+}
+
 /** After a major GC: what the site made before it and still has lived through it. */
 function age(rec, epoch) {
   if (epoch > rec.epoch) {
@@ -104,13 +178,16 @@ function age(rec, epoch) {
 class BufferSites {
   /**
    * @param {{ samplingIntervalBytes: number, windowMs: number, intervalMs: number, minGrowthBytes?: number,
-   *   majorGcs?: () => number, random?: () => number }} options
+   *   majorGcs?: () => number, random?: () => number, constructors?: boolean }} options
    *   a site is growth when its floor rose by `minGrowthBytes / 4` or more
    *   `majorGcs`: major GCs so far (the heap feed's count, set by HeapFeed);
    *   without it every live Buffer counts as having lived through one
+   *   `constructors`: also sample `new ArrayBuffer`, `new SharedArrayBuffer`
+   *   and the typed-array constructors (their globals replaced while armed)
    */
-  constructor({ samplingIntervalBytes, windowMs, intervalMs, minGrowthBytes = 4 * 1024 * 1024, majorGcs = null, random = Math.random }) {
+  constructor({ samplingIntervalBytes, windowMs, intervalMs, minGrowthBytes = 4 * 1024 * 1024, majorGcs = null, random = Math.random, constructors = false }) {
     this.minRise = minGrowthBytes / 4;
+    this.constructors = constructors === true;
     this.interval = samplingIntervalBytes;
     this.majorGcs = majorGcs;
     this.windowMs = windowMs;
@@ -162,6 +239,15 @@ class BufferSites {
       slots.get(name).original = Buffer[name];
       Buffer[name] = w;
     }
+    if (this.constructors) {
+      for (const name of CONSTRUCTORS) {
+        if (strandedGlobals.has(name)) continue; // still inside another library's replacement
+        const current = globalThis[name];
+        const { proxy, original } = proxyFor(name);
+        // Another library's replacement made before arming is its own: not wrapped.
+        if (current === original) globalThis[name] = proxy;
+      }
+    }
     active = this;
     return true;
   }
@@ -183,6 +269,23 @@ class BufferSites {
         kept.push(`Buffer.${name}`);
       }
     }
+    const keptGlobals = [];
+    for (const [name, { proxy, original }] of proxies) {
+      if (globalThis[name] === proxy) {
+        globalThis[name] = original;
+        strandedGlobals.delete(name);
+      } else if (!strandedGlobals.has(name) && globalThis[name] !== original) {
+        strandedGlobals.add(name);
+        keptGlobals.push(name);
+      }
+    }
+    if (keptGlobals.length > 0) {
+      warnOnce(
+        WARNINGS.WRAPPED_AFTER,
+        `leakguard's ArrayBuffer sampling (arrayBufferSites) left the global ${keptGlobals.join(', ')} in place: another library replaced leakguard's Proxy after it, and putting the original back would remove that replacement; leakguard's Proxy now only passes calls to the original`,
+        'globals',
+      );
+    }
     if (kept.length > 0) {
       warnOnce(
         WARNINGS.WRAPPED_AFTER,
@@ -200,6 +303,13 @@ class BufferSites {
     const ab = out.buffer;
     // A view of an ArrayBuffer the caller already had: nothing was allocated.
     if (from !== undefined && ab === from) return;
+    // The whole ArrayBuffer when the Buffer owns it (a subarray kept alive keeps it all), else the view (a pool slice).
+    this.record(out.byteOffset === 0 && out.byteLength === ab.byteLength ? ab : out, length, api, below);
+  }
+
+  /** A sample (its countdown drawn anew by the caller): `length` bytes allocated at the caller of `below`, live as long as `target`. */
+  record(target, length, api, below) {
+    if (length <= 0 || this.registry === null) return;
     const captured = captureSite(below, STACK_LIMIT);
     if (captured === null) return;
     const { site, stack } = captured;
@@ -217,8 +327,6 @@ class BufferSites {
     rec.bytes += bytes;
     rec.count += weight;
     this.samples += 1;
-    // The whole ArrayBuffer when the Buffer owns it (a subarray kept alive keeps it all), else the view (a pool slice).
-    const target = out.byteOffset === 0 && out.byteLength === ab.byteLength ? ab : out;
     this.registry.register(target, { rec, bytes, count: weight, epoch });
   }
 
@@ -262,4 +370,4 @@ class BufferSites {
   }
 }
 
-module.exports = { BufferSites, FACTORIES };
+module.exports = { BufferSites, FACTORIES, CONSTRUCTORS };

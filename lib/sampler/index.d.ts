@@ -342,6 +342,8 @@ export interface StartOptions {
   allocations?: boolean;
   /** The sampling heap profiler's interval: on average one sample per this many bytes allocated (1 024 … 1 073 741 824). Unit: bytes. Default 524 288 (512 KiB). */
   samplingIntervalBytes?: number;
+  /** While off-heap growth is suspected, also sample `new ArrayBuffer`, `new SharedArrayBuffer` and typed-array constructors by call site, as Buffer's factories are; those globals are replaced by a Proxy of each while armed (same statics, prototype and `instanceof`, another identity: see sampler.md, "Off-heap attribution"). Default false. */
+  arrayBufferSites?: boolean;
   /** Longest wait for a suspect (and, for a heap leak, for a profile read) before the first leak report goes without it (0 … 600 000). Unit: ms. Default max(2000, 4 × intervalMs). */
   suspectWaitMs?: number;
   /** A timer, listener or unbounded-cache row rising this fast, with `registryMinLive` live, is a leak verdict by itself. Unit: items/s. Default 100. */

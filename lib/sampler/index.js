@@ -149,7 +149,7 @@ function start(options) {
       profiler,
       sampling: o.allocations,
       // Buffer allocations by call site, while the thread suspects off-heap growth.
-      bufferSites: o.allocations ? new BufferSites({ samplingIntervalBytes: o.samplingIntervalBytes, windowMs: o.windowMs, intervalMs: o.intervalMs, minGrowthBytes: o.minGrowthBytes }) : null,
+      bufferSites: o.allocations ? new BufferSites({ samplingIntervalBytes: o.samplingIntervalBytes, windowMs: o.windowMs, intervalMs: o.intervalMs, minGrowthBytes: o.minGrowthBytes, constructors: o.arrayBufferSites }) : null,
       nearHeapLimitFraction: o.nearHeapLimitFraction,
       reportFile: o.reportFile,
       // Near the heap limit: the report is made and delivered synchronously,

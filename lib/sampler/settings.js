@@ -144,6 +144,15 @@ const SETTINGS = Object.freeze(
       doc: "the sampling heap profiler's interval: on average one sample per this many bytes allocated",
     },
     {
+      name: 'arrayBufferSites',
+      type: 'boolean',
+      default: false,
+      shown: 'false',
+      unit: 'boolean',
+      env: 'LEAKGUARD_ARRAY_BUFFER_SITES',
+      doc: "while off-heap growth is suspected, also sample `new ArrayBuffer`, `new SharedArrayBuffer` and typed-array constructors by call site, as Buffer's factories are; those globals are replaced by a Proxy of each while armed (same statics, prototype and `instanceof`, another identity: see sampler.md, \"Off-heap attribution\")",
+    },
+    {
       name: 'suspectWaitMs',
       type: 'integer',
       min: 0,

@@ -1,4 +1,5 @@
-//! Off-heap suspects: call sites of sampled Buffer allocations whose live
+//! Off-heap suspects: call sites of sampled Buffer allocations (and, with
+//! `arrayBufferSites`, of `new ArrayBuffer` and typed arrays) whose live
 //! bytes keep growing, as `lib/sampler/buffer-sites.js` pushes them.
 //!
 //! Buffer contents live outside the V8 heap, where the sampling heap
@@ -41,6 +42,14 @@ impl BufferSite {
             return None;
         }
         let api = self.api.as_deref().unwrap_or("a Buffer factory");
+        // `new Float64Array` (arrayBufferSites): what it makes, by name.
+        let (made, how) = match api.strip_prefix("new ") {
+            Some(class) => (
+                format!("{class}s"),
+                "sampled ArrayBuffer and typed-array allocations",
+            ),
+            None => ("Buffers".to_string(), "sampled Buffer allocations"),
+        };
         let s = &self.site;
         Some(Suspect {
             kind: "buffer",
@@ -50,7 +59,7 @@ impl BufferSite {
             growth: self.growth,
             bytes: self.bytes,
             description: format!(
-                "{api} at {}:{}:{} holds ~{} off the V8 heap in ~{} live Buffers made since sampling began, growing {}/s (sampled Buffer allocations)",
+                "{api} at {}:{}:{} holds ~{} off the V8 heap in ~{} live {made} made since sampling began, growing {}/s ({how})",
                 s.file,
                 s.line,
                 s.column,
@@ -102,9 +111,17 @@ mod tests {
         );
         let flat = BufferSite {
             growth: 0.0,
-            ..grown
+            ..grown.clone()
         };
         assert!(flat.suspect().is_none());
+        let typed = BufferSite {
+            api: Some("new Float64Array".into()),
+            ..grown
+        };
+        assert_eq!(
+            typed.suspect().unwrap().description,
+            "new Float64Array at /srv/audit.js:15:16 holds ~8.0 MB off the V8 heap in ~244 live Float64Arrays made since sampling began, growing 3.2 MB/s (sampled ArrayBuffer and typed-array allocations)"
+        );
     }
 
     /// External memory flat through the warm-up, then 2 MiB/s, post-GC points

@@ -805,7 +805,7 @@ impl SamplerCore {
             self.settings.suspect_wait_ms
         );
         if self.external.leaking() || self.native.leaking() {
-            why.push_str("the growth is outside the V8 heap, which the sampling heap profiler does not see, and no sampled Buffer allocation site grew (native memory, or ArrayBuffers and typed arrays made with `new`, are not sampled by call site)");
+            why.push_str("the growth is outside the V8 heap, which the sampling heap profiler does not see, and no sampled Buffer allocation site grew (native memory is not sampled by call site, nor are ArrayBuffers and typed arrays made with `new` unless `arrayBufferSites` is on)");
         } else if !self.settings.allocations {
             why.push_str("allocation sampling is off (allocations: false)");
         } else if self.forced_gcs_refused > 0 && self.allocations.is_empty() {
