@@ -18,7 +18,9 @@
 // listed in report().caches and in report().filling) and
 // `bytes-per-unit=<unit>:<bytes>` (a leak that retains that many bytes per
 // unit of work: report().work must give it within 20%) and
-// `grows-with=work|time` (report().work must tell which the growth follows).
+// `grows-with=work|time` (report().work must tell which the growth follows)
+// and `env=NAME=value` (a variable for register, e.g. an option that is off
+// by default).
 //
 // LEAKGUARD_EXAMPLES=<regular expression> runs only the examples whose name
 // matches (e.g. `LEAKGUARD_EXAMPLES=buffer node --test __test__/examples.test.js`):
@@ -89,15 +91,19 @@ function leakMarker(example) {
   return { kind, file, line: index + 1 };
 }
 
-/** The `// leakguard-example:` settings of an example: { nodeArgs, dies }. */
+/** The `// leakguard-example:` settings of an example: { nodeArgs, env, dies, expect, bytesPerUnit, growsWith }. */
 function exampleSettings(file) {
   const m = /^\/\/ leakguard-example: (.*)$/m.exec(fs.readFileSync(file, 'utf8'));
-  const settings = { nodeArgs: [], dies: null, expect: null, bytesPerUnit: null, growsWith: null };
+  const settings = { nodeArgs: [], env: {}, dies: null, expect: null, bytesPerUnit: null, growsWith: null };
   if (m === null) return settings;
   for (const part of m[1].trim().split(/\s+/)) {
     const at = part.indexOf('=');
     const [key, value] = at < 0 ? [part, ''] : [part.slice(0, at), part.slice(at + 1)];
     if (key === 'node-args') settings.nodeArgs.push(...value.split(','));
+    else if (key === 'env') {
+      const eq = value.indexOf('=');
+      settings.env[value.slice(0, eq)] = value.slice(eq + 1);
+    }
     else if (key === 'dies') settings.dies = value;
     else if (key === 'expect') settings.expect = value;
     else if (key === 'grows-with') settings.growsWith = value;
@@ -125,6 +131,7 @@ function runUnderLeakguard(file, { runMs, afterLeakMs = 0 }) {
         LEAKGUARD_EXAMPLE_MS: String(runMs),
         LEAKGUARD_EXAMPLE_AFTER_LEAK_MS: String(afterLeakMs),
         NODE_OPTIONS: '',
+        ...exampleSettings(file).env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
