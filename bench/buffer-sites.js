@@ -1,11 +1,13 @@
 'use strict';
 // Off-heap attribution cost (lib/sampler/buffer-sites.js): what Buffer's
-// factories cost while leakguard samples them by call site (armed), against
-// Node's own functions (off), at the default sampling interval (512 KiB).
+// factories, and with arrayBufferSites `new ArrayBuffer` and typed arrays,
+// cost while leakguard samples them by call site (armed), against Node's own
+// functions (off), at the default sampling interval (512 KiB).
 //
 //   node bench/buffer-sites.js --time          ns per call, off and armed in interleaved rounds (pinned to one core with taskset when present)
 //   node bench/buffer-sites.js --instructions  instructions per call under callgrind (node --predictable; needs valgrind)
 //   node bench/buffer-sites.js --memory        peak arrayBuffers of a Buffer churn, off and armed (a sampled Buffer lives until the next major GC)
+//   node bench/buffer-sites.js --memory --typed the same for a Float64Array churn (arrayBufferSites)
 //
 // The instruction count is the load-independent figure: per case, two
 // processes run ~N and ~3N calls after a warm-up and the difference of their
@@ -25,10 +27,14 @@ const CASES = {
   'Buffer.from(100-char string)': () => (sink += Buffer.from(text).length),
   'Buffer.concat(2 × 512 B)': () => (sink += Buffer.concat([half, half]).length),
   'Buffer.alloc(64 KiB)': () => (sink += Buffer.alloc(64 * 1024).length),
+  // arrayBufferSites: the globals are a Proxy of each while armed.
+  'new Uint8Array(64)': () => (sink += new Uint8Array(64).length),
+  'new Float64Array(128) (1 KiB)': () => (sink += new Float64Array(128).length),
+  'new ArrayBuffer(64 KiB)': () => (sink += new ArrayBuffer(64 * 1024).byteLength),
 };
 
 function tracker() {
-  return new BufferSites({ samplingIntervalBytes: INTERVAL, windowMs: 8000, intervalMs: 1000 });
+  return new BufferSites({ samplingIntervalBytes: INTERVAL, windowMs: 8000, intervalMs: 1000, constructors: true });
 }
 
 function loop(fn, n) {
@@ -110,14 +116,20 @@ async function instructions() {
   console.table(rows);
 }
 
-/** Peak arrayBuffers while churning `size`-byte Buffers (none kept) for `ms`. */
-async function churn(size, ms, armed) {
+const MAKERS = {
+  Buffer: (size) => Buffer.alloc(size).length,
+  Float64Array: (size) => new Float64Array(size / 8).length,
+};
+
+/** Peak arrayBuffers while churning `size`-byte Buffers or typed arrays (none kept) for `ms`. */
+async function churn(kind, size, ms, armed) {
+  const make = MAKERS[kind];
   const s = tracker();
   if (armed) s.arm();
   let peak = 0;
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    for (let i = 0; i < 64; i++) sink += Buffer.alloc(size).length;
+    for (let i = 0; i < 64; i++) sink += make(size);
     peak = Math.max(peak, process.memoryUsage().arrayBuffers);
     await new Promise((resolve) => setImmediate(resolve));
   }
@@ -126,13 +138,16 @@ async function churn(size, ms, armed) {
 }
 
 async function memory() {
-  console.log(`node ${process.version}; peak process.memoryUsage().arrayBuffers while churning Buffers (none kept), 3 s each, off and armed alternating`);
+  console.log(`node ${process.version}; peak process.memoryUsage().arrayBuffers while churning Buffers or Float64Arrays (none kept), 3 s each, off and armed alternating`);
+  const kinds = process.argv.includes('--typed') ? ['Float64Array'] : ['Buffer'];
   const rows = [];
-  for (const size of [4 * 1024, 64 * 1024, 1024 * 1024]) {
-    for (let r = 0; r < 2; r++) {
-      for (const armed of [false, true]) {
-        const { peak, samples } = await churn(size, 3000, armed);
-        rows.push({ size, armed, peakMB: (peak / 1e6).toFixed(1), samples });
+  for (const kind of kinds) {
+    for (const size of [4 * 1024, 64 * 1024, 1024 * 1024]) {
+      for (let r = 0; r < 2; r++) {
+        for (const armed of [false, true]) {
+          const { peak, samples } = await churn(kind, size, 3000, armed);
+          rows.push({ kind, size, armed, peakMB: (peak / 1e6).toFixed(1), samples });
+        }
       }
     }
   }
