@@ -615,7 +615,7 @@ impl Verdict {
         // released in cycles (a batch gathered and flushed every few
         // seconds) rises between any early and late moment of a cycle: with
         // garbage promoted between rare major GCs the floors rise too, and
-        // two such points alone would confirm it. So when `a` is a post-GC point,
+        // two such points used to confirm it. So when `a` is a post-GC point,
         // the post-GC points must also form a rising sequence over most of
         // the horizon (`rising_sequence`). (A sample `a` carries the garbage
         // of its moment, which a released batch stays part of until the next
