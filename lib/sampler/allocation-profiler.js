@@ -120,10 +120,8 @@ class AllocationProfiler {
    *   `useStartHeapProfile` (default: where Node has it) reads leakguard's own
    *   sampling through v8.startHeapProfile().
    */
-  constructor({ samplingIntervalBytes, minDiffMs = 0, useStartHeapProfile = typeof v8.startHeapProfile === 'function' }) {
+  constructor({ samplingIntervalBytes, useStartHeapProfile = typeof v8.startHeapProfile === 'function' }) {
     this.samplingIntervalBytes = samplingIntervalBytes;
-    // Growth per site is measured against a read at least this old (see diff).
-    this.minDiffMs = Number.isFinite(minDiffMs) ? minDiffMs : 0;
     this.useStartHeapProfile = useStartHeapProfile && typeof v8.startHeapProfile === 'function';
     this.session = null;
     this.available = false;
@@ -309,12 +307,7 @@ class AllocationProfiler {
 
   diff(current, now) {
     const prev = this.previous;
-    // Reads of the inspector's profile hold all live samples: growth can be
-    // measured against any earlier read. One less than `minDiffMs` old is
-    // kept as the base (forced GCs that gather post-GC points for a
-    // suspicion come every few seconds, and a slow leak gains a sample or
-    // two in that time: a noisy rate, or none).
-    if (prev === null || now - prev.t >= this.minDiffMs || this.reader !== READERS.INSPECTOR) this.previous = { t: now, sites: current };
+    this.previous = { t: now, sites: current };
     if (prev === null) return [];
     const suspects = diffSites(current, prev.sites, (now - prev.t) / 1000);
     // What the report needs to name lines later (lib/sampler/attribution.js); the thread gets the figures.

@@ -143,7 +143,7 @@ function start(options) {
     // how a confirming GC is forced (a full one, not V8's incremental kind
     // that keeps what was allocated while it marked). Without sampling it
     // costs nothing per allocation.
-    profiler = new AllocationProfiler({ samplingIntervalBytes: o.samplingIntervalBytes, minDiffMs: o.windowMs / 2 });
+    profiler = new AllocationProfiler({ samplingIntervalBytes: o.samplingIntervalBytes });
     feed = new HeapFeed(sampler, {
       intervalMs: o.intervalMs,
       profiler,

@@ -491,11 +491,9 @@ impl SamplerCore {
 
     /// A forced GC that only gathers post-GC points for a suspicion
     /// (`Verdict::gathers`): as `forced_gc_allowed`, without the longer pause
-    /// a fast leak earns, and leaving room in the budget for one more pause:
-    /// both are kept for the GC that confirms the leak and reads the profile
-    /// that names it.
+    /// a fast leak earns, which is kept for the GC that confirms and names it.
     fn gathering_gc_allowed(&self, now: f64) -> bool {
-        self.forced_gc_within(now, false, self.expected_forced_gc_ms())
+        self.forced_gc_within(now, false)
             && now - self.last_gc_request >= self.settings.min_gc_gap_ms
     }
 
@@ -513,12 +511,12 @@ impl SamplerCore {
     /// `forced_gc_allowed` without the least gap: the pause and the share of
     /// wall time.
     fn forced_gc_affordable(&self, now: f64) -> bool {
-        self.forced_gc_within(now, true, 0.0)
+        self.forced_gc_within(now, true)
     }
 
     /// The pause and the share of wall time, with the longer pause of a fast
-    /// leak when `urgent_allowed`, and `reserve_ms` of the budget left over.
-    fn forced_gc_within(&self, now: f64, urgent_allowed: bool, reserve_ms: f64) -> bool {
+    /// leak when `urgent_allowed`.
+    fn forced_gc_within(&self, now: f64, urgent_allowed: bool) -> bool {
         let s = &self.settings;
         let expected = self.expected_forced_gc_ms();
         // A fast leak earns a longer pause: a process gaining URGENT_SLOPE or
@@ -537,7 +535,7 @@ impl SamplerCore {
         };
         let elapsed = now - self.started_at.unwrap_or(now);
         let budget = s.forced_gc_percent / 100.0 * elapsed + cap;
-        expected <= cap && self.latest.forced_gc_total_ms + expected + reserve_ms <= budget
+        expected <= cap && self.latest.forced_gc_total_ms + expected <= budget
     }
 
     fn requests(&mut self, now: f64) -> Requests {
