@@ -371,10 +371,6 @@ impl SamplerCore {
             }
         }
         self.end_warmup(now);
-        let affordable = self.forced_gc_affordable(now);
-        self.heap.set_forced_gc_affordable(affordable);
-        self.external.set_forced_gc_affordable(affordable);
-        self.native.set_forced_gc_affordable(affordable);
         self.heap.evaluate(now);
         self.external.evaluate(now);
         self.native.evaluate(now);

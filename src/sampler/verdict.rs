@@ -356,8 +356,6 @@ pub struct Verdict {
     gathering: Option<(f64, f64)>,
     /// A forced GC would add a point to the sequence being gathered.
     gathers: bool,
-    /// Whether a forced GC can be had now (`set_forced_gc_affordable`).
-    forced_gc_affordable: bool,
 }
 
 impl Verdict {
@@ -378,7 +376,6 @@ impl Verdict {
             mid_factor: 0.0,
             gathering: None,
             gathers: false,
-            forced_gc_affordable: true,
         }
     }
 
@@ -415,14 +412,6 @@ impl Verdict {
             self.warmup_until = Some(t);
             self.series.judge_from(t);
         }
-    }
-
-    /// Tells the verdict whether a forced GC can be had now (the sampler's
-    /// budget): when it cannot, a rising sequence is judged on the post-GC
-    /// points there are, so that a leak whose heap grew past what a forced
-    /// GC may pause is still confirmed by natural major GCs.
-    pub fn set_forced_gc_affordable(&mut self, affordable: bool) {
-        self.forced_gc_affordable = affordable;
     }
 
     /// Whether the warm-up is over at `now`.
@@ -664,12 +653,6 @@ impl Verdict {
         let noise = self.tuning.min_growth / 16.0;
         // Back from `b` through consecutive post-GC points no more than
         // `max_gap` apart: a fall between two of them is a release.
-        // With no forced GC to be had, the points there are: any gap.
-        let max_gap = if self.forced_gc_affordable {
-            max_gap
-        } else {
-            f64::INFINITY
-        };
         let mut earliest = b;
         for p in self
             .series
@@ -698,7 +681,7 @@ impl Verdict {
             .iter()
             .filter(|p| !p.post_gc && p.t <= start && p.t >= earliest.t - max_gap)
             .any(|p| p.v <= earliest.v + noise);
-        if covered || !self.forced_gc_affordable {
+        if covered {
             Confirmation::Confirmed
         } else {
             Confirmation::NeedGc
@@ -1173,38 +1156,6 @@ mod tests {
             }
         }
         assert!(flagged.is_empty(), "{} flagged: {flagged:?}", flagged.len());
-    }
-
-    #[test]
-    fn a_leak_with_no_forced_gc_to_be_had_is_confirmed_by_natural_gcs() {
-        // A heap past what a forced GC may pause: natural major GCs every
-        // 4 s (more than the sequence's gap) are all the post-GC points.
-        let mut v = start_up_verdict();
-        v.set_forced_gc_affordable(false);
-        let live = |t: f64| 100.0 * MB + 5.0 * MB * t / 1000.0;
-        let mut at = None;
-        let mut t = 0.0;
-        while t <= 40_000.0 && at.is_none() {
-            v.push(Point {
-                t,
-                v: live(t) + young(t),
-                post_gc: false,
-            });
-            if t > 0.0 && t % 4000.0 == 0.0 {
-                v.push(Point {
-                    t: t + 1.0,
-                    v: live(t),
-                    post_gc: true,
-                });
-            }
-            v.evaluate(t + 1.0);
-            if v.leaking() {
-                at = Some(t);
-            }
-            t += 250.0;
-        }
-        let at = at.expect("the leak must be confirmed");
-        assert!(at <= 20_000.0, "confirmed at {at} ms");
     }
 
     #[test]
