@@ -485,45 +485,24 @@ impl SamplerCore {
         self.forced_gc_affordable(now) && now - self.last_gc_request >= self.settings.min_gc_gap_ms
     }
 
-    /// A forced GC that only gathers post-GC points for a suspicion
-    /// (`Verdict::gathers`): as `forced_gc_allowed`, without the longer pause
-    /// a fast leak earns, which is kept for the GC that confirms and names it.
-    fn gathering_gc_allowed(&self, now: f64) -> bool {
-        self.forced_gc_within(now, false)
-            && now - self.last_gc_request >= self.settings.min_gc_gap_ms
-    }
-
-    /// The pause a forced GC is expected to take: the last one's scaled to
-    /// today's heap, or `GC_MS_PER_MIB` before one has been measured.
-    fn expected_forced_gc_ms(&self) -> f64 {
-        let used = self.latest.sample.used.max(1.0);
-        if self.latest.forced_gc_ms > 0.0 && self.used_at_forced > 0.0 {
-            self.latest.forced_gc_ms * used / self.used_at_forced
-        } else {
-            used / (1024.0 * 1024.0) * GC_MS_PER_MIB
-        }
-    }
-
     /// `forced_gc_allowed` without the least gap: the pause and the share of
     /// wall time.
     fn forced_gc_affordable(&self, now: f64) -> bool {
-        self.forced_gc_within(now, true)
-    }
-
-    /// The pause and the share of wall time, with the longer pause of a fast
-    /// leak when `urgent_allowed`.
-    fn forced_gc_within(&self, now: f64, urgent_allowed: bool) -> bool {
         let s = &self.settings;
-        let expected = self.expected_forced_gc_ms();
+        let used = self.latest.sample.used.max(1.0);
+        let expected = if self.latest.forced_gc_ms > 0.0 && self.used_at_forced > 0.0 {
+            self.latest.forced_gc_ms * used / self.used_at_forced
+        } else {
+            used / (1024.0 * 1024.0) * GC_MS_PER_MIB
+        };
         // A fast leak earns a longer pause: a process gaining URGENT_SLOPE or
         // more per second is minutes from its heap limit, and one long GC
         // that confirms and names the leak is cheaper than dying of it
         // unreported. The share of wall time still bounds the total.
-        let urgent = urgent_allowed
-            && self
-                .heap
-                .growth()
-                .is_some_and(|g| g.slope_per_sec >= URGENT_SLOPE);
+        let urgent = self
+            .heap
+            .growth()
+            .is_some_and(|g| g.slope_per_sec >= URGENT_SLOPE);
         let cap = if urgent {
             s.max_forced_gc_pause_ms * URGENT_PAUSE_FACTOR
         } else {
@@ -539,9 +518,7 @@ impl SamplerCore {
             || self.external.wants_gc()
             || self.native.wants_gc()
             || (self.want_attribution && self.settings.allocations);
-        let gathers = self.heap.gathers() || self.external.gathers() || self.native.gathers();
-        let force_gc =
-            (wants && self.forced_gc_allowed(now)) || (gathers && self.gathering_gc_allowed(now));
+        let force_gc = wants && self.forced_gc_allowed(now);
         if force_gc {
             self.last_gc_request = now;
         } else if wants && now - self.last_gc_request >= self.settings.min_gc_gap_ms {
