@@ -268,4 +268,11 @@ test('with arrayBufferSites a global another library replaced is left alone, bef
   assert.equal(sites.samples, 0, 'disarmed: nothing sampled');
   await new Promise((resolve) => setImmediate(resolve));
   assert.ok(captured.warnings.some((w) => w.code === 'LEAKGUARD_WRAPPED_AFTER' && /Float64Array/.test(w.message)), captured.warnings.map(String).join('\n'));
+  assert.ok(!captured.warnings.some((w) => /Uint8Array/.test(w.message)), 'a global leakguard never replaced is not reported as left in place');
+  // Once the other library puts the original back, the next arming samples it again.
+  globalThis.Uint8Array = originalGlobals.Uint8Array;
+  sites.arm();
+  assert.notEqual(globalThis.Uint8Array, originalGlobals.Uint8Array, 'replaced again while armed');
+  sites.disarm();
+  assert.equal(globalThis.Uint8Array, originalGlobals.Uint8Array);
 });

@@ -84,8 +84,12 @@ let inside = false; // within a wrapped factory (concat calls allocUnsafe)
 const slots = new Map(); // name -> { original }: the function its wrapper calls
 const wrappers = new Map(); // name -> leakguard's wrapper (one per name, reused)
 const stranded = new Set(); // names whose wrapper another library wrapped after leakguard's
+// The constructors as they were when leakguard loaded: only those are ever
+// replaced (a global another library replaced before is its own).
+const ORIGINAL_GLOBALS = new Map(CONSTRUCTORS.map((name) => [name, globalThis[name]]));
 const proxies = new Map(); // global name -> { proxy, original }: one Proxy per constructor, reused
-const strandedGlobals = new Set(); // globals whose Proxy another library replaced after leakguard's
+const installedGlobals = new Set(); // globals leakguard put its Proxy in and has not put back
+const strandedGlobals = new Set(); // of those, the ones another library replaced after leakguard's
 
 function wrapperFor(name) {
   let w = wrappers.get(name);
@@ -132,7 +136,7 @@ function wrapperFor(name) {
 function proxyFor(name) {
   let entry = proxies.get(name);
   if (entry !== undefined) return entry;
-  const original = globalThis[name];
+  const original = ORIGINAL_GLOBALS.get(name);
   const api = `new ${name}`;
   const typed = name !== 'ArrayBuffer' && name !== 'SharedArrayBuffer';
   const construct = function (target, args, newTarget) {
@@ -150,8 +154,8 @@ function proxyFor(name) {
       const length = out.byteLength;
       if (length > 0 && (tracker.countdown -= length) <= 0) {
         try {
-          // A view of an ArrayBuffer the caller already had: nothing was allocated.
           tracker.countdown = tracker.nextCountdown();
+          // A view of an ArrayBuffer the caller already had: nothing was allocated.
           const first = args[0];
           const view = typed && first !== null && typeof first === 'object' && out.buffer === first;
           if (!view) tracker.record(typed ? out.buffer : out, length, api, construct);
@@ -242,10 +246,11 @@ class BufferSites {
     if (this.constructors) {
       for (const name of CONSTRUCTORS) {
         if (strandedGlobals.has(name)) continue; // still inside another library's replacement
-        const current = globalThis[name];
         const { proxy, original } = proxyFor(name);
         // Another library's replacement made before arming is its own: not wrapped.
-        if (current === original) globalThis[name] = proxy;
+        if (globalThis[name] !== original) continue;
+        globalThis[name] = proxy;
+        installedGlobals.add(name);
       }
     }
     active = this;
@@ -270,11 +275,13 @@ class BufferSites {
       }
     }
     const keptGlobals = [];
-    for (const [name, { proxy, original }] of proxies) {
+    for (const name of installedGlobals) {
+      const { proxy, original } = proxies.get(name);
       if (globalThis[name] === proxy) {
         globalThis[name] = original;
+        installedGlobals.delete(name);
         strandedGlobals.delete(name);
-      } else if (!strandedGlobals.has(name) && globalThis[name] !== original) {
+      } else if (!strandedGlobals.has(name)) {
         strandedGlobals.add(name);
         keptGlobals.push(name);
       }
